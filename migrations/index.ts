@@ -1,0 +1,4 @@
+import { CreateSessionsAndMessages1764057600000 } from './1764057600000-create-sessions-and-messages.js';
+
+// Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
+export const migrations = [CreateSessionsAndMessages1764057600000];

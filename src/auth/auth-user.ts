@@ -1,0 +1,4 @@
+export interface AuthUser {
+  id: string;
+  roles: string[];
+}

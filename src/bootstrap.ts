@@ -1,0 +1,42 @@
+import { type NestApplicationOptions, ValidationPipe } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module.js';
+import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { registerJsonBodyParser } from './common/json-body-parser.js';
+
+export const API_PREFIX = 'api/v1';
+
+/** The one place that applies prefix, pipes, filter, body parsing and docs: main.ts and tests both call it. */
+export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
+  const config = app.get(ConfigService);
+  const fastify = app.getHttpAdapter().getInstance();
+  registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'));
+
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready'] });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Session store')
+      .setDescription('Durable sessions and message history for AI-agent and deliberation backends')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await app.init();
+  await fastify.ready();
+  return app;
+}
+
+export async function createApp(options: NestApplicationOptions = {}): Promise<NestFastifyApplication> {
+  // Nest's own body parser is off: registerJsonBodyParser is the only one.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), new FastifyAdapter(), { ...options, bodyParser: false });
+  return configureApp(app);
+}

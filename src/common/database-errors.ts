@@ -1,0 +1,20 @@
+// Failures that mean "PostgreSQL cannot be reached right now", as opposed to a bad query.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+const UNAVAILABLE_SQLSTATE = /^(08|57P0)/; // connection exceptions; admin/crash shutdown, cannot connect now
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED|Client has encountered a connection error/i;
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const { code, message, driverError } = error as { code?: string; message?: string; driverError?: unknown };
+  if (driverError && isDatabaseUnavailable(driverError)) return true;
+  if (code && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+  return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
+}
+
+// Data the client sent that PostgreSQL refuses (validation should catch these first).
+const CLIENT_DATA_SQLSTATE = new Set(['22P02', '22P05', '22001', '22003', '22021', '22007', '22008']);
+
+export function isClientDataError(error: unknown): boolean {
+  const code = (error as { code?: string; driverError?: { code?: string } })?.driverError?.code ?? (error as { code?: string })?.code;
+  return !!code && CLIENT_DATA_SQLSTATE.has(code);
+}

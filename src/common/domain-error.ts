@@ -1,0 +1,66 @@
+import { HttpStatus } from '@nestjs/common';
+
+/**
+ * An expected failure with a stable machine-readable `code`. Services throw these; the one
+ * exception filter turns them into NestJS's error body plus `code` and any `details`.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  abstract readonly status: HttpStatus;
+  readonly details: Record<string, unknown> = {};
+  readonly headers: Record<string, string> = {};
+}
+
+export class SessionNotFoundError extends DomainError {
+  readonly code = 'SESSION_NOT_FOUND';
+  readonly status = HttpStatus.NOT_FOUND;
+  constructor() {
+    super('Session not found');
+  }
+}
+
+export class PreconditionFailedError extends DomainError {
+  readonly code = 'PRECONDITION_FAILED';
+  readonly status = HttpStatus.PRECONDITION_FAILED;
+  constructor(currentEtag: string) {
+    super('If-Match does not match the current ETag of the session');
+    this.details.currentEtag = currentEtag;
+  }
+}
+
+export class InvalidTransitionError extends DomainError {
+  readonly code = 'INVALID_TRANSITION';
+  readonly status = HttpStatus.CONFLICT;
+  constructor(action: string, currentStatus: string) {
+    super(`Cannot ${action} a session whose status is ${currentStatus}`);
+    this.details.currentStatus = currentStatus;
+  }
+}
+
+export class InvalidCursorError extends DomainError {
+  readonly code = 'INVALID_CURSOR';
+  readonly status = HttpStatus.BAD_REQUEST;
+  constructor() {
+    super('cursor is not one this service issued');
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'UNAUTHENTICATED';
+  readonly status = HttpStatus.UNAUTHORIZED;
+  readonly headers = { 'WWW-Authenticate': 'Bearer' };
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN';
+  readonly status = HttpStatus.FORBIDDEN;
+}
+
+export class DatabaseUnavailableError extends DomainError {
+  readonly code = 'DATABASE_UNAVAILABLE';
+  readonly status = HttpStatus.SERVICE_UNAVAILABLE;
+  readonly headers = { 'Retry-After': '5' };
+  constructor() {
+    super('PostgreSQL is unavailable; nothing was written. Retry later.');
+  }
+}

@@ -1,0 +1,29 @@
+import { registerDecorator, type ValidationOptions } from 'class-validator';
+
+/** A plain JSON object (not an array, not null) whose JSON text is at most `maxBytes` long. */
+export function IsJsonObject(maxBytes: number, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isJsonObject',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `$property must be a JSON object of at most ${maxBytes} bytes`, ...options },
+      validator: {
+        validate: (value: unknown) =>
+          !!value && typeof value === 'object' && !Array.isArray(value) &&
+          Buffer.byteLength(JSON.stringify(value)) <= maxBytes,
+      },
+    });
+}
+
+/** Present and not null: any other JSON value (string, number, array, object) is accepted. */
+export function IsPresent(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isPresent',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property is required (any JSON value except null)', ...options },
+      validator: { validate: (value: unknown) => value !== undefined && value !== null },
+    });
+}

@@ -1,0 +1,32 @@
+import { registerAs } from '@nestjs/config';
+import { DEV_JWT_SECRET } from './env.validation.js';
+
+// Each namespace reads the variables validateEnv has already checked; the defaults are the contract's.
+const int = (value: string | undefined, fallback: number) => (value ? Number(value) : fallback);
+
+export const appConfig = registerAs('app', () => ({
+  port: int(process.env.PORT, 3000),
+  bodyLimitBytes: int(process.env.BODY_LIMIT_BYTES, 1048576),
+  production: process.env.NODE_ENV === 'production',
+}));
+
+export const databaseConfig = registerAs('database', () => ({
+  url: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/session_store',
+}));
+
+export const redisConfig = registerAs('redis', () => ({
+  // undefined keeps the default; '' turns the cache off.
+  url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0',
+  cacheTtlSeconds: int(process.env.SESSION_CACHE_TTL_SECONDS, 86400),
+}));
+
+export const authConfig = registerAs('auth', () => ({
+  jwtSecret: process.env.AUTH_JWT_SECRET || DEV_JWT_SECRET,
+}));
+
+export const sessionsConfig = registerAs('sessions', () => ({
+  retentionDays: int(process.env.SESSION_RETENTION_DAYS, 30),
+  cleanupCron: process.env.CLEANUP_CRON || '0 3 * * *',
+}));
+
+export const configNamespaces = [appConfig, databaseConfig, redisConfig, authConfig, sessionsConfig];

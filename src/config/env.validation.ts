@@ -1,0 +1,75 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
+
+/** The development-only secret; refused when NODE_ENV is production (see validateEnv). */
+export const DEV_JWT_SECRET = 'dev-only-secret-change-me';
+
+/**
+ * Every variable of the contract, with its bound. Numbers arrive as strings and are
+ * converted here once, so every reader downstream gets the typed value.
+ */
+class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: string;
+
+  @IsOptional() @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  // An empty string is meaningful: run without a cache.
+  @IsOptional() @ValidateIf((env) => env.REDIS_URL !== '') @Matches(/^rediss?:\/\/.+/, { message: 'a redis:// URL, or empty to run without a cache' })
+  REDIS_URL?: string;
+
+  @IsOptional() @IsString() @MinLength(16, { message: 'at least 16 characters' }) @MaxLength(512)
+  AUTH_JWT_SECRET?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(30 * 86400)
+  SESSION_CACHE_TTL_SECONDS?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(36500)
+  SESSION_RETENTION_DAYS?: number;
+
+  @IsOptional() @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'a cron expression of 5 or 6 fields' })
+  CLEANUP_CRON?: string;
+
+  @IsOptional() @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
+  BODY_LIMIT_BYTES?: number;
+}
+
+const NUMERIC = ['PORT', 'SESSION_CACHE_TTL_SECONDS', 'SESSION_RETENTION_DAYS', 'BODY_LIMIT_BYTES'];
+
+/**
+ * Validates process.env for ConfigModule. Throws one line naming the first bad variable and
+ * what it must be, which main.ts prints before exiting.
+ */
+export function validateEnv(raw: Record<string, unknown>): Record<string, unknown> {
+  const env: Record<string, unknown> = { ...raw };
+  for (const key of NUMERIC) {
+    if (env[key] === '' || env[key] === undefined) delete env[key];
+    else if (typeof env[key] === 'string' && /^-?\d+$/.test(env[key] as string)) env[key] = Number(env[key]);
+  }
+  const typed = plainToInstance(EnvironmentVariables, env);
+  const [first] = validateSync(typed, { skipMissingProperties: false });
+  if (first) {
+    const rule = Object.values(first.constraints ?? {})[0] ?? 'valid';
+    throw new Error(`Invalid environment variable ${first.property}=${JSON.stringify(raw[first.property])}: must be ${rule}`);
+  }
+  if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET) {
+    throw new Error('Invalid environment variable AUTH_JWT_SECRET: must be set when NODE_ENV=production');
+  }
+  return env;
+}

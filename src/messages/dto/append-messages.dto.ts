@@ -1,0 +1,38 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, ValidateIf, ValidateNested } from 'class-validator';
+import { IsJsonObject, IsPresent } from '../../common/validators.js';
+import { MAX_OBJECT_BYTES } from '../../sessions/dto/create-session.dto.js';
+
+export class MessageInputDto {
+  @ApiProperty({ minLength: 1, maxLength: 64, example: 'user' })
+  @IsString() @Length(1, 64)
+  readonly role: string;
+
+  @ApiProperty({ description: 'any JSON value: a string, or the structured items an agent SDK produces' })
+  @IsPresent()
+  readonly content: unknown;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional() @IsJsonObject(MAX_OBJECT_BYTES)
+  readonly metadata?: Record<string, unknown>;
+}
+
+/** One message (`role`, `content`, `metadata?`) or a batch (`items`), never both. */
+export class AppendMessagesDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 64, description: 'single form' })
+  @ValidateIf((dto) => dto.items === undefined || dto.role !== undefined) @IsString() @Length(1, 64)
+  readonly role?: string;
+
+  @ApiPropertyOptional({ description: 'single form: any JSON value' })
+  @ValidateIf((dto) => dto.items === undefined || dto.content !== undefined) @IsPresent()
+  readonly content?: unknown;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'single form' })
+  @IsOptional() @IsJsonObject(MAX_OBJECT_BYTES)
+  readonly metadata?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: [MessageInputDto], minItems: 1, maxItems: 100, description: 'batch form' })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => MessageInputDto)
+  readonly items?: MessageInputDto[];
+}

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { SessionNotFoundError } from '../common/domain-error.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import type { AppendMessagesDto, MessageInputDto } from './dto/append-messages.dto.js';
+import type { ListMessagesQuery } from './dto/list-messages.query.js';
+import type { MessageEntity } from './message.entity.js';
+import { MessagesRepository, type MessagesWrite, type NewMessage } from './messages.repository.js';
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly repository: MessagesRepository,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async append(userId: string, sessionId: string, dto: AppendMessagesDto): Promise<MessageEntity[]> {
+    const write = await this.repository.append(sessionId, userId, toNewMessages(dto));
+    return (await this.afterWrite(write)).messages;
+  }
+
+  async list(userId: string, sessionId: string, query: ListMessagesQuery): Promise<{ items: MessageEntity[]; nextBefore: number | null }> {
+    await this.sessions.getOwned(userId, sessionId);
+    const items = await this.repository.listLatest(sessionId, query.limit, query.before);
+    // seq 1 is the oldest there can be; a page starting above it may have older messages.
+    const nextBefore = items.length === query.limit && items[0].seq > 1 ? items[0].seq : null;
+    return { items, nextBefore };
+  }
+
+  async popLast(userId: string, sessionId: string): Promise<MessageEntity | null> {
+    const write = await this.repository.popLast(sessionId, userId);
+    return (await this.afterWrite(write)).messages[0] ?? null;
+  }
+
+  async clear(userId: string, sessionId: string): Promise<void> {
+    const session = await this.repository.clear(sessionId, userId);
+    if (!session) throw new SessionNotFoundError();
+    await this.sessions.written(session);
+  }
+
+  // The session row changed too (count, activity, version): its cached copy follows the commit.
+  private async afterWrite(write: MessagesWrite | null): Promise<MessagesWrite> {
+    if (!write) throw new SessionNotFoundError();
+    await this.sessions.written(write.session);
+    return write;
+  }
+}
+
+function toNewMessages(dto: AppendMessagesDto): NewMessage[] {
+  const items: MessageInputDto[] = dto.items ?? [{ role: dto.role!, content: dto.content, metadata: dto.metadata }];
+  return items.map((item) => ({ role: item.role, content: item.content ?? null, metadata: item.metadata ?? {} }));
+}

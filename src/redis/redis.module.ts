@@ -1,0 +1,54 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Redis } from 'ioredis';
+import { redisConfig } from '../config/app.config.js';
+import { REDIS_CLIENT } from './redis.constants.js';
+
+const logger = new Logger('Redis');
+
+/**
+ * The one place that knows how to reach Redis. Commands fail fast while it is down (no offline
+ * queue, short timeouts), because the cache must slow the service down, never stall it.
+ */
+function createClient(url: string): Redis | null {
+  if (!url) {
+    logger.warn('REDIS_URL is empty: running without a cache');
+    return null;
+  }
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    commandTimeout: 1000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+  let healthy = true;
+  client.on('error', (error) => {
+    if (healthy) logger.warn(`Redis unavailable: ${error.message}`);
+    healthy = false;
+  });
+  client.on('ready', () => {
+    if (!healthy) logger.log('Redis is back');
+    healthy = true;
+  });
+  return client;
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS_CLIENT,
+      inject: [redisConfig.KEY],
+      useFactory: (config: ConfigType<typeof redisConfig>) => createClient(config.url),
+    },
+  ],
+  exports: [REDIS_CLIENT],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis | null) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    this.redis?.disconnect();
+  }
+}

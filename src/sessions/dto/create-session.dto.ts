@@ -1,0 +1,27 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsJsonObject } from '../../common/validators.js';
+
+export const MAX_OBJECT_BYTES = 64 * 1024;
+
+export class CreateSessionDto {
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional() @IsString() @MaxLength(500)
+  readonly title?: string;
+
+  @ApiPropertyOptional({ maxLength: 20000 })
+  @IsOptional() @IsString() @MaxLength(20000)
+  readonly problemStatement?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON object, at most 64 KiB' })
+  @IsOptional() @IsJsonObject(MAX_OBJECT_BYTES)
+  readonly context?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON object, at most 64 KiB' })
+  @IsOptional() @IsJsonObject(MAX_OBJECT_BYTES)
+  readonly metadata?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ minimum: 60, maximum: 315360000, description: 'Expire this long after the last activity instead of SESSION_RETENTION_DAYS' })
+  @IsOptional() @IsInt() @Min(60) @Max(315360000)
+  readonly ttlSeconds?: number;
+}

@@ -1,0 +1,31 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { SESSION_STATUSES, type SessionStatus } from '../session-status.js';
+
+export class SessionResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() userId: string;
+  @ApiProperty({ nullable: true, type: String }) title: string | null;
+  @ApiProperty({ nullable: true, type: String }) problemStatement: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) context: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
+  @ApiProperty({ enum: SESSION_STATUSES }) status: SessionStatus;
+  @ApiProperty({ nullable: true, type: String }) phase: string | null;
+  @ApiProperty() roundNumber: number;
+  @ApiProperty() totalCost: number;
+  @ApiProperty({ nullable: true, type: String }) synthesisText: string | null;
+  @ApiProperty({ nullable: true, type: String }) finalRecommendation: string | null;
+  @ApiProperty({ nullable: true, type: String }) error: string | null;
+  @ApiProperty() messageCount: number;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) endedAt: string | null;
+  @ApiProperty({ format: 'date-time' }) lastActivityAt: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+}
+
+export class SessionPageResponse {
+  @ApiProperty({ type: [SessionResponse] }) items: SessionResponse[];
+  @ApiProperty({ nullable: true, type: String, description: 'pass as cursor for the next page; null on the last' })
+  nextCursor: string | null;
+}

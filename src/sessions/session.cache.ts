@@ -1,0 +1,91 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { Redis } from 'ioredis';
+import { redisConfig } from '../config/app.config.js';
+import { REDIS_CLIENT } from '../redis/redis.constants.js';
+import { SessionEntity } from './session.entity.js';
+
+export const SESSION_KEY_PREFIX = 'session:';
+const DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'endedAt', 'lastActivityAt', 'expiresAt'] as const;
+
+/*
+ * Compare-and-set by version: a copy is stored only if it is at least as new as the cached one.
+ * Without it a slow reader refilling the cache with version 3 could overwrite a writer's version 4.
+ * Stored as "<version>|<json>" so the script can compare without decoding JSON.
+ */
+const SET_IF_NEWER = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local cached = tonumber(string.match(current, '^(%d+)|'))
+  if cached and cached > tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
+return 1`;
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  errors: number;
+}
+
+/** The sessions' write-through cache. Only this class speaks Redis for sessions. */
+@Injectable()
+export class SessionCache {
+  private readonly logger = new Logger(SessionCache.name);
+  readonly stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(redisConfig.KEY) private readonly config: ConfigType<typeof redisConfig>,
+  ) {}
+
+  key(id: string): string {
+    return SESSION_KEY_PREFIX + id;
+  }
+
+  async get(id: string): Promise<SessionEntity | null> {
+    if (!this.redis) return null;
+    try {
+      const raw = await this.redis.get(this.key(id));
+      if (!raw) {
+        this.stats.misses++;
+        return null;
+      }
+      this.stats.hits++;
+      return this.decode(raw.slice(raw.indexOf('|') + 1));
+    } catch (error) {
+      this.failed('get', error);
+      return null;
+    }
+  }
+
+  async set(session: SessionEntity): Promise<void> {
+    if (!this.redis) return;
+    try {
+      await this.redis.eval(SET_IF_NEWER, 1, this.key(session.id), session.version, JSON.stringify(session), this.config.cacheTtlSeconds);
+    } catch (error) {
+      this.failed('set', error);
+    }
+  }
+
+  async delete(ids: string[]): Promise<void> {
+    if (!this.redis || ids.length === 0) return;
+    try {
+      await this.redis.del(...ids.map((id) => this.key(id)));
+    } catch (error) {
+      this.failed('delete', error);
+    }
+  }
+
+  private decode(json: string): SessionEntity {
+    const session = Object.assign(new SessionEntity(), JSON.parse(json));
+    for (const field of DATE_FIELDS) if (session[field]) session[field] = new Date(session[field]);
+    return session;
+  }
+
+  // A cache failure is counted and logged, never returned: PostgreSQL answers instead.
+  private failed(operation: string, error: unknown): void {
+    this.stats.errors++;
+    this.logger.warn(`cache ${operation} failed: ${(error as Error).message}`);
+  }
+}

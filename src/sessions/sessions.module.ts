@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { SessionCache } from './session.cache.js';
+import { SessionsController } from './sessions.controller.js';
+import { SessionsRepository } from './sessions.repository.js';
+import { SessionsService } from './sessions.service.js';
+
+@Module({
+  controllers: [SessionsController],
+  providers: [SessionsRepository, SessionCache, SessionsService],
+  exports: [SessionsService, SessionsRepository, SessionCache],
+})
+export class SessionsModule {}

@@ -1,0 +1,28 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { tokenFor } from './token.factory.js';
+
+export const API = '/api/v1';
+
+/** supertest against the app's real HTTP server, authenticated as `user`. */
+export function apiAs(app: NestFastifyApplication, user: string) {
+  const auth = { Authorization: `Bearer ${tokenFor(user)}` };
+  const http = () => request(app.getHttpServer());
+  return {
+    get: (path: string) => http().get(API + path).set(auth),
+    post: (path: string, body?: object) => {
+      const call = http().post(API + path).set(auth);
+      return body === undefined ? call : call.send(body);
+    },
+    patch: (path: string, body: object) => http().patch(API + path).set(auth).send(body),
+    delete: (path: string) => http().delete(API + path).set(auth),
+  };
+}
+
+export type Api = ReturnType<typeof apiAs>;
+
+/** sessionFactory: a session created through the API, as a client would. */
+export async function createSession(api: Api, body: object = { title: 'a session' }): Promise<Record<string, any>> {
+  const response = await api.post('/sessions', body).expect(201);
+  return response.body;
+}

@@ -17,7 +17,7 @@ function containsNul(value: unknown): boolean {
 
 /**
  * Replaces Fastify's JSON parser: the same limit and errors, plus two rules of the contract.
- * An empty body is "no body" (clients POST /start without one), and U+0000 anywhere is refused
+ * An empty body is "no body" (clients POST /start without one), a body is always an object, and U+0000 anywhere is refused
  * here once, because PostgreSQL's text and jsonb cannot store it and would otherwise fail late.
  */
 export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
@@ -33,6 +33,10 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
         parsed = JSON.parse(text);
       } catch {
         return done(httpError(400, 'Body is not valid JSON'));
+      }
+      // Every route of the API takes an object; null would otherwise read as "no body".
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        return done(httpError(400, 'Body must be a JSON object'));
       }
       // The scan is only needed when the text could hold a NUL at all.
       if ((text.includes('\\u0000') || text.includes('\u0000')) && containsNul(parsed)) {

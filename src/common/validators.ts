@@ -27,3 +27,18 @@ export function IsPresent(options?: ValidationOptions): PropertyDecorator {
       validator: { validate: (value: unknown) => value !== undefined && value !== null },
     });
 }
+
+/** The property may not be given together with any of `others` (two alternative forms of one body). */
+export function NotWith(others: string[], options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'notWith',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `$property cannot be combined with ${others.join(', ')}`, ...options },
+      validator: {
+        validate: (_value: unknown, args) =>
+          others.every((other) => (args?.object as Record<string, unknown>)[other] === undefined),
+      },
+    });
+}

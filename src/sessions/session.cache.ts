@@ -33,18 +33,26 @@ export interface CacheStats {
 export class SessionCache {
   private readonly logger = new Logger(SessionCache.name);
   readonly stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
+  /*
+   * Sessions whose committed write could not reach the cache: the copy Redis holds may be older.
+   * They are read from PostgreSQL until a set succeeds (the newer version then wins the CAS),
+   * and their keys are dropped as soon as Redis is back.
+   */
+  private readonly unsynced = new Set<string>();
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
     @Inject(redisConfig.KEY) private readonly config: ConfigType<typeof redisConfig>,
-  ) {}
+  ) {
+    redis?.on('ready', () => void this.dropUnsynced());
+  }
 
   key(id: string): string {
     return SESSION_KEY_PREFIX + id;
   }
 
   async get(id: string): Promise<SessionEntity | null> {
-    if (!this.redis) return null;
+    if (!this.redis || this.unsynced.has(id)) return null;
     try {
       const raw = await this.redis.get(this.key(id));
       if (!raw) {
@@ -63,7 +71,9 @@ export class SessionCache {
     if (!this.redis) return;
     try {
       await this.redis.eval(SET_IF_NEWER, 1, this.key(session.id), session.version, JSON.stringify(session), this.config.cacheTtlSeconds);
+      this.unsynced.delete(session.id);
     } catch (error) {
+      this.unsynced.add(session.id);
       this.failed('set', error);
     }
   }
@@ -72,6 +82,18 @@ export class SessionCache {
     if (!this.redis || ids.length === 0) return;
     try {
       await this.redis.del(...ids.map((id) => this.key(id)));
+    } catch (error) {
+      for (const id of ids) this.unsynced.add(id);
+      this.failed('delete', error);
+    }
+  }
+
+  private async dropUnsynced(): Promise<void> {
+    const ids = [...this.unsynced];
+    if (ids.length === 0) return;
+    try {
+      await this.redis!.del(...ids.map((id) => this.key(id)));
+      for (const id of ids) this.unsynced.delete(id);
     } catch (error) {
       this.failed('delete', error);
     }

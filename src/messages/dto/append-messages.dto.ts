@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, ValidateIf, ValidateNested } from 'class-validator';
-import { IsJsonObject, IsPresent } from '../../common/validators.js';
+import { IsJsonObject, IsPresent, NotWith } from '../../common/validators.js';
 import { MAX_OBJECT_BYTES } from '../../sessions/dto/create-session.dto.js';
 
 export class MessageInputDto {
@@ -33,6 +33,6 @@ export class AppendMessagesDto {
   readonly metadata?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: [MessageInputDto], minItems: 1, maxItems: 100, description: 'batch form' })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => MessageInputDto)
+  @IsOptional() @NotWith(['role', 'content', 'metadata']) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => MessageInputDto)
   readonly items?: MessageInputDto[];
 }

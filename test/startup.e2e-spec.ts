@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+
+const MAIN = new URL('../dist/src/main.js', import.meta.url).pathname;
+
+/** Runs the built service as `npm start` does, until it listens, exits, or the bound passes. */
+function start(env: Record<string, string>): Promise<{ code: number | null; output: string; stop: () => void }> {
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', NODE_ENV: 'test', ...env } });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer from main.js: ${output}`)), 30000);
+    const done = (code: number | null) => {
+      clearTimeout(timer);
+      resolve({ code, output, stop: () => child.kill('SIGTERM') });
+    };
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('listening on')) done(null);
+    });
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('exit', (code) => done(code));
+  });
+}
+
+describe('start-up', () => {
+  it('stops with one line naming a bad variable', async () => {
+    const result = await start({ SESSION_RETENTION_DAYS: 'forever' });
+    expect(result.code).toBe(1);
+    expect(result.output.trim()).toMatch(/^session-store failed to start: Invalid environment variable SESSION_RETENTION_DAYS="forever": must be .+$/);
+  });
+
+  it('stops with one line naming an unreachable PostgreSQL, password masked, and how to start one', async () => {
+    const result = await start({ DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/session_store_test' });
+    expect(result.code).toBe(1);
+    const lines = result.output.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('postgres://app:***@127.0.0.1:1/session_store_test');
+    expect(lines[0]).not.toContain('hunter2');
+    expect(lines[0]).toMatch(/pg_ctlcluster|docker compose/);
+  });
+
+  it('creates a missing database, migrates it, and listens', async () => {
+    const name = `session_store_test_fresh_${process.pid}`;
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL!.replace(/\/[^/]+$/, '/postgres') });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    try {
+      const result = await start({ DATABASE_URL: process.env.DATABASE_URL!.replace(/\/[^/]+$/, `/${name}`), REDIS_URL: '' });
+      result.stop();
+      expect(result.output).toContain('listening on');
+      const fresh = new pg.Client({ connectionString: process.env.DATABASE_URL!.replace(/\/[^/]+$/, `/${name}`) });
+      await fresh.connect();
+      const { rows } = await fresh.query(`SELECT name FROM migrations ORDER BY id`);
+      await fresh.end();
+      expect(rows.length).toBeGreaterThan(0);
+    } finally {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+});

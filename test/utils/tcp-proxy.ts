@@ -1,0 +1,68 @@
+import net from 'node:net';
+
+/**
+ * A TCP proxy in front of a real PostgreSQL or Redis, so a test can take the service away from
+ * one app (refused connections, dropped sockets) without stopping the machine's shared server.
+ */
+export class TcpProxy {
+  private server: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  private constructor(private readonly target: { host: string; port: number }) {}
+
+  static async start(targetUrl: string): Promise<TcpProxy> {
+    const url = new URL(targetUrl);
+    const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port) });
+    await proxy.restore();
+    return proxy;
+  }
+
+  /** The target URL rewritten to go through this proxy. */
+  url(targetUrl: string): string {
+    const url = new URL(targetUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String(this.port);
+    return url.toString();
+  }
+
+  /** The outage: open connections are dropped and new ones refused. */
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+
+  /** Back again, on the same port. */
+  async restore(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(this.target.port, this.target.host);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => this.sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as net.AddressInfo).port;
+    this.server = server;
+  }
+
+  close(): Promise<void> {
+    return this.cut();
+  }
+}
+
+/** Polls `check` until it returns true or the bound passes; no timing is asserted. */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -28,6 +28,7 @@ describe('authentication', () => {
     ['alg none', `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'u', exp: 9999999999 })}.`],
     ['an empty sub', `Bearer ${tokenFor('')}`],
     ['a sub over 128 characters', `Bearer ${tokenFor('x'.repeat(129))}`],
+    ['a sub holding U+0000', `Bearer ${tokenFor('eve\u0000')}`],
   ])('answers 401 with WWW-Authenticate: Bearer for %s', async (_label, header) => {
     const response = await call(header).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer');

@@ -39,9 +39,30 @@ describe('bad input', () => {
     expect((await api.get(`/sessions/${id}`)).body.messageCount).toBe(0);
   });
 
+  it.each([
+    ['a number that overflows to Infinity', '{"role":"user","content":1e400}', 'Numbers must be finite'],
+    ['a lone surrogate in content', '{"role":"user","content":"\\ud800x"}', 'a value was not accepted by the database'],
+  ])('refuses %s in a message with 400 and appends nothing', async (_label, body, message) => {
+    const { id } = await createSession(api);
+    const response = await raw(`/sessions/${id}/messages`, body, 'application/json').expect(400);
+    expect(response.body.message).toBe(message);
+    expect((await api.get(`/sessions/${id}`)).body.messageCount).toBe(0);
+  });
+
   it('accepts an escaped backslash followed by u0000, which is not a NUL', async () => {
     const response = await raw('/sessions', '{"title":"C:\\\\u0000"}', 'application/json').expect(201);
     expect(response.body.title).toBe('C:\\u0000');
+  });
+
+  it('refuses a body nested deeper than 64 levels with 400, even 2000 deep, and accepts one 64 deep', async () => {
+    const { id } = await createSession(api);
+    const nested = (levels: number) => `{"role":"user","content":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+    for (const levels of [64, 2000]) {
+      const response = await raw(`/sessions/${id}/messages`, nested(levels), 'application/json').expect(400);
+      expect(response.body.message).toBe('Body must not nest deeper than 64 levels');
+    }
+    await raw(`/sessions/${id}/messages`, nested(63), 'application/json').expect(201);
+    expect((await api.get(`/sessions/${id}`)).body.messageCount).toBe(1);
   });
 
   it('answers 413 to a body over BODY_LIMIT_BYTES', async () => {

@@ -18,9 +18,10 @@ export class TokenService {
         secret: this.config.jwtSecret,
         algorithms: ['HS256'],
       });
-      if (typeof claims.sub !== 'string' || claims.sub.length < 1 || claims.sub.length > 128) return null;
+      const sub = claims.sub;
+      if (typeof sub !== 'string' || sub.length < 1 || sub.length > 128 || sub.includes('\u0000')) return null;
       const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
-      return { id: claims.sub, roles };
+      return { id: sub, roles };
     } catch {
       return null;
     }

@@ -6,19 +6,37 @@ function httpError(statusCode: number, message: string): HttpError {
   return Object.assign(new Error(message), { statusCode });
 }
 
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value && typeof value === 'object') {
-    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * One iterative walk (no recursion, so hostile nesting cannot overflow the stack): the reason the
+ * body cannot be stored as sent, or null.
+ */
+function refusal(root: unknown): string | null {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return 'Strings must not contain U+0000';
+    } else if (typeof value === 'number') {
+      // 1e400 parses as Infinity, which JSON (and jsonb) can only store as null.
+      if (!Number.isFinite(value)) return 'Numbers must be finite';
+    } else if (value && typeof value === 'object') {
+      if (depth > MAX_JSON_DEPTH) return `Body must not nest deeper than ${MAX_JSON_DEPTH} levels`;
+      for (const [key, item] of Object.entries(value)) {
+        if (key.includes('\u0000')) return 'Strings must not contain U+0000';
+        stack.push([item, depth + 1]);
+      }
+    }
   }
-  return false;
+  return null;
 }
 
 /**
  * Replaces Fastify's JSON parser: the same limit and errors, plus two rules of the contract.
- * An empty body is "no body" (clients POST /start without one), a body is always an object, and U+0000 anywhere is refused
- * here once, because PostgreSQL's text and jsonb cannot store it and would otherwise fail late.
+ * An empty body is "no body" (clients POST /start without one), a body is always an object, and
+ * U+0000, infinite numbers and nesting past MAX_JSON_DEPTH are refused here once: PostgreSQL's text and jsonb
+ * cannot store NUL, and deep nesting would overflow the stack of validation or of PostgreSQL.
  */
 export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
   fastify.removeAllContentTypeParsers();
@@ -38,11 +56,8 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
         return done(httpError(400, 'Body must be a JSON object'));
       }
-      // The scan is only needed when the text could hold a NUL at all.
-      if ((text.includes('\\u0000') || text.includes('\u0000')) && containsNul(parsed)) {
-        return done(httpError(400, 'Strings must not contain U+0000'));
-      }
-      done(null, parsed);
+      const reason = refusal(parsed);
+      done(reason ? httpError(400, reason) : null, reason ? undefined : parsed);
     },
   );
 }

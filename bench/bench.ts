@@ -1,0 +1,142 @@
+import { JwtService } from '@nestjs/jwt';
+import autocannon from 'autocannon';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { Redis } from 'ioredis';
+import { ensureDatabase } from '../src/database/ensure-database.js';
+import { runMigrations } from '../src/database/migrate.js';
+import { startService, stopService } from './bench-service.js';
+import { fixtures, HEAVY_USER, seed } from './bench-seed.js';
+
+/*
+ * `npm run bench`: the built service in its own process, loaded by autocannon from this one,
+ * once with the cache on and once with REDIS_URL="" (PostgreSQL alone), side by side in one run.
+ * Uses its own database and Redis index, never the development ones.
+ */
+const DATABASE_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/session_store_bench';
+const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/11';
+const SECONDS = Number(process.env.BENCH_SECONDS || 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32);
+const SECRET = 'bench-secret-at-least-16-chars';
+const PORTS = { on: 3101, off: 3102 };
+
+const jwt = new JwtService();
+const tokens = new Map<string, string>();
+const bearer = (user: string) => {
+  if (!tokens.has(user)) tokens.set(user, `Bearer ${jwt.sign({ sub: user }, { secret: SECRET, expiresIn: 3600 })}`);
+  return tokens.get(user)!;
+};
+
+interface Result {
+  name: string;
+  cache: 'on' | 'off';
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** One scenario: each request takes the next of `paths` (user and path), round robin. */
+async function run(name: string, cache: 'on' | 'off', targets: Array<{ user: string; path: string }>, body?: object): Promise<Result> {
+  let next = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${PORTS[cache]}`,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: [
+      {
+        method: body ? 'POST' : 'GET',
+        body: body ? JSON.stringify(body) : undefined,
+        setupRequest: (request: any) => {
+          const target = targets[next++ % targets.length];
+          request.path = target.path;
+          request.headers = { ...request.headers, authorization: bearer(target.user), 'content-type': 'application/json' };
+          return request;
+        },
+      },
+    ],
+  });
+  const errors = result.errors + result.timeouts + result.non2xx;
+  const line = { name, cache, rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors };
+  console.log(`  ${name} (cache ${cache}): ${line.rps} req/s, p50 ${line.p50} ms, p99 ${line.p99} ms, errors ${errors}`);
+  return line;
+}
+
+async function main(): Promise<void> {
+  await ensureDatabase(DATABASE_URL);
+  await runMigrations(DATABASE_URL);
+  await seed(DATABASE_URL, console.log);
+  const data = await fixtures(DATABASE_URL);
+  const redis = new Redis(REDIS_URL);
+  await redis.flushdb();
+  await redis.quit();
+
+  const env = { DATABASE_URL, AUTH_JWT_SECRET: SECRET, CLEANUP_CRON: '0 3 1 1 *' };
+  const on = await startService(PORTS.on, { ...env, REDIS_URL });
+  const off = await startService(PORTS.off, { ...env, REDIS_URL: '' });
+  const results: Result[] = [];
+  try {
+    const session = data.sessions.map(({ user, id }) => ({ user, path: `/api/v1/sessions/${id}` }));
+    const messages = data.histories.map(({ user, id }) => ({ user, path: `/api/v1/sessions/${id}/messages?limit=20` }));
+    const firstPage = [{ user: HEAVY_USER, path: '/api/v1/sessions' }];
+    const deepPage = [{ user: HEAVY_USER, path: `/api/v1/sessions?cursor=${data.deepCursor}` }];
+    const create = data.sessions.map(({ user }) => ({ user, path: '/api/v1/sessions' }));
+    const append = data.sessions.map(({ user, id }) => ({ user, path: `/api/v1/sessions/${id}/messages` }));
+
+    // Warm-up: fill the cache and the JIT before anything is measured.
+    await autocannon({ url: `http://127.0.0.1:${PORTS.on}/health/live`, connections: 8, amount: 2000 });
+    await run('warm-up GET /sessions/:id', 'on', session);
+
+    console.log('measuring');
+    results.push(await run('GET /health/live (ceiling)', 'on', [{ user: 'x', path: '/health/live' }]));
+    for (const cache of ['on', 'off'] as const) {
+      results.push(await run('GET /sessions/:id', cache, session));
+      results.push(await run('GET /sessions/:id/messages?limit=20', cache, messages));
+      results.push(await run('GET /sessions (first page)', cache, firstPage));
+      results.push(await run('GET /sessions (page 500)', cache, deepPage));
+    }
+    results.push(await run('POST /sessions', 'on', create, { title: 'bench' }));
+    results.push(await run('POST /sessions/:id/messages', 'on', append, { role: 'user', content: 'bench message' }));
+  } finally {
+    await Promise.all([stopService(on), stopService(off)]);
+  }
+  report(results);
+}
+
+function report(results: Result[]): void {
+  const ceiling = results[0].rps;
+  const find = (name: string, cache: 'on' | 'off') => results.find((r) => r.name === name && r.cache === cache);
+  const rows = results.map((r) => {
+    const other = r.cache === 'on' ? find(r.name, 'off') : undefined;
+    return {
+      scenario: r.name,
+      cache: r.cache,
+      'req/s': r.rps,
+      'p50 ms': r.p50,
+      'p99 ms': r.p99,
+      errors: r.errors,
+      'of ceiling': `${Math.round((100 * r.rps) / ceiling)} %`,
+      'on/off': other ? `${(r.rps / other.rps).toFixed(2)}x` : '',
+    };
+  });
+  console.table(rows);
+  const cached = find('GET /sessions/:id', 'on')!;
+  const targets = {
+    'cached GET >= 50 % of ceiling': cached.rps >= 0.5 * ceiling,
+    'cache on >= 2x cache off for GET /sessions/:id': cached.rps >= 2 * find('GET /sessions/:id', 'off')!.rps,
+    'page 500 p99 <= 1.5x first page p99': find('GET /sessions (page 500)', 'on')!.p99 <= 1.5 * Math.max(1, find('GET /sessions (first page)', 'on')!.p99),
+    'no errors': results.every((r) => r.errors === 0),
+  };
+  for (const [target, met] of Object.entries(targets)) console.log(`${met ? 'met    ' : 'MISSED '} ${target}`);
+  const date = new Date().toISOString().slice(0, 10);
+  const file = new URL(`../../bench/results/${date}.json`, import.meta.url);
+  mkdirSync(new URL('.', file), { recursive: true });
+  const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, seconds: SECONDS, connections: CONNECTIONS, results: rows, targets }, null, 2) + '\n');
+  console.log(`written to bench/results/${date}.json`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

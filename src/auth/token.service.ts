@@ -1,23 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { authConfig } from '../config/app.config.js';
 import type { AuthUser } from './auth-user.js';
 
-/** Verifies bearer tokens: HS256 only (so `alg: none` and RS/HS confusion are refused), `sub` 1..128. */
+/**
+ * Verifies bearer tokens with the module's HS256 key: only HS256 is accepted, so `alg: none` and
+ * algorithm confusion are refused; `sub` must be 1..128 characters.
+ */
 @Injectable()
 export class TokenService {
-  constructor(
-    private readonly jwt: JwtService,
-    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
-  ) {}
+  constructor(private readonly jwt: JwtService) {}
 
   async verify(token: string): Promise<AuthUser | null> {
     try {
-      const claims = await this.jwt.verifyAsync<{ sub?: unknown; roles?: unknown }>(token, {
-        secret: this.config.jwtSecret,
-        algorithms: ['HS256'],
-      });
+      const claims = await this.jwt.verifyAsync<{ sub?: unknown; roles?: unknown }>(token, { algorithms: ['HS256'] });
       const sub = claims.sub;
       if (typeof sub !== 'string' || sub.length < 1 || sub.length > 128 || sub.includes('\u0000')) return null;
       const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
@@ -28,9 +23,6 @@ export class TokenService {
   }
 
   sign(user: AuthUser, expiresInSeconds = 3600): Promise<string> {
-    return this.jwt.signAsync(
-      { sub: user.id, roles: user.roles },
-      { secret: this.config.jwtSecret, algorithm: 'HS256', expiresIn: expiresInSeconds },
-    );
+    return this.jwt.signAsync({ sub: user.id, roles: user.roles }, { expiresIn: expiresInSeconds });
   }
 }

@@ -7,6 +7,7 @@ import { validateEnv } from './config/env.validation.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
 import { MessagesModule } from './messages/messages.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 
@@ -33,6 +34,7 @@ export class AppModule {
         HealthModule,
         SessionsModule,
         MessagesModule,
+        MetricsModule,
       ],
     };
   }

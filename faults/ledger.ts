@@ -1,0 +1,27 @@
+/** What the load was told: every acknowledged write, and every answer counted by kind. */
+export class Ledger {
+  readonly counts = { sent: 0, acknowledged: 0, refused503: 0, refused503WithoutRetryAfter: 0, clientErrors: 0, serverErrors: 0, connectionErrors: 0 };
+  readonly serverErrorSamples: string[] = [];
+  readonly staleReads: string[] = [];
+  /** session id -> owner, for sessions whose create was acknowledged */
+  readonly sessions = new Map<string, string>();
+  /** message marker -> session id, for appends that were acknowledged */
+  readonly messages = new Map<string, string>();
+  /** batches whose answer was not 2xx: all of a batch's markers must be stored or none */
+  readonly unacknowledgedBatches: string[][] = [];
+  /** sessions that were started at least once */
+  readonly started = new Set<string>();
+
+  record(status: number, headers: Headers | null, what: string): void {
+    this.counts.sent++;
+    if (status === 0) this.counts.connectionErrors++;
+    else if (status >= 200 && status < 300) this.counts.acknowledged++;
+    else if (status === 503) {
+      this.counts.refused503++;
+      if (!headers?.get('retry-after')) this.counts.refused503WithoutRetryAfter++;
+    } else if (status >= 500) {
+      this.counts.serverErrors++;
+      if (this.serverErrorSamples.length < 10) this.serverErrorSamples.push(`${status} ${what}`);
+    } else this.counts.clientErrors++;
+  }
+}

@@ -1,0 +1,115 @@
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import type { Ledger } from './ledger.js';
+
+const jwt = new JwtService();
+
+interface Answer {
+  status: number;
+  body: any;
+}
+
+/**
+ * One simulated client: its own user, sequential requests, round robin over the instances.
+ * It is the only writer of its conversation sessions, so every read can be checked exactly:
+ * messageCount must equal the appends it was acknowledged (a stale cache copy would lag).
+ */
+export class Client {
+  private readonly user = `faults-${randomUUID()}`;
+  private readonly token: string;
+  private next = 0;
+  private readonly conversations: Array<{ id: string; acknowledged: number; uncertain: number }> = [];
+  private readonly controlled: string[] = [];
+
+  constructor(
+    private readonly ports: number[],
+    private readonly ledger: Ledger,
+    secret: string,
+  ) {
+    this.token = jwt.sign({ sub: this.user }, { secret, expiresIn: 3600 });
+  }
+
+  private async call(method: string, path: string, body?: object, headers: Record<string, string> = {}): Promise<Answer> {
+    const port = this.ports[this.next++ % this.ports.length];
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(20000),
+      });
+      const text = await response.text();
+      this.ledger.record(response.status, response.headers, `${method} ${path}`);
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    } catch {
+      this.ledger.record(0, null, `${method} ${path}`);
+      return { status: 0, body: null };
+    }
+  }
+
+  async run(until: () => boolean): Promise<void> {
+    let step = 0;
+    while (!until()) {
+      step++;
+      if (this.conversations.length < 3 || step % 10 === 0) await this.create();
+      else if (step % 7 === 0) await this.control();
+      else if (step % 3 === 0) await this.read();
+      else await this.append();
+    }
+  }
+
+  private async create(): Promise<void> {
+    // Retried creates reuse their key, so an answer lost on the way cannot make a duplicate.
+    const key = randomUUID();
+    const forControl = this.conversations.length >= 3 && this.controlled.length < this.conversations.length / 2;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const answer = await this.call('POST', '/sessions', { title: forControl ? 'controlled' : 'conversation' }, { 'idempotency-key': key });
+      if (answer.status === 201) {
+        this.ledger.sessions.set(answer.body.id, this.user);
+        if (forControl) this.controlled.push(answer.body.id);
+        else this.conversations.push({ id: answer.body.id, acknowledged: 0, uncertain: 0 });
+        return;
+      }
+    }
+  }
+
+  private async append(): Promise<void> {
+    const conversation = this.conversations[Math.floor(Math.random() * this.conversations.length)];
+    if (!conversation) return;
+    const markers = [randomUUID(), randomUUID()];
+    const answer = await this.call('POST', `/sessions/${conversation.id}/messages`, {
+      items: markers.map((marker) => ({ role: 'user', content: { marker } })),
+    });
+    if (answer.status === 201) {
+      for (const marker of markers) this.ledger.messages.set(marker, conversation.id);
+      conversation.acknowledged += markers.length;
+    } else {
+      this.ledger.unacknowledgedBatches.push(markers);
+      // A connection lost after the commit may still have stored it: the exact check stops here.
+      if (answer.status === 0 || answer.status === 503) conversation.uncertain += markers.length;
+    }
+  }
+
+  private async read(): Promise<void> {
+    const conversation = this.conversations[Math.floor(Math.random() * this.conversations.length)];
+    if (!conversation) return;
+    const answer = await this.call('GET', `/sessions/${conversation.id}`);
+    if (answer.status !== 200) return;
+    const count = answer.body.messageCount;
+    const low = conversation.acknowledged;
+    const high = conversation.acknowledged + conversation.uncertain;
+    if (count < low || count > high) {
+      this.ledger.staleReads.push(`${conversation.id}: messageCount ${count}, expected ${low}..${high}`);
+    }
+    await this.call('GET', `/sessions/${conversation.id}/messages?limit=20`);
+    await this.call('GET', '/sessions?limit=5');
+  }
+
+  private async control(): Promise<void> {
+    const id = this.controlled[Math.floor(Math.random() * this.controlled.length)];
+    if (!id) return;
+    const started = await this.call('POST', `/sessions/${id}/start`);
+    if (started.status === 202) this.ledger.started.add(id);
+    if (Math.random() < 0.5) await this.call('POST', `/sessions/${id}/kill`, { reason: 'faults run' });
+  }
+}

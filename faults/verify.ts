@@ -1,0 +1,56 @@
+import pg from 'pg';
+import type { Ledger } from './ledger.js';
+
+export interface Findings {
+  lostSessions: number;
+  lostMessages: number;
+  duplicateMessages: number;
+  halfWrittenBatches: number;
+  sessionsWithSeqGaps: number;
+  leftRunning: number;
+}
+
+/** Reads PostgreSQL directly: every acknowledged write there exactly once, nothing half-written. */
+export async function verify(url: string, ledger: Ledger): Promise<Findings> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const ids = [...ledger.sessions.keys()];
+    const { rows: sessions } = await client.query(`SELECT id FROM sessions WHERE id = ANY($1::uuid[])`, [ids]);
+    const { rows: markers } = await client.query(
+      `SELECT content->>'marker' AS marker, count(*)::int AS n FROM messages WHERE content ? 'marker' GROUP BY 1`,
+    );
+    const stored = new Map<string, number>(markers.map((row: { marker: string; n: number }) => [row.marker, row.n]));
+    const lostMessages = [...ledger.messages.keys()].filter((marker) => !stored.has(marker)).length;
+    const duplicateMessages = [...stored.values()].filter((n) => n > 1).length;
+    const halfWrittenBatches = ledger.unacknowledgedBatches.filter((batch) => {
+      const present = batch.filter((marker) => stored.has(marker)).length;
+      return present !== 0 && present !== batch.length;
+    }).length;
+    // No message is ever popped in this run, so each session's seqs must be exactly 1..n.
+    const { rows: gaps } = await client.query(
+      `SELECT session_id FROM messages GROUP BY session_id HAVING min(seq) <> 1 OR max(seq) <> count(*) OR count(DISTINCT seq) <> count(*)`,
+    );
+    const { rows: running } = await client.query(`SELECT count(*)::int AS n FROM sessions WHERE status = 'running'`);
+    return {
+      lostSessions: ids.length - sessions.length,
+      lostMessages,
+      duplicateMessages,
+      halfWrittenBatches,
+      sessionsWithSeqGaps: gaps.length,
+      leftRunning: running[0].n,
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+export async function runningCount(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(`SELECT count(*)::int AS n FROM sessions WHERE status = 'running'`)).rows[0].n;
+  } finally {
+    await client.end();
+  }
+}

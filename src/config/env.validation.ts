@@ -46,11 +46,14 @@ class EnvironmentVariables {
   @IsOptional() @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'a cron expression of 5 or 6 fields' })
   CLEANUP_CRON?: string;
 
+  @IsOptional() @IsInt() @Min(1) @Max(100000)
+  CLEANUP_BATCH_SIZE?: number;
+
   @IsOptional() @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
   BODY_LIMIT_BYTES?: number;
 }
 
-const NUMERIC = ['PORT', 'SESSION_CACHE_TTL_SECONDS', 'SESSION_RETENTION_DAYS', 'BODY_LIMIT_BYTES'];
+const NUMERIC = ['PORT', 'SESSION_CACHE_TTL_SECONDS', 'SESSION_RETENTION_DAYS', 'BODY_LIMIT_BYTES', 'CLEANUP_BATCH_SIZE'];
 
 /**
  * Validates process.env for ConfigModule. Throws one line naming the first bad variable and

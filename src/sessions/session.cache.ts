@@ -6,6 +6,8 @@ import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { SessionEntity } from './session.entity.js';
 
 export const SESSION_KEY_PREFIX = 'session:';
+/** Every per-session key prefix; purge() removes them all, so a feature adding keys adds its prefix here. */
+export const SESSION_KEY_PREFIXES: readonly string[] = [SESSION_KEY_PREFIX];
 const DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'endedAt', 'lastActivityAt', 'expiresAt'] as const;
 
 /*
@@ -74,6 +76,17 @@ export class SessionCache {
       await this.redis.del(...ids.map((id) => this.key(id)));
     } catch (error) {
       this.failed('delete', error);
+    }
+  }
+
+  /** Removes every key of these sessions, for sessions whose rows are gone for good. */
+  async purge(ids: string[]): Promise<void> {
+    if (!this.redis || ids.length === 0) return;
+    try {
+      // UNLINK frees the values off Redis's main thread, so a batch of keys never stalls other clients.
+      await this.redis.unlink(...ids.flatMap((id) => SESSION_KEY_PREFIXES.map((prefix) => prefix + id)));
+    } catch (error) {
+      this.failed('purge', error);
     }
   }
 

@@ -22,8 +22,8 @@ export interface CleanupRun {
   finishedAt: Date | null;
 }
 
-/** Why a pass did not run: another instance holds the lock, or already ran this scheduled pass. */
-export type SkipReason = 'locked' | 'already-ran';
+/** Why a pass did not run: another holds the lock, already ran this scheduled pass, or this instance is stopping. */
+export type SkipReason = 'locked' | 'already-ran' | 'stopping';
 
 /** What run() did: the recorded pass, or why it skipped. */
 export type CleanupOutcome = { skipped: true; reason: SkipReason; instance: string } | { skipped: false; run: CleanupRun };

@@ -40,7 +40,8 @@ export class CleanupJob implements BeforeApplicationShutdown {
    */
   async run(now: Date = new Date(), options: CleanupOptions = {}): Promise<CleanupOutcome> {
     const trigger = options.trigger ?? 'direct';
-    const lock = this.stopping ? null : await this.repository.tryLock();
+    if (this.stopping) return this.skip('stopping', 'the instance is shutting down');
+    const lock = await this.repository.tryLock();
     if (!lock) return this.skip('locked', 'another instance holds the lock');
     this.current = this.pass(lock, now, options.dryRun ?? false, trigger);
     try {

@@ -6,8 +6,8 @@ import type { CleanupRun, CleanupRunStatus, CleanupTrigger } from './cleanup-run
 // Any constant shared by every instance; it only has to differ from the migration lock (7_420_001).
 export const CLEANUP_LOCK = 7_420_002;
 
-// What a pass removes: deleted sessions, and expired ones unless their work is still running.
-const EXPIRED = `(status = 'deleted' OR (expires_at < $1 AND status <> 'running'))`;
+// What a pass removes: deleted sessions, and expired ones (expiresAt reached) unless still running.
+const EXPIRED = `(status = 'deleted' OR (expires_at <= $1 AND status <> 'running'))`;
 
 type PooledRunner = QueryRunner & { releasePostgresConnection?(error?: Error): Promise<void> };
 

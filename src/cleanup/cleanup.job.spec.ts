@@ -8,6 +8,7 @@ import type { CleanupLock, CleanupRepository, RunEnd, RunStart } from './cleanup
 
 /** In-memory stand-ins for the repository and the cache: the loop and its bookkeeping are under test here. */
 class FakeStore {
+  deleted: string[];
   expired: string[];
   lockFree = true;
   released = 0;
@@ -15,21 +16,19 @@ class FakeStore {
   scheduledDoneBy: string | null = null;
   runs: (RunStart & Partial<RunEnd>)[] = [];
   purged: string[][] = [];
-  onBatch?: () => void;
+  onBatch?: (call: number) => void;
   private batches = 0;
 
-  constructor(count: number) {
-    this.expired = Array.from({ length: count }, (_, n) => `id-${n}`);
+  constructor(expired: number, deleted: number) {
+    this.expired = Array.from({ length: expired }, (_, n) => `expired-${n}`);
+    this.deleted = Array.from({ length: deleted }, (_, n) => `deleted-${n}`);
   }
 
   repository(): CleanupRepository {
     const lock = {
-      countExpired: async () => this.expired.length,
-      deleteExpired: async (_before: Date, batch: number) => {
-        if (++this.batches === this.failOnBatch) throw new Error('connection lost');
-        this.onBatch?.();
-        return this.expired.splice(0, batch);
-      },
+      countExpired: async () => this.deleted.length + this.expired.length,
+      deleteMarkedDeleted: async (batch: number) => this.take(this.deleted, batch),
+      deleteExpired: async (_before: Date, batch: number) => this.take(this.expired, batch),
       release: async () => void this.released++,
     } as unknown as CleanupLock;
     return {
@@ -43,6 +42,12 @@ class FakeStore {
         return { id, error: null, startedAt: now, finishedAt: now, ...this.runs[Number(id)] } as CleanupRun;
       },
     } as unknown as CleanupRepository;
+  }
+
+  private take(rows: string[], batch: number): string[] {
+    if (++this.batches === this.failOnBatch) throw new Error('connection lost');
+    this.onBatch?.(this.batches);
+    return rows.splice(0, batch);
   }
 
   cache(): SessionCache {
@@ -59,16 +64,17 @@ describe('CleanupJob', () => {
 
   beforeAll(() => Logger.overrideLogger(false));
 
-  const build = (count: number) => {
-    store = new FakeStore(count);
+  const build = (expired: number, deleted = 0) => {
+    store = new FakeStore(expired, deleted);
     sut = new CleanupJob(store.repository(), store.cache(), config);
   };
 
-  it('deletes batch after batch until a short one, purging each batch of keys, and records the pass', async () => {
-    build(10);
+  it('removes deleted sessions, then expired ones, batch after batch until a short one, purging each batch of keys', async () => {
+    build(10, 3);
     const outcome = await sut.run(now);
-    expect(outcome).toMatchObject({ skipped: false, run: { status: 'completed', expired: 10, batches: 3 } });
-    expect(store.purged.map((ids) => ids.length)).toEqual([4, 4, 2]);
+    expect(outcome).toMatchObject({ skipped: false, run: { status: 'completed', expired: 13, batches: 4 } });
+    expect(store.purged.map((ids) => ids.length)).toEqual([3, 4, 4, 2]);
+    expect(store.purged[0][0]).toBe('deleted-0');
     expect(store.runs).toEqual([expect.objectContaining({ cutoff: now, trigger: 'direct', dryRun: false, status: 'completed' })]);
     expect(store.released).toBe(1);
   });
@@ -79,8 +85,8 @@ describe('CleanupJob', () => {
   });
 
   it('counts and deletes nothing on a dry run', async () => {
-    build(6);
-    expect(await sut.run(now, { dryRun: true })).toMatchObject({ run: { expired: 6, batches: 0, dryRun: true } });
+    build(6, 2);
+    expect(await sut.run(now, { dryRun: true })).toMatchObject({ run: { expired: 8, batches: 0, dryRun: true } });
     expect(store.expired).toHaveLength(6);
     expect(store.purged).toEqual([]);
   });
@@ -102,7 +108,7 @@ describe('CleanupJob', () => {
 
   it('records a failed pass with what it removed so far, releases the lock and rethrows', async () => {
     build(10);
-    store.failOnBatch = 2;
+    store.failOnBatch = 3; // the (empty) deleted sweep, one expired batch, then the failure
     await expect(sut.run(now)).rejects.toThrow('connection lost');
     expect(store.runs[0]).toMatchObject({ status: 'failed', expired: 4, batches: 1, error: 'connection lost' });
     expect(store.released).toBe(1);
@@ -111,8 +117,8 @@ describe('CleanupJob', () => {
   it('on shutdown, ends the running pass at a batch boundary and records it abandoned', async () => {
     build(20);
     let shutdown: Promise<void> | undefined;
-    store.onBatch = () => {
-      shutdown ??= sut.beforeApplicationShutdown();
+    store.onBatch = (call) => {
+      if (call === 2) shutdown = sut.beforeApplicationShutdown();
     };
     const outcome = await sut.run(now);
     await shutdown;

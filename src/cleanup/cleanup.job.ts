@@ -89,18 +89,22 @@ export class CleanupJob implements BeforeApplicationShutdown {
   }
 
   /**
-   * Each batch is its own statement, so its row locks last one batch. Keys go after the commit,
-   * as everywhere else: a key removed before would let a concurrent read refill it from the row.
+   * Sessions marked deleted first, then expired ones, a batch at a time. Keys go after each batch
+   * commits, as on every write: removed before, a concurrent read could refill them from the row.
    */
   private async removeInBatches(lock: CleanupLock, now: Date, progress: { expired: number; batches: number }): Promise<void> {
-    while (!this.stopping) {
-      const ids = await lock.deleteExpired(now, this.batchSize);
-      if (ids.length === 0) return;
-      progress.batches++;
-      progress.expired += ids.length;
-      await this.cache.purge(ids);
-      // A short batch means nothing is left, except rows that were locked (SKIP LOCKED) just now.
-      if (ids.length < this.batchSize) return;
+    const sweeps = [() => lock.deleteMarkedDeleted(this.batchSize), () => lock.deleteExpired(now, this.batchSize)];
+    for (const sweep of sweeps) {
+      while (!this.stopping) {
+        const ids = await sweep();
+        if (ids.length > 0) {
+          progress.batches++;
+          progress.expired += ids.length;
+          await this.cache.purge(ids);
+        }
+        // A short batch means this sweep is done, but for rows that were locked just now (SKIP LOCKED).
+        if (ids.length < this.batchSize) break;
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import type { CleanupRun, CleanupRunStatus, CleanupTrigger } from './cleanup-run
 export const CLEANUP_LOCK = 7_420_002;
 
 // What a pass removes: deleted sessions, and expired ones (expiresAt reached) unless still running.
+// Counted as one predicate; removed in two sweeps, each of which an index serves.
 const EXPIRED = `(status = 'deleted' OR (expires_at <= $1 AND status <> 'running'))`;
 
 type PooledRunner = QueryRunner & { releasePostgresConnection?(error?: Error): Promise<void> };
@@ -24,17 +25,30 @@ export class CleanupLock {
     return row.n;
   }
 
-  /**
-   * Removes up to `batch` sessions in one short transaction (a single statement) and returns
-   * their ids; messages and other child rows go with them by ON DELETE CASCADE. SKIP LOCKED
-   * passes over rows an API request is writing, so the pass never waits behind traffic, nor
-   * traffic behind it for longer than one batch; a skipped row goes in a later batch or pass.
-   */
+  /** Removes up to `batch` sessions marked deleted; their ids. See deleteExpired for the rest. */
+  async deleteMarkedDeleted(batch: number): Promise<string[]> {
+    return this.deleteBatch(`SELECT id FROM sessions WHERE status = 'deleted' LIMIT $1 FOR UPDATE SKIP LOCKED`, [batch]);
+  }
+
+  /** Removes up to `batch` sessions expired by `before` that are not running, oldest expiry first. */
   async deleteExpired(before: Date, batch: number): Promise<string[]> {
-    const [rows] = await this.runner.query(
-      `WITH doomed AS (SELECT id FROM sessions WHERE ${EXPIRED} LIMIT $2 FOR UPDATE SKIP LOCKED)
-       DELETE FROM sessions s USING doomed WHERE s.id = doomed.id RETURNING s.id`,
+    // Ordered by expires_at so that the expiry index serves the batch and the scan stops after it.
+    return this.deleteBatch(
+      `SELECT id FROM sessions WHERE expires_at <= $1 AND status <> 'running' ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [before, batch],
+    );
+  }
+
+  /**
+   * One batch is one statement, so one short transaction; messages and other child rows go with
+   * the sessions by ON DELETE CASCADE. SKIP LOCKED passes over rows an API request is writing, so
+   * the pass never waits behind traffic, nor traffic behind it for longer than one batch; a row
+   * skipped now goes in a later batch or pass.
+   */
+  private async deleteBatch(select: string, params: unknown[]): Promise<string[]> {
+    const [rows] = await this.runner.query(
+      `WITH doomed AS (${select}) DELETE FROM sessions s USING doomed WHERE s.id = doomed.id RETURNING s.id`,
+      params,
     );
     return rows.map((row: { id: string }) => row.id);
   }

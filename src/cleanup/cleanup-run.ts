@@ -11,7 +11,7 @@ export interface CleanupRun {
   instance: string;
   trigger: CleanupTrigger;
   dryRun: boolean;
-  /** The `now` of the pass: sessions whose expiresAt is before it were expired. */
+  /** The `now` of the pass: sessions whose expiresAt was at or before it were expired. */
   cutoff: Date;
   status: CleanupRunStatus;
   /** Sessions removed; on a dry run, the sessions a real pass would have removed. */

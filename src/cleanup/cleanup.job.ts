@@ -35,7 +35,7 @@ export class CleanupJob implements BeforeApplicationShutdown {
   }
 
   /**
-   * Runs a pass as of `now`: sessions whose expiresAt is before it are expired. Skips when another
+   * Runs a pass as of `now`: sessions whose expiresAt is at or before it are expired. Skips when another
    * instance holds the lock or, for the schedule, has already run the pass of this `now`.
    */
   async run(now: Date = new Date(), options: CleanupOptions = {}): Promise<CleanupOutcome> {

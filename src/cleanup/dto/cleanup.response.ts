@@ -14,7 +14,7 @@ export class CleanupRunResponse {
   @ApiProperty({ description: 'host:pid:suffix of the instance that ran the pass' }) instance: string;
   @ApiProperty({ enum: CLEANUP_TRIGGERS }) trigger: CleanupTrigger;
   @ApiProperty() dryRun: boolean;
-  @ApiProperty({ format: 'date-time', description: 'sessions whose expiresAt was before this were expired' }) cutoff: string;
+  @ApiProperty({ format: 'date-time', description: 'sessions whose expiresAt was at or before this were expired' }) cutoff: string;
   @ApiProperty({ enum: CLEANUP_RUN_STATUSES, description: 'abandoned: the instance stopped before the pass finished' })
   status: CleanupRunStatus;
   @ApiProperty({ description: 'sessions removed; on a dry run, sessions it would have removed' }) expired: number;

@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     const env = {
       NODE_ENV: 'production', DATABASE_URL: postgres.url, REDIS_URL: redis.url, AUTH_JWT_SECRET: SECRET,
       DELIBERATION_STEP_MS: '200', DELIBERATION_ROUNDS: '3', RUNNING_STALE_AFTER_SECONDS: String(STALE_AFTER_SECONDS),
-      CLEANUP_CRON: '0 3 1 1 *',
+      CLEANUP_CRON: 'off',
     };
     instances.push(new Instance('a', 53001, env), new Instance('b', 53002, env), new Instance('c', 53003, { ...env, WORKER_ENABLED: 'false' }));
     await Promise.all(instances.map((instance) => instance.start()));

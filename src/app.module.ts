@@ -1,7 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
+import { CleanupModule } from './cleanup/cleanup.module.js';
 import { configNamespaces, databaseConfig } from './config/app.config.js';
 import { validateEnv } from './config/env.validation.js';
 import { dataSourceOptions } from './database/data-source-options.js';
@@ -29,12 +31,14 @@ export class AppModule {
             retryAttempts: 0,
           }),
         }),
+        ScheduleModule.forRoot(),
         RedisModule,
         AuthModule,
         HealthModule,
         SessionsModule,
         MessagesModule,
         MetricsModule,
+        CleanupModule,
       ],
     };
   }

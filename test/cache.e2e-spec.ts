@@ -99,6 +99,23 @@ describe('Redis write-through cache', () => {
     });
   });
 
+  describe('purged sessions', () => {
+    it('cannot be put back by a reader that loaded the row before it was removed', async () => {
+      const app = await createTestApp();
+      try {
+        const api = apiAs(app, newUser());
+        const { id } = await createSession(api);
+        const cache = app.get(SessionCache);
+        const loadedBefore = (await cache.get(id))!;
+        await cache.purge([id]);
+        await cache.set(loadedBefore); // the late refill
+        expect(await cache.get(id)).toBeNull();
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
   describe('with Redis going away mid-test', () => {
     let proxy: TcpProxy;
     let app: NestFastifyApplication;

@@ -27,6 +27,7 @@ export const authConfig = registerAs('auth', () => ({
 export const sessionsConfig = registerAs('sessions', () => ({
   retentionDays: int(process.env.SESSION_RETENTION_DAYS, 30),
   cleanupCron: process.env.CLEANUP_CRON || '0 3 * * *',
+  cleanupBatchSize: int(process.env.CLEANUP_BATCH_SIZE, 1000),
 }));
 
 export const configNamespaces = [appConfig, databaseConfig, redisConfig, authConfig, sessionsConfig];

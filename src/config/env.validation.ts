@@ -9,9 +9,23 @@ import {
   MaxLength,
   Min,
   MinLength,
+  registerDecorator,
   ValidateIf,
   validateSync,
 } from 'class-validator';
+import { validateCronExpression } from 'cron';
+
+/** A cron expression the scheduler will accept, checked by the parser it uses (@nestjs/schedule's cron). */
+function IsCronExpression(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isCronExpression',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: 'a cron expression of 5 or 6 fields, such as "0 3 * * *", or off' },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || validateCronExpression(value).valid },
+    });
+}
 
 /** The development-only secret; refused when NODE_ENV is production (see validateEnv). */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me';
@@ -43,14 +57,18 @@ class EnvironmentVariables {
   @IsOptional() @IsInt() @Min(1) @Max(36500)
   SESSION_RETENTION_DAYS?: number;
 
-  @IsOptional() @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'a cron expression of 5 or 6 fields' })
+  // `off`: this instance schedules no cleanup (another one does, or an external `npm run cleanup`).
+  @IsOptional() @ValidateIf((env) => env.CLEANUP_CRON !== 'off') @IsCronExpression()
   CLEANUP_CRON?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(100000)
+  CLEANUP_BATCH_SIZE?: number;
 
   @IsOptional() @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
   BODY_LIMIT_BYTES?: number;
 }
 
-const NUMERIC = ['PORT', 'SESSION_CACHE_TTL_SECONDS', 'SESSION_RETENTION_DAYS', 'BODY_LIMIT_BYTES'];
+const NUMERIC = ['PORT', 'SESSION_CACHE_TTL_SECONDS', 'SESSION_RETENTION_DAYS', 'BODY_LIMIT_BYTES', 'CLEANUP_BATCH_SIZE'];
 
 /**
  * Validates process.env for ConfigModule. Throws one line naming the first bad variable and

@@ -59,6 +59,8 @@ export class MetricsService implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    // No HTTP server in an application context (the cleanup CLI, the worker process).
+    if (!this.adapterHost.httpAdapter) return;
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';

@@ -6,6 +6,11 @@ import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { SessionEntity } from './session.entity.js';
 
 export const SESSION_KEY_PREFIX = 'session:';
+/** Every per-session key prefix; purge() removes them all, so a feature adding keys adds its prefix here. */
+export const SESSION_KEY_PREFIXES: readonly string[] = [SESSION_KEY_PREFIX];
+// Outlives any read that could still be refilling a purged session (queries time out at 15 s).
+const TOMBSTONE_TTL_SECONDS = 300;
+const TOMBSTONE = `${2 ** 31 - 1}|null`;
 const DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'endedAt', 'lastActivityAt', 'expiresAt'] as const;
 
 /*
@@ -59,8 +64,13 @@ export class SessionCache {
         this.stats.misses++;
         return null;
       }
+      const json = raw.slice(raw.indexOf('|') + 1);
+      if (json === 'null') {
+        this.stats.misses++; // a tombstone: the row is gone, PostgreSQL will say so
+        return null;
+      }
       this.stats.hits++;
-      return this.decode(raw.slice(raw.indexOf('|') + 1));
+      return this.decode(json);
     } catch (error) {
       this.failed('get', error);
       return null;
@@ -96,6 +106,27 @@ export class SessionCache {
       for (const id of ids) this.unsynced.delete(id);
     } catch (error) {
       this.failed('delete', error);
+    }
+  }
+
+  /**
+   * Removes every key of these sessions, for sessions whose rows are gone for good. The session key
+   * becomes a short-lived tombstone of the highest version instead of disappearing: a reader that
+   * loaded the row just before it was deleted cannot put it back (its set loses the CAS).
+   */
+  async purge(ids: string[]): Promise<void> {
+    if (!this.redis || ids.length === 0) return;
+    try {
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.set(this.key(id), TOMBSTONE, 'EX', TOMBSTONE_TTL_SECONDS);
+      // UNLINK frees the values off Redis's main thread, so a batch of keys never stalls other clients.
+      const others = ids.flatMap((id) => SESSION_KEY_PREFIXES.filter((prefix) => prefix !== SESSION_KEY_PREFIX).map((prefix) => prefix + id));
+      if (others.length) pipeline.unlink(...others);
+      const results = (await pipeline.exec()) ?? [];
+      const failure = results.find(([error]) => error)?.[0];
+      if (failure) throw failure;
+    } catch (error) {
+      this.failed('purge', error);
     }
   }
 

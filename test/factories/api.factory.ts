@@ -4,9 +4,9 @@ import { tokenFor } from './token.factory.js';
 
 export const API = '/api/v1';
 
-/** supertest against the app's real HTTP server, authenticated as `user`. */
-export function apiAs(app: NestFastifyApplication, user: string) {
-  const auth = { Authorization: `Bearer ${tokenFor(user)}` };
+/** supertest against the app's real HTTP server, authenticated as `user` (with `roles`, e.g. admin). */
+export function apiAs(app: NestFastifyApplication, user: string, roles: string[] = []) {
+  const auth = { Authorization: `Bearer ${tokenFor(user, { roles })}` };
   const http = () => request(app.getHttpServer());
   return {
     get: (path: string) => http().get(API + path).set(auth),

@@ -16,6 +16,8 @@ export default async function globalSetup() {
   process.env.DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/session_store_test';
   process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
   process.env.AUTH_JWT_SECRET = 'test-secret-at-least-16-chars';
+  // A scheduled pass firing mid-run would remove other tests' rows: tests call run(now) instead.
+  process.env.CLEANUP_CRON = 'off';
 
   const url = process.env.DATABASE_URL;
   const name = new URL(url).pathname.slice(1);

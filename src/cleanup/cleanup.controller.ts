@@ -1,0 +1,31 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { RequireRole } from '../auth/auth.decorators.js';
+import { toCleanupResponse, toCleanupRunResponse } from './cleanup-run.mapper.js';
+import { CleanupService } from './cleanup.service.js';
+import { CleanupResponse, CleanupRunsResponse } from './dto/cleanup.response.js';
+import { ListCleanupRunsQuery } from './dto/list-cleanup-runs.query.js';
+import { RunCleanupDto } from './dto/run-cleanup.dto.js';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiForbiddenResponse({ description: 'the token lacks the admin role' })
+@RequireRole('admin')
+@Controller('admin/cleanup')
+export class CleanupController {
+  constructor(private readonly cleanup: CleanupService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOkResponse({ type: CleanupResponse, description: 'the pass ran (or, with dryRun, counted) on this instance' })
+  @ApiConflictResponse({ description: 'CLEANUP_IN_PROGRESS: another pass holds the lock' })
+  async run(@Body() dto: RunCleanupDto): Promise<CleanupResponse> {
+    return toCleanupResponse(await this.cleanup.runNow(dto.dryRun ?? false));
+  }
+
+  @Get('runs')
+  @ApiOkResponse({ type: CleanupRunsResponse })
+  async runs(@Query() query: ListCleanupRunsQuery): Promise<CleanupRunsResponse> {
+    return { items: (await this.cleanup.recentRuns(query.limit)).map(toCleanupRunResponse) };
+  }
+}

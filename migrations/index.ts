@@ -1,4 +1,5 @@
 import { CreateSessionsAndMessages1764057600000 } from './1764057600000-create-sessions-and-messages.js';
+import { CreateSessionTransitions1764144000000 } from './1764144000000-create-session-transitions.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
-export const migrations = [CreateSessionsAndMessages1764057600000];
+export const migrations = [CreateSessionsAndMessages1764057600000, CreateSessionTransitions1764144000000];

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { configNamespaces, databaseConfig } from './config/app.config.js';
 import { validateEnv } from './config/env.validation.js';
+import { ControlModule } from './control/control.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
 import { MessagesModule } from './messages/messages.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         HealthModule,
         SessionsModule,
         MessagesModule,
+        ControlModule.forRoot(),
       ],
     };
   }

@@ -1,6 +1,5 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { ModuleRef } from '@nestjs/core';
 import { controlConfig } from '../../config/app.config.js';
 import { DELIBERATION_HANDLER, type DeliberationHandler } from './deliberation-handler.js';
 import { ScriptedDeliberationHandler } from './scripted-deliberation.handler.js';
@@ -13,18 +12,20 @@ export const DELIBERATION_HANDLERS: Record<string, Type<DeliberationHandler>> = 
   scripted: ScriptedDeliberationHandler,
 };
 
+const names = Object.keys(DELIBERATION_HANDLERS);
+
 export const deliberationHandlerProviders: Provider[] = [
   ...Object.values(DELIBERATION_HANDLERS),
   {
     provide: DELIBERATION_HANDLER,
-    inject: [controlConfig.KEY, ModuleRef],
-    useFactory: (config: ConfigType<typeof controlConfig>, modules: ModuleRef): DeliberationHandler => {
-      const handler = DELIBERATION_HANDLERS[config.handler];
-      if (!handler) {
-        const names = Object.keys(DELIBERATION_HANDLERS).join(', ');
-        throw new Error(`Invalid environment variable DELIBERATION_HANDLER=${JSON.stringify(config.handler)}: must be one of ${names}`);
+    // Injected (not looked up) so that Nest constructs each handler before this factory runs.
+    inject: [controlConfig.KEY, ...Object.values(DELIBERATION_HANDLERS)],
+    useFactory: (config: ConfigType<typeof controlConfig>, ...handlers: DeliberationHandler[]): DeliberationHandler => {
+      const index = names.indexOf(config.handler);
+      if (index < 0) {
+        throw new Error(`Invalid environment variable DELIBERATION_HANDLER=${JSON.stringify(config.handler)}: must be one of ${names.join(', ')}`);
       }
-      return modules.get(handler);
+      return handlers[index];
     },
   },
 ];

@@ -6,7 +6,7 @@ import { WorkQueue } from '../src/control/work.queue.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
-import { controlEnv, removeQueue } from './utils/control.js';
+import { controlEnv, removeQueue, transitionsOf } from './utils/control.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
@@ -123,22 +123,26 @@ describe('live progress', () => {
   });
 });
 
-describe('control plane without Redis', () => {
+describe.each([
+  ['without Redis (REDIS_URL empty)', ''],
+  ['with Redis unreachable', 'redis://127.0.0.1:1/0'],
+])('control plane %s', (_label, redisUrl) => {
   let app: NestFastifyApplication;
   let api: Api;
 
   beforeAll(async () => {
-    app = await createTestApp({ REDIS_URL: '' });
+    app = await createTestApp(controlEnv({ REDIS_URL: redisUrl }));
     api = apiAs(app, newUser());
   });
   afterAll(() => app.close());
 
-  it('refuses start with 503 WORK_QUEUE_UNAVAILABLE and still kills and deletes', async () => {
+  it('refuses start with 503 WORK_QUEUE_UNAVAILABLE, changing nothing, and still kills and deletes', async () => {
     const session = await createSession(api);
     const refused = await api.post(`/sessions/${session.id}/start`).expect(503);
     expect(refused.body.code).toBe('WORK_QUEUE_UNAVAILABLE');
     expect(refused.headers['retry-after']).toBe('5');
     expect((await api.get(`/sessions/${session.id}`).expect(200)).body.status).toBe('created');
+    expect(await transitionsOf(api, session.id)).toEqual([]);
     await api.post(`/sessions/${session.id}/kill`).expect(202);
     await api.delete(`/sessions/${session.id}`).expect(204);
   });

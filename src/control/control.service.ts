@@ -18,8 +18,8 @@ interface MoveOptions {
   reason?: string | null;
   set?: TransitionColumns;
   silentForSeconds?: number;
-  /** The worker finishing its own run: nothing to cancel. */
-  byWorker?: boolean;
+  /** The worker finishing its own run, or a start that never queued: no work to cancel. */
+  nothingToStop?: boolean;
 }
 
 /**
@@ -41,14 +41,16 @@ export class ControlService {
 
   async start(userId: string, id: string): Promise<SessionEntity> {
     if (!this.queue.available) throw new WorkQueueUnavailableError('REDIS_URL is empty: this instance has no work queue');
+    // Probed before the transition, so that during a Redis outage a start changes nothing and can be retried.
+    if (!(await this.queue.reachable())) throw new WorkQueueUnavailableError('the work queue (Redis) cannot be reached; nothing was changed');
     const session = await this.move(id, 'start', { actor: userId, userId });
     await this.live.open(session);
     try {
       await this.queue.enqueue(id);
     } catch (error) {
-      // Nothing would ever run it: fail it now rather than leave it to the lost-worker sweep.
+      // Redis went away between the probe and the add. Nothing would ever run it: fail it now.
       const message = `work could not be queued: ${(error as Error).message}`;
-      await this.move(id, 'fail', { actor: SYSTEM_ACTOR, reason: message, set: { error: message } }).catch(() => undefined);
+      await this.move(id, 'fail', { actor: SYSTEM_ACTOR, reason: message, set: { error: message }, nothingToStop: true }).catch(() => undefined);
       throw new WorkQueueUnavailableError(`${message}; the session was marked failed`);
     }
     return session;
@@ -124,8 +126,8 @@ export class ControlService {
   /** The handler returned or threw. Refused quietly when the session already left running (a kill won). */
   async finishRun(id: string, outcome: { result: TransitionColumns } | { error: string }): Promise<void> {
     const options: MoveOptions = 'result' in outcome
-      ? { actor: SYSTEM_ACTOR, reason: 'the deliberation handler returned', set: outcome.result, byWorker: true }
-      : { actor: SYSTEM_ACTOR, reason: 'the deliberation handler failed', set: { error: outcome.error }, byWorker: true };
+      ? { actor: SYSTEM_ACTOR, reason: 'the deliberation handler returned', set: outcome.result, nothingToStop: true }
+      : { actor: SYSTEM_ACTOR, reason: 'the deliberation handler failed', set: { error: outcome.error }, nothingToStop: true };
     await this.move(id, 'result' in outcome ? 'complete' : 'fail', options).catch(ignoreRefusal);
   }
 
@@ -155,7 +157,7 @@ export class ControlService {
       throw new InvalidTransitionError(action, outcome.currentStatus);
     }
     await this.sessions.written(outcome.session);
-    if (outcome.from === 'running' && !options.byWorker) await this.stopWork(id);
+    if (outcome.from === 'running' && !options.nothingToStop) await this.stopWork(id);
     return outcome.session;
   }
 

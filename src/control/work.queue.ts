@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { JobState, Queue } from 'bullmq';
 
 export const DELIBERATION_QUEUE = 'deliberation';
@@ -11,6 +11,7 @@ export interface DeliberationJobData {
 
 // BullMQ waits for Redis to come back rather than failing; a request must not wait that long.
 const QUEUE_TIMEOUT_MS = 3000;
+const PROBE_TIMEOUT_MS = 1000;
 const QUEUED: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 /**
@@ -18,13 +19,12 @@ const QUEUED: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'delayed',
  * can be started, and the rest of the control plane still answers.
  */
 @Injectable()
-export class WorkQueue implements OnModuleInit {
+export class WorkQueue {
   private readonly logger = new Logger(WorkQueue.name);
   private healthy = true;
 
-  constructor(@Optional() @InjectQueue(DELIBERATION_QUEUE) private readonly queue?: Queue) {}
-
-  onModuleInit(): void {
+  constructor(@Optional() @InjectQueue(DELIBERATION_QUEUE) private readonly queue?: Queue) {
+    // At once, not in a lifecycle hook: the queue connects, and may fail, while the app still starts.
     // One line per outage, not one per reconnect attempt.
     this.queue?.on('error', (error) => {
       if (this.healthy) this.logger.warn(`work queue unavailable: ${error.message}`);
@@ -34,6 +34,12 @@ export class WorkQueue implements OnModuleInit {
 
   get available(): boolean {
     return this.queue !== undefined;
+  }
+
+  /** One cheap round trip through BullMQ's own connection: can a job be queued right now? */
+  async reachable(): Promise<boolean> {
+    if (!this.queue) return false;
+    return this.bounded('probe', this.queue.count(), PROBE_TIMEOUT_MS).then(() => true, () => false);
   }
 
   /** The job id is the session id: a second add of the same session is a no-op in BullMQ. */
@@ -61,10 +67,10 @@ export class WorkQueue implements OnModuleInit {
     return QUEUED.has(await this.stateOf(sessionId));
   }
 
-  private async bounded<T>(operation: string, work: Promise<T>): Promise<T> {
+  private async bounded<T>(operation: string, work: Promise<T>, timeoutMs = QUEUE_TIMEOUT_MS): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`work queue ${operation} timed out after ${QUEUE_TIMEOUT_MS} ms`)), QUEUE_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new Error(`work queue ${operation} timed out after ${timeoutMs} ms`)), timeoutMs);
     });
     try {
       return await Promise.race([work, timeout]);

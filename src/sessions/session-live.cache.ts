@@ -71,6 +71,7 @@ return 1`;
 export class SessionLiveCache {
   private readonly logger = new Logger(SessionLiveCache.name);
   private readonly prefix: string;
+  private healthy = true;
   errors = 0;
 
   constructor(
@@ -156,10 +157,14 @@ export class SessionLiveCache {
   private async attempt<T>(operation: string, run: () => Promise<T>): Promise<T | undefined> {
     if (!this.redis) return undefined;
     try {
-      return await run();
+      const result = await run();
+      this.healthy = true;
+      return result;
     } catch (error) {
+      // Counted every time, logged once per outage: the flush alone would log every 2 s.
       this.errors++;
-      this.logger.warn(`live progress ${operation} failed: ${(error as Error).message}`);
+      if (this.healthy) this.logger.warn(`live progress ${operation} failed: ${(error as Error).message}`);
+      this.healthy = false;
       return undefined;
     }
   }

@@ -1,9 +1,10 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import {
-  type BeforeApplicationShutdown, Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown,
+  type BeforeApplicationShutdown, Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Job } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { controlConfig } from '../../config/app.config.js';
 import { MessagesService } from '../../messages/messages.service.js';
 import type { SessionEntity } from '../../sessions/session.entity.js';
@@ -16,13 +17,17 @@ import {
   DELIBERATION_HANDLER, type DeliberationContext, type DeliberationHandler, WorkStoppedError,
 } from './deliberation-handler.js';
 
+// Shutdown must finish within about 10 s; what has not finished by then is failed as lost elsewhere.
+const DRAIN_LIMIT_MS = 8000;
+
 /**
  * The worker: runs a session's deliberation handler for each job. Not started automatically:
  * onApplicationBootstrap applies WORKER_CONCURRENCY first. maxStalledCount 0 because a run is
  * never repeated: when its worker dies the session fails (see LostWorkerSweeper), it is not rerun.
  */
 @Processor(DELIBERATION_QUEUE, { autorun: false, maxStalledCount: 0 })
-export class DeliberationProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class DeliberationProcessor extends WorkerHost
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(DeliberationProcessor.name);
   private readonly running = new Set<string>();
   private heartbeatTimer?: NodeJS.Timeout;
@@ -37,14 +42,18 @@ export class DeliberationProcessor extends WorkerHost implements OnApplicationBo
     super();
   }
 
-  onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.workerConcurrency;
+  // BullModule creates the worker in its own onModuleInit, which runs before this module's.
+  onModuleInit(): void {
     let healthy = true;
     this.worker.on('error', (error) => {
       if (healthy) this.logger.warn(`worker: ${error.message}`);
       healthy = false;
     });
     this.worker.on('active', () => (healthy = true));
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.workerConcurrency;
     // BullMQ's own cancellation: the job's AbortSignal fires on whichever instance holds it.
     this.cancel.listen((sessionId) => this.worker.cancelJob(sessionId, 'the session left running'));
     this.heartbeatTimer = setInterval(() => void this.beat(), staleTiming(this.config.staleAfterSeconds).heartbeatMs);
@@ -52,9 +61,17 @@ export class DeliberationProcessor extends WorkerHost implements OnApplicationBo
     this.worker.run().catch((error: Error) => this.logger.error(`worker stopped: ${error.message}`));
   }
 
-  /** Lets runs in progress finish (heartbeats still going) before the pools close. */
+  /**
+   * Lets runs in progress finish (heartbeats still going) before the pools close. An idle worker
+   * closes at once: BullMQ's graceful close also waits on Redis, which in an outage is forever.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.worker.close();
+    const closing = this.worker.close(this.running.size === 0);
+    const closed = await Promise.race([closing.then(() => true), sleep(DRAIN_LIMIT_MS, undefined, { ref: false }).then(() => false)]);
+    if (!closed) {
+      this.logger.warn(`runs still in progress after ${DRAIN_LIMIT_MS} ms: left to the lost-worker sweep`);
+      await this.worker.disconnect().catch(() => undefined);
+    }
   }
 
   onApplicationShutdown(): void {

@@ -12,7 +12,7 @@ import { WorkQueue } from './work.queue.js';
  */
 export function staleTiming(staleAfterSeconds: number) {
   return {
-    heartbeatMs: Math.max(100, Math.round((staleAfterSeconds * 1000) / 6)),
+    heartbeatMs: Math.max(100, Math.floor((staleAfterSeconds * 1000) / 6)),
     silentSeconds: Math.round((staleAfterSeconds * 2000) / 3) / 1000,
     sweepMs: Math.max(250, Math.round((staleAfterSeconds * 1000) / 4)),
   };

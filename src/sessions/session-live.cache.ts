@@ -104,7 +104,8 @@ export class SessionLiveCache {
 
   /** Closes an open hash and returns its final state; null when none was open (or Redis is away). */
   async close(id: string): Promise<LiveProgress | null> {
-    const flat = await this.attempt('close', () => this.redis!.eval(CLOSE, 1, this.key(id), CLOSED_TTL_SECONDS));
+    const ttl = Math.min(CLOSED_TTL_SECONDS, this.config.cacheTtlSeconds);
+    const flat = await this.attempt('close', () => this.redis!.eval(CLOSE, 1, this.key(id), ttl));
     return Array.isArray(flat) && flat.length ? decode(toHash(flat as string[])) : null;
   }
 

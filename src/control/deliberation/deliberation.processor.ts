@@ -70,7 +70,8 @@ export class DeliberationProcessor extends WorkerHost
     const closed = await Promise.race([closing.then(() => true), sleep(DRAIN_LIMIT_MS, undefined, { ref: false }).then(() => false)]);
     if (!closed) {
       this.logger.warn(`runs still in progress after ${DRAIN_LIMIT_MS} ms: left to the lost-worker sweep`);
-      await this.worker.disconnect().catch(() => undefined);
+      // Not awaited: against an unreachable Redis it never settles either.
+      void this.worker.disconnect().catch(() => undefined);
     }
   }
 

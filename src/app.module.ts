@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { CleanupModule } from './cleanup/cleanup.module.js';
 import { configNamespaces, databaseConfig } from './config/app.config.js';
 import { validateEnv } from './config/env.validation.js';
+import { ControlModule } from './control/control.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
 import { MessagesModule } from './messages/messages.module.js';
@@ -39,6 +40,7 @@ export class AppModule {
         MessagesModule,
         MetricsModule,
         CleanupModule,
+        ControlModule.forRoot(),
       ],
     };
   }

@@ -64,3 +64,9 @@ export class DatabaseUnavailableError extends DomainError {
     super('PostgreSQL is unavailable; nothing was written. Retry later.');
   }
 }
+
+export class WorkQueueUnavailableError extends DomainError {
+  readonly code = 'WORK_QUEUE_UNAVAILABLE';
+  readonly status = HttpStatus.SERVICE_UNAVAILABLE;
+  readonly headers = { 'Retry-After': '5' };
+}

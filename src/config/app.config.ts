@@ -30,4 +30,16 @@ export const sessionsConfig = registerAs('sessions', () => ({
   cleanupBatchSize: int(process.env.CLEANUP_BATCH_SIZE, 1000),
 }));
 
-export const configNamespaces = [appConfig, databaseConfig, redisConfig, authConfig, sessionsConfig];
+export const controlConfig = registerAs('control', () => ({
+  // An API-only instance sets false; without Redis there is no queue, so no worker either.
+  workerEnabled: process.env.WORKER_ENABLED !== 'false' && process.env.REDIS_URL !== '',
+  workerConcurrency: int(process.env.WORKER_CONCURRENCY, 4),
+  handler: process.env.DELIBERATION_HANDLER || 'scripted',
+  rounds: int(process.env.DELIBERATION_ROUNDS, 3),
+  stepMs: int(process.env.DELIBERATION_STEP_MS, 1000),
+  staleAfterSeconds: int(process.env.RUNNING_STALE_AFTER_SECONDS, 60),
+  // Namespaces the queue, the cancel channel and the live-progress keys in a shared Redis.
+  keyPrefix: process.env.CONTROL_KEY_PREFIX || 'control',
+}));
+
+export const configNamespaces = [appConfig, databaseConfig, redisConfig, authConfig, sessionsConfig, controlConfig];

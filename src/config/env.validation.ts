@@ -66,9 +66,34 @@ class EnvironmentVariables {
 
   @IsOptional() @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
   BODY_LIMIT_BYTES?: number;
+
+  // The control plane (see README): who runs work, what it runs, and when a silent worker counts as lost.
+  @IsOptional() @IsIn(['true', 'false'])
+  WORKER_ENABLED?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(256)
+  WORKER_CONCURRENCY?: number;
+
+  @IsOptional() @Matches(/^[a-z][a-z0-9-]{0,63}$/, { message: 'a handler name such as scripted' })
+  DELIBERATION_HANDLER?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(1000)
+  DELIBERATION_ROUNDS?: number;
+
+  @IsOptional() @IsInt() @Min(0) @Max(3600000)
+  DELIBERATION_STEP_MS?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(86400)
+  RUNNING_STALE_AFTER_SECONDS?: number;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: '1..64 letters, digits, dots, dashes or underscores' })
+  CONTROL_KEY_PREFIX?: string;
 }
 
-const NUMERIC = ['PORT', 'SESSION_CACHE_TTL_SECONDS', 'SESSION_RETENTION_DAYS', 'BODY_LIMIT_BYTES', 'CLEANUP_BATCH_SIZE'];
+const NUMERIC = [
+  'PORT', 'SESSION_CACHE_TTL_SECONDS', 'SESSION_RETENTION_DAYS', 'BODY_LIMIT_BYTES', 'CLEANUP_BATCH_SIZE',
+  'WORKER_CONCURRENCY', 'DELIBERATION_ROUNDS', 'DELIBERATION_STEP_MS', 'RUNNING_STALE_AFTER_SECONDS',
+];
 
 /**
  * Validates process.env for ConfigModule. Throws one line naming the first bad variable and

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { SessionEntity } from '../sessions/session.entity.js';
+import type { SessionStatus } from '../sessions/session-status.js';
 import { sessionFromRow } from '../sessions/session.row.js';
 import { SessionsRepository, touchSql } from '../sessions/sessions.repository.js';
 import type { MessageEntity } from './message.entity.js';
@@ -31,10 +32,14 @@ export class MessagesRepository {
     private readonly sessions: SessionsRepository,
   ) {}
 
-  /** Appends in order; null when the session is not the user's live session. */
-  async append(sessionId: string, userId: string, items: NewMessage[]): Promise<MessagesWrite | null> {
+  /**
+   * Appends in order; null when the session is not the user's live session, or not in `onlyIf`
+   * (the control plane's handlers append only while running: the row lock orders them against a kill).
+   */
+  async append(sessionId: string, userId: string, items: NewMessage[], onlyIf?: SessionStatus): Promise<MessagesWrite | null> {
     return this.db.transaction(async (tx) => {
-      const session = await this.lockAndTouch(tx, sessionId, userId, `last_seq = last_seq + $4, message_count = message_count + $4`, [items.length]);
+      const changes = `last_seq = last_seq + $4, message_count = message_count + $4`;
+      const session = await this.lockAndTouch(tx, sessionId, userId, changes, [items.length], onlyIf);
       if (!session) return null;
       const first = session.lastSeq - items.length + 1;
       const rows = items.map((item, index) => ({ seq: first + index, role: item.role, content: item.content, metadata: item.metadata }));
@@ -81,11 +86,15 @@ export class MessagesRepository {
     });
   }
 
-  private async lockAndTouch(tx: EntityManager, id: string, userId: string, changes: string, params: unknown[]): Promise<SessionEntity | null> {
+  private async lockAndTouch(
+    tx: EntityManager, id: string, userId: string, changes: string, params: unknown[], onlyIf?: SessionStatus,
+  ): Promise<SessionEntity | null> {
+    const all = [id, userId, this.sessions.retentionSeconds, ...params];
+    const status = onlyIf ? `status = $${all.push(onlyIf)}` : `status <> 'deleted'`;
     const [rows] = await tx.query(
       `UPDATE sessions SET ${changes}, ${touchSql('$3')}
-       WHERE id = $1 AND user_id = $2 AND status <> 'deleted' RETURNING *`,
-      [id, userId, this.sessions.retentionSeconds, ...params],
+       WHERE id = $1 AND user_id = $2 AND ${status} RETURNING *`,
+      all,
     );
     return rows?.[0] ? sessionFromRow(rows[0]) : null;
   }

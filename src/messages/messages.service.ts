@@ -18,6 +18,12 @@ export class MessagesService {
     return (await this.afterWrite(write)).messages;
   }
 
+  /** For the control plane's handlers: null once the session is no longer running (after a kill, nothing lands). */
+  async appendWhileRunning(userId: string, sessionId: string, items: NewMessage[]): Promise<MessageEntity[] | null> {
+    const write = await this.repository.append(sessionId, userId, items, 'running');
+    return write && (await this.afterWrite(write)).messages;
+  }
+
   async list(userId: string, sessionId: string, query: ListMessagesQuery): Promise<{ items: MessageEntity[]; nextBefore: number | null }> {
     await this.sessions.getOwned(userId, sessionId);
     const items = await this.repository.listLatest(sessionId, query.limit, query.before);

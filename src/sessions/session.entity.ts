@@ -21,6 +21,8 @@ export class SessionEntity {
   @Column({ name: 'message_count', type: 'int' }) messageCount: number;
   @Column({ name: 'last_seq', type: 'int' }) lastSeq: number;
   @Column({ type: 'int' }) version: number;
+  /** Revision of the live progress (Redis) last written here; a newer one in Redis is shown instead. */
+  @Column({ name: 'live_rev', type: 'bigint' }) liveRev: number;
   @Column({ name: 'ttl_seconds', type: 'int', nullable: true }) ttlSeconds: number | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;

@@ -20,6 +20,7 @@ export function sessionFromRow(row: Record<string, any>): SessionEntity {
     messageCount: row.message_count,
     lastSeq: row.last_seq,
     version: row.version,
+    liveRev: Number(row.live_rev ?? 0),
     ttlSeconds: row.ttl_seconds,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

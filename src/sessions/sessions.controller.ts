@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/auth.decorators.js';
@@ -46,7 +46,7 @@ export class SessionsController {
     @Param('id', SessionIdPipe) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionResponse> {
-    const session = await this.sessions.getOwned(user.id, id);
+    const session = await this.sessions.read(user.id, id);
     reply.header('ETag', etagOf(session));
     return toSessionResponse(session);
   }
@@ -64,12 +64,5 @@ export class SessionsController {
     const session = await this.sessions.update(user.id, id, dto, ifMatch);
     reply.header('ETag', etagOf(session));
     return toSessionResponse(session);
-  }
-
-  @Delete(':id')
-  @HttpCode(204)
-  @ApiNoContentResponse()
-  async remove(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string): Promise<void> {
-    await this.sessions.remove(user.id, id);
   }
 }

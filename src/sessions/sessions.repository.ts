@@ -113,14 +113,4 @@ export class SessionsRepository {
     );
     return rows?.[0] ? sessionFromRow(rows[0]) : null;
   }
-
-  /** Marks a session deleted; the cleanup job removes the row later. */
-  async markDeleted(id: string, userId: string): Promise<SessionEntity | null> {
-    const [rows] = await this.db.query(
-      `UPDATE sessions SET status = 'deleted', ended_at = coalesce(ended_at, now()), version = version + 1, updated_at = now()
-       WHERE id = $1 AND user_id = $2 AND status <> 'deleted' RETURNING *`,
-      [id, userId],
-    );
-    return rows?.[0] ? sessionFromRow(rows[0]) : null;
-  }
 }

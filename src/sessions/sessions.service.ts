@@ -4,6 +4,7 @@ import type { CreateSessionDto } from './dto/create-session.dto.js';
 import type { ListSessionsQuery } from './dto/list-sessions.query.js';
 import type { UpdateSessionDto } from './dto/update-session.dto.js';
 import { SessionCache } from './session.cache.js';
+import { SessionLiveCache } from './session-live.cache.js';
 import { decodeCursor, encodeCursor } from './session-cursor.js';
 import type { SessionEntity } from './session.entity.js';
 import { etagOf } from './session.mapper.js';
@@ -18,6 +19,7 @@ export class SessionsService {
   constructor(
     private readonly repository: SessionsRepository,
     private readonly cache: SessionCache,
+    private readonly live: SessionLiveCache,
   ) {}
 
   async create(userId: string, dto: CreateSessionDto, idempotencyKey?: string): Promise<SessionEntity> {
@@ -43,13 +45,19 @@ export class SessionsService {
     return session;
   }
 
+  /** What GET answers: the owned session with the live progress of a run laid over it. */
+  async read(userId: string, id: string): Promise<SessionEntity> {
+    const [session] = await this.live.overlay([await this.getOwned(userId, id)]);
+    return session;
+  }
+
   async list(userId: string, query: ListSessionsQuery): Promise<{ items: SessionEntity[]; nextCursor: string | null }> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     // One extra row tells whether another page exists without a COUNT.
     const rows = await this.repository.listOwned(userId, { status: query.status, limit: query.limit + 1, after });
     const items = rows.slice(0, query.limit);
     const nextCursor = rows.length > query.limit ? encodeCursor(items[items.length - 1]) : null;
-    return { items, nextCursor };
+    return { items: await this.live.overlay(items), nextCursor };
   }
 
   async update(userId: string, id: string, dto: UpdateSessionDto, ifMatch?: string): Promise<SessionEntity> {
@@ -65,14 +73,10 @@ export class SessionsService {
     return session;
   }
 
-  async remove(userId: string, id: string): Promise<void> {
-    const session = await this.repository.markDeleted(id, userId);
-    if (!session) throw new SessionNotFoundError();
-    // The deleted copy (not a DEL) so that a racing refill of an older version cannot resurrect it.
-    await this.cache.set(session);
-  }
-
-  /** After another module wrote the session row, keeps the cache in step. */
+  /**
+   * After another module wrote the session row, keeps the cache in step. The control plane writes
+   * the deleted copy too (not a DEL), so that a racing refill of an older version cannot resurrect it.
+   */
   async written(session: SessionEntity): Promise<void> {
     await this.cache.set(session);
   }

@@ -1,0 +1,45 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { Redis } from 'ioredis';
+import { controlConfig } from '../config/app.config.js';
+import { REDIS_CLIENT } from '../redis/redis.constants.js';
+
+/**
+ * Carries "stop the work of session X" to whichever instance runs it (Redis pub/sub). Delivery is
+ * best effort: a worker that misses it still stops at its next heartbeat, which finds the session
+ * no longer running; and the kill itself never waits for it.
+ */
+@Injectable()
+export class CancelChannel implements OnApplicationShutdown {
+  private readonly logger = new Logger(CancelChannel.name);
+  private readonly channel: string;
+  private subscriber: Redis | null = null;
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(controlConfig.KEY) config: ConfigType<typeof controlConfig>,
+  ) {
+    this.channel = `${config.keyPrefix}:cancel`;
+  }
+
+  async publish(sessionId: string): Promise<void> {
+    try {
+      await this.redis?.publish(this.channel, sessionId);
+    } catch (error) {
+      this.logger.warn(`cancel of ${sessionId} not published: ${(error as Error).message}`);
+    }
+  }
+
+  /** For workers. Subscribes on a connection of its own, re-subscribed by ioredis after a reconnect. */
+  listen(onCancel: (sessionId: string) => void): void {
+    if (!this.redis || this.subscriber) return;
+    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.subscriber.on('error', () => undefined); // the shared client already reports outages
+    this.subscriber.on('message', (_channel: string, sessionId: string) => onCancel(sessionId));
+    this.subscriber.subscribe(this.channel).catch((error: Error) => this.logger.warn(`cancel channel: ${error.message}`));
+  }
+
+  onApplicationShutdown(): void {
+    this.subscriber?.disconnect();
+  }
+}

@@ -1,0 +1,36 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { controlConfig, redisConfig } from '../config/app.config.js';
+import { MessagesModule } from '../messages/messages.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { CancelChannel } from './cancel.channel.js';
+import { ControlController } from './control.controller.js';
+import { ControlRepository } from './control.repository.js';
+import { ControlService } from './control.service.js';
+import { deliberationHandlerProviders } from './deliberation/deliberation-handlers.js';
+import { DeliberationProcessor } from './deliberation/deliberation.processor.js';
+import { LiveProgressFlusher } from './live-progress.flusher.js';
+import { LostWorkerSweeper } from './lost-worker.sweeper.js';
+import { WorkQueueModule } from './work-queue.module.js';
+import { WorkQueue } from './work.queue.js';
+
+@Module({})
+export class ControlModule {
+  /**
+   * Shaped by configuration when the app is created: the queue only with Redis, the worker only
+   * where WORKER_ENABLED is not false (an API-only instance still starts, kills and sweeps).
+   */
+  static forRoot(): DynamicModule {
+    const withQueue = redisConfig().url !== '';
+    const withWorker = withQueue && controlConfig().workerEnabled;
+    return {
+      module: ControlModule,
+      imports: [SessionsModule, MessagesModule, ...(withQueue ? [WorkQueueModule] : [])],
+      controllers: [ControlController],
+      providers: [
+        ControlRepository, ControlService, WorkQueue, CancelChannel, LiveProgressFlusher, LostWorkerSweeper,
+        ...(withWorker ? [DeliberationProcessor, ...deliberationHandlerProviders] : []),
+      ],
+      exports: [ControlService],
+    };
+  }
+}

@@ -1,0 +1,138 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import {
+  type BeforeApplicationShutdown, Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit,
+} from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { Job } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { controlConfig } from '../../config/app.config.js';
+import { MessagesService } from '../../messages/messages.service.js';
+import type { SessionEntity } from '../../sessions/session.entity.js';
+import { toSessionResponse } from '../../sessions/session.mapper.js';
+import { CancelChannel } from '../cancel.channel.js';
+import { ControlService } from '../control.service.js';
+import { staleTiming } from '../lost-worker.sweeper.js';
+import { DELIBERATION_QUEUE, type DeliberationJobData } from '../work.queue.js';
+import {
+  DELIBERATION_HANDLER, type DeliberationContext, type DeliberationHandler, WorkStoppedError,
+} from './deliberation-handler.js';
+
+// Shutdown must finish within about 10 s; what has not finished by then is failed as lost elsewhere.
+const DRAIN_LIMIT_MS = 8000;
+
+/**
+ * The worker: runs a session's deliberation handler for each job. Not started automatically:
+ * onApplicationBootstrap applies WORKER_CONCURRENCY first. maxStalledCount 0 because a run is
+ * never repeated: when its worker dies the session fails (see LostWorkerSweeper), it is not rerun.
+ */
+@Processor(DELIBERATION_QUEUE, { autorun: false, maxStalledCount: 0 })
+export class DeliberationProcessor extends WorkerHost
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger(DeliberationProcessor.name);
+  private readonly running = new Set<string>();
+  private heartbeatTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly control: ControlService,
+    private readonly messages: MessagesService,
+    private readonly cancel: CancelChannel,
+    @Inject(DELIBERATION_HANDLER) private readonly handler: DeliberationHandler,
+    @Inject(controlConfig.KEY) private readonly config: ConfigType<typeof controlConfig>,
+  ) {
+    super();
+  }
+
+  // BullModule creates the worker in its own onModuleInit, which runs before this module's.
+  onModuleInit(): void {
+    let healthy = true;
+    this.worker.on('error', (error) => {
+      if (healthy) this.logger.warn(`worker: ${error.message}`);
+      healthy = false;
+    });
+    this.worker.on('active', () => (healthy = true));
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.workerConcurrency;
+    // BullMQ's own cancellation: the job's AbortSignal fires on whichever instance holds it.
+    this.cancel.listen((sessionId) => this.worker.cancelJob(sessionId, 'the session left running'));
+    this.heartbeatTimer = setInterval(() => void this.beat(), staleTiming(this.config.staleAfterSeconds).heartbeatMs);
+    this.heartbeatTimer.unref();
+    this.worker.run().catch((error: Error) => this.logger.error(`worker stopped: ${error.message}`));
+  }
+
+  /**
+   * Lets runs in progress finish (heartbeats still going) before the pools close. An idle worker
+   * closes at once: BullMQ's graceful close also waits on Redis, which in an outage is forever.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const closing = this.worker.close(this.running.size === 0);
+    const closed = await Promise.race([closing.then(() => true), sleep(DRAIN_LIMIT_MS, undefined, { ref: false }).then(() => false)]);
+    if (!closed) {
+      this.logger.warn(`runs still in progress after ${DRAIN_LIMIT_MS} ms: left to the lost-worker sweep`);
+      // Not awaited: against an unreachable Redis it never settles either.
+      void this.worker.disconnect().catch(() => undefined);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.heartbeatTimer);
+  }
+
+  // Three parameters: BullMQ passes the AbortSignal only to processors that declare it.
+  async process(job: Job<DeliberationJobData>, _token?: string, signal?: AbortSignal): Promise<string> {
+    const id = job.data.sessionId;
+    const session = await this.control.claim(id);
+    if (!session) return 'skipped: no longer running';
+    const stop = signal ?? new AbortController().signal;
+    this.running.add(id);
+    try {
+      const result = await this.handler.run(this.contextFor(session, stop));
+      if (stop.aborted) return 'stopped';
+      await this.control.finishRun(id, { result });
+      return 'returned';
+    } catch (error) {
+      if (stop.aborted || error instanceof WorkStoppedError) return 'stopped';
+      await this.control.finishRun(id, { error: (error as Error)?.message || String(error) });
+      return 'threw';
+    } finally {
+      this.running.delete(id);
+    }
+  }
+
+  private contextFor(session: SessionEntity, signal: AbortSignal): DeliberationContext {
+    const id = session.id;
+    // Every call checks twice: the signal (fast), then the guarded write (authoritative after a kill).
+    const stopped = () => {
+      this.worker.cancelJob(id, 'the session left running');
+      return new WorkStoppedError(id);
+    };
+    return {
+      session: toSessionResponse(session),
+      signal,
+      progress: async (report) => {
+        if (signal.aborted) throw new WorkStoppedError(id);
+        if (!(await this.control.record(id, report))) throw stopped();
+      },
+      appendMessages: async (items) => {
+        if (signal.aborted) throw new WorkStoppedError(id);
+        const written = await this.messages.appendWhileRunning(session.userId, id, items.map((item) => ({
+          role: item.role, content: item.content ?? null, metadata: item.metadata ?? {},
+        })));
+        if (!written) throw stopped();
+      },
+    };
+  }
+
+  /** Vouches for the runs in progress; a run whose session left running is stopped (a missed cancel). */
+  private async beat(): Promise<void> {
+    const ids = [...this.running];
+    if (!ids.length) return;
+    try {
+      const alive = new Set(await this.control.heartbeat(ids));
+      for (const id of ids) if (!alive.has(id)) this.worker.cancelJob(id, 'the session left running');
+    } catch (error) {
+      this.logger.warn(`heartbeat failed: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { controlConfig, redisConfig } from '../config/app.config.js';
+import { DELIBERATION_QUEUE } from './work.queue.js';
+
+/**
+ * BullMQ on the service's Redis, under CONTROL_KEY_PREFIX. Only imported when REDIS_URL is set.
+ * Its own connections (BullMQ needs blocking ones) rather than the cache's fail-fast client.
+ */
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [redisConfig.KEY, controlConfig.KEY],
+      useFactory: (redis: ConfigType<typeof redisConfig>, control: ConfigType<typeof controlConfig>) => ({
+        connection: { url: redis.url },
+        prefix: control.keyPrefix,
+      }),
+    }),
+    BullModule.registerQueue({ name: DELIBERATION_QUEUE }),
+  ],
+  exports: [BullModule],
+})
+export class WorkQueueModule {}

@@ -1,0 +1,81 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import type { JobState, Queue } from 'bullmq';
+
+export const DELIBERATION_QUEUE = 'deliberation';
+export const DELIBERATE_JOB = 'deliberate';
+
+export interface DeliberationJobData {
+  sessionId: string;
+}
+
+// BullMQ waits for Redis to come back rather than failing; a request must not wait that long.
+const QUEUE_TIMEOUT_MS = 3000;
+const PROBE_TIMEOUT_MS = 1000;
+const QUEUED: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children']);
+
+/**
+ * The only class that speaks to the BullMQ queue. Absent when REDIS_URL is empty: then nothing
+ * can be started, and the rest of the control plane still answers.
+ */
+@Injectable()
+export class WorkQueue {
+  private readonly logger = new Logger(WorkQueue.name);
+  private healthy = true;
+
+  constructor(@Optional() @InjectQueue(DELIBERATION_QUEUE) private readonly queue?: Queue) {
+    // At once, not in a lifecycle hook: the queue connects, and may fail, while the app still starts.
+    // One line per outage, not one per reconnect attempt.
+    this.queue?.on('error', (error) => {
+      if (this.healthy) this.logger.warn(`work queue unavailable: ${error.message}`);
+      this.healthy = false;
+    });
+  }
+
+  get available(): boolean {
+    return this.queue !== undefined;
+  }
+
+  /** One cheap round trip through BullMQ's own connection: can a job be queued right now? */
+  async reachable(): Promise<boolean> {
+    if (!this.queue) return false;
+    return this.bounded('probe', this.queue.count(), PROBE_TIMEOUT_MS).then(() => true, () => false);
+  }
+
+  /** The job id is the session id: a second add of the same session is a no-op in BullMQ. */
+  async enqueue(sessionId: string): Promise<void> {
+    const data: DeliberationJobData = { sessionId };
+    await this.bounded('enqueue', this.queue!.add(DELIBERATE_JOB, data, {
+      jobId: sessionId,
+      removeOnComplete: true,
+      removeOnFail: { age: 86400 },
+    }));
+    this.healthy = true;
+  }
+
+  /** Removes the session's job if no worker holds it yet; a running one is stopped by its signal. */
+  async removeQueued(sessionId: string): Promise<boolean> {
+    return (await this.bounded('remove', this.queue!.remove(sessionId))) === 1;
+  }
+
+  async stateOf(sessionId: string): Promise<JobState | 'unknown'> {
+    return this.bounded('state', this.queue!.getJobState(sessionId));
+  }
+
+  /** Still waiting for a worker: its session is running on paper but nobody could have lost it. */
+  async isQueued(sessionId: string): Promise<boolean> {
+    return QUEUED.has(await this.stateOf(sessionId));
+  }
+
+  private async bounded<T>(operation: string, work: Promise<T>, timeoutMs = QUEUE_TIMEOUT_MS): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`work queue ${operation} timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -24,6 +24,9 @@ export interface ProgressUpdate {
 /** recorded; closed (the session left running); missing (never opened, or Redis lost it); unavailable. */
 export type RecordOutcome = 'recorded' | 'closed' | 'missing' | 'unavailable';
 
+/** The live-progress keys' prefix under a CONTROL_KEY_PREFIX: `<prefix>:live:<session id>`. */
+export const liveKeyPrefix = (keyPrefix: string): string => `${keyPrefix}:live:`;
+
 // A closed hash only has to outlive the requests that raced the status change.
 const CLOSED_TTL_SECONDS = 60;
 
@@ -79,7 +82,7 @@ export class SessionLiveCache {
     @Inject(redisConfig.KEY) private readonly config: ConfigType<typeof redisConfig>,
     @Inject(controlConfig.KEY) control: ConfigType<typeof controlConfig>,
   ) {
-    this.prefix = `${control.keyPrefix}:live`;
+    this.prefix = liveKeyPrefix(control.keyPrefix);
   }
 
   get available(): boolean {
@@ -87,7 +90,7 @@ export class SessionLiveCache {
   }
 
   key(id: string): string {
-    return `${this.prefix}:${id}`;
+    return this.prefix + id;
   }
 
   async open(session: SessionEntity): Promise<void> {

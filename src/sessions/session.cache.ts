@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Redis } from 'ioredis';
-import { redisConfig } from '../config/app.config.js';
+import { controlConfig, redisConfig } from '../config/app.config.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
+import { liveKeyPrefix } from './session-live.cache.js';
 import { SessionEntity } from './session.entity.js';
 
 export const SESSION_KEY_PREFIX = 'session:';
-/** Every per-session key prefix; purge() removes them all, so a feature adding keys adds its prefix here. */
-export const SESSION_KEY_PREFIXES: readonly string[] = [SESSION_KEY_PREFIX];
 // Outlives any read that could still be refilling a purged session (queries time out at 15 s).
 const TOMBSTONE_TTL_SECONDS = 300;
 const TOMBSTONE = `${2 ** 31 - 1}|null`;
@@ -44,16 +43,25 @@ export class SessionCache {
    * and their keys are dropped as soon as Redis is back.
    */
   private readonly unsynced = new Set<string>();
+  private readonly otherPrefixes: string[];
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
     @Inject(redisConfig.KEY) private readonly config: ConfigType<typeof redisConfig>,
+    @Inject(controlConfig.KEY) control: ConfigType<typeof controlConfig>,
   ) {
+    // Every other per-session key, removed by purge(): a feature adding keys adds its prefix here.
+    this.otherPrefixes = [liveKeyPrefix(control.keyPrefix)];
     redis?.on('ready', () => void this.dropUnsynced());
   }
 
   key(id: string): string {
     return SESSION_KEY_PREFIX + id;
+  }
+
+  /** Every key this service may hold for a session. */
+  keysOf(id: string): string[] {
+    return [this.key(id), ...this.otherPrefixes.map((prefix) => prefix + id)];
   }
 
   async get(id: string): Promise<SessionEntity | null> {
@@ -120,7 +128,7 @@ export class SessionCache {
       const pipeline = this.redis.pipeline();
       for (const id of ids) pipeline.set(this.key(id), TOMBSTONE, 'EX', TOMBSTONE_TTL_SECONDS);
       // UNLINK frees the values off Redis's main thread, so a batch of keys never stalls other clients.
-      const others = ids.flatMap((id) => SESSION_KEY_PREFIXES.filter((prefix) => prefix !== SESSION_KEY_PREFIX).map((prefix) => prefix + id));
+      const others = ids.flatMap((id) => this.otherPrefixes.map((prefix) => prefix + id));
       if (others.length) pipeline.unlink(...others);
       const results = (await pipeline.exec()) ?? [];
       const failure = results.find(([error]) => error)?.[0];

@@ -1,6 +1,8 @@
 /** What the load was told: every acknowledged write, and every answer counted by kind. */
 export class Ledger {
   readonly counts = { sent: 0, acknowledged: 0, refused503: 0, refused503WithoutRetryAfter: 0, clientErrors: 0, serverErrors: 0, connectionErrors: 0 };
+  readonly byStatus: Record<string, number> = {};
+  readonly clientErrorsByRoute: Record<string, number> = {};
   readonly serverErrorSamples: string[] = [];
   readonly staleReads: string[] = [];
   /** session id -> owner, for sessions whose create was acknowledged */
@@ -14,6 +16,7 @@ export class Ledger {
 
   record(status: number, headers: Headers | null, what: string): void {
     this.counts.sent++;
+    this.byStatus[status] = (this.byStatus[status] ?? 0) + 1;
     if (status === 0) this.counts.connectionErrors++;
     else if (status >= 200 && status < 300) this.counts.acknowledged++;
     else if (status === 503) {
@@ -22,6 +25,10 @@ export class Ledger {
     } else if (status >= 500) {
       this.counts.serverErrors++;
       if (this.serverErrorSamples.length < 10) this.serverErrorSamples.push(`${status} ${what}`);
-    } else this.counts.clientErrors++;
+    } else {
+      this.counts.clientErrors++;
+      const route = `${status} ${what.replace(/[0-9a-f-]{36}/g, ':id').replace(/\?.*$/, '')}`;
+      this.clientErrorsByRoute[route] = (this.clientErrorsByRoute[route] ?? 0) + 1;
+    }
   }
 }

@@ -79,6 +79,8 @@ async function main(): Promise<number> {
       shutdownExit: instances[0].lastExit?.signal ?? instances[0].lastExit?.code ?? null,
     };
     console.table(figures);
+    console.log('answers by status (0 = no connection):', ledger.byStatus);
+    console.log('4xx by route:', ledger.clientErrorsByRoute);
     if (ledger.serverErrorSamples.length) console.log('5xx samples:', ledger.serverErrorSamples);
     if (ledger.staleReads.length) console.log('stale reads:', ledger.staleReads.slice(0, 10));
     const violations = Object.entries({

@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { registerJsonBodyParser } from './common/json-body-parser.js';
+import { refuseWhileClosing } from './common/refuse-while-closing.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -14,6 +15,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   const config = app.get(ConfigService);
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'));
+  refuseWhileClosing(fastify);
 
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
@@ -37,6 +39,6 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
 
 export async function createApp(options: NestApplicationOptions = {}): Promise<NestFastifyApplication> {
   // Nest's own body parser is off: registerJsonBodyParser is the only one.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), new FastifyAdapter(), { ...options, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), new FastifyAdapter({ return503OnClosing: false }), { ...options, bodyParser: false });
   return configureApp(app);
 }

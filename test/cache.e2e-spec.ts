@@ -5,7 +5,8 @@ import { SessionCache } from '../src/sessions/session.cache.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
-import { TcpProxy, waitFor } from './utils/tcp-proxy.js';
+import { TcpProxy } from './utils/tcp-proxy.js';
+import { waitFor } from './utils/wait-for.js';
 
 describe('Redis write-through cache', () => {
   let redis: Redis;
@@ -148,9 +149,9 @@ describe('Redis write-through cache', () => {
 
       await proxy.restore();
       const client = app.get<Redis>(REDIS_CLIENT);
-      await waitFor(() => client.status === 'ready');
+      await waitFor(async () => client.status, (status) => status === 'ready', { what: 'Redis ready again' });
       // What any instance would read from Redis: never the copy cached before the outage.
-      await waitFor(async () => !((await redis.get(`session:${session.id}`)) ?? '').includes('before outage'));
+      await waitFor(async () => (await redis.get(`session:${session.id}`)) ?? '', (cached) => !cached.includes('before outage'), { what: 'the pre-outage copy gone' });
       const after = await api.get(`/sessions/${session.id}`).expect(200);
       expect(after.body).toMatchObject({ title: 'during outage', messageCount: 1 });
       await api.get(`/sessions/${other.id}`).expect(404);

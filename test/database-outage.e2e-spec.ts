@@ -3,7 +3,8 @@ import request from 'supertest';
 import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
-import { TcpProxy, waitFor } from './utils/tcp-proxy.js';
+import { TcpProxy } from './utils/tcp-proxy.js';
+import { waitFor } from './utils/wait-for.js';
 
 describe('PostgreSQL outage', () => {
   let proxy: TcpProxy;
@@ -39,7 +40,7 @@ describe('PostgreSQL outage', () => {
     await request(app.getHttpServer()).get('/health/live').expect(200);
 
     await proxy.restore();
-    await waitFor(async () => (await request(app.getHttpServer()).get('/health/ready')).status === 200);
+    await waitFor(async () => (await request(app.getHttpServer()).get('/health/ready')).status, (status) => status === 200, { what: 'ready again' });
     const list = await api.get('/sessions').expect(200);
     expect(list.body.items.map((s: { id: string }) => s.id)).toEqual([session.id]);
     expect((await api.get(`/sessions/${session.id}`)).body.messageCount).toBe(0);

@@ -2,15 +2,20 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
+import { CleanupJob } from '../src/cleanup/cleanup.job.js';
+import { controlEnv, removeQueue, sessionIn } from './utils/control.js';
 import { createTestApp } from './utils/create-test-app.js';
 
 describe('GET /metrics', () => {
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    app = await createTestApp();
+    app = await createTestApp(controlEnv());
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await removeQueue(app);
+    await app.close();
+  });
 
   const value = (text: string, series: string) => {
     const line = text.split('\n').find((l) => l.startsWith(series + ' '));
@@ -32,5 +37,18 @@ describe('GET /metrics', () => {
     expect(value(text, 'session_cache_operations_total{result="error"}')).toBe(0);
     expect(value(text, 'db_pool_connections{state="total"}')).toBeGreaterThanOrEqual(1);
     expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('counts cleanup passes and worker jobs by outcome', async () => {
+    const api = apiAs(app, newUser());
+    const { id } = await createSession(api);
+    await api.post(`/sessions/${id}/start`).expect(202);
+    await sessionIn(api, id, (s) => s.status === 'completed', 'completed');
+    // A dry run: the test database is shared, so nothing may be removed here.
+    await app.get(CleanupJob).run(new Date(), { dryRun: true });
+
+    const text = (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
+    expect(value(text, 'worker_jobs_total{outcome="returned"}')).toBe(1);
+    expect(value(text, 'cleanup_passes_total{outcome="completed"}')).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { sessionsConfig } from '../config/app.config.js';
 import type { SessionCache } from '../sessions/session.cache.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
 import type { CleanupRun } from './cleanup-run.js';
 import { CleanupJob } from './cleanup.job.js';
 import type { CleanupLock, CleanupRepository, RunEnd, RunStart } from './cleanup.repository.js';
@@ -64,9 +65,10 @@ describe('CleanupJob', () => {
 
   beforeAll(() => Logger.overrideLogger(false));
 
+  const metrics = { counter: () => ({ inc: () => undefined }) } as unknown as MetricsService;
   const build = (expired: number, deleted = 0) => {
     store = new FakeStore(expired, deleted);
-    sut = new CleanupJob(store.repository(), store.cache(), config);
+    sut = new CleanupJob(store.repository(), store.cache(), config, metrics);
   };
 
   it('removes deleted sessions, then expired ones, batch after batch until a short one, purging each batch of keys', async () => {

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { sessionsConfig } from '../config/app.config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionCache } from '../sessions/session.cache.js';
 import type { CleanupOutcome, CleanupRun, CleanupTrigger, SkipReason } from './cleanup-run.js';
 import { type CleanupLock, CleanupRepository, type RunEnd } from './cleanup.repository.js';
@@ -25,13 +26,16 @@ export class CleanupJob implements BeforeApplicationShutdown {
   readonly batchSize: number;
   private stopping = false;
   private current: Promise<CleanupOutcome> | null = null;
+  private readonly passes: ReturnType<MetricsService['counter']>;
 
   constructor(
     private readonly repository: CleanupRepository,
     private readonly cache: SessionCache,
     @Inject(sessionsConfig.KEY) config: ConfigType<typeof sessionsConfig>,
+    metrics: MetricsService,
   ) {
     this.batchSize = config.cleanupBatchSize;
+    this.passes = metrics.counter('cleanup_passes_total', 'Cleanup passes by outcome (completed, failed, abandoned, skipped)', ['outcome']);
   }
 
   /**
@@ -58,6 +62,7 @@ export class CleanupJob implements BeforeApplicationShutdown {
   }
 
   private skip(reason: SkipReason, why: string): CleanupOutcome {
+    this.passes.inc({ outcome: 'skipped' });
     this.logger.log(`cleanup skipped on ${this.instance}: ${why}`);
     return { skipped: true, reason, instance: this.instance };
   }
@@ -110,6 +115,7 @@ export class CleanupJob implements BeforeApplicationShutdown {
 
   private async record(id: string, end: RunEnd): Promise<CleanupRun> {
     const run = await this.repository.finishRun(id, end);
+    this.passes.inc({ outcome: run.status });
     const took = run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : 0;
     const what = run.dryRun ? `would remove ${run.expired} sessions (dry run)` : `removed ${run.expired} sessions in ${run.batches} batches`;
     const line = `cleanup ${run.status} on ${run.instance} (${run.trigger}, before ${run.cutoff.toISOString()}): ${what} in ${took} ms`;

@@ -57,12 +57,3 @@ export class TcpProxy {
     return this.cut();
   }
 }
-
-/** Polls `check` until it returns true or the bound passes; no timing is asserted. */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -7,6 +7,7 @@ import type { Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { controlConfig } from '../../config/app.config.js';
 import { MessagesService } from '../../messages/messages.service.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import type { SessionEntity } from '../../sessions/session.entity.js';
 import { toSessionResponse } from '../../sessions/session.mapper.js';
 import { CancelChannel } from '../cancel.channel.js';
@@ -31,6 +32,7 @@ export class DeliberationProcessor extends WorkerHost
   private readonly logger = new Logger(DeliberationProcessor.name);
   private readonly running = new Set<string>();
   private heartbeatTimer?: NodeJS.Timeout;
+  private readonly jobs: ReturnType<MetricsService['counter']>;
 
   constructor(
     private readonly control: ControlService,
@@ -38,8 +40,10 @@ export class DeliberationProcessor extends WorkerHost
     private readonly cancel: CancelChannel,
     @Inject(DELIBERATION_HANDLER) private readonly handler: DeliberationHandler,
     @Inject(controlConfig.KEY) private readonly config: ConfigType<typeof controlConfig>,
+    metrics: MetricsService,
   ) {
     super();
+    this.jobs = metrics.counter('worker_jobs_total', 'Deliberation jobs this worker finished, by outcome', ['outcome']);
   }
 
   // BullModule creates the worker in its own onModuleInit, which runs before this module's.
@@ -81,6 +85,12 @@ export class DeliberationProcessor extends WorkerHost
 
   // Three parameters: BullMQ passes the AbortSignal only to processors that declare it.
   async process(job: Job<DeliberationJobData>, _token?: string, signal?: AbortSignal): Promise<string> {
+    const outcome = await this.runJob(job, signal);
+    this.jobs.inc({ outcome: outcome.split(':')[0] });
+    return outcome;
+  }
+
+  private async runJob(job: Job<DeliberationJobData>, signal?: AbortSignal): Promise<string> {
     const id = job.data.sessionId;
     const session = await this.control.claim(id);
     if (!session) return 'skipped: no longer running';

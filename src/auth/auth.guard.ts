@@ -19,7 +19,7 @@ export class AuthGuard implements CanActivate {
     const header: unknown = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
     if (!match) throw new UnauthenticatedError('Missing or malformed Authorization: Bearer <token>');
-    const user = await this.tokens.verify(match[1]);
+    const user = this.tokens.verify(match[1]);
     if (!user) throw new UnauthenticatedError('Invalid or expired token');
     const role = this.reflector.getAllAndOverride<string>(REQUIRED_ROLE, targets);
     if (role && !user.roles.includes(role)) throw new ForbiddenError(`This route needs the ${role} role`);

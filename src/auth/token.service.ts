@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { AuthUser } from './auth-user.js';
+import { VerifiedTokens } from './verified-tokens.js';
+
+// Without `exp` a token would verify forever; its reuse is capped instead.
+const MAX_REUSE_MS = 5 * 60_000;
 
 /**
  * Verifies bearer tokens with the module's HS256 key: only HS256 is accepted, so `alg: none` and
@@ -8,15 +12,22 @@ import type { AuthUser } from './auth-user.js';
  */
 @Injectable()
 export class TokenService {
+  private readonly verified = new VerifiedTokens();
+
   constructor(private readonly jwt: JwtService) {}
 
-  async verify(token: string): Promise<AuthUser | null> {
+  verify(token: string): AuthUser | null {
+    const known = this.verified.get(token);
+    if (known) return known;
     try {
-      const claims = await this.jwt.verifyAsync<{ sub?: unknown; roles?: unknown }>(token, { algorithms: ['HS256'] });
+      const claims = this.jwt.verify<{ sub?: unknown; roles?: unknown; exp?: number }>(token, { algorithms: ['HS256'] });
       const sub = claims.sub;
       if (typeof sub !== 'string' || sub.length < 1 || sub.length > 128 || sub.includes('\u0000')) return null;
       const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
-      return { id: sub, roles };
+      const user = { id: sub, roles };
+      const now = Date.now();
+      this.verified.set(token, user, Math.min(claims.exp ? claims.exp * 1000 : Infinity, now + MAX_REUSE_MS));
+      return user;
     } catch {
       return null;
     }

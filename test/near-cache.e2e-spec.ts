@@ -1,0 +1,86 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { SessionCache } from '../src/sessions/session.cache.js';
+import { apiAs, createSession } from './factories/api.factory.js';
+import { newUser } from './factories/token.factory.js';
+import { createTestApp } from './utils/create-test-app.js';
+import { TcpProxy } from './utils/tcp-proxy.js';
+import { waitFor } from './utils/wait-for.js';
+
+/**
+ * Two instances on one database and one Redis: each keeps in-process copies of sessions, which
+ * must never outlive a write made through the other.
+ */
+describe('in-process copies across instances', () => {
+  let one: NestFastifyApplication;
+  let two: NestFastifyApplication;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    [one, two] = await Promise.all([createTestApp(), createTestApp()]);
+    redis = new Redis(process.env.REDIS_URL!);
+  });
+  afterAll(async () => {
+    await Promise.all([one.close(), two.close()]);
+    await redis.quit();
+  });
+
+  it('serves repeated reads without Redis, and every read after a write on the other instance sees it', async () => {
+    const user = newUser();
+    const [a, b] = [apiAs(one, user), apiAs(two, user)];
+    const { id } = await createSession(a, { title: 'v0' });
+    const cacheOne = app(one);
+    for (let i = 1; i <= 100; i++) {
+      await a.get(`/sessions/${id}`).expect(200); // instance one holds a copy
+      const written = i % 2 ? await b.patch(`/sessions/${id}`, { title: `v${i}` }) : await b.post(`/sessions/${id}/messages`, { role: 'user', content: `m${i}` });
+      expect(written.status).toBeLessThan(300);
+      const read = await a.get(`/sessions/${id}`).expect(200);
+      expect({ i, title: read.body.title, messageCount: read.body.messageCount }).toEqual({
+        i, title: `v${i % 2 ? i : i - 1}`, messageCount: Math.floor(i / 2),
+      });
+    }
+    const before = cacheOne.stats.nearHits;
+    await Promise.all(Array.from({ length: 20 }, () => a.get(`/sessions/${id}`).expect(200)));
+    expect(cacheOne.stats.nearHits - before).toBe(20);
+  });
+
+  it('forgets its copies on FLUSHDB, so a row changed behind the cache is read again', async () => {
+    const user = newUser();
+    const a = apiAs(one, user);
+    const { id } = await createSession(a, { title: 'before' });
+    await a.get(`/sessions/${id}`).expect(200);
+    // Changed in PostgreSQL directly (an operator's fix), then the cache flushed as the runbook says.
+    await one.get(DataSource).query(`UPDATE sessions SET title = 'fixed', version = version + 1 WHERE id = $1`, [id]);
+    await redis.flushdb();
+    await waitFor(async () => (await a.get(`/sessions/${id}`)).body.title, (title) => title === 'fixed', { what: 'the fixed title' });
+  });
+
+  function app(instance: NestFastifyApplication): SessionCache {
+    return instance.get(SessionCache);
+  }
+});
+
+describe('in-process copies when Redis goes away', () => {
+  it('are dropped while the announcements cannot arrive, so another instance\'s write is never hidden', async () => {
+    const proxy = await TcpProxy.start(process.env.REDIS_URL!);
+    const cut = await createTestApp({ REDIS_URL: proxy.url(process.env.REDIS_URL!) });
+    const writer = await createTestApp();
+    try {
+      const user = newUser();
+      const [reader, other] = [apiAs(cut, user), apiAs(writer, user)];
+      const { id } = await createSession(reader, { title: 'old' });
+      await reader.get(`/sessions/${id}`).expect(200);
+      await proxy.cut();
+      await other.patch(`/sessions/${id}`, { title: 'new' }).expect(200);
+      expect((await reader.get(`/sessions/${id}`).expect(200)).body.title).toBe('new');
+      await proxy.restore();
+      await waitFor(async () => (cut.get(SessionCache) as unknown as { invalidations: { active: boolean } }).invalidations.active, Boolean, { what: 'tracking again' });
+      await other.patch(`/sessions/${id}`, { title: 'newer' }).expect(200);
+      expect((await reader.get(`/sessions/${id}`).expect(200)).body.title).toBe('newer');
+    } finally {
+      await Promise.all([cut.close(), writer.close()]);
+      await proxy.close();
+    }
+  });
+});

@@ -42,7 +42,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const error = isDatabaseUnavailable(exception) ? new DatabaseUnavailableError() : exception;
     const { body, headers } = this.describe(error);
-    if (body.statusCode >= 500 && !(error instanceof DatabaseUnavailableError)) {
+    // Domain errors are expected answers (a 503 for an outage included): only the unexpected is a bug to log.
+    if (body.statusCode >= 500 && !(error instanceof DomainError)) {
       this.logger.error((exception as Error)?.stack ?? String(exception));
     }
     void reply.status(body.statusCode).headers(headers).send(body);

@@ -55,22 +55,25 @@ export class LiveProgressFlusher implements OnApplicationBootstrap, BeforeApplic
   private async pass(): Promise<number> {
     let written = 0;
     for (let batch = 0; batch < MAX_BATCHES_PER_PASS; batch++) {
-      const ids = await this.live.takeDirty(BATCH);
+      const ids = await this.live.peekDirty(BATCH);
       if (!ids.length) break;
+      const live = await this.live.getMany(ids);
+      if (!live) break; // Redis is not answering: the ids stay dirty for the next pass
+      // A closed hash was already written by the status change that closed it; a missing one is gone.
+      const open = [...live].filter(([, progress]) => progress.open).map(([id, progress]) => ({ id, ...progress }));
       try {
-        const live = await this.live.getMany(ids);
-        // A closed hash was already written by the status change that closed it.
-        const open = [...live].filter(([, progress]) => progress.open).map(([id, progress]) => ({ id, ...progress }));
         const rows = await this.repository.flushLive(open);
         for (const row of rows) await this.sessions.written(row);
         written += rows.length;
       } catch (error) {
-        await this.live.markDirty(ids);
         this.logger.warn(`live progress not flushed, will retry: ${(error as Error).message}`);
         break;
       }
+      const flushedRev = new Map(open.map((progress) => [progress.id, progress.rev]));
+      await this.live.settle(ids.map((id) => ({ id, rev: flushedRev.get(id) ?? Number.MAX_SAFE_INTEGER })));
       if (ids.length < BATCH) break;
     }
     return written;
   }
+
 }

@@ -59,6 +59,14 @@ redis.call('HSET', KEYS[1], 'open', '0')
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return redis.call('HGETALL', KEYS[1])`;
 
+// KEYS[1] the dirty set, KEYS[2..] the hashes; ARGV pairs of (id, rev flushed).
+const SETTLE = `
+for i = 2, #KEYS do
+  local rev = tonumber(redis.call('HGET', KEYS[i], 'rev') or '0')
+  if rev <= tonumber(ARGV[(i - 1) * 2]) then redis.call('SREM', KEYS[1], ARGV[(i - 1) * 2 - 1]) end
+end
+return 1`;
+
 const REOPEN = `
 if redis.call('HGET', KEYS[1], 'open') ~= '0' then return 0 end
 redis.call('HSET', KEYS[1], 'open', '1')
@@ -117,7 +125,8 @@ export class SessionLiveCache {
     await this.attempt('reopen', () => this.redis!.eval(REOPEN, 1, this.key(id), this.config.cacheTtlSeconds));
   }
 
-  async getMany(ids: string[]): Promise<Map<string, LiveProgress>> {
+  /** The live progress of these sessions; null when Redis could not be asked. */
+  async getMany(ids: string[]): Promise<Map<string, LiveProgress> | null> {
     const found = new Map<string, LiveProgress>();
     if (!ids.length) return found;
     const results = await this.attempt('get', () => {
@@ -125,16 +134,18 @@ export class SessionLiveCache {
       for (const id of ids) pipeline.hgetall(this.key(id));
       return pipeline.exec();
     });
-    results?.forEach(([error, hash], index) => {
+    if (!results) return null;
+    results.forEach(([error, hash], index) => {
       if (!error && hash && Object.keys(hash).length) found.set(ids[index], decode(hash as Record<string, string>));
     });
     return found;
   }
 
+
   /** The session with its live progress laid over it, when Redis holds a newer revision. */
   async overlay(sessions: SessionEntity[]): Promise<SessionEntity[]> {
     const running = sessions.filter((session) => session.status === 'running').map((session) => session.id);
-    const live = await this.getMany(running);
+    const live = (await this.getMany(running)) ?? new Map<string, LiveProgress>();
     return sessions.map((session) => {
       const progress = live.get(session.id);
       if (!progress || progress.rev <= session.liveRev) return session;
@@ -145,13 +156,20 @@ export class SessionLiveCache {
   }
 
   /** Claims up to `count` sessions with unflushed progress; SPOP hands each to one instance only. */
-  async takeDirty(count: number): Promise<string[]> {
-    return (await this.attempt('take', () => this.redis!.spop(this.dirtyKey(), count))) ?? [];
+  /**
+   * Some sessions with progress not yet in PostgreSQL. Read, not popped: an id leaves the set only
+   * through settle(), after its progress was written, so a failed reply or flush loses nothing.
+   */
+  async peekDirty(count: number): Promise<string[]> {
+    return (await this.attempt('peek', () => this.redis!.srandmember(this.dirtyKey(), count))) ?? [];
   }
 
-  async markDirty(ids: string[]): Promise<void> {
-    if (!ids.length) return;
-    await this.attempt('mark', () => this.redis!.multi().sadd(this.dirtyKey(), ...ids).expire(this.dirtyKey(), this.config.cacheTtlSeconds).exec());
+  /** After a flush: each id leaves the dirty set unless newer progress (a higher rev) arrived meanwhile. */
+  async settle(flushed: Array<{ id: string; rev: number }>): Promise<void> {
+    if (!flushed.length) return;
+    const keys = flushed.map(({ id }) => this.key(id));
+    const args = flushed.flatMap(({ id, rev }) => [id, rev]);
+    await this.attempt('settle', () => this.redis!.eval(SETTLE, keys.length + 1, this.dirtyKey(), ...keys, ...args));
   }
 
   private dirtyKey(): string {

@@ -124,17 +124,6 @@ export class SessionCache implements OnApplicationShutdown {
     }
   }
 
-  async delete(ids: string[]): Promise<void> {
-    if (!this.redis || ids.length === 0) return;
-    this.near.invalidate(ids);
-    try {
-      await this.redis.del(...ids.map((id) => this.key(id)));
-    } catch (error) {
-      for (const id of ids) this.unsynced.add(id);
-      this.failed('delete', error);
-    }
-  }
-
   /**
    * The in-process copy, if announcements are flowing and none for this key is pending. Redis
    * queues the announcement while it runs the writer's command, so it leaves Redis with the

@@ -19,8 +19,8 @@ export class MessagesService {
   }
 
   /** For the control plane's handlers: null once the session is no longer running (after a kill, nothing lands). */
-  async appendWhileRunning(userId: string, sessionId: string, items: NewMessage[]): Promise<MessageEntity[] | null> {
-    const write = await this.repository.append(sessionId, userId, items, 'running');
+  async appendWhileRunning(userId: string, sessionId: string, items: MessageInput[]): Promise<MessageEntity[] | null> {
+    const write = await this.repository.append(sessionId, userId, items.map(toNewMessage), 'running');
     return write && (await this.afterWrite(write)).messages;
   }
 
@@ -51,7 +51,13 @@ export class MessagesService {
   }
 }
 
+/** A message as clients and handlers give it: metadata optional. */
+type MessageInput = Pick<MessageInputDto, 'role' | 'content' | 'metadata'>;
+
+function toNewMessage(item: MessageInput): NewMessage {
+  return { role: item.role, content: item.content ?? null, metadata: item.metadata ?? {} };
+}
+
 function toNewMessages(dto: AppendMessagesDto): NewMessage[] {
-  const items: MessageInputDto[] = dto.items ?? [{ role: dto.role!, content: dto.content, metadata: dto.metadata }];
-  return items.map((item) => ({ role: item.role, content: item.content ?? null, metadata: item.metadata ?? {} }));
+  return (dto.items ?? [{ role: dto.role!, content: dto.content, metadata: dto.metadata }]).map(toNewMessage);
 }

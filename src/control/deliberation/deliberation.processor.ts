@@ -126,9 +126,7 @@ export class DeliberationProcessor extends WorkerHost
       },
       appendMessages: async (items) => {
         if (signal.aborted) throw new WorkStoppedError(id);
-        const written = await this.messages.appendWhileRunning(session.userId, id, items.map((item) => ({
-          role: item.role, content: item.content ?? null, metadata: item.metadata ?? {},
-        })));
+        const written = await this.messages.appendWhileRunning(session.userId, id, items);
         if (!written) throw stopped();
       },
     };

@@ -5,7 +5,7 @@ import os from 'node:os';
 import { Redis } from 'ioredis';
 import { ensureDatabase } from '../src/database/ensure-database.js';
 import { runMigrations } from '../src/database/migrate.js';
-import { startService, stopService } from './bench-service.js';
+import { Instance } from '../faults/service-instance.js';
 import { fixtures, HEAVY_USER, seed } from './bench-seed.js';
 
 /*
@@ -71,9 +71,10 @@ async function main(): Promise<void> {
   await redis.flushdb();
   await redis.quit();
 
-  const env = { DATABASE_URL, AUTH_JWT_SECRET: SECRET, CLEANUP_CRON: 'off' };
-  const on = await startService(PORTS.on, { ...env, REDIS_URL });
-  const off = await startService(PORTS.off, { ...env, REDIS_URL: '' });
+  const env = { NODE_ENV: 'production', DATABASE_URL, AUTH_JWT_SECRET: SECRET, CLEANUP_CRON: 'off' };
+  const on = new Instance('cache on', PORTS.on, { ...env, REDIS_URL });
+  const off = new Instance('cache off', PORTS.off, { ...env, REDIS_URL: '' });
+  await Promise.all([on.start(), off.start()]);
   const results: Result[] = [];
   try {
     const session = data.sessions.map(({ user, id }) => ({ user, path: `/api/v1/sessions/${id}` }));
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     results.push(await run('POST /sessions', 'on', create, { title: 'bench' }));
     results.push(await run('POST /sessions/:id/messages', 'on', append, { role: 'user', content: 'bench message' }));
   } finally {
-    await Promise.all([stopService(on), stopService(off)]);
+    await Promise.all([on.stop('SIGTERM'), off.stop('SIGTERM')]);
   }
   report(results);
 }

@@ -2,7 +2,8 @@ import { ensureDatabase } from '../src/database/ensure-database.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { Ledger } from './ledger.js';
 import { Client } from './load.js';
-import { Instance, OwnPostgres, OwnRedis } from './processes.js';
+import { OwnPostgres, OwnRedis } from './processes.js';
+import { Instance } from './service-instance.js';
 import { runningCount, verify } from './verify.js';
 
 /*

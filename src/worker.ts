@@ -10,7 +10,9 @@ import { runMigrations } from './database/migrate.js';
 /** `npm run worker`: runs deliberations (and the flush and lost-worker sweep), serves no HTTP. */
 async function main(): Promise<void> {
   // A worker-only process that does not work would be a mistake, whatever the environment says.
-  const env = { ...validateEnv(process.env), WORKER_ENABLED: true };
+  // Set in process.env, not only in `env`: ControlModule.forRoot() reads controlConfig() itself.
+  process.env.WORKER_ENABLED = 'true';
+  const env = validateEnv(process.env);
   if (env.REDIS_URL === '') throw new Error('the worker needs Redis for its queue, but REDIS_URL is empty');
   await ensureDatabase(env.DATABASE_URL);
   await runMigrations(env.DATABASE_URL);

@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { TokenService } from '../src/auth/token.service.js';
 import { createApp } from '../src/bootstrap.js';
-import { CleanupJob } from '../src/cleanup/cleanup.job.js';
+import { CleanupBatchRunner } from '../src/cleanup/cleanup.batches.js';
+import { CleanupService } from '../src/cleanup/cleanup.service.js';
 import { databaseName } from '../src/database/database-url.js';
 import { ensureDatabase } from '../src/database/ensure-database.js';
 import { runMigrations } from '../src/database/migrate.js';
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = await app.getUrl();
   const token = await app.get(TokenService).sign({ id: 'bench-reader', roles: [] });
-  const job = app.get(CleanupJob);
+  const job = app.get(CleanupService);
 
   const worker = new Worker(new URL('./get-load.worker.js', import.meta.url), {
     workerData: { baseUrl, token, ids, concurrency: CONCURRENCY },
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
   const left = await countSessions();
   const result = {
     at: new Date().toISOString(),
-    batchSize: job.batchSize,
+    batchSize: app.get(CleanupBatchRunner).batchSize,
     pass: { durationMs: passEnd - passStart, removed: outcome.run.expired, batches: outcome.run.batches, sessionsLeft: left },
     getsBefore: summarize(all, loadStart, passStart),
     getsDuringPass: summarize(all, passStart, passEnd),

@@ -4,8 +4,8 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { CleanupModule } from './cleanup/cleanup.module.js';
-import { configNamespaces, databaseConfig } from './config/app.config.js';
-import { validateEnv } from './config/env.validation.js';
+import { databaseConfig, loadConfig } from './config/app.config.js';
+import { type Env, validateEnv } from './config/env.validation.js';
 import { ControlModule } from './control/control.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
@@ -18,13 +18,15 @@ import { SessionsModule } from './sessions/sessions.module.js';
 export class AppModule {
   /**
    * Built on demand rather than at import time, so that configuration is read when the app is
-   * created: tests start several apps with different environments in one process.
+   * created: tests start several apps with different environments in one process. The worker and
+   * the cleanup script pass the environment they parsed, with their own overrides.
    */
-  static forRoot(): DynamicModule {
+  static forRoot(env: Env = validateEnv(process.env)): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnv, load: configNamespaces }),
+        // No validate option: `env` is already parsed, and every namespace is a view of it.
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: loadConfig(env) }),
         TypeOrmModule.forRootAsync({
           inject: [databaseConfig.KEY],
           useFactory: (database: ConfigType<typeof databaseConfig>) => ({

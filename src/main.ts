@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './bootstrap.js';
 import { validateEnv } from './config/env.validation.js';
 import { ensureDatabase } from './database/ensure-database.js';
@@ -10,11 +10,10 @@ import { runMigrations } from './database/migrate.js';
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 async function main(): Promise<void> {
-  // Fail before Nest starts, with one line, on a bad variable or an unreachable PostgreSQL.
-  validateEnv(process.env);
-  const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/session_store';
-  await ensureDatabase(databaseUrl);
-  const applied = await runMigrations(databaseUrl);
+  // Fail before Nest starts, a line per bad variable, or one line for an unreachable PostgreSQL.
+  const env = validateEnv(process.env);
+  await ensureDatabase(env.DATABASE_URL);
+  const applied = await runMigrations(env.DATABASE_URL);
   const logger = new Logger('Bootstrap');
   if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
 
@@ -24,9 +23,10 @@ async function main(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref());
   }
-  const port = app.get(ConfigService).getOrThrow<number>('app.port');
-  await app.listen({ port, host: '0.0.0.0' });
-  logger.log(`listening on 0.0.0.0:${port} (database ${maskUrl(databaseUrl)}); docs at /docs`);
+  await app.listen({ port: env.PORT, host: '0.0.0.0' });
+  // The bound port, not the asked one: PORT=0 picks a free port.
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  logger.log(`listening on 0.0.0.0:${port} (database ${maskUrl(env.DATABASE_URL)}); API docs at /docs`);
 }
 
 main().catch((error: Error) => {

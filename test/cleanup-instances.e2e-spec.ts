@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { CleanupJob } from '../src/cleanup/cleanup.job.js';
+import { CleanupService } from '../src/cleanup/cleanup.service.js';
 import { CLEANUP_LOCK } from '../src/cleanup/cleanup.repository.js';
 import { CLEANUP_CRON_JOB, CleanupScheduler } from '../src/cleanup/cleanup.scheduler.js';
 import { API, apiAs, createSession } from './factories/api.factory.js';
@@ -43,7 +43,7 @@ describe('cleanup across instances, on schedule and on demand', () => {
     const user = await seed(400);
     const now = new Date();
 
-    const outcomes = await Promise.all([first, second].map((app) => app.get(CleanupJob).run(now)));
+    const outcomes = await Promise.all([first, second].map((app) => app.get(CleanupService).run(now)));
 
     const passes = outcomes.flatMap((outcome) => (outcome.skipped ? [] : [outcome.run]));
     expect(passes).toHaveLength(1);
@@ -56,8 +56,8 @@ describe('cleanup across instances, on schedule and on demand', () => {
   it('a scheduled pass already run by one instance is skipped by an instance that ticks late', async () => {
     await seed(5);
     const slot = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const early = await first.get(CleanupJob).run(slot, { trigger: 'schedule' });
-    const late = await second.get(CleanupJob).run(slot, { trigger: 'schedule' });
+    const early = await first.get(CleanupService).run(slot, { trigger: 'schedule' });
+    const late = await second.get(CleanupService).run(slot, { trigger: 'schedule' });
     expect(early).toMatchObject({ skipped: false, run: { expired: 5, trigger: 'schedule' } });
     expect(late).toMatchObject({ skipped: true, reason: 'already-ran' });
   });
@@ -68,14 +68,14 @@ describe('cleanup across instances, on schedule and on demand', () => {
     await holder.connect();
     try {
       expect((await holder.query('SELECT pg_try_advisory_lock($1) AS ok', [CLEANUP_LOCK])).rows[0].ok).toBe(true);
-      expect(await first.get(CleanupJob).run(new Date())).toMatchObject({ skipped: true, reason: 'locked' });
+      expect(await first.get(CleanupService).run(new Date())).toMatchObject({ skipped: true, reason: 'locked' });
       const answer = await admin().post('/admin/cleanup', {}).expect(409);
       expect(answer.body).toMatchObject({ statusCode: 409, code: 'CLEANUP_IN_PROGRESS' });
       expect(cli([]).stdout).toContain('skipped');
     } finally {
       await holder.end();
     }
-    expect(await first.get(CleanupJob).run(new Date())).toMatchObject({ skipped: false, run: { expired: 3 } });
+    expect(await first.get(CleanupService).run(new Date())).toMatchObject({ skipped: false, run: { expired: 3 } });
   });
 
   it('registers the pass on CLEANUP_CRON with @nestjs/schedule, and a tick runs a recorded scheduled pass', async () => {
@@ -112,7 +112,7 @@ describe('cleanup across instances, on schedule and on demand', () => {
       const { body } = await admin().get('/admin/cleanup/runs?limit=5').expect(200);
       expect(body.items.map((run: { id: string }) => run.id)).toEqual([real.body.runId, dry.body.runId]);
       expect(body.items[0]).toEqual({
-        id: real.body.runId, instance: first.get(CleanupJob).instance, trigger: 'api', dryRun: false,
+        id: real.body.runId, instance: first.get(CleanupService).instance, trigger: 'api', dryRun: false,
         cutoff: expect.any(String), status: 'completed', expired: 4, batches: 1, error: null,
         startedAt: expect.any(String), finishedAt: expect.any(String),
       });

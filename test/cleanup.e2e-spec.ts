@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { CleanupJob } from '../src/cleanup/cleanup.job.js';
+import { CleanupService } from '../src/cleanup/cleanup.service.js';
 import type { CleanupOutcome, CleanupRun } from '../src/cleanup/cleanup-run.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
 import { SessionCache } from '../src/sessions/session.cache.js';
@@ -22,7 +22,7 @@ function ran(outcome: CleanupOutcome): CleanupRun {
 describe('cleanup pass', () => {
   let databaseUrl: string;
   let app: NestFastifyApplication;
-  let job: CleanupJob;
+  let job: CleanupService;
   let db: DataSource;
   let redis: Redis;
   let api: Api;
@@ -31,7 +31,7 @@ describe('cleanup pass', () => {
   beforeAll(async () => {
     databaseUrl = await ownDatabase('cleanup');
     app = await createTestApp({ DATABASE_URL: databaseUrl, CLEANUP_BATCH_SIZE: String(BATCH) });
-    job = app.get(CleanupJob);
+    job = app.get(CleanupService);
     db = app.get(DataSource);
     redis = app.get(REDIS_CLIENT);
   });
@@ -147,7 +147,7 @@ describe('cleanup pass', () => {
     try {
       const user = newUser('bulk');
       await seedExpiredSessions(db, user, 5, new Date(now.getTime() - HOUR));
-      expect(ran(await noRedis.get(CleanupJob).run(now)).expired).toBe(5);
+      expect(ran(await noRedis.get(CleanupService).run(now)).expired).toBe(5);
       expect(await countSessions(db, user)).toBe(0);
       expect(noRedis.get(SessionCache).stats.errors).toBeGreaterThan(0);
     } finally {

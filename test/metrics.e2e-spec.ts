@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
-import { CleanupJob } from '../src/cleanup/cleanup.job.js';
+import { CleanupService } from '../src/cleanup/cleanup.service.js';
 import { controlEnv, removeQueue, sessionIn } from './utils/control.js';
 import { createTestApp } from './utils/create-test-app.js';
 
@@ -45,7 +45,7 @@ describe('GET /metrics', () => {
     await api.post(`/sessions/${id}/start`).expect(202);
     await sessionIn(api, id, (s) => s.status === 'completed', 'completed');
     // A dry run: the test database is shared, so nothing may be removed here.
-    await app.get(CleanupJob).run(new Date(), { dryRun: true });
+    await app.get(CleanupService).run(new Date(), { dryRun: true });
 
     const text = (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
     expect(value(text, 'worker_jobs_total{outcome="returned"}')).toBe(1);

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/auth.decorators.js';
 import { toCleanupResponse, toCleanupRunResponse } from './cleanup-run.mapper.js';
+import { CleanupInProgressError } from './cleanup.errors.js';
 import { CleanupService } from './cleanup.service.js';
 import { CleanupResponse, CleanupRunsResponse } from './dto/cleanup.response.js';
 import { ListCleanupRunsQuery } from './dto/list-cleanup-runs.query.js';
@@ -20,7 +21,10 @@ export class CleanupController {
   @ApiOkResponse({ type: CleanupResponse, description: 'the pass ran (or, with dryRun, counted) on this instance' })
   @ApiConflictResponse({ description: 'CLEANUP_IN_PROGRESS: another pass holds the lock' })
   async run(@Body() dto: RunCleanupDto): Promise<CleanupResponse> {
-    return toCleanupResponse(await this.cleanup.runNow(dto.dryRun ?? false));
+    const outcome = await this.cleanup.run(new Date(), { dryRun: dto.dryRun ?? false, trigger: 'api' });
+    // Asked for by a person, a skipped pass is an answer they must see, not a silent success.
+    if (outcome.skipped) throw new CleanupInProgressError();
+    return toCleanupResponse(outcome.run);
   }
 
   @Get('runs')

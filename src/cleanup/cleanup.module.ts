@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { CleanupController } from './cleanup.controller.js';
-import { CleanupJob } from './cleanup.job.js';
+import { CleanupBatchRunner } from './cleanup.batches.js';
 import { CleanupRepository } from './cleanup.repository.js';
 import { CleanupScheduler } from './cleanup.scheduler.js';
 import { CleanupService } from './cleanup.service.js';
@@ -9,7 +9,7 @@ import { CleanupService } from './cleanup.service.js';
 @Module({
   imports: [SessionsModule],
   controllers: [CleanupController],
-  providers: [CleanupRepository, CleanupJob, CleanupScheduler, CleanupService],
-  exports: [CleanupJob],
+  providers: [CleanupRepository, CleanupBatchRunner, CleanupService, CleanupScheduler],
+  exports: [CleanupService],
 })
 export class CleanupModule {}

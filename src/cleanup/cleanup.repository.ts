@@ -13,11 +13,12 @@ const EXPIRED = `(status = 'deleted' OR (expires_at <= $1 AND status <> 'running
 type PooledRunner = QueryRunner & { releasePostgresConnection?(error?: Error): Promise<void> };
 
 /**
- * The connection that holds the cleanup lock. pg_try_advisory_lock belongs to the connection
- * that took it, so the pass's statements and the unlock all run on this one connection; that
- * also means a pass uses one connection of the pool, never the ones API requests wait for.
+ * The pooled connection that holds the cleanup lock, and the pass's statements that run on it.
+ * pg_try_advisory_lock belongs to the connection that took it, so the pass's statements and the
+ * unlock all run on this one connection; that also means a pass uses one connection of the pool,
+ * never the ones API requests wait for.
  */
-export class CleanupLock {
+export class LockedCleanupConnection {
   constructor(private readonly runner: QueryRunner) {}
 
   async countExpired(before: Date): Promise<number> {
@@ -53,6 +54,7 @@ export class CleanupLock {
     return rows.map((row: { id: string }) => row.id);
   }
 
+  /** Unlocks and gives the connection back to the pool. */
   async release(): Promise<void> {
     try {
       await this.runner.query('SELECT pg_advisory_unlock($1)', [CLEANUP_LOCK]);
@@ -79,18 +81,18 @@ export interface RunEnd {
   error?: string;
 }
 
-/** The cleanup's SQL: the lock, the batches (through CleanupLock) and the record of passes. */
+/** The cleanup's SQL: the lock, the batches (through LockedCleanupConnection) and the record of passes. */
 @Injectable()
 export class CleanupRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** The lock on a dedicated connection, or null when another instance holds it. */
-  async tryLock(): Promise<CleanupLock | null> {
+  async tryLock(): Promise<LockedCleanupConnection | null> {
     const runner = this.db.createQueryRunner();
     try {
       await runner.connect();
       const [row] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [CLEANUP_LOCK]);
-      if (row.locked) return new CleanupLock(runner);
+      if (row.locked) return new LockedCleanupConnection(runner);
     } catch (error) {
       await runner.release();
       throw error;

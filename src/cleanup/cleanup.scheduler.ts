@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { sessionsConfig } from '../config/app.config.js';
-import { CleanupJob } from './cleanup.job.js';
+import { CleanupService } from './cleanup.service.js';
 
 export const CLEANUP_CRON_JOB = 'sessions-cleanup';
 
@@ -18,7 +18,7 @@ export class CleanupScheduler implements OnApplicationBootstrap {
 
   constructor(
     private readonly registry: SchedulerRegistry,
-    private readonly job: CleanupJob,
+    private readonly cleanup: CleanupService,
     @Inject(sessionsConfig.KEY) private readonly config: ConfigType<typeof sessionsConfig>,
   ) {}
 
@@ -40,7 +40,7 @@ export class CleanupScheduler implements OnApplicationBootstrap {
   async tick(): Promise<void> {
     const slot = new Date(Math.floor(Date.now() / 1000) * 1000);
     try {
-      await this.job.run(slot, { trigger: 'schedule' });
+      await this.cleanup.run(slot, { trigger: 'schedule' });
     } catch (error) {
       this.logger.error(`scheduled cleanup failed: ${(error as Error).message}`);
     }

@@ -1,45 +1,59 @@
 import { registerAs } from '@nestjs/config';
-import { DEV_JWT_SECRET } from './env.validation.js';
+import { type Env, validateEnv } from './env.validation.js';
 
-// Each namespace reads the variables validateEnv has already checked; the defaults are the contract's.
-const int = (value: string | undefined, fallback: number) => (value ? Number(value) : fallback);
+/**
+ * A namespace other modules inject (`@Inject(appConfig.KEY)`): a named view of the parsed
+ * environment, with no default or rule of its own (both live in env.validation.ts). AppModule
+ * parses the environment once and loads `namespace.of(env)`; called on its own (a unit test),
+ * a namespace parses process.env.
+ */
+function namespace<T extends object>(name: string, view: (env: Env) => T) {
+  return Object.assign(
+    registerAs(name, () => view(validateEnv(process.env))),
+    { of: (env: Env) => registerAs(name, () => view(env)) },
+  );
+}
 
-export const appConfig = registerAs('app', () => ({
-  port: int(process.env.PORT, 3000),
-  bodyLimitBytes: int(process.env.BODY_LIMIT_BYTES, 1048576),
-  production: process.env.NODE_ENV === 'production',
+export const appConfig = namespace('app', (env) => ({
+  port: env.PORT,
+  bodyLimitBytes: env.BODY_LIMIT_BYTES,
 }));
 
-export const databaseConfig = registerAs('database', () => ({
-  url: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/session_store',
+export const databaseConfig = namespace('database', (env) => ({
+  url: env.DATABASE_URL,
 }));
 
-export const redisConfig = registerAs('redis', () => ({
-  // undefined keeps the default; '' turns the cache off.
-  url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0',
-  cacheTtlSeconds: int(process.env.SESSION_CACHE_TTL_SECONDS, 86400),
+export const redisConfig = namespace('redis', (env) => ({
+  // '' turns the cache off.
+  url: env.REDIS_URL,
+  cacheTtlSeconds: env.SESSION_CACHE_TTL_SECONDS,
 }));
 
-export const authConfig = registerAs('auth', () => ({
-  jwtSecret: process.env.AUTH_JWT_SECRET || DEV_JWT_SECRET,
+export const authConfig = namespace('auth', (env) => ({
+  jwtSecret: env.AUTH_JWT_SECRET,
 }));
 
-export const sessionsConfig = registerAs('sessions', () => ({
-  retentionDays: int(process.env.SESSION_RETENTION_DAYS, 30),
-  cleanupCron: process.env.CLEANUP_CRON || '0 3 * * *',
-  cleanupBatchSize: int(process.env.CLEANUP_BATCH_SIZE, 1000),
+export const sessionsConfig = namespace('sessions', (env) => ({
+  retentionDays: env.SESSION_RETENTION_DAYS,
+  cleanupCron: env.CLEANUP_CRON,
+  cleanupBatchSize: env.CLEANUP_BATCH_SIZE,
 }));
 
-export const controlConfig = registerAs('control', () => ({
+export const controlConfig = namespace('control', (env) => ({
   // An API-only instance sets false; without Redis there is no queue, so no worker either.
-  workerEnabled: process.env.WORKER_ENABLED !== 'false' && process.env.REDIS_URL !== '',
-  workerConcurrency: int(process.env.WORKER_CONCURRENCY, 4),
-  handler: process.env.DELIBERATION_HANDLER || 'scripted',
-  rounds: int(process.env.DELIBERATION_ROUNDS, 3),
-  stepMs: int(process.env.DELIBERATION_STEP_MS, 1000),
-  staleAfterSeconds: int(process.env.RUNNING_STALE_AFTER_SECONDS, 60),
+  workerEnabled: env.WORKER_ENABLED && env.REDIS_URL !== '',
+  workerConcurrency: env.WORKER_CONCURRENCY,
+  handler: env.DELIBERATION_HANDLER,
+  rounds: env.DELIBERATION_ROUNDS,
+  stepMs: env.DELIBERATION_STEP_MS,
+  staleAfterSeconds: env.RUNNING_STALE_AFTER_SECONDS,
   // Namespaces the queue, the cancel channel and the live-progress keys in a shared Redis.
-  keyPrefix: process.env.CONTROL_KEY_PREFIX || 'control',
+  keyPrefix: env.CONTROL_KEY_PREFIX,
 }));
 
 export const configNamespaces = [appConfig, databaseConfig, redisConfig, authConfig, sessionsConfig, controlConfig];
+
+/** The namespaces of one parsed environment, for ConfigModule's `load`. */
+export function loadConfig(env: Env) {
+  return configNamespaces.map((ns) => ns.of(env));
+}

@@ -27,6 +27,32 @@ describe('validateEnv', () => {
     expect(() => sut({ [name]: value })).toThrow(new RegExp(`^Invalid environment variable ${name}=.*: must be .+$`));
   });
 
+  it('lists every bad variable at once, one clean line each, whatever bound each one misses', () => {
+    const bad = { PORT: 'abc', SESSION_RETENTION_DAYS: '-1', REDIS_URL: 'localhost:6379', WORKER_CONCURRENCY: '1000' };
+    let message = '';
+    try {
+      sut(bad);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines).toHaveLength(4);
+    for (const [name, value] of Object.entries(bad)) {
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^Invalid environment variable ${name}="${value}": must be [^\\n]+$`)));
+    }
+    expect(lines).toContain('Invalid environment variable PORT="abc": must be an integer from 0 to 65535');
+    expect(lines).toContain('Invalid environment variable WORKER_CONCURRENCY="1000": must be an integer from 1 to 256');
+  });
+
+  it('applies one default per variable and types every value', () => {
+    expect(sut({})).toMatchObject({ PORT: 3000, WORKER_ENABLED: true, DELIBERATION_HANDLER: 'scripted', CLEANUP_CRON: '0 3 * * *' });
+    expect(sut({ WORKER_ENABLED: 'false', CLEANUP_BATCH_SIZE: '' })).toMatchObject({ WORKER_ENABLED: false, CLEANUP_BATCH_SIZE: 1000 });
+  });
+
+  it('never prints the secret it refuses', () => {
+    expect(() => sut({ AUTH_JWT_SECRET: 'hunter2' })).toThrow(/^Invalid environment variable AUTH_JWT_SECRET=<7 characters>: must be /);
+  });
+
   it('refuses production without AUTH_JWT_SECRET: the development default never reaches production', () => {
     expect(() => sut({ NODE_ENV: 'production' })).toThrow('AUTH_JWT_SECRET');
     expect(() => sut({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'a-real-secret-of-enough-length' })).not.toThrow();

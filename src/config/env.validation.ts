@@ -1,19 +1,8 @@
-import { plainToInstance } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  registerDecorator,
-  ValidateIf,
-  validateSync,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, Length, Matches, Max, Min, registerDecorator, ValidateIf, validateSync } from 'class-validator';
 import { validateCronExpression } from 'cron';
+
+/** The development-only secret: the default of AUTH_JWT_SECRET, refused when NODE_ENV is production. */
+export const DEV_JWT_SECRET = 'dev-only-secret-change-me';
 
 /** A cron expression the scheduler will accept, checked by the parser it uses (@nestjs/schedule's cron). */
 function IsCronExpression(): PropertyDecorator {
@@ -23,96 +12,111 @@ function IsCronExpression(): PropertyDecorator {
       target: target.constructor,
       propertyName: propertyName as string,
       options: { message: 'a cron expression of 5 or 6 fields, such as "0 3 * * *", or off' },
-      validator: { validate: (value: unknown) => typeof value !== 'string' || validateCronExpression(value).valid },
+      validator: { validate: (value: unknown) => typeof value === 'string' && validateCronExpression(value).valid },
     });
 }
 
-/** The development-only secret; refused when NODE_ENV is production (see validateEnv). */
-export const DEV_JWT_SECRET = 'dev-only-secret-change-me';
-
-/**
- * Every variable of the contract, with its bound. Numbers arrive as strings and are
- * converted here once, so every reader downstream gets the typed value.
- */
-class EnvironmentVariables {
-  @IsOptional() @IsIn(['development', 'production', 'test'])
-  NODE_ENV?: string;
-
-  @IsOptional() @IsInt() @Min(0) @Max(65535)
-  PORT?: number;
-
-  @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'a postgres:// URL' })
-  DATABASE_URL?: string;
-
-  // An empty string is meaningful: run without a cache.
-  @IsOptional() @ValidateIf((env) => env.REDIS_URL !== '') @Matches(/^rediss?:\/\/.+/, { message: 'a redis:// URL, or empty to run without a cache' })
-  REDIS_URL?: string;
-
-  @IsOptional() @IsString() @MinLength(16, { message: 'at least 16 characters' }) @MaxLength(512)
-  AUTH_JWT_SECRET?: string;
-
-  @IsOptional() @IsInt() @Min(1) @Max(30 * 86400)
-  SESSION_CACHE_TTL_SECONDS?: number;
-
-  @IsOptional() @IsInt() @Min(1) @Max(36500)
-  SESSION_RETENTION_DAYS?: number;
-
-  // `off`: this instance schedules no cleanup (another one does, or an external `npm run cleanup`).
-  @IsOptional() @ValidateIf((env) => env.CLEANUP_CRON !== 'off') @IsCronExpression()
-  CLEANUP_CRON?: string;
-
-  @IsOptional() @IsInt() @Min(1) @Max(100000)
-  CLEANUP_BATCH_SIZE?: number;
-
-  @IsOptional() @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
-  BODY_LIMIT_BYTES?: number;
-
-  // The control plane (see README): who runs work, what it runs, and when a silent worker counts as lost.
-  @IsOptional() @IsIn(['true', 'false'])
-  WORKER_ENABLED?: string;
-
-  @IsOptional() @IsInt() @Min(1) @Max(256)
-  WORKER_CONCURRENCY?: number;
-
-  @IsOptional() @Matches(/^[a-z][a-z0-9-]{0,63}$/, { message: 'a handler name such as scripted' })
-  DELIBERATION_HANDLER?: string;
-
-  @IsOptional() @IsInt() @Min(1) @Max(1000)
-  DELIBERATION_ROUNDS?: number;
-
-  @IsOptional() @IsInt() @Min(0) @Max(3600000)
-  DELIBERATION_STEP_MS?: number;
-
-  @IsOptional() @IsInt() @Min(1) @Max(86400)
-  RUNNING_STALE_AFTER_SECONDS?: number;
-
-  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: '1..64 letters, digits, dots, dashes or underscores' })
-  CONTROL_KEY_PREFIX?: string;
+/** One message for the three checks, so a bad number gets one line whichever bound it misses. */
+function IsIntBetween(min: number, max: number): PropertyDecorator {
+  const message = `an integer from ${min} to ${max}`;
+  return (target, key) => [IsInt({ message }), Min(min, { message }), Max(max, { message })].forEach((rule) => rule(target, key));
 }
 
-const NUMERIC = [
-  'PORT', 'SESSION_CACHE_TTL_SECONDS', 'SESSION_RETENTION_DAYS', 'BODY_LIMIT_BYTES', 'CLEANUP_BATCH_SIZE',
-  'WORKER_CONCURRENCY', 'DELIBERATION_ROUNDS', 'DELIBERATION_STEP_MS', 'RUNNING_STALE_AFTER_SECONDS',
-];
+/**
+ * Every variable the service reads: its rule, and its default as the initializer (the only place
+ * a default is written). Each message completes "must be ...".
+ */
+class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'], { message: 'one of development, production, test' })
+  readonly NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsIntBetween(0, 65535)
+  readonly PORT: number = 3000;
+
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'a postgres:// URL' })
+  readonly DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/session_store';
+
+  // An empty string is meaningful: run without a cache (and so without the control plane's queue).
+  @ValidateIf((env: EnvironmentVariables) => env.REDIS_URL !== '')
+  @Matches(/^rediss?:\/\/.+/, { message: 'a redis:// URL, or empty to run without a cache' })
+  readonly REDIS_URL: string = 'redis://127.0.0.1:6379/0';
+
+  @Length(16, 512, { message: 'from 16 to 512 characters' })
+  readonly AUTH_JWT_SECRET: string = DEV_JWT_SECRET;
+
+  @IsIntBetween(1, 30 * 86400)
+  readonly SESSION_CACHE_TTL_SECONDS: number = 86400;
+
+  @IsIntBetween(1, 36500)
+  readonly SESSION_RETENTION_DAYS: number = 30;
+
+  // `off`: this instance schedules no cleanup (another one does, or an external `npm run cleanup`).
+  @ValidateIf((env: EnvironmentVariables) => env.CLEANUP_CRON !== 'off')
+  @IsCronExpression()
+  readonly CLEANUP_CRON: string = '0 3 * * *';
+
+  @IsIntBetween(1, 100000)
+  readonly CLEANUP_BATCH_SIZE: number = 1000;
+
+  @IsIntBetween(1024, 64 * 1024 * 1024)
+  readonly BODY_LIMIT_BYTES: number = 1048576;
+
+  // The control plane (see README): who runs work, what it runs, and when a silent worker counts as lost.
+  @IsBoolean({ message: 'true or false' })
+  readonly WORKER_ENABLED: boolean = true;
+
+  @IsIntBetween(1, 256)
+  readonly WORKER_CONCURRENCY: number = 4;
+
+  // Checked against the registered names by the factory that knows them (control/deliberation).
+  readonly DELIBERATION_HANDLER: string = 'scripted';
+
+  @IsIntBetween(1, 1000)
+  readonly DELIBERATION_ROUNDS: number = 3;
+
+  @IsIntBetween(0, 3600000)
+  readonly DELIBERATION_STEP_MS: number = 1000;
+
+  @IsIntBetween(1, 86400)
+  readonly RUNNING_STALE_AFTER_SECONDS: number = 60;
+
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: '1..64 letters, digits, dots, dashes or underscores' })
+  readonly CONTROL_KEY_PREFIX: string = 'control';
+}
+
+/** The parsed environment: every variable present, typed, defaults applied. */
+export type Env = Readonly<EnvironmentVariables>;
+
+// Printed in error lines as their length only.
+const SECRETS = new Set(['AUTH_JWT_SECRET']);
 
 /**
- * Validates process.env for ConfigModule. Throws one line naming the first bad variable and
- * what it must be, which main.ts prints before exiting.
+ * A raw value converted to the type of the variable's default. A value that does not convert
+ * stays a string, so the rule refuses it with its message; an empty number means "unset".
  */
-export function validateEnv(raw: Record<string, unknown>): Record<string, unknown> {
-  const env: Record<string, unknown> = { ...raw };
-  for (const key of NUMERIC) {
-    if (env[key] === '' || env[key] === undefined) delete env[key];
-    else if (typeof env[key] === 'string' && /^-?\d+$/.test(env[key] as string)) env[key] = Number(env[key]);
+function convert(value: string, fallback: unknown): unknown {
+  if (typeof fallback === 'number') return value === '' ? fallback : /^-?\d+$/.test(value) ? Number(value) : value;
+  if (typeof fallback === 'boolean') return value === 'true' ? true : value === 'false' ? false : value;
+  return value;
+}
+
+/**
+ * Parses and validates the environment once, for the app, the worker and the scripts. Throws one
+ * line per bad variable ("Invalid environment variable NAME=value: must be ..."), all at once.
+ */
+export function validateEnv(raw: Record<string, string | undefined>): Env {
+  const env = new EnvironmentVariables();
+  const fields = env as unknown as Record<string, unknown>;
+  for (const key of Object.keys(env)) {
+    if (raw[key] !== undefined) fields[key] = convert(raw[key], fields[key]);
   }
-  const typed = plainToInstance(EnvironmentVariables, env);
-  const [first] = validateSync(typed, { skipMissingProperties: false });
-  if (first) {
-    const rule = Object.values(first.constraints ?? {})[0] ?? 'valid';
-    throw new Error(`Invalid environment variable ${first.property}=${JSON.stringify(raw[first.property])}: must be ${rule}`);
+  const shown = (key: string) => (SECRETS.has(key) ? `<${raw[key]?.length} characters>` : JSON.stringify(raw[key]));
+  const lines = validateSync(env).map(
+    (error) => `Invalid environment variable ${error.property}=${shown(error.property)}: must be ${Object.values(error.constraints ?? {})[0]}`,
+  );
+  if (env.NODE_ENV === 'production' && env.AUTH_JWT_SECRET === DEV_JWT_SECRET) {
+    lines.push('Invalid environment variable AUTH_JWT_SECRET: must be set (not the development default) when NODE_ENV=production');
   }
-  if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET) {
-    throw new Error('Invalid environment variable AUTH_JWT_SECRET: must be set when NODE_ENV=production');
-  }
+  if (lines.length > 0) throw new Error(lines.join('\n'));
   return env;
 }

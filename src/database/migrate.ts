@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source-options.js';
 
-// Any constant shared by every instance; it only has to differ from the cleanup job's lock.
+// Any constant shared by every instance; it only has to differ from the cleanup's lock (CLEANUP_LOCK).
 const MIGRATION_LOCK = 7_420_001;
 
 /**

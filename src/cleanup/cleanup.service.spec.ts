@@ -4,8 +4,9 @@ import type { sessionsConfig } from '../config/app.config.js';
 import type { SessionCache } from '../sessions/session.cache.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { CleanupRun } from './cleanup-run.js';
-import { CleanupJob } from './cleanup.job.js';
-import type { CleanupLock, CleanupRepository, RunEnd, RunStart } from './cleanup.repository.js';
+import { CleanupBatchRunner } from './cleanup.batches.js';
+import type { CleanupRepository, LockedCleanupConnection, RunEnd, RunStart } from './cleanup.repository.js';
+import { CleanupService } from './cleanup.service.js';
 
 /** In-memory stand-ins for the repository and the cache: the loop and its bookkeeping are under test here. */
 class FakeStore {
@@ -31,7 +32,7 @@ class FakeStore {
       deleteMarkedDeleted: async (batch: number) => this.take(this.deleted, batch),
       deleteExpired: async (_before: Date, batch: number) => this.take(this.expired, batch),
       release: async () => void this.released++,
-    } as unknown as CleanupLock;
+    } as unknown as LockedCleanupConnection;
     return {
       tryLock: async () => (this.lockFree ? lock : null),
       findScheduledRun: async () => this.scheduledDoneBy,
@@ -59,16 +60,16 @@ class FakeStore {
 const config = { cleanupBatchSize: 4 } as ConfigType<typeof sessionsConfig>;
 const now = new Date('2025-11-27T03:00:00Z');
 
-describe('CleanupJob', () => {
+describe('CleanupService', () => {
   let store: FakeStore;
-  let sut: CleanupJob;
+  let sut: CleanupService;
 
   beforeAll(() => Logger.overrideLogger(false));
 
   const metrics = { counter: () => ({ inc: () => undefined }) } as unknown as MetricsService;
   const build = (expired: number, deleted = 0) => {
     store = new FakeStore(expired, deleted);
-    sut = new CleanupJob(store.repository(), store.cache(), config, metrics);
+    sut = new CleanupService(store.repository(), new CleanupBatchRunner(store.cache(), config), metrics);
   };
 
   it('removes deleted sessions, then expired ones, batch after batch until a short one, purging each batch of keys', async () => {

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import type { DeliberationContext } from '../src/control/deliberation/deliberation-handler.js';
 import { COST_PER_ROUND, ScriptedDeliberationHandler } from '../src/control/deliberation/scripted-deliberation.handler.js';
-import { canTransition } from '../src/control/session-status.machine.js';
+import { canTransition } from '../src/sessions/session-status.js';
 import { WorkQueue } from '../src/control/work.queue.js';
 import type { SessionStatus } from '../src/sessions/session-status.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';

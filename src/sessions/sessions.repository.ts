@@ -9,37 +9,10 @@ import type { SessionTx } from './session-writer.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
+import type { HistoryChange, ListPosition, NewSession, ProgressUpdate, SessionChanges } from './session-writes.js';
+
 export type { Move, MoveOutcome, ProgressSnapshot, TransitionColumns } from './session-transition.sql.js';
-
-export interface NewSession {
-  userId: string;
-  idempotencyKey: string | null;
-  title: string | null;
-  problemStatement: string | null;
-  context: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  ttlSeconds: number | null;
-}
-
-export interface SessionChanges {
-  title?: string | null;
-  metadata?: Record<string, unknown>;
-}
-
-export interface ListPosition {
-  status?: SessionStatus;
-  limit: number;
-  after?: { createdAt: Date; id: string };
-}
-
-/** What a history change does to its session row. */
-export type HistoryChange = { appended: number } | { popped: number } | { cleared: true };
-
-export interface ProgressUpdate {
-  phase?: string;
-  roundNumber?: number;
-  costDelta?: number;
-}
+export type { HistoryChange, ListPosition, NewSession, ProgressUpdate, SessionChanges } from './session-writes.js';
 
 /*
  * SET clause of every write to a session or its messages: activity and expiry move forward, and

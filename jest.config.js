@@ -4,7 +4,7 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
-  testRegex: '(src/.*\\.spec|test/.*\\.e2e-spec)\\.ts$',
+  testRegex: ['src/.*\\.spec\\.ts$', 'test/.*\\.e2e-spec\\.ts$', 'test/medium/.*\\.medium-spec\\.ts$'],
   globalSetup: '<rootDir>/test/setup/global-setup.mjs',
   maxWorkers: 2,
   testTimeout: 60000,

@@ -1,6 +1,5 @@
 import pg from 'pg';
 import { encodeCursor } from '../src/sessions/session-cursor.js';
-import type { SessionEntity } from '../src/sessions/session.entity.js';
 
 export const HEAVY_USER = 'bench-heavy';
 const SESSIONS = 1_000_000;
@@ -64,7 +63,7 @@ export async function fixtures(url: string): Promise<Fixtures> {
       [HEAVY_USER, 499 * 20 - 1],
     );
     const { id, created_at: createdAt } = deep.rows[0];
-    const deepCursor = encodeCursor({ id, createdAt } as SessionEntity);
+    const deepCursor = encodeCursor({ id, createdAt });
     return { sessions: sessions.rows, histories: histories.rows, deepCursor };
   } finally {
     await client.end();

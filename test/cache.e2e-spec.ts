@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
+import { sessionKey } from '../src/redis/keys.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
 import { SessionCache } from '../src/sessions/session.cache.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
@@ -151,7 +152,7 @@ describe('Redis write-through cache', () => {
       const client = app.get<Redis>(REDIS_CLIENT);
       await waitFor(async () => client.status, (status) => status === 'ready', { what: 'Redis ready again' });
       // What any instance would read from Redis: never the copy cached before the outage.
-      await waitFor(async () => (await redis.get(`session:${session.id}`)) ?? '', (cached) => !cached.includes('before outage'), { what: 'the pre-outage copy gone' });
+      await waitFor(async () => (await redis.get(sessionKey(session.id))) ?? '', (cached) => !cached.includes('before outage'), { what: 'the pre-outage copy gone' });
       const after = await api.get(`/sessions/${session.id}`).expect(200);
       expect(after.body).toMatchObject({ title: 'during outage', messageCount: 1 });
       await api.get(`/sessions/${other.id}`).expect(404);

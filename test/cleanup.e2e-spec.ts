@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { CleanupService } from '../src/cleanup/cleanup.service.js';
 import type { CleanupOutcome, CleanupRun } from '../src/cleanup/cleanup-run.js';
+import { sessionKey as registryKey } from '../src/redis/keys.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
 import { SessionCache } from '../src/sessions/session.cache.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
@@ -70,7 +71,7 @@ describe('cleanup pass', () => {
     const [sessionKey, ...otherKeys] = app.get(SessionCache).keysOf(session.id);
     expect(otherKeys.length).toBeGreaterThan(0);
     for (const key of otherKeys) await redis.set(key, 'x', 'EX', 600);
-    expect(await redis.exists(`session:${session.id}`)).toBe(1);
+    expect(await redis.exists(registryKey(session.id))).toBe(1);
     await ageSession(db, session.id, new Date(now.getTime() - 1));
 
     expect(ran(await job.run(now)).expired).toBe(1);

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import type { DeliberationContext } from '../src/control/deliberation/deliberation-handler.js';
 import { COST_PER_ROUND, ScriptedDeliberationHandler } from '../src/control/deliberation/scripted-deliberation.handler.js';
-import { canTransition } from '../src/control/session-status.machine.js';
+import { canTransition } from '../src/sessions/session-status.js';
 import { WorkQueue } from '../src/control/work.queue.js';
 import type { SessionStatus } from '../src/sessions/session-status.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
@@ -74,29 +74,6 @@ describe('control plane: start, complete, fail, transitions', () => {
     ]);
   });
 
-  it('complete and fail from a client take their fields; a repeated start is a 409', async () => {
-    const a = await createSession(api);
-    await api.post(`/sessions/${a.id}/start`).expect(202);
-    await api.post(`/sessions/${a.id}/start`).expect(409);
-    const completed = await api
-      .post(`/sessions/${a.id}/complete`, { synthesisText: 'done by hand', finalRecommendation: 'ship', totalCost: 4.5, roundNumber: 9, phase: 'manual' });
-    if (completed.status === 409) {
-      // The scripted run can finish first; then the client's complete is the losing request.
-      expect(completed.body.currentStatus).toBe('completed');
-    } else {
-      expect(completed.status).toBe(200);
-      expect(completed.body).toMatchObject({ status: 'completed', synthesisText: 'done by hand', totalCost: 4.5, roundNumber: 9, phase: 'manual' });
-    }
-
-    const b = await createSession(api);
-    await api.post(`/sessions/${b.id}/kill`).expect(202);
-    const c = await createSession(api);
-    await api.post(`/sessions/${c.id}/start`).expect(202);
-    const failed = await api.post(`/sessions/${c.id}/fail`, { error: 'model quota exhausted' });
-    if (failed.status === 200) expect(failed.body).toMatchObject({ status: 'failed', error: 'model quota exhausted' });
-    else expect(failed.body.currentStatus).toBe('completed');
-  });
-
   it('validates bodies and answers 404 for unknown, malformed and other users\' sessions', async () => {
     const session = await createSession(api);
     await api.post(`/sessions/${session.id}/fail`, {}).expect(400);
@@ -133,6 +110,66 @@ describe('control plane: start, complete, fail, transitions', () => {
     const won = responses.filter((r) => r.status !== 409).length;
     expect(trail.filter((step) => step.actor === user)).toHaveLength(won);
     expect(won).toBeGreaterThanOrEqual(1);
+  });
+});
+
+// No worker: a started session stays running until a client moves it, so every outcome is certain.
+describe('control plane: client moves of a running session', () => {
+  let app: NestFastifyApplication;
+  let api: Api;
+  let user: string;
+
+  beforeAll(async () => {
+    app = await createTestApp(controlEnv({ WORKER_ENABLED: 'false' }));
+  });
+  afterAll(async () => {
+    await removeQueue(app);
+    await app.close();
+  });
+  beforeEach(() => {
+    user = newUser();
+    api = apiAs(app, user);
+  });
+
+  it('complete and fail from a client take their fields; a repeated start is a 409', async () => {
+    const a = await createSession(api);
+    await api.post(`/sessions/${a.id}/start`).expect(202);
+    await api.post(`/sessions/${a.id}/start`).expect(409);
+    const completed = await api
+      .post(`/sessions/${a.id}/complete`, { synthesisText: 'done by hand', finalRecommendation: 'ship', totalCost: 4.5, roundNumber: 9, phase: 'manual' });
+    expect(completed.status).toBe(200);
+    expect(completed.body).toMatchObject({ status: 'completed', synthesisText: 'done by hand', totalCost: 4.5, roundNumber: 9, phase: 'manual' });
+
+    const b = await createSession(api);
+    const killed = await api.post(`/sessions/${b.id}/kill`).expect(202);
+    expect(killed.body).toMatchObject({ id: b.id, status: 'killed', startedAt: null });
+    expect(killed.body.endedAt).not.toBeNull();
+    expect(killed.headers.etag).toBe((await api.get(`/sessions/${b.id}`).expect(200)).headers.etag);
+    expect((await transitionsOf(api, b.id)).map((t) => [t.from, t.to, t.actor])).toEqual([['created', 'killed', user]]);
+
+    const c = await createSession(api);
+    await api.post(`/sessions/${c.id}/start`).expect(202);
+    const failed = await api.post(`/sessions/${c.id}/fail`, { error: 'model quota exhausted' }).expect(200);
+    expect(failed.body).toMatchObject({ status: 'failed', error: 'model quota exhausted' });
+  });
+
+  // The contract: another user's request has no effect of any kind, live progress included.
+  it.each([
+    ['kill', (api: Api, id: string) => api.post(`/sessions/${id}/kill`, {})],
+    ['complete', (api: Api, id: string) => api.post(`/sessions/${id}/complete`, { totalCost: 1 })],
+    ['fail', (api: Api, id: string) => api.post(`/sessions/${id}/fail`, { error: 'x' })],
+    ['DELETE', (api: Api, id: string) => api.delete(`/sessions/${id}`)],
+  ])('%s by another user is a 404 that leaves the running session and its live progress untouched', async (_route, call) => {
+    const session = await createSession(api);
+    await api.post(`/sessions/${session.id}/start`).expect(202);
+    await api.post(`/sessions/${session.id}/progress`, { costDelta: 1 }).expect(202);
+
+    const refused = await call(apiAs(app, newUser()), session.id).expect(404);
+    expect(refused.body.code).toBe('SESSION_NOT_FOUND');
+
+    await api.post(`/sessions/${session.id}/progress`, { costDelta: 0.5 }).expect(202);
+    expect((await api.get(`/sessions/${session.id}`).expect(200)).body).toMatchObject({ status: 'running', totalCost: 1.5 });
+    expect((await transitionsOf(api, session.id)).map((t) => `${t.from}>${t.to}`)).toEqual(['created>running']);
   });
 });
 

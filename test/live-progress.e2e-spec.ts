@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { LiveProgressFlusher } from '../src/control/live-progress.flusher.js';
 import { WorkQueue } from '../src/control/work.queue.js';
+import { RedisKeys } from '../src/redis/keys.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
@@ -100,25 +101,31 @@ describe('live progress', () => {
     await api.post(`/sessions/${session.id}/start`).expect(202);
     await api.post(`/sessions/${session.id}/progress`, { costDelta: 1 }).expect(202);
     await flusher.flush();
-    const keys = await app.get<Redis>(REDIS_CLIENT).keys(`*:live:${session.id}`);
-    expect(keys).toHaveLength(1);
-    await app.get<Redis>(REDIS_CLIENT).del(...keys);
+    const key = app.get(RedisKeys).live(session.id);
+    expect(await app.get<Redis>(REDIS_CLIENT).exists(key)).toBe(1);
+    await app.get<Redis>(REDIS_CLIENT).del(key);
 
     await api.post(`/sessions/${session.id}/progress`, { costDelta: 0.5 }).expect(202);
     expect((await api.get(`/sessions/${session.id}`).expect(200)).body.totalCost).toBe(1.5);
   });
 
   it('keeps every live key under the cache TTL', async () => {
-    const session = await createSession(api);
-    await api.post(`/sessions/${session.id}/start`).expect(202);
-    await api.post(`/sessions/${session.id}/progress`, { costDelta: 1 }).expect(202);
-    const redis = app.get<Redis>(REDIS_CLIENT);
-    const [key] = await redis.keys(`*:live:${session.id}`);
-    const dirty = (await redis.keys('*:live-dirty')).filter((k) => k.startsWith(key.split(':')[0]));
-    for (const k of [key, ...dirty]) {
-      const ttl = await redis.ttl(k);
-      expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(86400);
+    // Paused: a flush would settle the dirty set, and an empty set is no key at all.
+    flusher.pause();
+    try {
+      const session = await createSession(api);
+      await api.post(`/sessions/${session.id}/start`).expect(202);
+      await api.post(`/sessions/${session.id}/progress`, { costDelta: 1 }).expect(202);
+      const redis = app.get<Redis>(REDIS_CLIENT);
+      const keys = app.get(RedisKeys);
+      expect(await redis.sismember(keys.liveDirty(), session.id)).toBe(1);
+      for (const k of [keys.live(session.id), keys.liveDirty()]) {
+        const ttl = await redis.ttl(k); // -2 (no such key) and -1 (no TTL) fail here
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(86400);
+      }
+    } finally {
+      flusher.resume();
     }
   });
 });

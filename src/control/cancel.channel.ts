@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import type { Redis } from 'ioredis';
-import { controlConfig } from '../config/app.config.js';
+import { RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 
 /**
@@ -17,9 +16,9 @@ export class CancelChannel implements OnApplicationShutdown {
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
-    @Inject(controlConfig.KEY) config: ConfigType<typeof controlConfig>,
+    keys: RedisKeys,
   ) {
-    this.channel = `${config.keyPrefix}:cancel`;
+    this.channel = keys.cancelChannel();
   }
 
   async publish(sessionId: string): Promise<void> {

@@ -1,14 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import {
   ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import { SessionResponse } from '../sessions/dto/session.response.js';
+import { SessionEtagInterceptor } from '../sessions/session-etag.interceptor.js';
 import { SessionIdPipe } from '../sessions/session-id.pipe.js';
-import type { SessionEntity } from '../sessions/session.entity.js';
-import { etagOf, toSessionResponse } from '../sessions/session.mapper.js';
+import type { TaggedSession } from '../sessions/session.mapper.js';
 import { ControlService } from './control.service.js';
 import { CompleteSessionDto } from './dto/complete-session.dto.js';
 import { FailSessionDto } from './dto/fail-session.dto.js';
@@ -29,38 +28,36 @@ export class ControlController {
   @ApiAcceptedResponse({ type: SessionResponse, description: 'running; the work is queued for a worker' })
   @ApiConflictResponse({ description: ILLEGAL })
   @ApiServiceUnavailableResponse({ description: 'WORK_QUEUE_UNAVAILABLE: Redis (the queue) cannot be reached' })
-  async start(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    return respond(reply, await this.control.start(user.id, id));
+  @UseInterceptors(SessionEtagInterceptor)
+  start(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string): Promise<TaggedSession> {
+    return this.control.start(user.id, id);
   }
 
   @Post(':id/kill')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: SessionResponse, description: 'killed; the work stops wherever it runs' })
   @ApiConflictResponse({ description: ILLEGAL })
-  async kill(
-    @CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string, @Body() dto: KillSessionDto, @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.control.kill(user.id, id, dto.reason));
+  @UseInterceptors(SessionEtagInterceptor)
+  kill(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string, @Body() dto: KillSessionDto): Promise<TaggedSession> {
+    return this.control.kill(user.id, id, dto.reason);
   }
 
   @Post(':id/complete')
   @HttpCode(200)
   @ApiOkResponse({ type: SessionResponse })
   @ApiConflictResponse({ description: ILLEGAL })
-  async complete(
-    @CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string, @Body() dto: CompleteSessionDto, @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.control.complete(user.id, id, dto));
+  @UseInterceptors(SessionEtagInterceptor)
+  complete(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string, @Body() dto: CompleteSessionDto): Promise<TaggedSession> {
+    return this.control.complete(user.id, id, dto);
   }
 
   @Post(':id/fail')
   @HttpCode(200)
   @ApiOkResponse({ type: SessionResponse })
   @ApiConflictResponse({ description: ILLEGAL })
-  async fail(
-    @CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string, @Body() dto: FailSessionDto, @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.control.fail(user.id, id, dto.error));
+  @UseInterceptors(SessionEtagInterceptor)
+  fail(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string, @Body() dto: FailSessionDto): Promise<TaggedSession> {
+    return this.control.fail(user.id, id, dto.error);
   }
 
   @Post(':id/progress')
@@ -88,7 +85,3 @@ export class ControlController {
   }
 }
 
-function respond(reply: FastifyReply, session: SessionEntity): SessionResponse {
-  reply.header('ETag', etagOf(session));
-  return toSessionResponse(session);
-}

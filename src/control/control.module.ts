@@ -4,12 +4,14 @@ import { MessagesModule } from '../messages/messages.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { CancelChannel } from './cancel.channel.js';
 import { ControlController } from './control.controller.js';
-import { ControlRepository } from './control.repository.js';
 import { ControlService } from './control.service.js';
 import { deliberationHandlerProviders } from './deliberation/deliberation-handlers.js';
 import { DeliberationProcessor } from './deliberation/deliberation.processor.js';
+import { LiveProgressCache } from './live-progress.cache.js';
 import { LiveProgressFlusher } from './live-progress.flusher.js';
 import { LostWorkerSweeper } from './lost-worker.sweeper.js';
+import { ProgressRecorder } from './progress.recorder.js';
+import { RunService } from './run.service.js';
 import { WorkQueueModule } from './work-queue.module.js';
 import { WorkQueue } from './work.queue.js';
 
@@ -27,10 +29,10 @@ export class ControlModule {
       imports: [SessionsModule, MessagesModule, ...(withQueue ? [WorkQueueModule] : [])],
       controllers: [ControlController],
       providers: [
-        ControlRepository, ControlService, WorkQueue, CancelChannel, LiveProgressFlusher, LostWorkerSweeper,
+        ControlService, RunService, ProgressRecorder, LiveProgressCache, WorkQueue, CancelChannel, LiveProgressFlusher, LostWorkerSweeper,
         ...(withWorker ? [DeliberationProcessor, ...deliberationHandlerProviders] : []),
       ],
-      exports: [ControlService],
+      exports: [ControlService, RunService],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SessionLiveCache } from '../sessions/session-live.cache.js';
-import { SessionsService } from '../sessions/sessions.service.js';
-import { ControlRepository } from './control.repository.js';
+import { SessionWriter } from '../sessions/session-writer.js';
+import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { LiveProgressCache } from './live-progress.cache.js';
 
 // The contract: live progress reaches PostgreSQL within 5 s. Every 2 s leaves room for a slow pass.
 export const FLUSH_INTERVAL_MS = 2000;
@@ -9,9 +9,9 @@ const BATCH = 500;
 const MAX_BATCHES_PER_PASS = 20;
 
 /**
- * Moves live progress from Redis to PostgreSQL on every instance. Each pass claims the sessions
- * with new progress (SPOP: one instance each), writes their snapshots in one statement, and puts
- * the ids back when PostgreSQL cannot take them.
+ * Moves live progress from Redis to PostgreSQL on every instance. Each pass reads sessions from
+ * the dirty set, writes their snapshots in one statement, and only then settles them: when
+ * PostgreSQL cannot take a batch, its ids stay dirty for the next pass.
  */
 @Injectable()
 export class LiveProgressFlusher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -20,9 +20,9 @@ export class LiveProgressFlusher implements OnApplicationBootstrap, BeforeApplic
   private inFlight?: Promise<number>;
 
   constructor(
-    private readonly live: SessionLiveCache,
-    private readonly repository: ControlRepository,
-    private readonly sessions: SessionsService,
+    private readonly live: LiveProgressCache,
+    private readonly repository: SessionsRepository,
+    private readonly writer: SessionWriter,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,9 +62,7 @@ export class LiveProgressFlusher implements OnApplicationBootstrap, BeforeApplic
       // A closed hash was already written by the status change that closed it; a missing one is gone.
       const open = [...live].filter(([, progress]) => progress.open).map(([id, progress]) => ({ id, ...progress }));
       try {
-        const rows = await this.repository.flushLive(open);
-        for (const row of rows) await this.sessions.written(row);
-        written += rows.length;
+        written += (await this.writer.write((tx) => this.repository.flushLive(tx, open))).length;
       } catch (error) {
         this.logger.warn(`live progress not flushed, will retry: ${(error as Error).message}`);
         break;
@@ -75,5 +73,4 @@ export class LiveProgressFlusher implements OnApplicationBootstrap, BeforeApplic
     }
     return written;
   }
-
 }

@@ -1,22 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { controlConfig } from '../config/app.config.js';
-import { ControlRepository } from './control.repository.js';
-import { ControlService } from './control.service.js';
+import { staleTiming, type StaleTiming } from '../config/stale-timing.js';
+import { RUNNING } from '../sessions/session-status.js';
+import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { ControlService, ignoreRefusal, SYSTEM_ACTOR } from './control.service.js';
 import { WorkQueue } from './work.queue.js';
-
-/**
- * Timings derived from RUNNING_STALE_AFTER_SECONDS (S) so that a lost worker's session is failed
- * within S: silence for 2/3 S plus a sweep every 1/4 S stays under S, while a live worker beats
- * every 1/6 S, four beats inside the silence bound.
- */
-export function staleTiming(staleAfterSeconds: number) {
-  return {
-    heartbeatMs: Math.max(100, Math.floor((staleAfterSeconds * 1000) / 6)),
-    silentSeconds: Math.round((staleAfterSeconds * 2000) / 3) / 1000,
-    sweepMs: Math.max(250, Math.round((staleAfterSeconds * 1000) / 4)),
-  };
-}
 
 /**
  * Runs on every instance that has the queue. A running session whose heartbeat went silent is
@@ -27,12 +16,12 @@ export function staleTiming(staleAfterSeconds: number) {
 @Injectable()
 export class LostWorkerSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(LostWorkerSweeper.name);
-  private readonly timing: ReturnType<typeof staleTiming>;
+  private readonly timing: StaleTiming;
   private timer?: NodeJS.Timeout;
   private busy = false;
 
   constructor(
-    private readonly repository: ControlRepository,
+    private readonly repository: SessionsRepository,
     private readonly control: ControlService,
     private readonly queue: WorkQueue,
     @Inject(controlConfig.KEY) config: ConfigType<typeof controlConfig>,
@@ -59,7 +48,7 @@ export class LostWorkerSweeper implements OnApplicationBootstrap, OnModuleDestro
       for (const id of await this.repository.findSilentRunning(this.timing.silentSeconds, 100)) {
         // A queue we cannot read proves nothing: skip rather than fail a session that may be fine.
         if (await this.queue.isQueued(id)) await this.repository.heartbeat([id]);
-        else if (await this.control.failLost(id, this.timing.silentSeconds)) lost.push(id);
+        else if (await this.failLost(id)) lost.push(id);
       }
     } catch (error) {
       this.logger.warn(`lost-worker sweep interrupted: ${(error as Error).message}`);
@@ -68,5 +57,15 @@ export class LostWorkerSweeper implements OnApplicationBootstrap, OnModuleDestro
     }
     if (lost.length) this.logger.warn(`failed ${lost.length} running session(s) whose worker was lost: ${lost.join(', ')}`);
     return lost;
+  }
+
+  /** False when the session turned out alive (a heartbeat came) or already done. */
+  private async failLost(id: string): Promise<boolean> {
+    const { silentSeconds } = this.timing;
+    const change = { actor: SYSTEM_ACTOR, reason: 'worker lost', set: { error: `worker lost: no heartbeat for ${silentSeconds} s` } };
+    const moved = await this.control.move(id, 'fail', change, { silentForSeconds: silentSeconds }).catch(ignoreRefusal);
+    // A worker that is only slow, not gone, is told to stop.
+    if (moved?.from === RUNNING) await this.control.stopWork(id);
+    return moved !== undefined;
   }
 }

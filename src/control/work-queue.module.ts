@@ -1,7 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { controlConfig, redisConfig } from '../config/app.config.js';
+import { redisConfig } from '../config/app.config.js';
+import { RedisKeys } from '../redis/keys.js';
 import { DELIBERATION_QUEUE } from './work.queue.js';
 
 /**
@@ -11,10 +12,10 @@ import { DELIBERATION_QUEUE } from './work.queue.js';
 @Module({
   imports: [
     BullModule.forRootAsync({
-      inject: [redisConfig.KEY, controlConfig.KEY],
-      useFactory: (redis: ConfigType<typeof redisConfig>, control: ConfigType<typeof controlConfig>) => ({
+      inject: [redisConfig.KEY, RedisKeys],
+      useFactory: (redis: ConfigType<typeof redisConfig>, keys: RedisKeys) => ({
         connection: { url: redis.url },
-        prefix: control.keyPrefix,
+        prefix: keys.controlPrefix,
       }),
     }),
     BullModule.registerQueue({ name: DELIBERATION_QUEUE }),

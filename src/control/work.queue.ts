@@ -1,6 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { JobState, Queue } from 'bullmq';
+import { OutageLog } from '../common/log-once.js';
+import { FAILED_JOB_AGE_SECONDS } from '../redis/keys.js';
 
 export const DELIBERATION_QUEUE = 'deliberation';
 export const DELIBERATE_JOB = 'deliberate';
@@ -20,16 +22,12 @@ const QUEUED: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'delayed',
  */
 @Injectable()
 export class WorkQueue {
-  private readonly logger = new Logger(WorkQueue.name);
-  private healthy = true;
+  // One line per outage, not one per reconnect attempt.
+  private readonly outage = new OutageLog(new Logger(WorkQueue.name), 'work queue unavailable');
 
   constructor(@Optional() @InjectQueue(DELIBERATION_QUEUE) private readonly queue?: Queue) {
     // At once, not in a lifecycle hook: the queue connects, and may fail, while the app still starts.
-    // One line per outage, not one per reconnect attempt.
-    this.queue?.on('error', (error) => {
-      if (this.healthy) this.logger.warn(`work queue unavailable: ${error.message}`);
-      this.healthy = false;
-    });
+    this.queue?.on('error', (error) => this.outage.failed(error));
   }
 
   get available(): boolean {
@@ -48,9 +46,9 @@ export class WorkQueue {
     await this.bounded('enqueue', this.queue!.add(DELIBERATE_JOB, data, {
       jobId: sessionId,
       removeOnComplete: true,
-      removeOnFail: { age: 86400 },
+      removeOnFail: { age: FAILED_JOB_AGE_SECONDS },
     }));
-    this.healthy = true;
+    this.outage.recovered();
   }
 
   /** Removes the session's job if no worker holds it yet; a running one is stopped by its signal. */

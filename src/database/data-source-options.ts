@@ -1,16 +1,13 @@
 import type { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
-import { MessageEntity } from '../messages/message.entity.js';
-import { SessionEntity } from '../sessions/session.entity.js';
-
-export const entities = [SessionEntity, MessageEntity];
 
 /** One definition of the connection, shared by the app, the CLI data source and the test setup. */
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities,
+    // Queries are raw SQL mapped by src/*/*.columns.ts: TypeORM runs migrations and holds the pool.
+    entities: [],
     migrations,
     synchronize: false,
     migrationsTableName: 'migrations',

@@ -1,19 +1,7 @@
 import type { MessageResponse } from './dto/message.response.js';
-import { MessageEntity } from './message.entity.js';
+import type { Message } from './message.columns.js';
 
-export function messageFromRow(row: Record<string, any>): MessageEntity {
-  return Object.assign(new MessageEntity(), {
-    id: row.id,
-    sessionId: row.session_id,
-    seq: row.seq,
-    role: row.role,
-    content: row.content,
-    metadata: row.metadata,
-    createdAt: row.created_at,
-  });
-}
-
-export function toMessageResponse(message: MessageEntity): MessageResponse {
+export function toMessageResponse(message: Message): MessageResponse {
   return {
     id: message.id,
     sessionId: message.sessionId,

@@ -1,30 +1,40 @@
 import { Injectable } from '@nestjs/common';
 import { SessionNotFoundError } from '../common/domain-error.js';
+import { RUNNING } from '../sessions/session-status.js';
+import { SessionWriter } from '../sessions/session-writer.js';
+import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { AppendMessagesDto, MessageInputDto } from './dto/append-messages.dto.js';
 import type { ListMessagesQuery } from './dto/list-messages.query.js';
-import type { MessageEntity } from './message.entity.js';
-import { MessagesRepository, type MessagesWrite, type NewMessage } from './messages.repository.js';
+import type { Message } from './message.columns.js';
+import { MessagesRepository, type NewMessage } from './messages.repository.js';
 
+/**
+ * Every history change is one transaction that first touches the session row (counts, seq,
+ * activity): that row lock serialises appends, pops and clears of one session. The session row
+ * reaches the cache after the commit (SessionWriter).
+ */
 @Injectable()
 export class MessagesService {
   constructor(
     private readonly repository: MessagesRepository,
+    private readonly sessionRows: SessionsRepository,
+    private readonly writer: SessionWriter,
     private readonly sessions: SessionsService,
   ) {}
 
-  async append(userId: string, sessionId: string, dto: AppendMessagesDto): Promise<MessageEntity[]> {
-    const write = await this.repository.append(sessionId, userId, toNewMessages(dto));
-    return (await this.afterWrite(write)).messages;
+  async append(userId: string, sessionId: string, dto: AppendMessagesDto): Promise<Message[]> {
+    const written = await this.appendItems(userId, sessionId, toNewMessages(dto));
+    if (!written) throw new SessionNotFoundError();
+    return written;
   }
 
   /** For the control plane's handlers: null once the session is no longer running (after a kill, nothing lands). */
-  async appendWhileRunning(userId: string, sessionId: string, items: MessageInput[]): Promise<MessageEntity[] | null> {
-    const write = await this.repository.append(sessionId, userId, items.map(toNewMessage), 'running');
-    return write && (await this.afterWrite(write)).messages;
+  appendWhileRunning(userId: string, sessionId: string, items: MessageInput[]): Promise<Message[] | null> {
+    return this.appendItems(userId, sessionId, items.map(toNewMessage), true);
   }
 
-  async list(userId: string, sessionId: string, query: ListMessagesQuery): Promise<{ items: MessageEntity[]; nextBefore: number | null }> {
+  async list(userId: string, sessionId: string, query: ListMessagesQuery): Promise<{ items: Message[]; nextBefore: number | null }> {
     await this.sessions.getOwned(userId, sessionId);
     const items = await this.repository.listLatest(sessionId, query.limit, query.before);
     // seq 1 is the oldest there can be; a page starting above it may have older messages.
@@ -32,22 +42,34 @@ export class MessagesService {
     return { items, nextBefore };
   }
 
-  async popLast(userId: string, sessionId: string): Promise<MessageEntity | null> {
-    const write = await this.repository.popLast(sessionId, userId);
-    return (await this.afterWrite(write)).messages[0] ?? null;
+  /** The removed message; null when there was none. */
+  async popLast(userId: string, sessionId: string): Promise<Message | null> {
+    const popped = await this.writer.transaction(async (tx) => {
+      if (!(await this.sessionRows.lockForHistory(tx, sessionId, userId))) return undefined;
+      const removed = await this.repository.deleteLast(tx, sessionId);
+      await this.sessionRows.touchForHistory(tx, sessionId, userId, { popped: removed ? 1 : 0 });
+      return removed;
+    });
+    if (popped === undefined) throw new SessionNotFoundError();
+    return popped;
   }
 
   async clear(userId: string, sessionId: string): Promise<void> {
-    const session = await this.repository.clear(sessionId, userId);
-    if (!session) throw new SessionNotFoundError();
-    await this.sessions.written(session);
+    const cleared = await this.writer.transaction(async (tx) => {
+      const session = await this.sessionRows.touchForHistory(tx, sessionId, userId, { cleared: true });
+      if (session) await this.repository.deleteAll(tx, sessionId);
+      return session !== null;
+    });
+    if (!cleared) throw new SessionNotFoundError();
   }
 
-  // The session row changed too (count, activity, version): its cached copy follows the commit.
-  private async afterWrite(write: MessagesWrite | null): Promise<MessagesWrite> {
-    if (!write) throw new SessionNotFoundError();
-    await this.sessions.written(write.session);
-    return write;
+  // Only while running, for handlers: the row lock orders their appends against a kill.
+  private appendItems(userId: string, sessionId: string, items: NewMessage[], whileRunning = false): Promise<Message[] | null> {
+    return this.writer.transaction(async (tx) => {
+      const change = { appended: items.length };
+      const session = await this.sessionRows.touchForHistory(tx, sessionId, userId, change, whileRunning ? RUNNING : undefined);
+      return session && this.repository.insert(tx, sessionId, session.lastSeq - items.length + 1, items);
+    });
   }
 }
 

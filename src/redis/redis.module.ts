@@ -1,7 +1,9 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Redis } from 'ioredis';
+import { OutageLog } from '../common/log-once.js';
 import { redisConfig } from '../config/app.config.js';
+import { RedisKeys } from './keys.js';
 import { REDIS_CLIENT } from './redis.constants.js';
 
 const logger = new Logger('Redis');
@@ -22,28 +24,23 @@ function createClient(url: string): Redis | null {
     commandTimeout: 1000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
-  let healthy = true;
-  client.on('error', (error) => {
-    if (healthy) logger.warn(`Redis unavailable: ${error.message}`);
-    healthy = false;
-  });
-  client.on('ready', () => {
-    if (!healthy) logger.log('Redis is back');
-    healthy = true;
-  });
+  const outage = new OutageLog(logger, 'Redis unavailable', 'Redis is back');
+  client.on('error', (error) => outage.failed(error));
+  client.on('ready', () => outage.recovered());
   return client;
 }
 
 @Global()
 @Module({
   providers: [
+    RedisKeys,
     {
       provide: REDIS_CLIENT,
       inject: [redisConfig.KEY],
       useFactory: (config: ConfigType<typeof redisConfig>) => createClient(config.url),
     },
   ],
-  exports: [REDIS_CLIENT],
+  exports: [REDIS_CLIENT, RedisKeys],
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis | null) {}

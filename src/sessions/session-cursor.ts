@@ -1,8 +1,8 @@
 import { InvalidCursorError } from '../common/domain-error.js';
-import type { SessionEntity } from './session.entity.js';
+import type { Session } from './session.columns.js';
 
 // Opaque to clients: base64url of "<createdAt ms>.<id>" of the last item of a page.
-export function encodeCursor(session: SessionEntity): string {
+export function encodeCursor(session: Pick<Session, 'createdAt' | 'id'>): string {
   return Buffer.from(`${session.createdAt.getTime()}.${session.id}`).toString('base64url');
 }
 

@@ -1,13 +1,17 @@
-import { Injectable, type PipeTransform } from '@nestjs/common';
+import { Injectable, type ArgumentMetadata, ParseUUIDPipe } from '@nestjs/common';
 import { SessionNotFoundError } from '../common/domain-error.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A malformed id is answered like an unknown one (404), as the contract asks, never a 500 from PostgreSQL. */
+/**
+ * A malformed id is answered like an unknown one (404 SESSION_NOT_FOUND), as the contract asks,
+ * never a 500 from PostgreSQL; ids are compared lower-case.
+ */
 @Injectable()
-export class SessionIdPipe implements PipeTransform<string, string> {
-  transform(value: string): string {
-    if (!UUID.test(value)) throw new SessionNotFoundError();
-    return value.toLowerCase();
+export class SessionIdPipe extends ParseUUIDPipe {
+  constructor() {
+    super({ exceptionFactory: () => new SessionNotFoundError() });
+  }
+
+  override async transform(value: string, metadata: ArgumentMetadata): Promise<string> {
+    return (await super.transform(value, metadata))!.toLowerCase();
   }
 }

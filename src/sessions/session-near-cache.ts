@@ -1,4 +1,5 @@
-import type { SessionEntity } from './session.entity.js';
+import { LRUCache } from 'lru-cache';
+import type { Session } from './session.columns.js';
 
 const CAPACITY = 10_000;
 // Invalidations make this exact; the bound only caps the cost of a bug.
@@ -16,26 +17,21 @@ export interface FillTicket {
  * while the read was in flight; otherwise the announcement could have overtaken the reply.
  */
 export class SessionNearCache {
-  private readonly entries = new Map<string, { session: SessionEntity; expiresAtMs: number }>();
+  private readonly entries = new LRUCache<string, Session>({ max: CAPACITY, ttl: ENTRY_TTL_MS });
   private readonly announced = new Map<string, number>();
   private epoch = 0;
 
-  get(id: string, nowMs = Date.now()): SessionEntity | undefined {
-    const entry = this.entries.get(id);
-    if (!entry) return undefined;
-    if (entry.expiresAtMs > nowMs) return entry.session;
-    this.entries.delete(id);
-    return undefined;
+  get(id: string): Session | undefined {
+    return this.entries.get(id);
   }
 
   ticket(id: string): FillTicket {
     return { epoch: this.epoch, seq: this.announced.get(id) ?? 0 };
   }
 
-  fill(session: SessionEntity, ticket: FillTicket, nowMs = Date.now()): void {
+  fill(session: Session, ticket: FillTicket): void {
     if (ticket.epoch !== this.epoch || (this.announced.get(session.id) ?? 0) !== ticket.seq) return;
-    if (this.entries.size >= CAPACITY) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(session.id, { session, expiresAtMs: nowMs + ENTRY_TTL_MS });
+    this.entries.set(session.id, session);
   }
 
   /** These sessions changed (or, with null, anything may have): their copies go. */

@@ -1,18 +1,18 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import type { Redis } from 'ioredis';
-import { controlConfig, redisConfig } from '../config/app.config.js';
 import { KeyInvalidations } from '../redis/key-invalidations.js';
+import { RedisKeys, SESSION_KEY_PREFIX, TOMBSTONE_TTL_SECONDS } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { SessionNearCache } from './session-near-cache.js';
-import { liveKeyPrefix } from './session-live.cache.js';
-import { SessionEntity } from './session.entity.js';
+import { type Session, SESSION_DATE_FIELDS } from './session.columns.js';
 
-export const SESSION_KEY_PREFIX = 'session:';
-// Outlives any read that could still be refilling a purged session (queries time out at 15 s).
-const TOMBSTONE_TTL_SECONDS = 300;
 const TOMBSTONE = `${2 ** 31 - 1}|null`;
-const DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'endedAt', 'lastActivityAt', 'expiresAt'] as const;
+
+/** Another cache holding keys per session (live progress): purged and listed with the session's own. */
+export interface SessionKeyOwner {
+  keysOf(id: string): string[];
+  purge(ids: string[]): Promise<void>;
+}
 
 /*
  * Compare-and-set by version: a copy is stored only if it is at least as new as the cached one.
@@ -51,17 +51,14 @@ export class SessionCache implements OnApplicationShutdown {
    * and their keys are dropped as soon as Redis is back.
    */
   private readonly unsynced = new Set<string>();
-  private readonly otherPrefixes: string[];
+  private readonly others: SessionKeyOwner[] = [];
   private readonly near = new SessionNearCache();
   private readonly invalidations: KeyInvalidations | null;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
-    @Inject(redisConfig.KEY) private readonly config: ConfigType<typeof redisConfig>,
-    @Inject(controlConfig.KEY) control: ConfigType<typeof controlConfig>,
+    private readonly keys: RedisKeys,
   ) {
-    // Every other per-session key, removed by purge(): a feature adding keys adds its prefix here.
-    this.otherPrefixes = [liveKeyPrefix(control.keyPrefix)];
     redis?.on('ready', () => void this.dropUnsynced());
     this.invalidations = redis
       ? new KeyInvalidations(redis, SESSION_KEY_PREFIX, (keys) => this.near.invalidate(keys && keys.map((key) => key.slice(SESSION_KEY_PREFIX.length))))
@@ -72,16 +69,20 @@ export class SessionCache implements OnApplicationShutdown {
     this.invalidations?.close();
   }
 
-  key(id: string): string {
-    return SESSION_KEY_PREFIX + id;
+  /**
+   * A feature that keeps keys per session registers here (sessions/ cannot import it), so that
+   * removing a session (purge) removes every key of it, each by the cache that owns it.
+   */
+  alsoPurge(owner: SessionKeyOwner): void {
+    this.others.push(owner);
   }
 
-  /** Every key this service may hold for a session. */
+  /** Every key the service may hold for a session, this cache's first. */
   keysOf(id: string): string[] {
-    return [this.key(id), ...this.otherPrefixes.map((prefix) => prefix + id)];
+    return [this.keys.session(id), ...this.others.flatMap((owner) => owner.keysOf(id))];
   }
 
-  async get(id: string): Promise<SessionEntity | null> {
+  async get(id: string): Promise<Session | null> {
     if (!this.redis || this.unsynced.has(id)) return null;
     const near = await this.nearCopy(id);
     if (near) {
@@ -91,7 +92,7 @@ export class SessionCache implements OnApplicationShutdown {
     }
     const ticket = this.near.ticket(id);
     try {
-      const raw = await this.redis.get(this.key(id));
+      const raw = await this.redis.get(this.keys.session(id));
       if (!raw) {
         this.stats.misses++;
         return null;
@@ -111,12 +112,12 @@ export class SessionCache implements OnApplicationShutdown {
     }
   }
 
-  async set(session: SessionEntity): Promise<void> {
+  async set(session: Session): Promise<void> {
     if (!this.redis) return;
     // At once, not when Redis announces it: this instance's next read must see its own write.
     this.near.invalidate([session.id]);
     try {
-      await this.redis.eval(SET_IF_NEWER, 1, this.key(session.id), session.version, JSON.stringify(session), this.config.cacheTtlSeconds);
+      await this.redis.eval(SET_IF_NEWER, 1, this.keys.session(session.id), session.version, JSON.stringify(session), this.keys.ttlSeconds);
       this.unsynced.delete(session.id);
     } catch (error) {
       this.unsynced.add(session.id);
@@ -130,7 +131,7 @@ export class SessionCache implements OnApplicationShutdown {
    * writer's reply at the latest, hops before the writer's client can ask this instance; the
    * request yields once so that an announcement already received is handled before answering.
    */
-  private async nearCopy(id: string): Promise<SessionEntity | undefined> {
+  private async nearCopy(id: string): Promise<Session | undefined> {
     if (!this.invalidations?.active || !this.near.get(id)) return undefined;
     await new Promise((resolve) => setImmediate(resolve));
     return this.invalidations.active ? this.near.get(id) : undefined;
@@ -140,7 +141,7 @@ export class SessionCache implements OnApplicationShutdown {
     const ids = [...this.unsynced];
     if (ids.length === 0) return;
     try {
-      await this.redis!.del(...ids.map((id) => this.key(id)));
+      await this.redis!.del(...ids.map((id) => this.keys.session(id)));
       for (const id of ids) this.unsynced.delete(id);
     } catch (error) {
       this.failed('delete', error);
@@ -150,28 +151,27 @@ export class SessionCache implements OnApplicationShutdown {
   /**
    * Removes every key of these sessions, for sessions whose rows are gone for good. The session key
    * becomes a short-lived tombstone of the highest version instead of disappearing: a reader that
-   * loaded the row just before it was deleted cannot put it back (its set loses the CAS).
+   * loaded the row just before it was deleted cannot put it back (its set loses the CAS). The
+   * other caches then remove their own keys.
    */
   async purge(ids: string[]): Promise<void> {
     if (!this.redis || ids.length === 0) return;
     this.near.invalidate(ids);
     try {
       const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.set(this.key(id), TOMBSTONE, 'EX', TOMBSTONE_TTL_SECONDS);
-      // UNLINK frees the values off Redis's main thread, so a batch of keys never stalls other clients.
-      const others = ids.flatMap((id) => this.otherPrefixes.map((prefix) => prefix + id));
-      if (others.length) pipeline.unlink(...others);
+      for (const id of ids) pipeline.set(this.keys.session(id), TOMBSTONE, 'EX', TOMBSTONE_TTL_SECONDS);
       const results = (await pipeline.exec()) ?? [];
       const failure = results.find(([error]) => error)?.[0];
       if (failure) throw failure;
     } catch (error) {
       this.failed('purge', error);
     }
+    for (const owner of this.others) await owner.purge(ids);
   }
 
-  private decode(json: string): SessionEntity {
-    const session = Object.assign(new SessionEntity(), JSON.parse(json));
-    for (const field of DATE_FIELDS) if (session[field]) session[field] = new Date(session[field]);
+  private decode(json: string): Session {
+    const session = JSON.parse(json);
+    for (const field of SESSION_DATE_FIELDS) if (session[field]) session[field] = new Date(session[field]);
     return session;
   }
 

@@ -1,10 +1,25 @@
-import type { SessionResponse } from './dto/session.response.js';
-import type { SessionEntity } from './session.entity.js';
+import type { SessionPageResponse, SessionResponse } from './dto/session.response.js';
+import type { Session } from './session.columns.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
+/** What a service returns for one session: what the mapper needs, and the ETag SessionEtagInterceptor sets. */
+export interface TaggedSession {
+  readonly session: Session;
+  readonly etag: string;
+}
+
+/** A strong ETag: the row's version, which every write increments. */
+export function etagOf(session: Session): string {
+  return `"${session.version}"`;
+}
+
+export function tagged(session: Session): TaggedSession {
+  return { session, etag: etagOf(session) };
+}
+
 /** What leaves the service for a session: internal columns (idempotency key, last_seq, version) stay in. */
-export function toSessionResponse(session: SessionEntity): SessionResponse {
+export function toSessionResponse(session: Session): SessionResponse {
   return {
     id: session.id,
     userId: session.userId,
@@ -29,7 +44,6 @@ export function toSessionResponse(session: SessionEntity): SessionResponse {
   };
 }
 
-/** A strong ETag: the row's version, which every write increments. */
-export function etagOf(session: SessionEntity): string {
-  return `"${session.version}"`;
+export function toSessionPage(page: { items: Session[]; nextCursor: string | null }): SessionPageResponse {
+  return { items: page.items.map(toSessionResponse), nextCursor: page.nextCursor };
 }

@@ -1,46 +1,33 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { sessionsConfig } from '../config/app.config.js';
-import type { SessionEntity } from './session.entity.js';
-import { sessionFromRow } from './session.row.js';
-import type { SessionStatus } from './session-status.js';
+import { type Session, sessionFromRow } from './session.columns.js';
+import { DELETED, RUNNING, type SessionStatus } from './session-status.js';
+import type { SessionTx } from './session-writer.js';
+import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
+import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
-export interface NewSession {
-  userId: string;
-  idempotencyKey: string | null;
-  title: string | null;
-  problemStatement: string | null;
-  context: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  ttlSeconds: number | null;
-}
+import type { HistoryChange, ListPosition, NewSession, ProgressUpdate, SessionChanges } from './session-writes.js';
 
-export interface SessionChanges {
-  title?: string | null;
-  metadata?: Record<string, unknown>;
-}
+export type { Move, MoveOutcome, ProgressSnapshot, TransitionColumns } from './session-transition.sql.js';
+export type { HistoryChange, ListPosition, NewSession, ProgressUpdate, SessionChanges } from './session-writes.js';
 
-export interface ListPosition {
-  status?: SessionStatus;
-  limit: number;
-  after?: { createdAt: Date; id: string };
-}
+/*
+ * SET clause of every write to a session or its messages: activity and expiry move forward, and
+ * `version` (the ETag, and the cache's ordering) grows. $1 is always the default retention.
+ */
+const TOUCH = `version = version + 1, updated_at = now(), last_activity_at = now(),
+  expires_at = now() + make_interval(secs => coalesce(ttl_seconds, $1::int))`;
 
 /**
- * SET clause for any write to a session or its messages: activity and expiry move forward, and
- * `version` (the ETag, and the cache's ordering) grows. `retentionParam` names the bind parameter
- * holding the default retention in seconds.
+ * The only writer of `sessions` (and of its audit rows). Every write takes a SessionTx, which only
+ * SessionWriter opens, so each written row reaches the cache after the commit.
  */
-export function touchSql(retentionParam: string): string {
-  return `version = version + 1, updated_at = now(), last_activity_at = now(),
-    expires_at = now() + make_interval(secs => coalesce(ttl_seconds, ${retentionParam}::int))`;
-}
-
 @Injectable()
 export class SessionsRepository {
-  readonly retentionSeconds: number;
+  private readonly retentionSeconds: number;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -50,41 +37,38 @@ export class SessionsRepository {
   }
 
   /** Inserts, or returns the session the same user created with the same idempotency key. */
-  async insert(session: NewSession): Promise<SessionEntity> {
-    const values = [
-      session.userId, session.idempotencyKey, session.title, session.problemStatement,
-      session.context, session.metadata, session.ttlSeconds, this.retentionSeconds,
-    ];
+  async insert(tx: SessionTx, session: NewSession): Promise<Session> {
     // ON CONFLICT makes 20 racing creates with one key produce one row and no error.
-    const inserted = await this.db.query(
+    const [inserted] = await this.write(tx,
       `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => coalesce($7::int, $8::int)))
+       VALUES ($2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => coalesce($8::int, $1::int)))
        ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
-      values,
+      [session.userId, session.idempotencyKey, session.title, session.problemStatement, session.context, session.metadata, session.ttlSeconds],
     );
-    if (inserted.length) return sessionFromRow(inserted[0]);
-    const [existing] = await this.db.query(`SELECT * FROM sessions WHERE user_id = $1 AND idempotency_key = $2`, [
+    if (inserted) return inserted;
+    const [existing] = await tx.manager.query(`SELECT * FROM sessions WHERE user_id = $1 AND idempotency_key = $2`, [
       session.userId, session.idempotencyKey,
     ]);
     return sessionFromRow(existing);
   }
 
-  async findOwned(id: string, userId: string): Promise<SessionEntity | null> {
+  async findOwned(id: string, userId: string): Promise<Session | null> {
     const [row] = await this.db.query(`SELECT * FROM sessions WHERE id = $1 AND user_id = $2`, [id, userId]);
     return row ? sessionFromRow(row) : null;
   }
 
+  async findById(id: string): Promise<Session | null> {
+    const [row] = await this.db.query(`SELECT * FROM sessions WHERE id = $1`, [id]);
+    return row ? sessionFromRow(row) : null;
+  }
+
   /** A user's sessions newest first, by keyset on (created_at, id): deep pages cost what the first does. */
-  async listOwned(userId: string, position: ListPosition): Promise<SessionEntity[]> {
+  async listOwned(userId: string, position: ListPosition): Promise<Session[]> {
     const params: unknown[] = [userId, position.limit];
     const where = ['user_id = $1'];
-    if (position.status) {
-      params.push(position.status);
-      where.push(`status = $${params.length}`);
-    } else {
-      where.push(`status <> 'deleted'`);
-    }
+    if (position.status) where.push(`status = $${params.push(position.status)}`);
+    else where.push(`status <> $${params.push(DELETED)}`);
     if (position.after) {
       params.push(position.after.createdAt, position.after.id);
       where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
@@ -97,20 +81,123 @@ export class SessionsRepository {
   }
 
   /**
-   * Applies changes to a live session. With `expectedVersion` the update happens only if nobody
+   * Applies changes to a visible session. With `expectedVersion` the update happens only if nobody
    * wrote in between (If-Match); null means no row matched (missing, not owned, deleted or stale).
    */
-  async update(id: string, userId: string, changes: SessionChanges, expectedVersion?: number): Promise<SessionEntity | null> {
-    const params: unknown[] = [id, userId, this.retentionSeconds];
+  async update(tx: SessionTx, id: string, userId: string, changes: SessionChanges, expectedVersion?: number): Promise<Session | null> {
+    const params: unknown[] = [id, userId, DELETED];
     const sets: string[] = [];
-    if (changes.title !== undefined) sets.push(`title = $${params.push(changes.title)}`);
-    if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata)}`);
-    const versionCheck = expectedVersion === undefined ? '' : ` AND version = $${params.push(expectedVersion)}`;
-    const [rows] = await this.db.query(
-      `UPDATE sessions SET ${[...sets, touchSql('$3')].join(', ')}
-       WHERE id = $1 AND user_id = $2 AND status <> 'deleted'${versionCheck} RETURNING *`,
+    if (changes.title !== undefined) sets.push(`title = $${params.push(changes.title) + 1}`);
+    if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata) + 1}`);
+    const versionCheck = expectedVersion === undefined ? '' : ` AND version = $${params.push(expectedVersion) + 1}`;
+    const [row] = await this.write(tx,
+      `UPDATE sessions SET ${[...sets, TOUCH].join(', ')}
+       WHERE id = $2 AND user_id = $3 AND status <> $4${versionCheck} RETURNING *`,
       params,
     );
-    return rows?.[0] ? sessionFromRow(rows[0]) : null;
+    return row ?? null;
+  }
+
+  /** Locks a visible session of this user for a history change in `tx`; false when there is none. */
+  async lockForHistory(tx: SessionTx, id: string, userId: string): Promise<boolean> {
+    const rows = await tx.manager.query(`SELECT id FROM sessions WHERE id = $1 AND user_id = $2 AND status <> $3 FOR UPDATE`, [id, userId, DELETED]);
+    return rows.length > 0;
+  }
+
+  /**
+   * The session row's part of a history change: counts, seq allocation and activity, in the
+   * history's transaction. Its row lock serialises appends, pops and clears of one session. Null
+   * when the session is not the user's visible session, or not in `onlyIf`.
+   */
+  async touchForHistory(tx: SessionTx, id: string, userId: string, change: HistoryChange, onlyIf?: SessionStatus): Promise<Session | null> {
+    const params: unknown[] = [id, userId];
+    const counts = 'appended' in change
+      ? `last_seq = last_seq + $${params.push(change.appended) + 1}, message_count = message_count + $${params.length + 1}`
+      : 'popped' in change ? `message_count = message_count - $${params.push(change.popped) + 1}` : 'message_count = 0';
+    const status = onlyIf ? `status = $${params.push(onlyIf) + 1}` : `status <> $${params.push(DELETED) + 1}`;
+    const [row] = await this.write(tx, `UPDATE sessions SET ${counts}, ${TOUCH} WHERE id = $2 AND user_id = $3 AND ${status} RETURNING *`, params);
+    return row ?? null;
+  }
+
+  /** A status change and its audit row in one guarded statement (see session-transition.sql.ts). */
+  async transition(tx: SessionTx, id: string, move: Move): Promise<MoveOutcome> {
+    const { sql, params } = transitionSql(id, move);
+    const [row] = await tx.manager.query(sql, [this.retentionSeconds, ...params]);
+    if (!row) return { session: null, from: null, currentStatus: null };
+    if (!row.id) return { session: null, from: null, currentStatus: row.prior_status };
+    return { session: tx.wrote(sessionFromRow(row)), from: row.from_status, currentStatus: move.to };
+  }
+
+  async listTransitions(sessionId: string): Promise<TransitionRecord[]> {
+    const rows = await this.db.query(
+      `SELECT from_status, to_status, at, actor, reason FROM session_transitions WHERE session_id = $1 ORDER BY id`,
+      [sessionId],
+    );
+    return rows.map(transitionFromRow);
+  }
+
+  /** Progress straight to PostgreSQL, for when Redis cannot take it. Null when not running. */
+  async recordProgress(tx: SessionTx, id: string, update: ProgressUpdate): Promise<Session | null> {
+    const [row] = await this.write(tx,
+      `UPDATE sessions SET phase = coalesce($3, phase), round_number = coalesce($4, round_number),
+         total_cost = total_cost + $5, ${TOUCH}
+       WHERE id = $2 AND status = $6 RETURNING *`,
+      [id, update.phase ?? null, update.roundNumber ?? null, update.costDelta ?? 0, RUNNING],
+    );
+    return row ?? null;
+  }
+
+  /**
+   * Writes live snapshots of running sessions, each only if newer than what PostgreSQL has
+   * (live_rev), so a slow flusher never overwrites a fresher one. Rows are locked in id order:
+   * two instances flushing overlapping batches wait for each other instead of deadlocking.
+   */
+  async flushLive(tx: SessionTx, snapshots: ProgressSnapshot[]): Promise<Session[]> {
+    if (!snapshots.length) return [];
+    const column = <K extends keyof ProgressSnapshot>(key: K) => snapshots.map((snapshot) => snapshot[key]);
+    return this.write(tx,
+      `WITH live AS (
+         SELECT * FROM unnest($2::uuid[], $3::varchar[], $4::int[], $5::numeric[], $6::bigint[]) AS l(id, phase, round_number, total_cost, rev)
+       ), locked AS (
+         SELECT s.id FROM sessions s JOIN live l ON l.id = s.id
+         WHERE s.status = $7 AND s.live_rev < l.rev ORDER BY s.id FOR UPDATE OF s
+       )
+       UPDATE sessions s SET phase = l.phase, round_number = l.round_number, total_cost = l.total_cost, live_rev = l.rev, ${TOUCH}
+       FROM live l WHERE s.id = l.id AND s.id IN (SELECT id FROM locked) AND s.status = $7 AND s.live_rev < l.rev
+       RETURNING s.*`,
+      [column('id'), column('phase'), column('roundNumber'), column('totalCost'), column('rev'), RUNNING],
+    );
+  }
+
+  /**
+   * Refreshes the heartbeat of the sessions a worker runs; returns those still running. Not a
+   * change anyone reads back (no version, not cached), so it needs no SessionTx.
+   */
+  async heartbeat(ids: string[]): Promise<string[]> {
+    if (!ids.length) return [];
+    const [rows] = await this.db.query(
+      `UPDATE sessions SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status = $2 RETURNING id`,
+      [ids, RUNNING],
+    );
+    return rows.map((row: { id: string }) => row.id);
+  }
+
+  /** Running sessions nobody has vouched for in `seconds`: their worker may be lost. */
+  async findSilentRunning(seconds: number, limit: number): Promise<string[]> {
+    const rows = await this.db.query(
+      `SELECT id FROM sessions
+       WHERE status = $3 AND coalesce(heartbeat_at, '-infinity') < now() - make_interval(secs => $1)
+       ORDER BY heartbeat_at NULLS FIRST LIMIT $2`,
+      [seconds, limit, RUNNING],
+    );
+    return rows.map((row: { id: string }) => row.id);
+  }
+
+  /** Every statement that returns written rows goes through here: mapped once, and handed to the tx. */
+  private async write(tx: SessionTx, sql: string, params: unknown[]): Promise<Session[]> {
+    const result = await (tx.manager as EntityManager).query(sql, [this.retentionSeconds, ...params]);
+    // UPDATE ... RETURNING arrives as [rows, count]; INSERT ... RETURNING as rows.
+    const rows: Record<string, unknown>[] = Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
+    return rows.map((row) => tx.wrote(sessionFromRow(row)));
   }
 }

@@ -5,14 +5,15 @@ import {
 import type { ConfigType } from '@nestjs/config';
 import type { Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { OutageLog } from '../../common/log-once.js';
 import { controlConfig } from '../../config/app.config.js';
+import { staleTiming } from '../../config/stale-timing.js';
 import { MessagesService } from '../../messages/messages.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
-import type { SessionEntity } from '../../sessions/session.entity.js';
+import type { Session } from '../../sessions/session.columns.js';
 import { toSessionResponse } from '../../sessions/session.mapper.js';
 import { CancelChannel } from '../cancel.channel.js';
-import { ControlService } from '../control.service.js';
-import { staleTiming } from '../lost-worker.sweeper.js';
+import { RunService } from '../run.service.js';
 import { DELIBERATION_QUEUE, type DeliberationJobData } from '../work.queue.js';
 import {
   DELIBERATION_HANDLER, type DeliberationContext, type DeliberationHandler, WorkStoppedError,
@@ -35,7 +36,7 @@ export class DeliberationProcessor extends WorkerHost
   private readonly jobs: ReturnType<MetricsService['counter']>;
 
   constructor(
-    private readonly control: ControlService,
+    private readonly runs: RunService,
     private readonly messages: MessagesService,
     private readonly cancel: CancelChannel,
     @Inject(DELIBERATION_HANDLER) private readonly handler: DeliberationHandler,
@@ -48,12 +49,9 @@ export class DeliberationProcessor extends WorkerHost
 
   // BullModule creates the worker in its own onModuleInit, which runs before this module's.
   onModuleInit(): void {
-    let healthy = true;
-    this.worker.on('error', (error) => {
-      if (healthy) this.logger.warn(`worker: ${error.message}`);
-      healthy = false;
-    });
-    this.worker.on('active', () => (healthy = true));
+    const outage = new OutageLog(this.logger, 'worker');
+    this.worker.on('error', (error) => outage.failed(error));
+    this.worker.on('active', () => outage.recovered());
   }
 
   onApplicationBootstrap(): void {
@@ -92,25 +90,25 @@ export class DeliberationProcessor extends WorkerHost
 
   private async runJob(job: Job<DeliberationJobData>, signal?: AbortSignal): Promise<string> {
     const id = job.data.sessionId;
-    const session = await this.control.claim(id);
+    const session = await this.runs.claim(id);
     if (!session) return 'skipped: no longer running';
     const stop = signal ?? new AbortController().signal;
     this.running.add(id);
     try {
       const result = await this.handler.run(this.contextFor(session, stop));
       if (stop.aborted) return 'stopped';
-      await this.control.finishRun(id, { result });
+      await this.runs.finishRun(id, { result });
       return 'returned';
     } catch (error) {
       if (stop.aborted || error instanceof WorkStoppedError) return 'stopped';
-      await this.control.finishRun(id, { error: (error as Error)?.message || String(error) });
+      await this.runs.finishRun(id, { error: (error as Error)?.message || String(error) });
       return 'threw';
     } finally {
       this.running.delete(id);
     }
   }
 
-  private contextFor(session: SessionEntity, signal: AbortSignal): DeliberationContext {
+  private contextFor(session: Session, signal: AbortSignal): DeliberationContext {
     const id = session.id;
     // Every call checks twice: the signal (fast), then the guarded write (authoritative after a kill).
     const stopped = () => {
@@ -122,7 +120,7 @@ export class DeliberationProcessor extends WorkerHost
       signal,
       progress: async (report) => {
         if (signal.aborted) throw new WorkStoppedError(id);
-        if (!(await this.control.record(id, report))) throw stopped();
+        if (!(await this.runs.record(id, report))) throw stopped();
       },
       appendMessages: async (items) => {
         if (signal.aborted) throw new WorkStoppedError(id);
@@ -137,7 +135,7 @@ export class DeliberationProcessor extends WorkerHost
     const ids = [...this.running];
     if (!ids.length) return;
     try {
-      const alive = new Set(await this.control.heartbeat(ids));
+      const alive = new Set(await this.runs.heartbeat(ids));
       for (const id of ids) if (!alive.has(id)) this.worker.cancelJob(id, 'the session left running');
     } catch (error) {
       this.logger.warn(`heartbeat failed: ${(error as Error).message}`);

@@ -1,14 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsJsonObject } from '../../common/validators.js';
-import { MAX_OBJECT_BYTES } from './create-session.dto.js';
+import { PickType } from '@nestjs/swagger';
+import { CreateSessionDto } from './create-session.dto.js';
 
-export class UpdateSessionDto {
-  @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional() @IsString() @MaxLength(500)
-  readonly title?: string;
-
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Replaces the metadata object' })
-  @IsOptional() @IsJsonObject(MAX_OBJECT_BYTES)
-  readonly metadata?: Record<string, unknown>;
-}
+/** The fields PATCH may change; `metadata` replaces the object whole. */
+export class UpdateSessionDto extends PickType(CreateSessionDto, ['title', 'metadata'] as const) {}

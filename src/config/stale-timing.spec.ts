@@ -1,4 +1,4 @@
-import { staleTiming } from './lost-worker.sweeper.js';
+import { staleTiming } from './stale-timing.js';
 
 describe('staleTiming', () => {
   const sut = staleTiming;

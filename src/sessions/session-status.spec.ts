@@ -1,5 +1,6 @@
-import { SESSION_STATUSES, type SessionStatus } from '../sessions/session-status.js';
-import { ACTION_TARGET, allowedFrom, canTransition, TRANSITIONS } from './session-status.machine.js';
+import {
+  ACTION_TARGET, allowedFrom, canTransition, DELETE_THROUGH_KILL, movesTo, SESSION_STATUSES, type SessionStatus, TRANSITIONS,
+} from './session-status.js';
 
 // Every (from, to) pair, written out once more by hand: a change to the table must change this too.
 const LEGAL = new Set([
@@ -13,9 +14,13 @@ const pairs = SESSION_STATUSES.flatMap((from) => SESSION_STATUSES.map((to) => [f
 describe('session status machine', () => {
   const sut = { TRANSITIONS, canTransition, allowedFrom };
 
-  it('covers all 36 pairs of the six statuses', () => {
-    expect(pairs).toHaveLength(36);
+  it('covers all 36 pairs of the six statuses: the table allows exactly the listed ones, and names no other status', () => {
+    expect(SESSION_STATUSES).toHaveLength(6);
     expect(Object.keys(sut.TRANSITIONS).sort()).toEqual([...SESSION_STATUSES].sort());
+    const tablePairs = Object.entries(sut.TRANSITIONS).flatMap(([from, targets]) => targets.map((to) => `${from}>${to}`));
+    expect(tablePairs.every((pair) => pairs.some(([from, to]) => `${from}>${to}` === pair))).toBe(true);
+    expect(new Set(tablePairs)).toEqual(LEGAL);
+    expect(pairs.filter(([from, to]) => sut.canTransition(from, to))).toHaveLength(LEGAL.size);
   });
 
   it.each(pairs)('%s -> %s is legal only if listed', (from, to) => {
@@ -38,5 +43,11 @@ describe('session status machine', () => {
     expect(sut.allowedFrom(ACTION_TARGET.complete)).toEqual(['running']);
     expect(sut.allowedFrom(ACTION_TARGET.fail)).toEqual(['running']);
     expect(sut.allowedFrom(ACTION_TARGET.delete)).toEqual(['created', 'completed', 'failed', 'killed']);
+  });
+
+  it('DELETE reaches a running session only through killed, and every other status directly', () => {
+    expect(DELETE_THROUGH_KILL).toEqual({ status: 'killed', from: ['running'], reason: 'session deleted' });
+    expect(movesTo('deleted')).toEqual({ from: ['created', 'completed', 'failed', 'killed', 'running'], through: DELETE_THROUGH_KILL });
+    expect(movesTo('killed')).toEqual({ from: ['created', 'running'] });
   });
 });

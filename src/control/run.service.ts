@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import type { Session } from '../sessions/session.columns.js';
+import type { TransitionColumns } from '../sessions/session-transition.sql.js';
+import type { ProgressUpdate } from '../sessions/sessions.repository.js';
+import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { ControlService, ignoreRefusal, SYSTEM_ACTOR } from './control.service.js';
+import { ProgressRecorder } from './progress.recorder.js';
+
+/** What a worker does to the sessions it runs: take one, vouch for it, report, finish. */
+@Injectable()
+export class RunService {
+  constructor(
+    private readonly repository: SessionsRepository,
+    private readonly control: ControlService,
+    private readonly recorder: ProgressRecorder,
+  ) {}
+
+  /** The worker takes a job: the session it names, if still running (a kill may have come first). */
+  async claim(id: string): Promise<Session | null> {
+    const [alive] = await this.repository.heartbeat([id]);
+    return alive ? this.repository.findById(id) : null;
+  }
+
+  /** Refreshes the runs in progress; returns those still running. */
+  heartbeat(ids: string[]): Promise<string[]> {
+    return this.repository.heartbeat(ids);
+  }
+
+  /** False once the session left running: the handler is told to stop. */
+  record(id: string, update: ProgressUpdate): Promise<boolean> {
+    return this.recorder.record(id, update);
+  }
+
+  /**
+   * The handler returned or threw: the worker's own run ends, so there is no work to stop.
+   * Refused quietly when the session already left running (a kill won).
+   */
+  async finishRun(id: string, outcome: { result: TransitionColumns } | { error: string }): Promise<void> {
+    const change = 'result' in outcome
+      ? { actor: SYSTEM_ACTOR, reason: 'the deliberation handler returned', set: outcome.result }
+      : { actor: SYSTEM_ACTOR, reason: 'the deliberation handler failed', set: { error: outcome.error } };
+    await this.control.move(id, 'result' in outcome ? 'complete' : 'fail', change).catch(ignoreRefusal);
+  }
+}

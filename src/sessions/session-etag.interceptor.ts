@@ -1,0 +1,19 @@
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { map, type Observable } from 'rxjs';
+import type { SessionResponse } from './dto/session.response.js';
+import { type TaggedSession, toSessionResponse } from './session.mapper.js';
+
+/** The one place the ETag header is set: a handler returns a TaggedSession, the client gets its response and ETag. */
+@Injectable()
+export class SessionEtagInterceptor implements NestInterceptor<TaggedSession, SessionResponse> {
+  intercept(context: ExecutionContext, next: CallHandler<TaggedSession>): Observable<SessionResponse> {
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    return next.handle().pipe(
+      map(({ session, etag }) => {
+        reply.header('ETag', etag);
+        return toSessionResponse(session);
+      }),
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import type { SessionStatus } from './session-status.js';
+
+/*
+ * A row of `sessions` and its one mapping. The schema lives in migrations/; queries are raw SQL,
+ * so this (not TypeORM metadata) is the only description of the columns the code reads.
+ */
+export interface Session {
+  id: string;
+  userId: string;
+  idempotencyKey: string | null;
+  title: string | null;
+  problemStatement: string | null;
+  context: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  status: SessionStatus;
+  phase: string | null;
+  roundNumber: number;
+  totalCost: number;
+  synthesisText: string | null;
+  finalRecommendation: string | null;
+  error: string | null;
+  messageCount: number;
+  lastSeq: number;
+  /** Grows with every write: the ETag, and the cache's ordering. */
+  version: number;
+  /** Revision of the live progress (Redis) last written here; a newer one in Redis is shown instead. */
+  liveRev: number;
+  ttlSeconds: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  lastActivityAt: Date;
+  expiresAt: Date;
+}
+
+export const SESSION_COLUMNS = {
+  id: 'id', userId: 'user_id', idempotencyKey: 'idempotency_key', title: 'title', problemStatement: 'problem_statement',
+  context: 'context', metadata: 'metadata', status: 'status', phase: 'phase', roundNumber: 'round_number',
+  totalCost: 'total_cost', synthesisText: 'synthesis_text', finalRecommendation: 'final_recommendation', error: 'error',
+  messageCount: 'message_count', lastSeq: 'last_seq', version: 'version', liveRev: 'live_rev', ttlSeconds: 'ttl_seconds',
+  createdAt: 'created_at', updatedAt: 'updated_at', startedAt: 'started_at', endedAt: 'ended_at',
+  lastActivityAt: 'last_activity_at', expiresAt: 'expires_at',
+} as const satisfies Record<keyof Session, string>;
+
+export const SESSION_DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'endedAt', 'lastActivityAt', 'expiresAt'] as const;
+
+/** `RETURNING *` / `SELECT *` rows arrive snake_case; numeric and bigint arrive as strings. */
+export function sessionFromRow(row: Record<string, any>): Session {
+  const session = {} as Record<string, unknown>;
+  for (const [field, column] of Object.entries(SESSION_COLUMNS)) session[field] = row[column];
+  session.totalCost = Number(row.total_cost);
+  session.liveRev = Number(row.live_rev ?? 0);
+  return session as unknown as Session;
+}

@@ -3,9 +3,6 @@ import { JwtService } from '@nestjs/jwt';
 import type { AuthUser } from './auth-user.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
-// Without `exp` a token would verify forever; its reuse is capped instead.
-const MAX_REUSE_MS = 5 * 60_000;
-
 /**
  * Verifies bearer tokens with the module's HS256 key: only HS256 is accepted, so `alg: none` and
  * algorithm confusion are refused; `sub` must be 1..128 characters.
@@ -25,8 +22,7 @@ export class TokenService {
       if (typeof sub !== 'string' || sub.length < 1 || sub.length > 128 || sub.includes('\u0000')) return null;
       const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
       const user = { id: sub, roles };
-      const now = Date.now();
-      this.verified.set(token, user, Math.min(claims.exp ? claims.exp * 1000 : Infinity, now + MAX_REUSE_MS));
+      this.verified.set(token, user, claims.exp ? claims.exp * 1000 : Infinity);
       return user;
     } catch {
       return null;

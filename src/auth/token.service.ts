@@ -28,8 +28,4 @@ export class TokenService {
       return null;
     }
   }
-
-  sign(user: AuthUser, expiresInSeconds = 3600): Promise<string> {
-    return this.jwt.signAsync({ sub: user.id, roles: user.roles }, { expiresIn: expiresInSeconds });
-  }
 }

@@ -21,7 +21,14 @@ export const redisConfig = registerAs('redis', () => ({
 }));
 
 export const authConfig = registerAs('auth', () => ({
-  jwtSecret: process.env.AUTH_JWT_SECRET || DEV_JWT_SECRET,
+  // HS256 with a shared secret, and/or an identity provider's keys; the development secret only
+  // when neither is configured.
+  jwtSecret: process.env.AUTH_JWT_SECRET || (process.env.AUTH_JWKS_URL ? undefined : DEV_JWT_SECRET),
+  jwksUrl: process.env.AUTH_JWKS_URL || undefined,
+  issuer: process.env.AUTH_ISSUER || undefined,
+  audience: process.env.AUTH_AUDIENCE || undefined,
+  // Outside production a 401 says why (wrong secret, expired ...); in production it does not.
+  explainFailures: process.env.NODE_ENV !== 'production',
 }));
 
 export const sessionsConfig = registerAs('sessions', () => ({

@@ -4,6 +4,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
   Max,
   MaxLength,
@@ -50,6 +51,16 @@ class EnvironmentVariables {
 
   @IsOptional() @IsString() @MinLength(16, { message: 'at least 16 characters' }) @MaxLength(512)
   AUTH_JWT_SECRET?: string;
+
+  // An identity provider (RS256/ES256): its JWKS, and the issuer and audience its tokens must name.
+  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'an http(s) URL' })
+  AUTH_JWKS_URL?: string;
+
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(2048)
+  AUTH_ISSUER?: string;
+
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(2048)
+  AUTH_AUDIENCE?: string;
 
   @IsOptional() @IsInt() @Min(1) @Max(30 * 86400)
   SESSION_CACHE_TTL_SECONDS?: number;
@@ -111,8 +122,11 @@ export function validateEnv(raw: Record<string, unknown>): Record<string, unknow
     const rule = Object.values(first.constraints ?? {})[0] ?? 'valid';
     throw new Error(`Invalid environment variable ${first.property}=${JSON.stringify(raw[first.property])}: must be ${rule}`);
   }
-  if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET) {
-    throw new Error('Invalid environment variable AUTH_JWT_SECRET: must be set when NODE_ENV=production');
+  if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+    throw new Error('Invalid environment variable AUTH_JWT_SECRET: must be set when NODE_ENV=production (unless AUTH_JWKS_URL is)');
+  }
+  for (const key of ['AUTH_ISSUER', 'AUTH_AUDIENCE']) {
+    if (env.AUTH_JWKS_URL && !env[key]) throw new Error(`Invalid environment variable ${key}: must be set when AUTH_JWKS_URL is`);
   }
   return env;
 }

@@ -1,4 +1,3 @@
-import { JwtService } from '@nestjs/jwt';
 import autocannon from 'autocannon';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -6,6 +5,7 @@ import { Redis } from 'ioredis';
 import { ensureDatabase } from '../src/database/ensure-database.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { Instance } from '../faults/service-instance.js';
+import { mintToken } from '../src/auth/token-signer.js';
 import { fixtures, HEAVY_USER, seed } from './bench-seed.js';
 
 /*
@@ -20,10 +20,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32);
 const SECRET = 'bench-secret-at-least-16-chars';
 const PORTS = { on: 3101, off: 3102 };
 
-const jwt = new JwtService();
 const tokens = new Map<string, string>();
 const bearer = (user: string) => {
-  if (!tokens.has(user)) tokens.set(user, `Bearer ${jwt.sign({ sub: user }, { secret: SECRET, expiresIn: 3600 })}`);
+  if (!tokens.has(user)) tokens.set(user, `Bearer ${mintToken(user, SECRET)}`);
   return tokens.get(user)!;
 };
 

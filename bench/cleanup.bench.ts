@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { TokenService } from '../src/auth/token.service.js';
+import { mintToken } from '../src/auth/token-signer.js';
 import { createApp } from '../src/bootstrap.js';
 import { CleanupBatchRunner } from '../src/cleanup/cleanup.batches.js';
 import { CleanupService } from '../src/cleanup/cleanup.service.js';
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const app = await createApp({ logger: ['error', 'warn'] });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = await app.getUrl();
-  const token = await app.get(TokenService).sign({ id: 'bench-reader', roles: [] });
+  const token = mintToken('bench-reader', process.env.AUTH_JWT_SECRET!);
   const job = app.get(CleanupService);
 
   const worker = new Worker(new URL('./get-load.worker.js', import.meta.url), {

@@ -1,8 +1,6 @@
-import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
+import { mintToken } from '../src/auth/token-signer.js';
 import type { Ledger } from './ledger.js';
-
-const jwt = new JwtService();
 
 interface Answer {
   status: number;
@@ -26,7 +24,7 @@ export class Client {
     private readonly ledger: Ledger,
     secret: string,
   ) {
-    this.token = jwt.sign({ sub: this.user }, { secret, expiresIn: 3600 });
+    this.token = mintToken(this.user, secret);
   }
 
   private async call(method: string, path: string, body?: object, headers: Record<string, string> = {}): Promise<Answer> {

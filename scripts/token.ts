@@ -1,5 +1,5 @@
-import { JwtService } from '@nestjs/jwt';
 import { parseArgs } from 'node:util';
+import { mintToken } from '../src/auth/token-signer.js';
 import { DEV_JWT_SECRET } from '../src/config/env.validation.js';
 
 /*
@@ -14,8 +14,4 @@ const { values } = parseArgs({
   },
 });
 const secret = process.env.AUTH_JWT_SECRET || DEV_JWT_SECRET;
-const token = new JwtService().sign(
-  { sub: values.user, roles: values.admin ? ['admin'] : [] },
-  { secret, algorithm: 'HS256', expiresIn: Number(values.hours) * 3600 },
-);
-console.log(token);
+console.log(mintToken(values.user, secret, { roles: values.admin ? ['admin'] : [], expiresIn: Number(values.hours) * 3600 }));

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
+import { authenticateBeforeBody } from './auth/authenticate-requests.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { registerJsonBodyParser } from './common/json-body-parser.js';
 import { refuseWhileClosing } from './common/refuse-while-closing.js';
@@ -16,6 +17,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'));
   refuseWhileClosing(fastify);
+  authenticateBeforeBody(app, API_PREFIX);
 
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

@@ -1,10 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { API } from './factories/api.factory.js';
-import { tokenFor } from './factories/token.factory.js';
+import { API, apiAs, createSession } from './factories/api.factory.js';
+import { newUser, tokenFor, tokenWithClaims } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const now = () => Math.floor(Date.now() / 1000);
 
 describe('authentication', () => {
   let app: NestFastifyApplication;
@@ -29,6 +30,16 @@ describe('authentication', () => {
     ['an empty sub', `Bearer ${tokenFor('')}`],
     ['a sub over 128 characters', `Bearer ${tokenFor('x'.repeat(129))}`],
     ['a sub holding U+0000', `Bearer ${tokenFor('eve\u0000')}`],
+    ['a token without exp', `Bearer ${tokenWithClaims({ sub: 'u', iat: now() })}`],
+    ['a token with exp 1e300', `Bearer ${tokenWithClaims({ sub: 'u', exp: 1e300 })}`],
+    ['a token with a non-numeric exp', `Bearer ${tokenWithClaims({ sub: 'u', exp: 'never' })}`],
+    ['a token whose nbf is in the future', `Bearer ${tokenWithClaims({ sub: 'u', nbf: now() + 120, exp: now() + 3600 })}`],
+    ['a token whose iat is more than 60 s ahead', `Bearer ${tokenWithClaims({ sub: 'u', iat: now() + 120, exp: now() + 3600 })}`],
+    ['a sub with a lone surrogate', `Bearer ${tokenFor('bob\ud800')}`],
+    ['a sub with a control character (BEL)', `Bearer ${tokenFor('eve\u0007')}`],
+    ['a sub with a control character (U+009F)', `Bearer ${tokenFor('eve\u009f')}`],
+    ['a sub that is not a string', `Bearer ${tokenWithClaims({ sub: 42, exp: now() + 3600 })}`],
+    ['a bearer scheme without a token', 'Bearer '],
   ])('answers 401 with WWW-Authenticate: Bearer for %s', async (_label, header) => {
     const response = await call(header).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer');
@@ -37,6 +48,43 @@ describe('authentication', () => {
 
   it('accepts a valid token, and a sub of exactly 128 characters', async () => {
     await call(`Bearer ${tokenFor('x'.repeat(128))}`).expect(200);
+  });
+
+  it('accepts the Bearer scheme in any case', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR']) await call(`${scheme} ${tokenFor('u')}`).expect(200);
+  });
+
+  it('accepts an iat a little ahead (clock skew within 60 s) and an nbf already passed', async () => {
+    await call(`Bearer ${tokenWithClaims({ sub: 'u', iat: now() + 30, nbf: now() - 5, exp: now() + 3600 })}`).expect(200);
+  });
+
+  it('says, outside production, that a wrong signature does not match this service\'s secret', async () => {
+    const response = await call(`Bearer ${tokenFor('u', { secret: 'another-secret-of-16-chars' })}`).expect(401);
+    expect(response.body.message).toMatch("signature does not match this service's secret");
+  });
+
+  it('keeps a sub with a lone surrogate away from the user whose id it would turn into (bob\\ufffd)', async () => {
+    const realId = `${newUser('bob')}\ufffd`;
+    const real = apiAs(app, realId);
+    const session = await createSession(real, { title: 'mine' });
+    await real.post(`/sessions/${session.id}/messages`, { items: [{ role: 'user', content: 'hi' }] }).expect(201);
+    const forged = apiAs(app, `${realId.slice(0, -1)}\ud800`);
+
+    expect((await forged.get('/sessions').expect(401)).headers['www-authenticate']).toBe('Bearer');
+    await forged.get(`/sessions/${session.id}`).expect(401);
+    await forged.patch(`/sessions/${session.id}`, { title: 'stolen' }).expect(401);
+    await forged.post(`/sessions/${session.id}/messages`, { items: [{ role: 'user', content: 'forged' }] }).expect(401);
+    await forged.delete(`/sessions/${session.id}`).expect(401);
+
+    const after = await real.get(`/sessions/${session.id}`).expect(200);
+    expect(after.body).toMatchObject({ title: 'mine', messageCount: 1 });
+    expect((await real.get('/sessions').expect(200)).body.items.map((s: { id: string }) => s.id)).toEqual([session.id]);
+  });
+
+  it('still answers 403 to a valid token without the admin role on /admin routes, and not to an admin', async () => {
+    const response = await apiAs(app, newUser()).get('/admin/cleanup/runs').expect(403);
+    expect(response.body).toMatchObject({ statusCode: 403, code: 'FORBIDDEN' });
+    await apiAs(app, newUser('ops'), ['admin']).get('/admin/cleanup/runs').expect(200);
   });
 
   it('leaves health and docs open', async () => {

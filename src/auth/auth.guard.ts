@@ -1,10 +1,15 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ForbiddenError, UnauthenticatedError } from '../common/domain-error.js';
+import type { FastifyRequest } from 'fastify';
+import { ForbiddenError } from '../common/domain-error.js';
 import { IS_PUBLIC, REQUIRED_ROLE } from './auth.decorators.js';
 import { TokenService } from './token.service.js';
 
-/** Global guard: every route needs a valid bearer token unless marked @Public(). */
+/**
+ * Global guard: every route needs a valid bearer token unless marked @Public(), and the role a
+ * route requires (403 otherwise). The token was checked before the body (authenticateBeforeBody);
+ * a route outside the API prefix is authenticated here instead.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -15,15 +20,10 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    const request = context.switchToHttp().getRequest();
-    const header: unknown = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
-    if (!match) throw new UnauthenticatedError('Missing or malformed Authorization: Bearer <token>');
-    const user = this.tokens.verify(match[1]);
-    if (!user) throw new UnauthenticatedError('Invalid or expired token');
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const user = (request.user ??= await this.tokens.authenticate(request.headers.authorization));
     const role = this.reflector.getAllAndOverride<string>(REQUIRED_ROLE, targets);
     if (role && !user.roles.includes(role)) throw new ForbiddenError(`This route needs the ${role} role`);
-    request.user = user;
     return true;
   }
 }

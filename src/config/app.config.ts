@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { type Env, validateEnv } from './env.validation.js';
+import { DEV_JWT_SECRET, type Env, validateEnv } from './env.validation.js';
 
 /**
  * A namespace other modules inject (`@Inject(appConfig.KEY)`): a named view of the parsed
@@ -30,7 +30,14 @@ export const redisConfig = namespace('redis', (env) => ({
 }));
 
 export const authConfig = namespace('auth', (env) => ({
-  jwtSecret: env.AUTH_JWT_SECRET,
+  // HS256 with a shared secret, and/or an identity provider's keys; the development secret only
+  // when neither is configured.
+  jwtSecret: env.AUTH_JWT_SECRET || (env.AUTH_JWKS_URL ? undefined : DEV_JWT_SECRET),
+  jwksUrl: env.AUTH_JWKS_URL || undefined,
+  issuer: env.AUTH_ISSUER || undefined,
+  audience: env.AUTH_AUDIENCE || undefined,
+  // Outside production a 401 says why (wrong secret, expired ...); in production it does not.
+  explainFailures: env.NODE_ENV !== 'production',
 }));
 
 export const sessionsConfig = namespace('sessions', (env) => ({

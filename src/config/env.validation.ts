@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, Length, Matches, Max, Min, registerDecorator, ValidateIf, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsUrl, Length, Matches, Max, Min, registerDecorator, ValidateIf, validateSync } from 'class-validator';
 import { validateCronExpression } from 'cron';
 
 /** The development-only secret: the default of AUTH_JWT_SECRET, refused when NODE_ENV is production. */
@@ -41,8 +41,23 @@ class EnvironmentVariables {
   @Matches(/^rediss?:\/\/.+/, { message: 'a redis:// URL, or empty to run without a cache' })
   readonly REDIS_URL: string = 'redis://127.0.0.1:6379/0';
 
+  // Empty: unset. Then the development secret is used, unless an identity provider is configured.
+  @ValidateIf((env: EnvironmentVariables) => env.AUTH_JWT_SECRET !== '')
   @Length(16, 512, { message: 'from 16 to 512 characters' })
-  readonly AUTH_JWT_SECRET: string = DEV_JWT_SECRET;
+  readonly AUTH_JWT_SECRET: string = '';
+
+  // An identity provider (RS256/ES256): its key set, and the issuer and audience its tokens must name.
+  @ValidateIf((env: EnvironmentVariables) => env.AUTH_JWKS_URL !== '')
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'an http(s) URL' })
+  readonly AUTH_JWKS_URL: string = '';
+
+  @ValidateIf((env: EnvironmentVariables) => env.AUTH_JWKS_URL !== '' || env.AUTH_ISSUER !== '')
+  @Length(1, 2048, { message: 'set (1..2048 characters) when AUTH_JWKS_URL is' })
+  readonly AUTH_ISSUER: string = '';
+
+  @ValidateIf((env: EnvironmentVariables) => env.AUTH_JWKS_URL !== '' || env.AUTH_AUDIENCE !== '')
+  @Length(1, 2048, { message: 'set (1..2048 characters) when AUTH_JWKS_URL is' })
+  readonly AUTH_AUDIENCE: string = '';
 
   @IsIntBetween(1, 30 * 86400)
   readonly SESSION_CACHE_TTL_SECONDS: number = 86400;
@@ -114,8 +129,8 @@ export function validateEnv(raw: Record<string, string | undefined>): Env {
   const lines = validateSync(env).map(
     (error) => `Invalid environment variable ${error.property}=${shown(error.property)}: must be ${Object.values(error.constraints ?? {})[0]}`,
   );
-  if (env.NODE_ENV === 'production' && env.AUTH_JWT_SECRET === DEV_JWT_SECRET) {
-    lines.push('Invalid environment variable AUTH_JWT_SECRET: must be set (not the development default) when NODE_ENV=production');
+  if (env.NODE_ENV === 'production' && (env.AUTH_JWT_SECRET === DEV_JWT_SECRET || (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL))) {
+    lines.push('Invalid environment variable AUTH_JWT_SECRET: must be set (not the development default) when NODE_ENV=production, unless AUTH_JWKS_URL is');
   }
   if (lines.length > 0) throw new Error(lines.join('\n'));
   return env;

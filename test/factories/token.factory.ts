@@ -1,14 +1,14 @@
-import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
-
-const jwt = new JwtService();
+import { mintToken, signClaims } from '../../src/auth/token-signer.js';
 
 /** A valid HS256 token for `user`, signed like a real issuer would with the test secret. */
 export function tokenFor(user: string, options: { roles?: string[]; expiresIn?: number; secret?: string } = {}): string {
-  return jwt.sign(
-    { sub: user, roles: options.roles ?? [] },
-    { secret: options.secret ?? process.env.AUTH_JWT_SECRET!, algorithm: 'HS256', expiresIn: options.expiresIn ?? 3600 },
-  );
+  return mintToken(user, options.secret ?? process.env.AUTH_JWT_SECRET!, options);
+}
+
+/** A token holding exactly `claims`, signed with the test secret: for claims no issuer should send. */
+export function tokenWithClaims(claims: Record<string, unknown>): string {
+  return signClaims(claims, process.env.AUTH_JWT_SECRET!);
 }
 
 /** A user id no other test uses, so parallel test files never see each other's sessions. */

@@ -1,4 +1,4 @@
-import { type NestApplicationOptions, ValidationPipe } from '@nestjs/common';
+import type { NestApplicationOptions } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -6,6 +6,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { registerJsonBodyParser } from './common/json-body-parser.js';
+import { JsonValidationPipe } from './common/json-validation.pipe.js';
+import { RefuseUnexpectedBodyInterceptor } from './common/refuse-unexpected-body.interceptor.js';
 import { refuseWhileClosing } from './common/refuse-while-closing.js';
 
 export const API_PREFIX = 'api/v1';
@@ -18,7 +20,8 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   refuseWhileClosing(fastify);
 
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(new JsonValidationPipe());
+  app.useGlobalInterceptors(new RefuseUnexpectedBodyInterceptor());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
 

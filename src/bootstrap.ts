@@ -5,10 +5,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { answerClientError } from './common/client-error-handler.js';
 import { registerJsonBodyParser } from './common/json-body-parser.js';
 import { JsonValidationPipe } from './common/json-validation.pipe.js';
 import { RefuseUnexpectedBodyInterceptor } from './common/refuse-unexpected-body.interceptor.js';
 import { refuseWhileClosing } from './common/refuse-while-closing.js';
+import { appConfig } from './config/app.config.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -41,7 +43,21 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
 }
 
 export async function createApp(options: NestApplicationOptions = {}): Promise<NestFastifyApplication> {
+  const module = AppModule.forRoot();
+  const { headersTimeoutMs, requestTimeoutMs } = appConfig();
+  const adapter = new FastifyAdapter({
+    return503OnClosing: false,
+    // Node answers a slow request 408 (through answerClientError), checking every second at most,
+    // so a slow client is let go within a second of its bound instead of Node's default 30 s.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeoutMs / 4)),
+    },
+    clientErrorHandler: answerClientError,
+  });
   // Nest's own body parser is off: registerJsonBodyParser is the only one.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), new FastifyAdapter({ return503OnClosing: false }), { ...options, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { ...options, bodyParser: false });
   return configureApp(app);
 }

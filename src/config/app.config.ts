@@ -7,6 +7,10 @@ const int = (value: string | undefined, fallback: number) => (value ? Number(val
 export const appConfig = registerAs('app', () => ({
   port: int(process.env.PORT, 3000),
   bodyLimitBytes: int(process.env.BODY_LIMIT_BYTES, 1048576),
+  // HTTP hardening: slow clients get a 408, browsers on other origins only when listed.
+  headersTimeoutMs: int(process.env.HTTP_HEADERS_TIMEOUT_MS, 10000),
+  requestTimeoutMs: int(process.env.HTTP_REQUEST_TIMEOUT_MS, 30000),
+  corsOrigins: (process.env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
   production: process.env.NODE_ENV === 'production',
 }));
 

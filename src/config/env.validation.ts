@@ -67,6 +67,17 @@ class EnvironmentVariables {
   @IsOptional() @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
   BODY_LIMIT_BYTES?: number;
 
+  // HTTP hardening: a request's headers, and the whole request, must arrive within these (else 408).
+  @IsOptional() @IsInt() @Min(10) @Max(3600000)
+  HTTP_HEADERS_TIMEOUT_MS?: number;
+
+  @IsOptional() @IsInt() @Min(10) @Max(3600000)
+  HTTP_REQUEST_TIMEOUT_MS?: number;
+
+  // Comma-separated origins allowed by CORS; unset, CORS stays off.
+  @IsOptional() @Matches(/^\s*https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*\s*$/, { message: 'comma-separated origins such as https://app.example.com' })
+  CORS_ORIGINS?: string;
+
   // The control plane (see README): who runs work, what it runs, and when a silent worker counts as lost.
   @IsOptional() @IsIn(['true', 'false'])
   WORKER_ENABLED?: string;
@@ -93,6 +104,7 @@ class EnvironmentVariables {
 const NUMERIC = [
   'PORT', 'SESSION_CACHE_TTL_SECONDS', 'SESSION_RETENTION_DAYS', 'BODY_LIMIT_BYTES', 'CLEANUP_BATCH_SIZE',
   'WORKER_CONCURRENCY', 'DELIBERATION_ROUNDS', 'DELIBERATION_STEP_MS', 'RUNNING_STALE_AFTER_SECONDS',
+  'HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS',
 ];
 
 /**

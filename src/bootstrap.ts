@@ -10,6 +10,7 @@ import { registerJsonBodyParser } from './common/json-body-parser.js';
 import { JsonValidationPipe } from './common/json-validation.pipe.js';
 import { RefuseUnexpectedBodyInterceptor } from './common/refuse-unexpected-body.interceptor.js';
 import { refuseWhileClosing } from './common/refuse-while-closing.js';
+import { applySecurityHeaders } from './common/security-headers.js';
 import { appConfig } from './config/app.config.js';
 
 export const API_PREFIX = 'api/v1';
@@ -20,6 +21,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'));
   refuseWhileClosing(fastify);
+  await applySecurityHeaders(app, config.getOrThrow<string[]>('app.corsOrigins'));
 
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useGlobalPipes(new JsonValidationPipe());

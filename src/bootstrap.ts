@@ -1,4 +1,4 @@
-import { type NestApplicationOptions, ValidationPipe } from '@nestjs/common';
+import type { NestApplicationOptions } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -6,8 +6,13 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { authenticateBeforeBody } from './auth/authenticate-requests.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { answerClientError } from './common/client-error-handler.js';
 import { registerJsonBodyParser } from './common/json-body-parser.js';
+import { JsonValidationPipe } from './common/json-validation.pipe.js';
+import { RefuseUnexpectedBodyInterceptor } from './common/refuse-unexpected-body.interceptor.js';
 import { refuseWhileClosing } from './common/refuse-while-closing.js';
+import { applySecurityHeaders } from './common/security-headers.js';
+import { validateEnv } from './config/env.validation.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -17,10 +22,13 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'));
   refuseWhileClosing(fastify);
+  await applySecurityHeaders(app, config.getOrThrow<string[]>('app.corsOrigins'));
+  // After the security headers, so that CORS preflights are answered before authentication.
   authenticateBeforeBody(app, API_PREFIX);
 
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(new JsonValidationPipe());
+  app.useGlobalInterceptors(new RefuseUnexpectedBodyInterceptor());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
 
@@ -40,7 +48,23 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
 }
 
 export async function createApp(options: NestApplicationOptions = {}): Promise<NestFastifyApplication> {
+  // Parsed once here: the server is built before the ConfigService exists.
+  const env = validateEnv(process.env);
+  const module = AppModule.forRoot(env);
+  const { HTTP_HEADERS_TIMEOUT_MS: headersTimeoutMs, HTTP_REQUEST_TIMEOUT_MS: requestTimeoutMs } = env;
+  const adapter = new FastifyAdapter({
+    return503OnClosing: false,
+    // Node answers a slow request 408 (through answerClientError), checking every second at most,
+    // so a slow client is let go within a second of its bound instead of Node's default 30 s.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeoutMs / 4)),
+    },
+    clientErrorHandler: answerClientError,
+  });
   // Nest's own body parser is off: registerJsonBodyParser is the only one.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), new FastifyAdapter({ return503OnClosing: false }), { ...options, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { ...options, bodyParser: false });
   return configureApp(app);
 }

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import { isClientDataError, isDatabaseUnavailable } from './database-errors.js';
 import { DatabaseUnavailableError, DomainError } from './domain-error.js';
 
@@ -12,21 +13,17 @@ interface ErrorBody {
 }
 
 // Codes for the errors NestJS and Fastify raise themselves, so every 4xx carries one.
-const CODE_BY_STATUS: Record<number, string> = {
+export const CODE_BY_STATUS: Record<number, string> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'TOO_MANY_REQUESTS',
-};
-
-const REASON: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 412: 'Precondition Failed', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  431: 'HEADERS_TOO_LARGE',
 };
 
 /**
@@ -72,6 +69,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private base(statusCode: number, message: string | string[]): ErrorBody {
-    return { statusCode, error: REASON[statusCode] ?? 'Error', message };
+    return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
   }
 }

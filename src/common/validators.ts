@@ -1,6 +1,26 @@
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 
-/** A plain JSON object (not an array, not null) whose JSON text is at most `maxBytes` long. */
+/**
+ * The rules that mark a property as free-form JSON: the validation pipe hands its value to the
+ * service as sent (same object, every key kept) and never lets class-transformer walk it.
+ */
+export const FREE_FORM_RULES: ReadonlySet<string> = new Set(['freeFormJson', 'isJsonObject', 'isPresent']);
+
+/**
+ * Marks a property as free-form JSON without constraining it (IsJsonObject and IsPresent imply it).
+ * It is a class-validator rule that accepts anything, so PartialType/PickType carry it along.
+ */
+export function FreeFormJson(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'freeFormJson',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: { validate: () => true },
+    });
+}
+
+/** A plain JSON object (not an array, not null) whose JSON text is at most `maxBytes` long; free-form. */
 export function IsJsonObject(maxBytes: number, options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
@@ -16,7 +36,7 @@ export function IsJsonObject(maxBytes: number, options?: ValidationOptions): Pro
     });
 }
 
-/** Present and not null: any other JSON value (string, number, array, object) is accepted. */
+/** Present and not null: any other JSON value (string, number, array, object) is accepted; free-form. */
 export function IsPresent(options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({

@@ -76,6 +76,18 @@ class EnvironmentVariables {
   @IsIntBetween(1024, 64 * 1024 * 1024)
   readonly BODY_LIMIT_BYTES: number = 1048576;
 
+  // HTTP hardening: a request's headers, and the whole request, must arrive within these (else 408).
+  @IsIntBetween(10, 3600000)
+  readonly HTTP_HEADERS_TIMEOUT_MS: number = 10000;
+
+  @IsIntBetween(10, 3600000)
+  readonly HTTP_REQUEST_TIMEOUT_MS: number = 30000;
+
+  // Comma-separated origins allowed by CORS; empty, CORS stays off.
+  @ValidateIf((env: EnvironmentVariables) => env.CORS_ORIGINS !== '')
+  @Matches(/^\s*https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*\s*$/, { message: 'comma-separated origins such as https://app.example.com' })
+  readonly CORS_ORIGINS: string = '';
+
   // The control plane (see README): who runs work, what it runs, and when a silent worker counts as lost.
   @IsBoolean({ message: 'true or false' })
   readonly WORKER_ENABLED: boolean = true;

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect, type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { API } from './factories/api.factory.js';
+import { tokenFor } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 
 const ORIGIN = 'https://dashboard.example.com';
@@ -49,7 +50,8 @@ describe('HTTP transport (issue 9: timeouts, HTTP-layer errors, security headers
   });
 
   it('answers 408 in the API shape when the body does not arrive in time', async () => {
-    const head = `POST ${API}/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`;
+    // Authenticated: an unauthenticated request is answered 401 before its body is awaited.
+    const head = `POST ${API}/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tokenFor('slow-writer')}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`;
     const answer = await rawExchange(port, `${head}{"title":`, 10_000);
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(bodyOf(answer)).toMatchObject({ statusCode: 408, code: 'REQUEST_TIMEOUT' });

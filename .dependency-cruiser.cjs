@@ -1,0 +1,34 @@
+/**
+ * The folders' rules (see README, Layout): features talk to each other through services, never
+ * through another feature's repository; the infrastructure folders know no feature.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-other-features-repository',
+      comment: "A feature asks another feature's service; only its own code reaches its repository.",
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: { path: '^src/[^/]+/.+[.]repository[.]ts$', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'infrastructure-imports-no-feature',
+      comment: 'common/, config/, redis/ and database/ are shared by every feature, so they depend on none.',
+      severity: 'error',
+      from: { path: '^src/(common|config|redis|database)/' },
+      to: { path: '^src/', pathNot: '^src/(common|config|redis|database)/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    exclude: { path: '[.]spec[.]ts$' },
+  },
+};

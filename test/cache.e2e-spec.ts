@@ -1,4 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
 import { SessionCache } from '../src/sessions/session.cache.js';
@@ -6,6 +5,7 @@ import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
+import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
 describe('Redis write-through cache', () => {
@@ -29,13 +29,9 @@ describe('Redis write-through cache', () => {
   }
 
   describe('with Redis up', () => {
-    let app: NestFastifyApplication;
+    const app = useTestApp();
     let api: Api;
 
-    beforeAll(async () => {
-      app = await createTestApp();
-    });
-    afterAll(() => app.close());
     beforeEach(() => {
       api = apiAs(app, newUser());
     });
@@ -119,16 +115,10 @@ describe('Redis write-through cache', () => {
 
   describe('with Redis going away mid-test', () => {
     let proxy: TcpProxy;
-    let app: NestFastifyApplication;
-
-    beforeAll(async () => {
+    const app = useTestApp(async () => {
       proxy = await TcpProxy.start(process.env.REDIS_URL!);
-      app = await createTestApp({ REDIS_URL: proxy.url(process.env.REDIS_URL!) });
-    });
-    afterAll(async () => {
-      await app.close();
-      await proxy.close();
-    });
+      return { REDIS_URL: proxy.url(process.env.REDIS_URL!) };
+    }, { afterClose: () => proxy.close() });
 
     it('keeps answering every route, counts the cache errors, and serves no stale copy once Redis is back', async () => {
       const api = apiAs(app, newUser());

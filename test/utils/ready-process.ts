@@ -36,7 +36,8 @@ export function startReadyProcess(command: string, args: string[], options: Read
   const { readyLine, env = {}, timeoutMs = 30_000, name = command } = options;
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': by then its stdout and stderr are read to the end.
+  const exited = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   const ready: ReadyProcess = {
     child,
     output: () => output,

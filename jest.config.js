@@ -1,11 +1,25 @@
 // NestJS 12 ships ESM only, so Jest runs in native ESM mode (NODE_OPTIONS in package.json).
-export default {
+const typescript = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
-  testRegex: ['src/.*\\.spec\\.ts$', 'test/.*\\.e2e-spec\\.ts$', 'test/medium/.*\\.medium-spec\\.ts$'],
+};
+// Medium and e2e specs share one database and Redis index per run, claimed once by the global
+// setup (Jest runs each distinct setup module once, and only for projects with tests to run).
+const withServices = {
+  ...typescript,
   globalSetup: '<rootDir>/test/setup/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
+};
+
+/** Three tiers: `npm run test:unit`, `test:medium`, `test:e2e` select one; `npm test` runs all. */
+export default {
+  projects: [
+    { ...typescript, displayName: 'unit', roots: ['<rootDir>/src'], testRegex: 'src/.*\\.spec\\.ts$' },
+    { ...withServices, displayName: 'medium', roots: ['<rootDir>/test'], testRegex: 'test/medium/.*\\.medium-spec\\.ts$' },
+    { ...withServices, displayName: 'e2e', roots: ['<rootDir>/test'], testRegex: 'test/.*\\.e2e-spec\\.ts$' },
+  ],
   maxWorkers: 2,
   testTimeout: 60000,
 };

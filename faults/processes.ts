@@ -1,7 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startReadyProcess } from '../test/utils/ready-process.js';
 
 /*
  * The faults run's own PostgreSQL and Redis on spare ports, so stopping them never touches the
@@ -62,16 +63,9 @@ export class OwnRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      try {
-        execFileSync('redis-cli', ['-p', String(this.port), 'ping'], { stdio: 'pipe' });
-        return;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-    throw new Error('redis-server did not start');
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    const redis = await startReadyProcess('redis-server', args, { readyLine: 'Ready to accept connections', timeoutMs: 5000 });
+    this.child = redis.child;
   }
 
   pause(): void {

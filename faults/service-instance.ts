@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ReadyProcess, startReadyProcess } from '../test/utils/ready-process.js';
 
 /**
  * One instance of the built service, `node dist/src/main.js` as `npm start` runs it, with its own
  * port and environment: the faults run starts and stops three, the benchmark two.
  */
 export class Instance {
-  private child: ChildProcess | null = null;
+  private process: ReadyProcess | null = null;
   lastExit: { code: number | null; signal: NodeJS.Signals | null; afterMs: number } | null = null;
 
   constructor(
@@ -16,38 +16,19 @@ export class Instance {
 
   async start(): Promise<void> {
     const main = new URL('../src/main.js', import.meta.url).pathname;
-    const child = spawn(process.execPath, [main], { env: { ...process.env, ...this.env, PORT: String(this.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} did not start: ${output}`)), 60000);
-      child.stdout!.on('data', (chunk) => {
-        output += chunk;
-        if (output.includes('listening on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.stderr!.on('data', (chunk) => (output += chunk));
-      child.once('exit', (code) => reject(new Error(`${this.name} exited with ${code}: ${output.slice(-2000)}`)));
-    });
-    child.removeAllListeners('exit');
+    const env = { ...this.env, PORT: String(this.port) };
+    this.process = await startReadyProcess(process.execPath, [main], { env, readyLine: 'listening on', timeoutMs: 60000, name: this.name });
   }
 
   /** Sends `signal` and resolves when the process is gone, with how long that took. */
-  stop(signal: NodeJS.Signals): Promise<number> {
-    const child = this.child!;
+  async stop(signal: NodeJS.Signals): Promise<number> {
     const started = Date.now();
-    return new Promise((resolve) => {
-      child.once('exit', (code, exitSignal) => {
-        this.lastExit = { code, signal: exitSignal, afterMs: Date.now() - started };
-        resolve(Date.now() - started);
-      });
-      child.kill(signal);
-    });
+    const { code, signal: exitSignal } = await this.process!.stop(signal);
+    this.lastExit = { code, signal: exitSignal, afterMs: Date.now() - started };
+    return this.lastExit.afterMs;
   }
 
   kill(): void {
-    this.child?.kill('SIGKILL');
+    this.process?.child.kill('SIGKILL');
   }
 }

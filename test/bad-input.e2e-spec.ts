@@ -1,19 +1,14 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
-import { createTestApp } from './utils/create-test-app.js';
+import { useTestApp } from './utils/use-test-app.js';
 
 /** Each bad request gets its 4xx, never a 500, and nothing is stored. */
 describe('bad input', () => {
-  let app: NestFastifyApplication;
+  const app = useTestApp({ BODY_LIMIT_BYTES: '4096' });
   let user: string;
   let api: Api;
 
-  beforeAll(async () => {
-    app = await createTestApp({ BODY_LIMIT_BYTES: '4096' });
-  });
-  afterAll(() => app.close());
   beforeEach(() => {
     user = newUser();
     api = apiAs(app, user);

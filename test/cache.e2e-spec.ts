@@ -1,4 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { sessionKey } from '../src/redis/keys.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
@@ -7,6 +6,7 @@ import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
+import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
 describe('Redis write-through cache', () => {
@@ -30,13 +30,9 @@ describe('Redis write-through cache', () => {
   }
 
   describe('with Redis up', () => {
-    let app: NestFastifyApplication;
+    const app = useTestApp();
     let api: Api;
 
-    beforeAll(async () => {
-      app = await createTestApp();
-    });
-    afterAll(() => app.close());
     beforeEach(() => {
       api = apiAs(app, newUser());
     });
@@ -120,16 +116,10 @@ describe('Redis write-through cache', () => {
 
   describe('with Redis going away mid-test', () => {
     let proxy: TcpProxy;
-    let app: NestFastifyApplication;
-
-    beforeAll(async () => {
+    const app = useTestApp(async () => {
       proxy = await TcpProxy.start(process.env.REDIS_URL!);
-      app = await createTestApp({ REDIS_URL: proxy.url(process.env.REDIS_URL!) });
-    });
-    afterAll(async () => {
-      await app.close();
-      await proxy.close();
-    });
+      return { REDIS_URL: proxy.url(process.env.REDIS_URL!) };
+    }, { afterClose: () => proxy.close() });
 
     it('keeps answering every route, counts the cache errors, and serves no stale copy once Redis is back', async () => {
       const api = apiAs(app, newUser());

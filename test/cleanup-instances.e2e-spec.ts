@@ -1,4 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
@@ -12,25 +11,24 @@ import { countSessions, seedExpiredSessions } from './factories/cleanup.factory.
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { ownDatabase } from './utils/own-database.js';
+import { useTestApp } from './utils/use-test-app.js';
 
 const HOUR = 3600_000;
 
 describe('cleanup across instances, on schedule and on demand', () => {
   let databaseUrl: string;
-  let first: NestFastifyApplication;
-  let second: NestFastifyApplication;
+  // Two instances of the service on one database, as two deployed replicas would be.
+  const first = useTestApp(async () => {
+    databaseUrl = await ownDatabase('cleanup_instances');
+    return { DATABASE_URL: databaseUrl, CLEANUP_BATCH_SIZE: '10' };
+  });
+  const second = useTestApp(() => ({ DATABASE_URL: databaseUrl, CLEANUP_BATCH_SIZE: '10' }));
   let db: DataSource;
   const admin = () => apiAs(first, newUser('ops'), ['admin']);
 
-  beforeAll(async () => {
-    databaseUrl = await ownDatabase('cleanup_instances');
-    // Two instances of the service on one database, as two deployed replicas would be.
-    [first, second] = await Promise.all(
-      [1, 2].map(() => createTestApp({ DATABASE_URL: databaseUrl, CLEANUP_BATCH_SIZE: '10' })),
-    );
+  beforeAll(() => {
     db = first.get(DataSource);
   });
-  afterAll(() => Promise.all([first.close(), second.close()]));
   beforeEach(() => db.query('TRUNCATE sessions, cleanup_runs CASCADE'));
 
   const seed = async (count: number) => {

@@ -1,4 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { CleanupService } from '../src/cleanup/cleanup.service.js';
@@ -11,6 +10,7 @@ import { ageSession, countSessions, seedExpiredSessions, tablesReferencingSessio
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { ownDatabase } from './utils/own-database.js';
+import { useTestApp } from './utils/use-test-app.js';
 
 const BATCH = 7;
 const HOUR = 3600_000;
@@ -22,21 +22,21 @@ function ran(outcome: CleanupOutcome): CleanupRun {
 
 describe('cleanup pass', () => {
   let databaseUrl: string;
-  let app: NestFastifyApplication;
+  const app = useTestApp(async () => {
+    databaseUrl = await ownDatabase('cleanup');
+    return { DATABASE_URL: databaseUrl, CLEANUP_BATCH_SIZE: String(BATCH) };
+  });
   let job: CleanupService;
   let db: DataSource;
   let redis: Redis;
   let api: Api;
   let now: Date;
 
-  beforeAll(async () => {
-    databaseUrl = await ownDatabase('cleanup');
-    app = await createTestApp({ DATABASE_URL: databaseUrl, CLEANUP_BATCH_SIZE: String(BATCH) });
+  beforeAll(() => {
     job = app.get(CleanupService);
     db = app.get(DataSource);
     redis = app.get(REDIS_CLIENT);
   });
-  afterAll(() => app.close());
   beforeEach(async () => {
     await db.query('TRUNCATE sessions, cleanup_runs CASCADE');
     api = apiAs(app, newUser());

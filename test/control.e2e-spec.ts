@@ -9,22 +9,16 @@ import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue, sessionIn, transitionsOf } from './utils/control.js';
 import { createTestApp } from './utils/create-test-app.js';
+import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
 const ROUNDS = 3;
 
 describe('control plane: start, complete, fail, transitions', () => {
-  let app: NestFastifyApplication;
+  const app = useTestApp(controlEnv({ DELIBERATION_ROUNDS: String(ROUNDS) }), { beforeClose: removeQueue });
   let api: Api;
   let user: string;
 
-  beforeAll(async () => {
-    app = await createTestApp(controlEnv({ DELIBERATION_ROUNDS: String(ROUNDS) }));
-  });
-  afterAll(async () => {
-    await removeQueue(app);
-    await app.close();
-  });
   beforeEach(() => {
     user = newUser();
     api = apiAs(app, user);

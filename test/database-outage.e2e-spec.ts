@@ -1,23 +1,16 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
-import { createTestApp } from './utils/create-test-app.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
+import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
 describe('PostgreSQL outage', () => {
   let proxy: TcpProxy;
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
+  const app = useTestApp(async () => {
     proxy = await TcpProxy.start(process.env.DATABASE_URL!);
-    app = await createTestApp({ DATABASE_URL: proxy.url(process.env.DATABASE_URL!), REDIS_URL: '' });
-  });
-  afterAll(async () => {
-    await app.close();
-    await proxy.close();
-  });
+    return { DATABASE_URL: proxy.url(process.env.DATABASE_URL!), REDIS_URL: '' };
+  }, { afterClose: () => proxy.close() });
 
   it('answers 503 with Retry-After while PostgreSQL is away, writes nothing half, and recovers', async () => {
     const api = apiAs(app, newUser());

@@ -1,26 +1,18 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { LiveProgressFlusher } from '../src/control/live-progress.flusher.js';
 import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';
-import { createTestApp } from './utils/create-test-app.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
+import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
 describe('live progress through a PostgreSQL outage', () => {
   let proxy: TcpProxy;
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
+  const app = useTestApp(async () => {
     proxy = await TcpProxy.start(process.env.DATABASE_URL!);
-    app = await createTestApp(controlEnv({ WORKER_ENABLED: 'false', DATABASE_URL: proxy.url(process.env.DATABASE_URL!) }));
-  });
-  afterAll(async () => {
-    await removeQueue(app);
-    await app.close();
-    await proxy.close();
-  });
+    return controlEnv({ WORKER_ENABLED: 'false', DATABASE_URL: proxy.url(process.env.DATABASE_URL!) });
+  }, { beforeClose: removeQueue, afterClose: () => proxy.close() });
 
   it('keeps progress a failed flush could not write, and writes it once PostgreSQL is back', async () => {
     const flusher = app.get(LiveProgressFlusher, { strict: false });

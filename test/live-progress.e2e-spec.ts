@@ -1,4 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { LiveProgressFlusher } from '../src/control/live-progress.flusher.js';
@@ -8,12 +7,12 @@ import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue, transitionsOf } from './utils/control.js';
-import { createTestApp } from './utils/create-test-app.js';
+import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
 // No worker on this app's queue: a started session stays running and only the test reports progress.
 describe('live progress', () => {
-  let app: NestFastifyApplication;
+  const app = useTestApp(controlEnv({ WORKER_ENABLED: 'false' }), { beforeClose: removeQueue });
   let api: Api;
   let flusher: LiveProgressFlusher;
 
@@ -22,13 +21,8 @@ describe('live progress', () => {
     return { phase: row.phase, roundNumber: row.round_number, totalCost: Number(row.total_cost), liveRev: Number(row.live_rev) };
   };
 
-  beforeAll(async () => {
-    app = await createTestApp(controlEnv({ WORKER_ENABLED: 'false' }));
+  beforeAll(() => {
     flusher = app.get(LiveProgressFlusher, { strict: false });
-  });
-  afterAll(async () => {
-    await removeQueue(app);
-    await app.close();
   });
   beforeEach(() => {
     api = apiAs(app, newUser());
@@ -134,14 +128,12 @@ describe.each([
   ['without Redis (REDIS_URL empty)', ''],
   ['with Redis unreachable', 'redis://127.0.0.1:1/0'],
 ])('control plane %s', (_label, redisUrl) => {
-  let app: NestFastifyApplication;
+  const app = useTestApp(controlEnv({ REDIS_URL: redisUrl }));
   let api: Api;
 
-  beforeAll(async () => {
-    app = await createTestApp(controlEnv({ REDIS_URL: redisUrl }));
+  beforeAll(() => {
     api = apiAs(app, newUser());
   });
-  afterAll(() => app.close());
 
   it('refuses start with 503 WORK_QUEUE_UNAVAILABLE, changing nothing, and still kills and deletes', async () => {
     const session = await createSession(api);

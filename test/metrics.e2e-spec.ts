@@ -1,21 +1,12 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { CleanupService } from '../src/cleanup/cleanup.service.js';
 import { controlEnv, removeQueue, sessionIn } from './utils/control.js';
-import { createTestApp } from './utils/create-test-app.js';
+import { useTestApp } from './utils/use-test-app.js';
 
 describe('GET /metrics', () => {
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    app = await createTestApp(controlEnv());
-  });
-  afterAll(async () => {
-    await removeQueue(app);
-    await app.close();
-  });
+  const app = useTestApp(controlEnv(), { beforeClose: removeQueue });
 
   const value = (text: string, series: string) => {
     const line = text.split('\n').find((l) => l.startsWith(series + ' '));

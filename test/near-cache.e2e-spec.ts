@@ -6,6 +6,7 @@ import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
+import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
 /**
@@ -13,18 +14,14 @@ import { waitFor } from './utils/wait-for.js';
  * must never outlive a write made through the other.
  */
 describe('in-process copies across instances', () => {
-  let one: NestFastifyApplication;
-  let two: NestFastifyApplication;
+  const one = useTestApp();
+  const two = useTestApp();
   let redis: Redis;
 
-  beforeAll(async () => {
-    [one, two] = await Promise.all([createTestApp(), createTestApp()]);
+  beforeAll(() => {
     redis = new Redis(process.env.REDIS_URL!);
   });
-  afterAll(async () => {
-    await Promise.all([one.close(), two.close()]);
-    await redis.quit();
-  });
+  afterAll(() => redis.quit());
 
   it('serves repeated reads without Redis, and every read after a write on the other instance sees it', async () => {
     const user = newUser();

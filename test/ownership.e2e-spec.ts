@@ -1,16 +1,10 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
-import { createTestApp } from './utils/create-test-app.js';
+import { useTestApp } from './utils/use-test-app.js';
 
 /** Another user's session must be indistinguishable from one that does not exist. */
 describe('ownership', () => {
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    app = await createTestApp();
-  });
-  afterAll(() => app.close());
+  const app = useTestApp();
 
   it('lets a second user neither read, change, delete, list nor append, with the exact unknown-id answer', async () => {
     const alice = apiAs(app, newUser('alice'));

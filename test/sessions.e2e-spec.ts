@@ -1,16 +1,11 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
-import { createTestApp } from './utils/create-test-app.js';
+import { useTestApp } from './utils/use-test-app.js';
 
 describe('sessions', () => {
-  let app: NestFastifyApplication;
+  const app = useTestApp();
   let api: Api;
 
-  beforeAll(async () => {
-    app = await createTestApp();
-  });
-  afterAll(() => app.close());
   beforeEach(() => {
     api = apiAs(app, newUser());
   });

@@ -8,7 +8,10 @@ function start(env: Record<string, string>): Promise<{ code: number | null; outp
   const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', NODE_ENV: 'test', ...env } });
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer from main.js: ${output}`)), 30000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // a process that outlived its test would hold the run's database
+      reject(new Error(`no answer from main.js: ${output}`));
+    }, 30000);
     const done = (code: number | null) => {
       clearTimeout(timer);
       resolve({ code, output, stop: () => child.kill('SIGTERM') });

@@ -1,8 +1,7 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue, sessionIn, transitionsOf } from './utils/control.js';
-import { createTestApp } from './utils/create-test-app.js';
+import { restartTestApp, useTestApp } from './utils/use-test-app.js';
 import { startWorkerProcess, type WorkerProcess } from './utils/worker-process.js';
 
 const STALE_AFTER_SECONDS = 4;
@@ -15,17 +14,14 @@ describe('separate worker processes', () => {
   const env = controlEnv({ RUNNING_STALE_AFTER_SECONDS: String(STALE_AFTER_SECONDS), WORKER_CONCURRENCY: '1' });
   const apiEnv = { ...env, WORKER_ENABLED: 'false' };
   const workers: WorkerProcess[] = [];
-  let app: NestFastifyApplication;
+  const app = useTestApp(apiEnv, {
+    beforeClose: async () => {
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await removeQueue(app);
+    },
+  });
   let api: Api;
 
-  beforeAll(async () => {
-    app = await createTestApp(apiEnv);
-  });
-  afterAll(async () => {
-    await Promise.all(workers.map((worker) => worker.stop()));
-    await removeQueue(app);
-    await app.close();
-  });
   beforeEach(() => {
     api = apiAs(app, newUser());
   });
@@ -56,8 +52,7 @@ describe('separate worker processes', () => {
     await api.post(`/sessions/${session.id}/start`).expect(202);
     await sessionIn(api, session.id, (s) => s.messageCount >= 1, 'the run to be under way');
 
-    await app.close();
-    app = await createTestApp(apiEnv);
+    await restartTestApp(app);
     api = apiAs(app, session.userId);
 
     const done = await sessionIn(api, session.id, (s) => s.status !== 'running', 'the run to finish');

@@ -2,27 +2,43 @@
 // TypeScript sources, so this uses the build `npm test` makes first (the code main.ts runs).
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { claimDatabase } from './test-database.mjs';
+import { claimRedisIndex } from './test-redis.mjs';
 
 const dist = (path) => import(new URL(`../../dist/src/${path}`, import.meta.url).href);
 
 /**
- * Once per run, before any worker starts (workers inherit this environment):
- * tests get their own database and Redis database index, never the development ones;
- * the test database gets a fresh schema built by the real migrations, and every migration is
- * also reverted and re-applied so that each `down` is exercised too.
+ * Once per run, before any worker starts (workers inherit this environment), for the medium and
+ * e2e projects only (unit specs need neither a build nor a database):
+ * the run claims a database and a Redis database index of its own (test-database.mjs,
+ * test-redis.mjs), never the development ones nor another run's; the database gets a fresh schema
+ * built by the real migrations, and every migration is also reverted and re-applied so that each
+ * `down` is exercised too. global-teardown.mjs gives both back.
  */
 export default async function globalSetup() {
   process.env.NODE_ENV = 'test';
-  process.env.DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/session_store_test';
-  process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
   process.env.AUTH_JWT_SECRET = 'test-secret-at-least-16-chars';
   // A scheduled pass firing mid-run would remove other tests' rows: tests call run(now) instead.
   process.env.CLEANUP_CRON = 'off';
 
-  const url = process.env.DATABASE_URL;
-  const name = new URL(url).pathname.slice(1);
-  if (!name.includes('test')) throw new Error(`Refusing to run tests against database "${name}": its name must contain "test"`);
+  const claimed = [];
+  globalThis.__sessionStoreTestRun = claimed; // read by global-teardown.mjs (same process)
+  try {
+    const database = await claimDatabase();
+    claimed.push(database);
+    const redis = await claimRedisIndex();
+    claimed.push(redis);
+    process.env.DATABASE_URL = database.url;
+    process.env.REDIS_URL = redis.url;
+    await migrateFresh(database.url);
+  } catch (error) {
+    // Jest runs no teardown after a failed setup: give back what was claimed so far.
+    await Promise.allSettled(claimed.map((resource) => resource.release()));
+    throw error;
+  }
+}
 
+async function migrateFresh(url) {
   const { ensureDatabase } = await dist('database/ensure-database.js');
   const { runMigrations } = await dist('database/migrate.js');
   const { dataSourceOptions } = await dist('database/data-source-options.js');

@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startReadyProcess } from './ready-process.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('../../dist/src/worker.js', import.meta.url));
 
@@ -13,26 +13,12 @@ export interface WorkerProcess {
 
 /** `npm run worker` as a child process (the build `npm test` made), resolved once it is ready. */
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [WORKER_ENTRY], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = once(child, 'exit');
-  const worker: WorkerProcess = {
-    child,
-    output: () => output,
+  const worker = await startReadyProcess(process.execPath, [WORKER_ENTRY], { env, readyLine: 'worker ready', name: 'worker process' });
+  return {
+    child: worker.child,
+    output: worker.output,
     stop: async (signal = 'SIGKILL') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
+      await worker.stop(signal);
     },
   };
-  const deadline = Date.now() + 30_000;
-  while (!output.includes('worker ready')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await worker.stop();
-      throw new Error(`worker process did not become ready:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return worker;
 }

@@ -4,14 +4,13 @@ import type { Session } from '../sessions/session.columns.js';
 import { type TaggedSession, tagged } from '../sessions/session.mapper.js';
 import { ACTION_TARGET, type ControlAction, movesTo, RUNNING } from '../sessions/session-status.js';
 import type { MoveGuard, TransitionColumns } from '../sessions/session-transition.sql.js';
-import { SessionWriter } from '../sessions/session-writer.js';
-import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SessionStore } from '../sessions/session.store.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { TransitionRecord } from '../sessions/transition.columns.js';
 import { CancelChannel } from './cancel.channel.js';
 import { type LiveProgress, LiveProgressCache } from './live-progress.cache.js';
 import { ProgressRecorder } from './progress.recorder.js';
-import type { ProgressUpdate } from '../sessions/sessions.repository.js';
+import type { ProgressUpdate } from '../sessions/session-writes.js';
 import { WorkQueue } from './work.queue.js';
 
 /** The actor of changes nobody asked for over HTTP: the worker's own result, a lost worker. */
@@ -40,8 +39,7 @@ export class ControlService {
   private readonly logger = new Logger(ControlService.name);
 
   constructor(
-    private readonly repository: SessionsRepository,
-    private readonly writer: SessionWriter,
+    private readonly rows: SessionStore,
     private readonly sessions: SessionsService,
     private readonly live: LiveProgressCache,
     private readonly recorder: ProgressRecorder,
@@ -85,14 +83,14 @@ export class ControlService {
 
   async transitions(userId: string, id: string): Promise<TransitionRecord[]> {
     await this.sessions.getOwned(userId, id);
-    return this.repository.listTransitions(id);
+    return this.rows.listTransitions(id);
   }
 
   async progress(userId: string, id: string, update: ProgressUpdate): Promise<void> {
     const session = await this.sessions.getOwned(userId, id);
     if (session.status !== RUNNING) throw new InvalidTransitionError('record progress for', session.status);
     if (!(await this.recorder.record(id, update))) {
-      const current = await this.repository.findById(id);
+      const current = await this.rows.findById(id);
       throw new InvalidTransitionError('record progress for', current?.status ?? 'deleted');
     }
   }
@@ -109,7 +107,7 @@ export class ControlService {
     const snapshot = to === RUNNING ? null : await this.live.close(id);
     const set = { ...snapshotColumns(snapshot), ...definedOnly(change.set ?? {}) };
     const move = { ...movesTo(to), to, set, actor: change.actor, reason: change.reason ?? null, guard };
-    const outcome = await this.writer.write((tx) => this.repository.transition(tx, id, move)).catch(async (error: unknown) => {
+    const outcome = await this.rows.transition(id, move).catch(async (error: unknown) => {
       if (snapshot) await this.live.reopen(id);
       throw error;
     });

@@ -8,7 +8,7 @@ import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { SessionCache, type SessionKeyOwner } from '../sessions/session.cache.js';
 import type { Session } from '../sessions/session.columns.js';
 import { RUNNING } from '../sessions/session-status.js';
-import type { ProgressUpdate } from '../sessions/sessions.repository.js';
+import type { ProgressUpdate } from '../sessions/session-writes.js';
 import { type SessionOverlay, SessionsService } from '../sessions/sessions.service.js';
 import { CLOSE, OPEN, RECORD, REOPEN, SETTLE } from './live-progress.scripts.js';
 

@@ -1,6 +1,5 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SessionWriter } from '../sessions/session-writer.js';
-import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SessionStore } from '../sessions/session.store.js';
 import { LiveProgressCache } from './live-progress.cache.js';
 
 // The contract: live progress reaches PostgreSQL within 5 s. Every 2 s leaves room for a slow pass.
@@ -21,8 +20,7 @@ export class LiveProgressFlusher implements OnApplicationBootstrap, BeforeApplic
 
   constructor(
     private readonly live: LiveProgressCache,
-    private readonly repository: SessionsRepository,
-    private readonly writer: SessionWriter,
+    private readonly rows: SessionStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,7 +60,7 @@ export class LiveProgressFlusher implements OnApplicationBootstrap, BeforeApplic
       // A closed hash was already written by the status change that closed it; a missing one is gone.
       const open = [...live].filter(([, progress]) => progress.open).map(([id, progress]) => ({ id, ...progress }));
       try {
-        written += (await this.writer.write((tx) => this.repository.flushLive(tx, open))).length;
+        written += (await this.rows.flushLive(open)).length;
       } catch (error) {
         this.logger.warn(`live progress not flushed, will retry: ${(error as Error).message}`);
         break;

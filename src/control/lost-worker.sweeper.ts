@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { controlConfig } from '../config/app.config.js';
 import { staleTiming, type StaleTiming } from '../config/stale-timing.js';
 import { RUNNING } from '../sessions/session-status.js';
-import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SessionStore } from '../sessions/session.store.js';
 import { ControlService, ignoreRefusal, SYSTEM_ACTOR } from './control.service.js';
 import { WorkQueue } from './work.queue.js';
 
@@ -21,7 +21,7 @@ export class LostWorkerSweeper implements OnApplicationBootstrap, OnModuleDestro
   private busy = false;
 
   constructor(
-    private readonly repository: SessionsRepository,
+    private readonly rows: SessionStore,
     private readonly control: ControlService,
     private readonly queue: WorkQueue,
     @Inject(controlConfig.KEY) config: ConfigType<typeof controlConfig>,
@@ -45,9 +45,9 @@ export class LostWorkerSweeper implements OnApplicationBootstrap, OnModuleDestro
     this.busy = true;
     const lost: string[] = [];
     try {
-      for (const id of await this.repository.findSilentRunning(this.timing.silentSeconds, 100)) {
+      for (const id of await this.rows.findSilentRunning(this.timing.silentSeconds, 100)) {
         // A queue we cannot read proves nothing: skip rather than fail a session that may be fine.
-        if (await this.queue.isQueued(id)) await this.repository.heartbeat([id]);
+        if (await this.queue.isQueued(id)) await this.rows.heartbeat([id]);
         else if (await this.failLost(id)) lost.push(id);
       }
     } catch (error) {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Session } from '../sessions/session.columns.js';
 import type { TransitionColumns } from '../sessions/session-transition.sql.js';
-import type { ProgressUpdate } from '../sessions/sessions.repository.js';
-import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SessionStore } from '../sessions/session.store.js';
+import type { ProgressUpdate } from '../sessions/session-writes.js';
 import { ControlService, ignoreRefusal, SYSTEM_ACTOR } from './control.service.js';
 import { ProgressRecorder } from './progress.recorder.js';
 
@@ -10,20 +10,20 @@ import { ProgressRecorder } from './progress.recorder.js';
 @Injectable()
 export class RunService {
   constructor(
-    private readonly repository: SessionsRepository,
+    private readonly rows: SessionStore,
     private readonly control: ControlService,
     private readonly recorder: ProgressRecorder,
   ) {}
 
   /** The worker takes a job: the session it names, if still running (a kill may have come first). */
   async claim(id: string): Promise<Session | null> {
-    const [alive] = await this.repository.heartbeat([id]);
-    return alive ? this.repository.findById(id) : null;
+    const [alive] = await this.rows.heartbeat([id]);
+    return alive ? this.rows.findById(id) : null;
   }
 
   /** Refreshes the runs in progress; returns those still running. */
   heartbeat(ids: string[]): Promise<string[]> {
-    return this.repository.heartbeat(ids);
+    return this.rows.heartbeat(ids);
   }
 
   /** False once the session left running: the handler is told to stop. */

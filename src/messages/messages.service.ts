@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SessionNotFoundError } from '../common/domain-error.js';
 import { RUNNING } from '../sessions/session-status.js';
-import { SessionWriter } from '../sessions/session-writer.js';
-import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SessionStore } from '../sessions/session.store.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { AppendMessagesDto, MessageInputDto } from './dto/append-messages.dto.js';
 import type { ListMessagesQuery } from './dto/list-messages.query.js';
@@ -18,8 +17,7 @@ import { MessagesRepository, type NewMessage } from './messages.repository.js';
 export class MessagesService {
   constructor(
     private readonly repository: MessagesRepository,
-    private readonly sessionRows: SessionsRepository,
-    private readonly writer: SessionWriter,
+    private readonly rows: SessionStore,
     private readonly sessions: SessionsService,
   ) {}
 
@@ -44,10 +42,10 @@ export class MessagesService {
 
   /** The removed message; null when there was none. */
   async popLast(userId: string, sessionId: string): Promise<Message | null> {
-    const popped = await this.writer.transaction(async (tx) => {
-      if (!(await this.sessionRows.lockForHistory(tx, sessionId, userId))) return undefined;
-      const removed = await this.repository.deleteLast(tx, sessionId);
-      await this.sessionRows.touchForHistory(tx, sessionId, userId, { popped: removed ? 1 : 0 });
+    const popped = await this.rows.changeHistory(async (history) => {
+      if (!(await history.lock(sessionId, userId))) return undefined;
+      const removed = await this.repository.deleteLast(history.tx, sessionId);
+      await history.touch(sessionId, userId, { popped: removed ? 1 : 0 });
       return removed;
     });
     if (popped === undefined) throw new SessionNotFoundError();
@@ -55,9 +53,9 @@ export class MessagesService {
   }
 
   async clear(userId: string, sessionId: string): Promise<void> {
-    const cleared = await this.writer.transaction(async (tx) => {
-      const session = await this.sessionRows.touchForHistory(tx, sessionId, userId, { cleared: true });
-      if (session) await this.repository.deleteAll(tx, sessionId);
+    const cleared = await this.rows.changeHistory(async (history) => {
+      const session = await history.touch(sessionId, userId, { cleared: true });
+      if (session) await this.repository.deleteAll(history.tx, sessionId);
       return session !== null;
     });
     if (!cleared) throw new SessionNotFoundError();
@@ -65,10 +63,10 @@ export class MessagesService {
 
   // Only while running, for handlers: the row lock orders their appends against a kill.
   private appendItems(userId: string, sessionId: string, items: NewMessage[], whileRunning = false): Promise<Message[] | null> {
-    return this.writer.transaction(async (tx) => {
+    return this.rows.changeHistory(async (history) => {
       const change = { appended: items.length };
-      const session = await this.sessionRows.touchForHistory(tx, sessionId, userId, change, whileRunning ? RUNNING : undefined);
-      return session && this.repository.insert(tx, sessionId, session.lastSeq - items.length + 1, items);
+      const session = await history.touch(sessionId, userId, change, whileRunning ? RUNNING : undefined);
+      return session && this.repository.insert(history.tx, sessionId, session.lastSeq - items.length + 1, items);
     });
   }
 }

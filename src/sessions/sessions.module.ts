@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SessionCache } from './session.cache.js';
+import { SessionStore } from './session.store.js';
 import { SessionWriter } from './session-writer.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -7,7 +8,7 @@ import { SessionsService } from './sessions.service.js';
 
 @Module({
   controllers: [SessionsController],
-  providers: [SessionsRepository, SessionWriter, SessionCache, SessionsService],
-  exports: [SessionsService, SessionsRepository, SessionWriter, SessionCache],
+  providers: [SessionsRepository, SessionWriter, SessionStore, SessionCache, SessionsService],
+  exports: [SessionsService, SessionStore, SessionCache],
 })
 export class SessionsModule {}

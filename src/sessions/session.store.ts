@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import type { Session } from './session.columns.js';
+import type { SessionStatus } from './session-status.js';
+import type { Move, MoveOutcome, ProgressSnapshot } from './session-transition.sql.js';
+import type { HistoryChange, ProgressUpdate } from './session-writes.js';
+import { type SessionTx, SessionWriter } from './session-writer.js';
+import { SessionsRepository } from './sessions.repository.js';
+import type { TransitionRecord } from './transition.columns.js';
+
+/** The session row's side of one history change, inside the history's transaction. */
+export interface HistoryTx {
+  /** For the other table's statements (messages) that must commit with the row. */
+  readonly tx: SessionTx;
+  /** Locks the user's visible session; false when there is none. */
+  lock(id: string, userId: string): Promise<boolean>;
+  /** Counts, seq allocation and activity; null when not the user's visible session (or not in `onlyIf`). */
+  touch(id: string, userId: string, change: HistoryChange, onlyIf?: SessionStatus): Promise<Session | null>;
+}
+
+/**
+ * The `sessions` table as the other features (control, messages) see it: intent-named reads and
+ * writes, each write committed through SessionWriter so the cache follows. Only the sessions
+ * feature itself reaches SessionsRepository (the dependency rule in .dependency-cruiser.cjs).
+ */
+@Injectable()
+export class SessionStore {
+  constructor(
+    private readonly repository: SessionsRepository,
+    private readonly writer: SessionWriter,
+  ) {}
+
+  findById(id: string): Promise<Session | null> {
+    return this.repository.findById(id);
+  }
+
+  listTransitions(id: string): Promise<TransitionRecord[]> {
+    return this.repository.listTransitions(id);
+  }
+
+  findSilentRunning(seconds: number, limit: number): Promise<string[]> {
+    return this.repository.findSilentRunning(seconds, limit);
+  }
+
+  heartbeat(ids: string[]): Promise<string[]> {
+    return this.repository.heartbeat(ids);
+  }
+
+  transition(id: string, move: Move): Promise<MoveOutcome> {
+    return this.writer.write((tx) => this.repository.transition(tx, id, move));
+  }
+
+  recordProgress(id: string, update: ProgressUpdate): Promise<Session | null> {
+    return this.writer.write((tx) => this.repository.recordProgress(tx, id, update));
+  }
+
+  flushLive(snapshots: ProgressSnapshot[]): Promise<Session[]> {
+    return this.writer.write((tx) => this.repository.flushLive(tx, snapshots));
+  }
+
+  /** A history change: the row's part and the caller's statements commit together, then the cache. */
+  changeHistory<T>(work: (history: HistoryTx) => Promise<T>): Promise<T> {
+    return this.writer.transaction((tx) =>
+      work({
+        tx,
+        lock: (id, userId) => this.repository.lockForHistory(tx, id, userId),
+        touch: (id, userId, change, onlyIf) => this.repository.touchForHistory(tx, id, userId, change, onlyIf),
+      }),
+    );
+  }
+}

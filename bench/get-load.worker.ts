@@ -27,7 +27,7 @@ async function client(seed: number): Promise<void> {
     const path = n % 2 === 0 ? `/api/v1/sessions/${id}` : `/api/v1/sessions/${id}/messages?limit=20`;
     const startedAt = Date.now();
     const start = performance.now();
-    let ok = 0;
+    let ok: number;
     try {
       const response = await fetch(baseUrl + path, { headers });
       await response.arrayBuffer();

@@ -92,7 +92,7 @@ describe('Redis write-through cache', () => {
       const cache = app.get(SessionCache);
       // A slow reader refilling an older copy must not overwrite the newer one.
       const stale = { ...(await cache.get(id))!, title: 'v1', version: 1 };
-      await cache.set(stale as never);
+      await cache.set(stale);
       expect((await api.get(`/sessions/${id}`)).body.title).toBe('v2');
     });
   });

@@ -1,7 +1,7 @@
 import { type ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError, type ValidatorOptions } from 'class-validator';
-import { shapeOf } from './dto-shape.js';
+import { type DtoClass, shapeOf } from './dto-shape.js';
 
 type Json = Record<string, unknown>;
 type Path = Array<string | number>;
@@ -56,7 +56,7 @@ export class JsonValidationPipe extends ValidationPipe {
   }
 
   /** A copy of `input` holding only what class-transformer may walk: primitives and nested DTOs. */
-  private typedPart(dto: Function, input: Json, path: Path, lifted: Lifted[], problems: string[]): Json {
+  private typedPart(dto: DtoClass, input: Json, path: Path, lifted: Lifted[], problems: string[]): Json {
     const shape = shapeOf(dto);
     const prefix = path.length ? `${path.join('.')}.` : '';
     const keys = Object.keys(input);

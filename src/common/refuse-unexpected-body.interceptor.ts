@@ -2,6 +2,7 @@ import { BadRequestException, type CallHandler, type ExecutionContext, type Nest
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { Observable } from 'rxjs';
+import type { DtoClass } from './dto-shape.js';
 
 const MAX_NAMED = 10;
 
@@ -11,7 +12,7 @@ const MAX_NAMED = 10;
  * unauthenticated request still gets its 401 first.
  */
 export class RefuseUnexpectedBodyInterceptor implements NestInterceptor {
-  private readonly takesBody = new WeakMap<Function, boolean>();
+  private readonly takesBody = new WeakMap<DtoClass, boolean>();
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() === 'http' && !this.routeTakesBody(context)) {

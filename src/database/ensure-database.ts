@@ -17,7 +17,7 @@ export async function ensureDatabase(url: string): Promise<void> {
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`PostgreSQL unreachable at ${maskUrl(url)} (${(error as Error).message}): ${START_HINT}`);
+    throw new Error(`PostgreSQL unreachable at ${maskUrl(url)} (${(error as Error).message}): ${START_HINT}`, { cause: error });
   }
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { sessionsConfig } from '../config/app.config.js';
 import { type Session, sessionFromRow } from './session.columns.js';
 import { DELETED, RUNNING, type SessionStatus } from './session-status.js';
@@ -195,7 +195,7 @@ export class SessionsRepository {
 
   /** Every statement that returns written rows goes through here: mapped once, and handed to the tx. */
   private async write(tx: SessionTx, sql: string, params: unknown[]): Promise<Session[]> {
-    const result = await (tx.manager as EntityManager).query(sql, [this.retentionSeconds, ...params]);
+    const result = await tx.manager.query(sql, [this.retentionSeconds, ...params]);
     // UPDATE ... RETURNING arrives as [rows, count]; INSERT ... RETURNING as rows.
     const rows: Record<string, unknown>[] = Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
     return rows.map((row) => tx.wrote(sessionFromRow(row)));

@@ -15,7 +15,7 @@ export interface Exit {
 export interface ReadyProcess {
   readonly child: ChildProcess;
   /** Everything it printed so far, stdout and stderr interleaved. */
-  output(): string;
+  output: () => string;
   readonly exited: Promise<Exit>;
   /** Sends `signal` unless it has exited already, and resolves once it is gone. */
   stop(signal?: NodeJS.Signals): Promise<Exit>;
@@ -57,8 +57,8 @@ export function startReadyProcess(command: string, args: string[], options: Read
       child.kill('SIGKILL');
     }, timeoutMs);
     child.once('error', (error) => fail(`could not start (${error.message})`));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    child.stdout!.on('data', (chunk) => {
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.stdout.on('data', (chunk) => {
       output += chunk;
       if (output.includes(readyLine)) {
         clearTimeout(timer);

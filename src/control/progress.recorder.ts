@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { CostLimitExceededError } from '../common/domain-error.js';
+import { MAX_TOTAL_COST } from '../sessions/progress-bounds.js';
 import { RUNNING } from '../sessions/session-status.js';
 import { SessionWriter } from '../sessions/session-writer.js';
 import { type ProgressUpdate, SessionsRepository } from '../sessions/sessions.repository.js';
@@ -13,7 +15,7 @@ export class ProgressRecorder {
     private readonly writer: SessionWriter,
   ) {}
 
-  /** False when the session is not running. */
+  /** False when the session is not running; COST_LIMIT_EXCEEDED (nothing recorded) past the cost ceiling. */
   async record(id: string, update: ProgressUpdate): Promise<boolean> {
     let outcome = await this.live.record(id, update);
     if (outcome === 'missing') {
@@ -25,7 +27,11 @@ export class ProgressRecorder {
     }
     if (outcome === 'recorded') return true;
     if (outcome === 'closed') return false;
-    const written = await this.writer.write((tx) => this.repository.recordProgress(tx, id, update));
-    return written !== null;
+    if (outcome === 'over-limit') throw new CostLimitExceededError(MAX_TOTAL_COST);
+    // The repository's update holds the same ceiling; when it matched nothing, say which rule refused.
+    if (await this.writer.write((tx) => this.repository.recordProgress(tx, id, update))) return true;
+    const current = await this.repository.findById(id);
+    if (current?.status === RUNNING && current.totalCost + (update.costDelta ?? 0) > MAX_TOTAL_COST) throw new CostLimitExceededError(MAX_TOTAL_COST);
+    return false;
   }
 }

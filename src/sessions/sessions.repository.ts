@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { sessionsConfig } from '../config/app.config.js';
+import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
 import { DELETED, RUNNING, type SessionStatus } from './session-status.js';
 import type { SessionTx } from './session-writer.js';
@@ -145,13 +146,16 @@ export class SessionsRepository {
     return rows.map(transitionFromRow);
   }
 
-  /** Progress straight to PostgreSQL, for when Redis cannot take it. Null when not running. */
+  /**
+   * Progress straight to PostgreSQL, for when Redis cannot take it. Null when not running, or when
+   * the cost would pass MAX_TOTAL_COST (then nothing changes, as in the live-progress script).
+   */
   async recordProgress(tx: SessionTx, id: string, update: ProgressUpdate): Promise<Session | null> {
     const [row] = await this.write(tx,
       `UPDATE sessions SET phase = coalesce($3, phase), round_number = coalesce($4, round_number),
          total_cost = total_cost + $5, ${TOUCH}
-       WHERE id = $2 AND status = $6 RETURNING *`,
-      [id, update.phase ?? null, update.roundNumber ?? null, update.costDelta ?? 0, RUNNING],
+       WHERE id = $2 AND status = $6 AND total_cost + $5 <= $7 RETURNING *`,
+      [id, update.phase ?? null, update.roundNumber ?? null, update.costDelta ?? 0, RUNNING, MAX_TOTAL_COST],
     );
     return row ?? null;
   }

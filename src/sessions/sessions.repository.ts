@@ -195,13 +195,13 @@ export class SessionsRepository {
     return rows.map((row: { id: string }) => row.id);
   }
 
-  /** Running sessions nobody has vouched for in `seconds`: their worker may be lost. */
-  async findSilentRunning(seconds: number, limit: number): Promise<string[]> {
+  /** Running sessions nobody has vouched for in `seconds`: their worker may be lost. `excluding`: ids set aside. */
+  async findSilentRunning(seconds: number, limit: number, excluding: string[] = []): Promise<string[]> {
     const rows = await this.db.query(
       `SELECT id FROM sessions
-       WHERE status = $3 AND coalesce(heartbeat_at, '-infinity') < now() - make_interval(secs => $1)
+       WHERE status = $3 AND coalesce(heartbeat_at, '-infinity') < now() - make_interval(secs => $1) AND id <> ALL($4::uuid[])
        ORDER BY heartbeat_at NULLS FIRST LIMIT $2`,
-      [seconds, limit, RUNNING],
+      [seconds, limit, RUNNING, excluding],
     );
     return rows.map((row: { id: string }) => row.id);
   }

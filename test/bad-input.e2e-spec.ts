@@ -101,6 +101,23 @@ describe('bad input', () => {
     await api.post('/sessions/zzz/messages', { role: 'user', content: 'x' }).expect(404);
   });
 
+  it('refuses PATCH {"metadata":null} with 400 and keeps the metadata', async () => {
+    const { id } = await createSession(api, { metadata: { kept: true } });
+    const patched = await api.patch(`/sessions/${id}`, { metadata: null }).expect(400);
+    expect(patched.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+    expect((await api.get(`/sessions/${id}`).expect(200)).body.metadata).toEqual({ kept: true });
+  });
+
+  it.each([
+    ['{"items":null}'],
+    ['{"items":null,"role":"user"}'],
+  ])('refuses messages %s with 400 and appends nothing', async (body) => {
+    const { id } = await createSession(api);
+    const response = await raw(`/sessions/${id}/messages`, body, 'application/json').expect(400);
+    expect(response.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+    expect((await api.get(`/sessions/${id}`)).body.messageCount).toBe(0);
+  });
+
   it('answers 404 in the same shape to an unknown route', async () => {
     const response = await api.get('/nope').expect(404);
     expect(response.body).toMatchObject({ statusCode: 404, error: 'Not Found' });

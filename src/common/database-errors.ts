@@ -18,3 +18,16 @@ export function isClientDataError(error: unknown): boolean {
   const code = (error as { code?: string; driverError?: { code?: string } })?.driverError?.code ?? (error as { code?: string })?.code;
   return !!code && CLIENT_DATA_SQLSTATE.has(code);
 }
+
+// Data exceptions, integrity constraints, exceptions raised by triggers: about a row's data.
+const ROW_REFUSED_SQLSTATE = /^(22|23|P0)/;
+
+/**
+ * PostgreSQL refused a statement because of the data of a row it touched: the same statement
+ * fails again for that row, and only for it. Background jobs set such a session aside and go on;
+ * anything else (an outage, a timeout, a deadlock, a bug) stops the pass, to be retried whole.
+ */
+export function isRowRefused(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: string } })?.driverError?.code ?? (error as { code?: string })?.code;
+  return typeof code === 'string' && ROW_REFUSED_SQLSTATE.test(code);
+}

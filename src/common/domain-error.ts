@@ -70,3 +70,12 @@ export class WorkQueueUnavailableError extends DomainError {
   readonly status = HttpStatus.SERVICE_UNAVAILABLE;
   readonly headers = { 'Retry-After': '5' };
 }
+
+export class CostLimitExceededError extends DomainError {
+  readonly code = 'COST_LIMIT_EXCEEDED';
+  readonly status = HttpStatus.UNPROCESSABLE_ENTITY;
+  constructor(maxTotalCost: number) {
+    super(`the cost would pass the session's ceiling of ${maxTotalCost}; nothing was recorded`);
+    this.details.maxTotalCost = maxTotalCost;
+  }
+}

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InvalidTransitionError, SessionNotFoundError, WorkQueueUnavailableError } from '../common/domain-error.js';
+import { fitsProgressColumns } from '../sessions/progress-bounds.js';
 import type { Session } from '../sessions/session.columns.js';
 import { type TaggedSession, tagged } from '../sessions/session.mapper.js';
 import { ACTION_TARGET, type ControlAction, movesTo, RUNNING } from '../sessions/session-status.js';
@@ -105,7 +106,7 @@ export class ControlService {
     const to = ACTION_TARGET[action];
     // Closing first makes the snapshot final: progress after this is refused, none accepted is lost.
     const snapshot = to === RUNNING ? null : await this.live.close(id);
-    const set = { ...snapshotColumns(snapshot), ...definedOnly(change.set ?? {}) };
+    const set = { ...this.storable(id, snapshot), ...definedOnly(change.set ?? {}) };
     const move = { ...movesTo(to), to, set, actor: change.actor, reason: change.reason ?? null, guard };
     const outcome = await this.rows.transition(id, move).catch(async (error: unknown) => {
       if (snapshot) await this.live.reopen(id);
@@ -125,6 +126,17 @@ export class ControlService {
       ? this.queue.removeQueued(id).catch((error: Error) => this.logger.warn(`job ${id} not removed: ${error.message}`))
       : undefined;
     await Promise.all([this.cancel.publish(id), removal]);
+  }
+
+  /**
+   * The snapshot's columns, unless PostgreSQL cannot hold them (a live hash written before the
+   * bounds, or by hand): then the row keeps its last flushed progress, and the move still happens.
+   */
+  private storable(id: string, snapshot: LiveProgress | null): TransitionColumns {
+    if (!snapshot || fitsProgressColumns(snapshot)) return snapshotColumns(snapshot);
+    const { phase, roundNumber, totalCost } = snapshot;
+    this.logger.error(`live progress of ${id} does not fit its columns, not written: ${JSON.stringify({ phase, roundNumber, totalCost })}`);
+    return {};
   }
 
   /** A client's move that may end a run someone else holds: that work stops. */

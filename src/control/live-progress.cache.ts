@@ -7,6 +7,7 @@ import { RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { SessionCache, type SessionKeyOwner } from '../sessions/session.cache.js';
 import type { Session } from '../sessions/session.columns.js';
+import { MAX_TOTAL_COST } from '../sessions/progress-bounds.js';
 import { RUNNING } from '../sessions/session-status.js';
 import type { ProgressUpdate } from '../sessions/session-writes.js';
 import { type SessionOverlay, SessionsService } from '../sessions/sessions.service.js';
@@ -22,8 +23,14 @@ export interface LiveProgress {
   at: Date;
 }
 
-/** recorded; closed (the session left running); missing (never opened, or Redis lost it); unavailable. */
-export type RecordOutcome = 'recorded' | 'closed' | 'missing' | 'unavailable';
+/**
+ * recorded; closed (the session left running); over-limit (the cost would pass MAX_TOTAL_COST,
+ * nothing changed); missing (never opened, or Redis lost it); unavailable.
+ */
+export type RecordOutcome = 'recorded' | 'closed' | 'over-limit' | 'missing' | 'unavailable';
+
+// HINCRBYFLOAT sums binary floats: a total that rounds to the ceiling at six decimals is at it.
+const COST_CEILING = String(MAX_TOTAL_COST + 5e-7);
 
 /**
  * Progress of running sessions lands here first (an atomic Lua step per update) and reaches
@@ -62,10 +69,10 @@ export class LiveProgressCache implements SessionOverlay, SessionKeyOwner {
   }
 
   async record(id: string, update: ProgressUpdate): Promise<RecordOutcome> {
-    const args = [update.phase ?? '', update.roundNumber ?? '', update.costDelta ?? 0, Date.now(), this.keys.ttlSeconds, id];
+    const args = [update.phase ?? '', update.roundNumber ?? '', update.costDelta ?? 0, Date.now(), this.keys.ttlSeconds, id, COST_CEILING];
     const result = await this.attempt('record', () => this.redis!.eval(RECORD, 2, this.keys.live(id), this.keys.liveDirty(), ...args));
     if (result === undefined) return 'unavailable';
-    return result === 1 ? 'recorded' : result === -1 ? 'closed' : 'missing';
+    return result === 1 ? 'recorded' : result === -1 ? 'closed' : result === -2 ? 'over-limit' : 'missing';
   }
 
   /** Closes an open hash and returns its final state; null when none was open (or Redis is away). */

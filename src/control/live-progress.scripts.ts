@@ -1,10 +1,13 @@
 /* The Lua steps of LiveProgressCache: each runs atomically in Redis. */
 
 // Only an open hash takes progress, so nothing is recorded once a status change has closed it.
+// A cost that would pass the ceiling (ARGV[7]) changes nothing: checked and added in one step.
 export const RECORD = `
 local open = redis.call('HGET', KEYS[1], 'open')
 if open == false then return 0 end
 if open ~= '1' then return -1 end
+local total = tonumber(redis.call('HGET', KEYS[1], 'totalCost') or '0') or 0
+if tonumber(ARGV[3]) > 0 and total + tonumber(ARGV[3]) > tonumber(ARGV[7]) then return -2 end
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], 'phase', ARGV[1]) end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'roundNumber', ARGV[2]) end
 redis.call('HINCRBYFLOAT', KEYS[1], 'totalCost', ARGV[3])

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { isRowRefused } from '../common/database-errors.js';
+import { SetAside } from '../common/set-aside.js';
 import { controlConfig } from '../config/app.config.js';
 import { staleTiming, type StaleTiming } from '../config/stale-timing.js';
 import { RUNNING } from '../sessions/session-status.js';
@@ -11,11 +13,12 @@ import { WorkQueue } from './work.queue.js';
  * Runs on every instance that has the queue. A running session whose heartbeat went silent is
  * failed by `system` unless its job is still waiting for a worker (then nobody lost it). The
  * guarded update rechecks the silence, so two sweepers, or a worker that beats at the last moment,
- * cannot both win.
+ * cannot both win. A session whose row cannot be moved is set aside, so it never stalls the sweep.
  */
 @Injectable()
 export class LostWorkerSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(LostWorkerSweeper.name);
+  private readonly setAside = new SetAside(this.logger, 'lost-worker sweep');
   private readonly timing: StaleTiming;
   private timer?: NodeJS.Timeout;
   private busy = false;
@@ -45,10 +48,10 @@ export class LostWorkerSweeper implements OnApplicationBootstrap, OnModuleDestro
     this.busy = true;
     const lost: string[] = [];
     try {
-      for (const id of await this.rows.findSilentRunning(this.timing.silentSeconds, 100)) {
+      for (const id of await this.rows.findSilentRunning(this.timing.silentSeconds, 100, this.setAside.list())) {
         // A queue we cannot read proves nothing: skip rather than fail a session that may be fine.
         if (await this.queue.isQueued(id)) await this.rows.heartbeat([id]);
-        else if (await this.failLost(id)) lost.push(id);
+        else if (await this.failLost(id).catch((error: unknown) => this.refused(id, error))) lost.push(id);
       }
     } catch (error) {
       this.logger.warn(`lost-worker sweep interrupted: ${(error as Error).message}`);
@@ -57,6 +60,13 @@ export class LostWorkerSweeper implements OnApplicationBootstrap, OnModuleDestro
     }
     if (lost.length) this.logger.warn(`failed ${lost.length} running session(s) whose worker was lost: ${lost.join(', ')}`);
     return lost;
+  }
+
+  /** A session whose own row PostgreSQL refuses to move is set aside (logged once); anything else (an outage) stops the pass. */
+  private refused(id: string, error: unknown): false {
+    if (!isRowRefused(error)) throw error;
+    this.setAside.add(id, error);
+    return false;
   }
 
   /** False when the session turned out alive (a heartbeat came) or already done. */

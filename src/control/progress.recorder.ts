@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { CostLimitExceededError } from '../common/domain-error.js';
+import { MAX_TOTAL_COST } from '../sessions/progress-bounds.js';
 import { RUNNING } from '../sessions/session-status.js';
 import { SessionStore } from '../sessions/session.store.js';
 import type { ProgressUpdate } from '../sessions/session-writes.js';
@@ -12,7 +14,7 @@ export class ProgressRecorder {
     private readonly rows: SessionStore,
   ) {}
 
-  /** False when the session is not running. */
+  /** False when the session is not running; COST_LIMIT_EXCEEDED (nothing recorded) past the cost ceiling. */
   async record(id: string, update: ProgressUpdate): Promise<boolean> {
     let outcome = await this.live.record(id, update);
     if (outcome === 'missing') {
@@ -24,7 +26,11 @@ export class ProgressRecorder {
     }
     if (outcome === 'recorded') return true;
     if (outcome === 'closed') return false;
-    const written = await this.rows.recordProgress(id, update);
-    return written !== null;
+    if (outcome === 'over-limit') throw new CostLimitExceededError(MAX_TOTAL_COST);
+    // The repository's update holds the same ceiling; when it matched nothing, say which rule refused.
+    if (await this.rows.recordProgress(id, update)) return true;
+    const current = await this.rows.findById(id);
+    if (current?.status === RUNNING && current.totalCost + (update.costDelta ?? 0) > MAX_TOTAL_COST) throw new CostLimitExceededError(MAX_TOTAL_COST);
+    return false;
   }
 }

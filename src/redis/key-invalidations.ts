@@ -14,6 +14,10 @@ export class KeyInvalidations {
   private readonly logger = new Logger(KeyInvalidations.name);
   private readonly subscriber: Redis;
   private subscriberId: number | null = null;
+  // The registration as Redis holds it: whether this main connection has one, and where it redirects.
+  private mainTracking = false;
+  private redirectedTo: number | null = null;
+  private registering: Promise<void> = Promise.resolve();
   active = false;
 
   constructor(
@@ -28,7 +32,16 @@ export class KeyInvalidations {
     });
     this.subscriber.on('ready', () => void this.subscribe());
     this.main.on('ready', () => void this.track());
-    for (const connection of [this.subscriber, this.main]) connection.on('close', () => this.stop());
+    this.subscriber.on('close', () => {
+      this.subscriberId = null;
+      this.redirectedTo = null;
+      this.stop();
+    });
+    this.main.on('close', () => {
+      this.mainTracking = false; // a new connection starts without tracking
+      this.redirectedTo = null;
+      this.stop();
+    });
     this.subscriber.connect().catch(() => undefined);
   }
 
@@ -44,19 +57,39 @@ export class KeyInvalidations {
 
   private async subscribe(): Promise<void> {
     try {
-      this.subscriberId = Number(await this.subscriber.client('ID'));
+      const id = Number(await this.subscriber.client('ID'));
+      // Only a subscribed connection may be the redirect target, or the first announcements are lost.
       await this.subscriber.subscribe(CHANNEL);
+      this.subscriberId = id;
       await this.track();
     } catch (error) {
       this.logger.warn(`invalidation subscriber: ${(error as Error).message}`);
     }
   }
 
+  /**
+   * Both connections' 'ready' lead here, in either order and possibly both at once (at start-up
+   * the main connection often becomes ready while the subscriber is subscribing): registrations are
+   * queued and a registration already in place is not repeated. Redis refuses a second
+   * `TRACKING ON ... PREFIX` of the same prefix on one connection ("overlaps with an existing
+   * prefix"), which is what every start used to log.
+   */
+  private track(): Promise<void> {
+    this.registering = this.registering.then(() => this.register());
+    return this.registering;
+  }
+
   // Both connections must be up: tracking is redirected to this subscriber's id.
-  private async track(): Promise<void> {
-    if (this.subscriberId === null || this.subscriber.status !== 'ready' || this.main.status !== 'ready') return;
+  private async register(): Promise<void> {
+    const id = this.subscriberId;
+    if (id === null || this.subscriber.status !== 'ready' || this.main.status !== 'ready' || this.redirectedTo === id) return;
     try {
-      await this.main.client('TRACKING', 'ON', 'REDIRECT', this.subscriberId, 'BCAST', 'PREFIX', this.prefix);
+      // The subscriber reconnected (a new id) while the main connection kept the old redirect: replace it.
+      if (this.mainTracking) await this.main.client('TRACKING', 'OFF');
+      this.mainTracking = false;
+      await this.main.client('TRACKING', 'ON', 'REDIRECT', id, 'BCAST', 'PREFIX', this.prefix);
+      this.mainTracking = true;
+      this.redirectedTo = id;
       this.listener(null); // whatever was cached before tracking began is unknown
       this.active = true;
     } catch (error) {

@@ -37,8 +37,8 @@ export class SessionStore {
     return this.repository.listTransitions(id);
   }
 
-  findSilentRunning(seconds: number, limit: number): Promise<string[]> {
-    return this.repository.findSilentRunning(seconds, limit);
+  findSilentRunning(seconds: number, limit: number, excluding: string[] = []): Promise<string[]> {
+    return this.repository.findSilentRunning(seconds, limit, excluding);
   }
 
   heartbeat(ids: string[]): Promise<string[]> {

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { sessionsConfig } from '../config/app.config.js';
+import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
 import { DELETED, RUNNING, type SessionStatus } from './session-status.js';
 import type { SessionTx } from './session-writer.js';
@@ -36,21 +37,30 @@ export class SessionsRepository {
     this.retentionSeconds = config.retentionDays * 86400;
   }
 
-  /** Inserts, or returns the session the same user created with the same idempotency key. */
+  /**
+   * Inserts, or returns the visible session the same user created with the same idempotency key.
+   * A deleted session's key is free (the unique index leaves deleted rows out, and so must the
+   * ON CONFLICT predicate, for PostgreSQL to infer that index).
+   */
   async insert(tx: SessionTx, session: NewSession): Promise<Session> {
-    // ON CONFLICT makes 20 racing creates with one key produce one row and no error.
-    const [inserted] = await this.write(tx,
-      `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at)
-       VALUES ($2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => coalesce($8::int, $1::int)))
-       ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING *`,
-      [session.userId, session.idempotencyKey, session.title, session.problemStatement, session.context, session.metadata, session.ttlSeconds],
-    );
-    if (inserted) return inserted;
-    const [existing] = await tx.manager.query(`SELECT * FROM sessions WHERE user_id = $1 AND idempotency_key = $2`, [
-      session.userId, session.idempotencyKey,
-    ]);
-    return sessionFromRow(existing);
+    // A holder deleted between our conflict and our read freed the key: the next attempt inserts.
+    for (let attempt = 1; ; attempt++) {
+      // ON CONFLICT makes 20 racing creates with one key produce one row and no error.
+      const [inserted] = await this.write(tx,
+        `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at)
+         VALUES ($2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => coalesce($8::int, $1::int)))
+         ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND status <> 'deleted' DO NOTHING
+         RETURNING *`,
+        [session.userId, session.idempotencyKey, session.title, session.problemStatement, session.context, session.metadata, session.ttlSeconds],
+      );
+      if (inserted) return inserted;
+      const [existing] = await tx.manager.query(
+        `SELECT * FROM sessions WHERE user_id = $1 AND idempotency_key = $2 AND status <> $3`,
+        [session.userId, session.idempotencyKey, DELETED],
+      );
+      if (existing) return sessionFromRow(existing);
+      if (attempt === 3) throw new Error(`idempotency key of ${session.userId} neither inserted nor found after ${attempt} attempts`);
+    }
   }
 
   async findOwned(id: string, userId: string): Promise<Session | null> {
@@ -81,15 +91,15 @@ export class SessionsRepository {
   }
 
   /**
-   * Applies changes to a visible session. With `expectedVersion` the update happens only if nobody
-   * wrote in between (If-Match); null means no row matched (missing, not owned, deleted or stale).
+   * Applies changes to a visible session. With `expectedVersions` the update happens only if the
+   * row is still at one of them (If-Match); null means no row matched (missing, not owned, deleted or stale).
    */
-  async update(tx: SessionTx, id: string, userId: string, changes: SessionChanges, expectedVersion?: number): Promise<Session | null> {
+  async update(tx: SessionTx, id: string, userId: string, changes: SessionChanges, expectedVersions?: number[]): Promise<Session | null> {
     const params: unknown[] = [id, userId, DELETED];
     const sets: string[] = [];
     if (changes.title !== undefined) sets.push(`title = $${params.push(changes.title) + 1}`);
     if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata) + 1}`);
-    const versionCheck = expectedVersion === undefined ? '' : ` AND version = $${params.push(expectedVersion) + 1}`;
+    const versionCheck = expectedVersions === undefined ? '' : ` AND version = ANY($${params.push(expectedVersions) + 1}::int[])`;
     const [row] = await this.write(tx,
       `UPDATE sessions SET ${[...sets, TOUCH].join(', ')}
        WHERE id = $2 AND user_id = $3 AND status <> $4${versionCheck} RETURNING *`,
@@ -136,13 +146,16 @@ export class SessionsRepository {
     return rows.map(transitionFromRow);
   }
 
-  /** Progress straight to PostgreSQL, for when Redis cannot take it. Null when not running. */
+  /**
+   * Progress straight to PostgreSQL, for when Redis cannot take it. Null when not running, or when
+   * the cost would pass MAX_TOTAL_COST (then nothing changes, as in the live-progress script).
+   */
   async recordProgress(tx: SessionTx, id: string, update: ProgressUpdate): Promise<Session | null> {
     const [row] = await this.write(tx,
       `UPDATE sessions SET phase = coalesce($3, phase), round_number = coalesce($4, round_number),
          total_cost = total_cost + $5, ${TOUCH}
-       WHERE id = $2 AND status = $6 RETURNING *`,
-      [id, update.phase ?? null, update.roundNumber ?? null, update.costDelta ?? 0, RUNNING],
+       WHERE id = $2 AND status = $6 AND total_cost + $5 <= $7 RETURNING *`,
+      [id, update.phase ?? null, update.roundNumber ?? null, update.costDelta ?? 0, RUNNING, MAX_TOTAL_COST],
     );
     return row ?? null;
   }
@@ -182,13 +195,13 @@ export class SessionsRepository {
     return rows.map((row: { id: string }) => row.id);
   }
 
-  /** Running sessions nobody has vouched for in `seconds`: their worker may be lost. */
-  async findSilentRunning(seconds: number, limit: number): Promise<string[]> {
+  /** Running sessions nobody has vouched for in `seconds`: their worker may be lost. `excluding`: ids set aside. */
+  async findSilentRunning(seconds: number, limit: number, excluding: string[] = []): Promise<string[]> {
     const rows = await this.db.query(
       `SELECT id FROM sessions
-       WHERE status = $3 AND coalesce(heartbeat_at, '-infinity') < now() - make_interval(secs => $1)
+       WHERE status = $3 AND coalesce(heartbeat_at, '-infinity') < now() - make_interval(secs => $1) AND id <> ALL($4::uuid[])
        ORDER BY heartbeat_at NULLS FIRST LIMIT $2`,
-      [seconds, limit, RUNNING],
+      [seconds, limit, RUNNING, excluding],
     );
     return rows.map((row: { id: string }) => row.id);
   }

@@ -6,6 +6,7 @@ import type { UpdateSessionDto } from './dto/update-session.dto.js';
 import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
 import { decodeCursor, encodeCursor } from './session-cursor.js';
+import { parseIfMatch } from './if-match.js';
 import { etagOf, type TaggedSession, tagged } from './session.mapper.js';
 import { DELETED } from './session-status.js';
 import { SessionWriter } from './session-writer.js';
@@ -70,8 +71,8 @@ export class SessionsService {
   }
 
   async update(userId: string, id: string, dto: UpdateSessionDto, ifMatch?: string): Promise<TaggedSession> {
-    const expectedVersion = ifMatch === undefined ? undefined : await this.versionFor(userId, id, ifMatch);
-    const session = await this.writer.write((tx) => this.repository.update(tx, id, userId, dto, expectedVersion));
+    const versions = ifMatch === undefined ? undefined : await this.versionsFor(userId, id, ifMatch);
+    const session = await this.writer.write((tx) => this.repository.update(tx, id, userId, dto, versions));
     if (!session) {
       // Nothing matched: either it is gone, or someone wrote since the client's ETag.
       const current = await this.repository.findOwned(id, userId);
@@ -86,11 +87,11 @@ export class SessionsService {
     return sessions;
   }
 
-  /** If-Match: `*` matches any visible session; otherwise the ETag must name a version. */
-  private async versionFor(userId: string, id: string, ifMatch: string): Promise<number | undefined> {
-    if (ifMatch.trim() === '*') return undefined;
-    const match = /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim());
-    if (match) return Number(match[1]);
+  /** The versions If-Match accepts (undefined: any, `*`); none at all is a 412 without a write. */
+  private async versionsFor(userId: string, id: string, ifMatch: string): Promise<number[] | undefined> {
+    const match = parseIfMatch(ifMatch);
+    if ('any' in match) return undefined;
+    if (match.versions.length) return match.versions;
     const current = await this.getOwned(userId, id);
     throw new PreconditionFailedError(etagOf(current));
   }

@@ -1,10 +1,12 @@
 import { ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { MAX_COST_DELTA } from '../../sessions/progress-bounds.js';
 import { CompleteSessionDto } from './complete-session.dto.js';
+import { IsCost } from './cost.validator.js';
 
 /** phase and roundNumber as complete takes them; cost as an increment instead of a total. */
 export class RecordProgressDto extends PickType(CompleteSessionDto, ['phase', 'roundNumber'] as const) {
-  @ApiPropertyOptional({ minimum: 0, description: 'added to totalCost' })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 6 }) @Min(0) @Max(1e9)
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_COST_DELTA, description: 'added to totalCost, which may not pass 1e9 (422 COST_LIMIT_EXCEEDED)' })
+  @IsOptional() @IsCost(MAX_COST_DELTA)
   readonly costDelta?: number;
 }

@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, ValidateIf, ValidateNested } from 'class-validator';
 import { IsJsonObject, IsPresent, NotWith } from '../../common/validators.js';
+import { FitsVarchar } from '../../common/varchar.validator.js';
 import { MAX_OBJECT_BYTES } from '../../sessions/dto/create-session.dto.js';
 
 export class MessageInputDto {
   @ApiProperty({ minLength: 1, maxLength: 64, example: 'user' })
-  @IsString() @Length(1, 64)
+  @IsString() @FitsVarchar(1, 64)
   readonly role: string;
 
   @ApiProperty({ description: 'any JSON value: a string, or the structured items an agent SDK produces' })
@@ -21,7 +22,7 @@ export class MessageInputDto {
 /** One message (`role`, `content`, `metadata?`) or a batch (`items`), never both. */
 export class AppendMessagesDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 64, description: 'single form' })
-  @ValidateIf((dto) => dto.items === undefined || dto.role !== undefined) @IsString() @Length(1, 64)
+  @ValidateIf((dto) => dto.items === undefined || dto.role !== undefined) @IsString() @FitsVarchar(1, 64)
   readonly role?: string;
 
   @ApiPropertyOptional({ description: 'single form: any JSON value' })
@@ -33,6 +34,7 @@ export class AppendMessagesDto {
   readonly metadata?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: [MessageInputDto], minItems: 1, maxItems: 100, description: 'batch form' })
-  @IsOptional() @NotWith(['role', 'content', 'metadata']) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => MessageInputDto)
+  // Not IsOptional: that lets null through as if absent, and the service then had neither form (a 500).
+  @ValidateIf((dto) => dto.items !== undefined) @NotWith(['role', 'content', 'metadata']) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => MessageInputDto)
   readonly items?: MessageInputDto[];
 }

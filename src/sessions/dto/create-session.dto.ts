@@ -1,12 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IsJsonObject } from '../../common/validators.js';
+import { FitsVarchar } from '../../common/varchar.validator.js';
 
 export const MAX_OBJECT_BYTES = 64 * 1024;
 
 export class CreateSessionDto {
   @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional() @IsString() @MaxLength(500)
+  @IsOptional() @IsString() @FitsVarchar(0, 500)
   readonly title?: string;
 
   @ApiPropertyOptional({ maxLength: 20000 })

@@ -1,5 +1,12 @@
-import { PickType } from '@nestjs/swagger';
-import { CreateSessionDto } from './create-session.dto.js';
+import { ApiPropertyOptional, PickType } from '@nestjs/swagger';
+import { ValidateIf } from 'class-validator';
+import { IsJsonObject } from '../../common/validators.js';
+import { CreateSessionDto, MAX_OBJECT_BYTES } from './create-session.dto.js';
 
 /** The fields PATCH may change; `metadata` replaces the object whole. */
-export class UpdateSessionDto extends PickType(CreateSessionDto, ['title', 'metadata'] as const) {}
+export class UpdateSessionDto extends PickType(CreateSessionDto, ['title'] as const) {
+  // Absent leaves it as it is; null is refused (IsOptional would pass it on to a NOT NULL column: a 500).
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON object, at most 64 KiB; replaces the whole' })
+  @ValidateIf((_dto, value) => value !== undefined) @IsJsonObject(MAX_OBJECT_BYTES)
+  readonly metadata?: Record<string, unknown>;
+}

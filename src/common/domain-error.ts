@@ -70,3 +70,13 @@ export class WorkQueueUnavailableError extends DomainError {
   readonly status = HttpStatus.SERVICE_UNAVAILABLE;
   readonly headers = { 'Retry-After': '5' };
 }
+
+/** A user's reads of large histories beyond what one instance serves at once (MessagesService). */
+export class TooManyReadsError extends DomainError {
+  readonly code = 'TOO_MANY_CONCURRENT_READS';
+  readonly status = HttpStatus.TOO_MANY_REQUESTS;
+  readonly headers = { 'Retry-After': '1' };
+  constructor() {
+    super('Too many reads of message histories at once; retry after the ones in progress');
+  }
+}

@@ -1,10 +1,12 @@
 import { CreateSessionsAndMessages1764057600000 } from './1764057600000-create-sessions-and-messages.js';
 import { CreateSessionTransitions1764144000000 } from './1764144000000-create-session-transitions.js';
 import { CreateCleanupRuns1764230400000 } from './1764230400000-create-cleanup-runs.js';
+import { AddMessageTextBytes1764316800000 } from './1764316800000-add-message-text-bytes.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
   CreateSessionsAndMessages1764057600000,
   CreateSessionTransitions1764144000000,
   CreateCleanupRuns1764230400000,
+  AddMessageTextBytes1764316800000,
 ];

@@ -2,6 +2,7 @@ import { CreateSessionsAndMessages1764057600000 } from './1764057600000-create-s
 import { CreateSessionTransitions1764144000000 } from './1764144000000-create-session-transitions.js';
 import { CreateCleanupRuns1764230400000 } from './1764230400000-create-cleanup-runs.js';
 import { IdempotencyKeyFreeAfterDelete1764316800000 } from './1764316800000-idempotency-key-free-after-delete.js';
+import { AddMessageTextBytes1764403200000 } from './1764403200000-add-message-text-bytes.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   CreateSessionTransitions1764144000000,
   CreateCleanupRuns1764230400000,
   IdempotencyKeyFreeAfterDelete1764316800000,
+  AddMessageTextBytes1764403200000,
 ];

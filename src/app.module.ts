@@ -30,7 +30,7 @@ export class AppModule {
         TypeOrmModule.forRootAsync({
           inject: [databaseConfig.KEY],
           useFactory: (database: ConfigType<typeof databaseConfig>) => ({
-            ...dataSourceOptions(database.url),
+            ...dataSourceOptions(database.url, database.poolSize),
             retryAttempts: 0,
           }),
         }),

@@ -112,7 +112,8 @@ describe('messages', () => {
     expect((await api.get(`/sessions/${id}/messages`)).body.items).toEqual([]);
   });
 
-  it.each(['limit=0', 'limit=1001', 'before=0', 'before=x', 'after=3'])('refuses ?%s with 400', async (query) => {
+  // limit=0 is an empty page since v2 (messages-reads.e2e-spec.ts).
+  it.each(['limit=-1', 'limit=1001', 'limit=1.5', 'limit=ALL', 'limit=', 'limit=all&limit=3', 'before=0', 'before=x', 'after=3'])('refuses ?%s with 400', async (query) => {
     await api.get(`/sessions/${id}/messages?${query}`).expect(400);
   });
 

@@ -79,3 +79,13 @@ export class CostLimitExceededError extends DomainError {
     this.details.maxTotalCost = maxTotalCost;
   }
 }
+
+/** A user's reads of large histories beyond what one instance serves at once (MessagesService). */
+export class TooManyReadsError extends DomainError {
+  readonly code = 'TOO_MANY_CONCURRENT_READS';
+  readonly status = HttpStatus.TOO_MANY_REQUESTS;
+  readonly headers = { 'Retry-After': '1' };
+  constructor() {
+    super('Too many reads of message histories at once; retry after the ones in progress');
+  }
+}

@@ -25,6 +25,9 @@ export const appConfig = namespace('app', (env) => ({
 
 export const databaseConfig = namespace('database', (env) => ({
   url: env.DATABASE_URL,
+  poolSize: env.DATABASE_POOL_SIZE,
+  // A slow reader of a limit=all stream holds its connection as long as it reads: never one of the pool's.
+  streamPoolSize: Math.max(1, Math.ceil(env.DATABASE_POOL_SIZE / 4)),
 }));
 
 export const redisConfig = namespace('redis', (env) => ({

@@ -1,3 +1,4 @@
+import { databaseConfig } from './app.config.js';
 import { validateEnv } from './env.validation.js';
 
 describe('validateEnv', () => {
@@ -23,8 +24,17 @@ describe('validateEnv', () => {
     ['CLEANUP_CRON', 'nightly'],
     ['BODY_LIMIT_BYTES', '12'],
     ['NODE_ENV', 'staging'],
+    ['DATABASE_POOL_SIZE', '0'],
+    ['DATABASE_POOL_SIZE', '1001'],
+    ['DATABASE_POOL_SIZE', 'ten'],
   ])('refuses %s=%s with one line naming the variable and what it must be', (name, value) => {
     expect(() => sut({ [name]: value })).toThrow(new RegExp(`^Invalid environment variable ${name}=.*: must be .+$`));
+  });
+
+  it('takes DATABASE_POOL_SIZE (default 10) into the database namespace, with a stream pool of a quarter of it', () => {
+    expect(sut({}).DATABASE_POOL_SIZE).toBe(10);
+    expect(databaseConfig.of(sut({ DATABASE_POOL_SIZE: '24' }))()).toMatchObject({ poolSize: 24, streamPoolSize: 6 });
+    expect(databaseConfig.of(sut({ DATABASE_POOL_SIZE: '1' }))()).toMatchObject({ poolSize: 1, streamPoolSize: 1 });
   });
 
   it('lists every bad variable at once, one clean line each, whatever bound each one misses', () => {

@@ -36,6 +36,10 @@ class EnvironmentVariables {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'a postgres:// URL' })
   readonly DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/session_store';
 
+  // Connections of this instance for requests; limit=all streams get a separate quarter of it.
+  @IsIntBetween(1, 1000)
+  readonly DATABASE_POOL_SIZE: number = 10;
+
   // An empty string is meaningful: run without a cache (and so without the control plane's queue).
   @ValidateIf((env: EnvironmentVariables) => env.REDIS_URL !== '')
   @Matches(/^rediss?:\/\/.+/, { message: 'a redis:// URL, or empty to run without a cache' })

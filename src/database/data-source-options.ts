@@ -1,8 +1,17 @@
+import type { PoolConfig } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 
-/** One definition of the connection, shared by the app, the CLI data source and the test setup. */
-export function dataSourceOptions(url: string): DataSourceOptions {
+// How long a request waits for a free connection (then 503), and for one query.
+const CONNECT_TIMEOUT_MS = 3000;
+// A query stuck behind a dead server fails instead of holding the request forever.
+const QUERY_TIMEOUT_MS = 15000;
+
+/**
+ * One definition of the connection, shared by the app, the CLI data source and the test setup.
+ * `poolSize` is DATABASE_POOL_SIZE for the app; the migration runner and the CLI need few.
+ */
+export function dataSourceOptions(url: string, poolSize = 2): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -11,11 +20,11 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrations,
     synchronize: false,
     migrationsTableName: 'migrations',
-    extra: {
-      max: 10,
-      connectionTimeoutMillis: 3000,
-      // A query stuck behind a dead server fails instead of holding the request forever.
-      query_timeout: 15000,
-    },
+    extra: { max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS },
   };
+}
+
+/** The separate pool of limit=all streams (MessagesRepository): same server, same timeouts. */
+export function streamPoolOptions(url: string, size: number): PoolConfig {
+  return { connectionString: url, max: size, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS };
 }

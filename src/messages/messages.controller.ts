@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -7,8 +7,12 @@ import { SessionIdPipe } from '../sessions/session-id.pipe.js';
 import { AppendMessagesDto } from './dto/append-messages.dto.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
 import { MessageListResponse, MessagePageResponse, MessageResponse } from './dto/message.response.js';
+import { HistoryJsonStream } from './history-json.stream.js';
 import { toMessageResponse } from './message.mapper.js';
 import { MessagesService } from './messages.service.js';
+
+// A limit=all reader that takes nothing for this long is let go, with its snapshot and connection.
+const STREAM_IDLE_MS = 30_000;
 
 @ApiTags('messages')
 @ApiBearerAuth()
@@ -23,9 +27,19 @@ export class MessagesController {
   }
 
   @Get()
-  @ApiOkResponse({ type: MessagePageResponse })
-  async list(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string, @Query() query: ListMessagesQuery): Promise<MessagePageResponse> {
-    const page = await this.messages.list(user.id, id, query);
+  @ApiOkResponse({ type: MessagePageResponse, description: 'with limit=all, the same shape, streamed (nextBefore null)' })
+  async list(
+    @CurrentUser() user: AuthUser,
+    @Param('id', SessionIdPipe) id: string,
+    @Query() query: ListMessagesQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MessagePageResponse | StreamableFile> {
+    if (query.limit === 'all') {
+      const snapshot = await this.messages.openHistory(user.id, id, query.before);
+      reply.raw.setTimeout(STREAM_IDLE_MS, () => reply.raw.destroy());
+      return new StreamableFile(new HistoryJsonStream(snapshot), { type: 'application/json; charset=utf-8' });
+    }
+    const page = await this.messages.list(user.id, id, query.limit, query.before);
     return { items: page.items.map(toMessageResponse), nextBefore: page.nextBefore };
   }
 

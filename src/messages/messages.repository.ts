@@ -1,8 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { databaseConfig } from '../config/app.config.js';
+import { streamPoolOptions } from '../database/data-source-options.js';
 import type { SessionTx } from '../sessions/session-writer.js';
 import { type Message, messageFromRow } from './message.columns.js';
+import { HistorySnapshot } from './history-snapshot.js';
+import { type Cut, cutQuery } from './history.sql.js';
 
 export interface NewMessage {
   role: string;
@@ -10,20 +16,40 @@ export interface NewMessage {
   metadata: Record<string, unknown>;
 }
 
+export interface MessagePage {
+  items: Message[];
+  /** Older messages were left out: by the count, or by the byte bound. */
+  more: boolean;
+}
+
 /**
  * The only writer of `messages`. Changes run in the transaction of the session row's history
  * touch (MessagesService), whose row lock makes `seq` allocation gap-free and collision-free.
+ * Reads are bounded in bytes by SQL (history.sql.ts): PostgreSQL never ships what a page leaves out.
  */
 @Injectable()
-export class MessagesRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+export class MessagesRepository implements OnModuleDestroy {
+  private readonly streams: pg.Pool;
 
-  /** Inserts the batch in one statement, numbered from `firstSeq`, in order. */
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(databaseConfig.KEY) database: ConfigType<typeof databaseConfig>,
+  ) {
+    this.streams = new pg.Pool(streamPoolOptions(database.url, database.streamPoolSize));
+    // An idle connection that breaks must not crash the process; the next checkout opens a new one.
+    this.streams.on('error', () => undefined);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.streams.end();
+  }
+
+  /** Inserts the batch in one statement, numbered from `firstSeq`, in order, each with its size (text_bytes). */
   async insert(tx: SessionTx, sessionId: string, firstSeq: number, items: NewMessage[]): Promise<Message[]> {
     const rows = items.map((item, index) => ({ seq: firstSeq + index, role: item.role, content: item.content, metadata: item.metadata }));
     const inserted = await tx.manager.query(
-      `INSERT INTO messages (session_id, seq, role, content, metadata)
-       SELECT $1, m.seq, m.role, m.content, m.metadata
+      `INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes)
+       SELECT $1, m.seq, m.role, m.content, m.metadata, octet_length(m.content::text) + octet_length(m.metadata::text)
        FROM jsonb_to_recordset($2::jsonb) AS m(seq int, role text, content jsonb, metadata jsonb)
        RETURNING *`,
       [sessionId, JSON.stringify(rows)],
@@ -31,13 +57,32 @@ export class MessagesRepository {
     return inserted.map(messageFromRow).sort((a: Message, b: Message) => a.seq - b.seq);
   }
 
-  /** The latest `limit` messages with seq < before, oldest first (the Agents SDK's getItems(limit)). */
-  async listLatest(sessionId: string, limit: number, before?: number): Promise<Message[]> {
-    const rows = await this.db.query(
-      `SELECT * FROM messages WHERE session_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
-      [sessionId, before ?? 2147483647, limit],
-    );
-    return rows.map(messageFromRow).reverse();
+  /**
+   * The latest `cut.limit` messages with seq < `cut.before`, oldest first (the Agents SDK's
+   * getItems(limit)), stopping early at `cut.maxBytes`: one statement, so one snapshot.
+   */
+  async listLatest(sessionId: string, cut: Cut): Promise<MessagePage> {
+    const rows = await this.db.query(cutQuery('newest'), [sessionId, 0, cut.before, cut.limit, cut.maxBytes]);
+    return { items: rows.map(messageFromRow), more: rows[0]?.more ?? false };
+  }
+
+  /**
+   * The history with seq < `before` as one snapshot (REPEATABLE READ, read only), read in
+   * batches of `cut` on demand, on a connection of the stream pool: a slow reader holds no
+   * connection of the request pool. The caller must close() it.
+   */
+  async openSnapshot(sessionId: string, before: number, cut: Omit<Cut, 'before'>): Promise<HistorySnapshot> {
+    const client = await this.streams.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+    return new HistorySnapshot(client, async (after) => {
+      const rows = await client.query(cutQuery('oldest'), [sessionId, after, before, cut.limit, cut.maxBytes]);
+      return { items: rows.rows.map(messageFromRow), more: rows.rows[0]?.more ?? false };
+    });
   }
 
   /** Removes the newest message, if any. */

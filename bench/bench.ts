@@ -64,6 +64,9 @@ async function run(name: string, cache: 'on' | 'off', targets: Array<{ user: str
   return line;
 }
 
+// The machine may be shared: its load during the run says how far the figures can be trusted.
+const loadAtStart = os.loadavg();
+
 async function main(): Promise<void> {
   await ensureDatabase(DATABASE_URL);
   await runMigrations(DATABASE_URL);
@@ -153,7 +156,7 @@ function report(results: Result[]): void {
   const file = new URL(`../../bench/results/${date}.json`, import.meta.url);
   mkdirSync(new URL('.', file), { recursive: true });
   const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: os.loadavg(), seconds: SECONDS, connections: CONNECTIONS, results: rows, limiter: { ...limiter, ratio: limiterRatio }, targets }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() }, seconds: SECONDS, connections: CONNECTIONS, results: rows, limiter: { ...limiter, ratio: limiterRatio }, targets }, null, 2) + '\n');
   console.log(`written to bench/results/${date}.json`);
 }
 

@@ -19,6 +19,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32);
 const SECRET = 'bench-secret-at-least-16-chars';
 const PORTS = { on: 3101, off: 3102 };
+// The cache-on service with the rate limiter off (RATE_LIMIT_PER_MINUTE=0), beside `on` (limiter on, high).
+const UNLIMITED_PORT = 3103;
+const HIGH_RATE_LIMIT = '1000000000';
 
 const tokens = new Map<string, string>();
 const bearer = (user: string) => {
@@ -36,10 +39,10 @@ interface Result {
 }
 
 /** One scenario: each request takes the next of `paths` (user and path), round robin. */
-async function run(name: string, cache: 'on' | 'off', targets: Array<{ user: string; path: string }>, body?: object): Promise<Result> {
+async function run(name: string, cache: 'on' | 'off', targets: Array<{ user: string; path: string }>, body?: object, port = PORTS[cache]): Promise<Result> {
   let next = 0;
   const result = await autocannon({
-    url: `http://127.0.0.1:${PORTS[cache]}`,
+    url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     duration: SECONDS,
     requests: [
@@ -61,6 +64,9 @@ async function run(name: string, cache: 'on' | 'off', targets: Array<{ user: str
   return line;
 }
 
+// The machine may be shared: its load during the run says how far the figures can be trusted.
+const loadAtStart = os.loadavg();
+
 async function main(): Promise<void> {
   await ensureDatabase(DATABASE_URL);
   await runMigrations(DATABASE_URL);
@@ -70,10 +76,12 @@ async function main(): Promise<void> {
   await redis.flushdb();
   await redis.quit();
 
-  const env = { NODE_ENV: 'production', DATABASE_URL, AUTH_JWT_SECRET: SECRET, CLEANUP_CRON: 'off' };
+  // The limiter is on everywhere (high, so nothing is refused): the targets hold with it.
+  const env = { NODE_ENV: 'production', DATABASE_URL, AUTH_JWT_SECRET: SECRET, CLEANUP_CRON: 'off', RATE_LIMIT_PER_MINUTE: HIGH_RATE_LIMIT };
   const on = new Instance('cache on', PORTS.on, { ...env, REDIS_URL });
   const off = new Instance('cache off', PORTS.off, { ...env, REDIS_URL: '' });
-  await Promise.all([on.start(), off.start()]);
+  const unlimited = new Instance('limiter off', UNLIMITED_PORT, { ...env, REDIS_URL, RATE_LIMIT_PER_MINUTE: '0' });
+  await Promise.all([on.start(), off.start(), unlimited.start()]);
   const results: Result[] = [];
   try {
     const session = data.sessions.map(({ user, id }) => ({ user, path: `/api/v1/sessions/${id}` }));
@@ -86,6 +94,7 @@ async function main(): Promise<void> {
     // Warm-up: fill the cache and the JIT before anything is measured.
     await autocannon({ url: `http://127.0.0.1:${PORTS.on}/health/live`, connections: 8, amount: 2000 });
     await run('warm-up GET /sessions/:id', 'on', session);
+    await run('warm-up GET /sessions/:id, limiter off', 'on', session, undefined, UNLIMITED_PORT);
 
     console.log('measuring');
     results.push(await run('GET /health/live (ceiling)', 'on', [{ user: 'x', path: '/health/live' }]));
@@ -97,8 +106,14 @@ async function main(): Promise<void> {
     }
     results.push(await run('POST /sessions', 'on', create, { title: 'bench' }));
     results.push(await run('POST /sessions/:id/messages', 'on', append, { role: 'user', content: 'bench message' }));
+    // The limiter's cost: the cached GET without it and with it, three times each in the order
+    // off on on off off on, so that a load drifting on a shared machine falls on both alike.
+    for (const [round, limiter] of (['off', 'on', 'on', 'off', 'off', 'on'] as const).entries()) {
+      const name = `GET /sessions/:id, limiter ${limiter === 'off' ? 'off' : 'on (high)'} #${round + 1}`;
+      results.push(await run(name, 'on', session, undefined, limiter === 'off' ? UNLIMITED_PORT : PORTS.on));
+    }
   } finally {
-    await Promise.all([on.stop('SIGTERM'), off.stop('SIGTERM')]);
+    await Promise.all([on.stop('SIGTERM'), off.stop('SIGTERM'), unlimited.stop('SIGTERM')]);
   }
   report(results);
 }
@@ -119,20 +134,30 @@ function report(results: Result[]): void {
       'on/off': other ? `${(r.rps / other.rps).toFixed(2)}x` : '',
     };
   });
+  const mean = (prefix: string) => {
+    const runs = results.filter((r) => r.name.startsWith(prefix));
+    return Math.round(runs.reduce((sum, r) => sum + r.rps, 0) / runs.length);
+  };
+  const limiter = { offRps: mean('GET /sessions/:id, limiter off'), onRps: mean('GET /sessions/:id, limiter on') };
+  const limiterRatio = limiter.onRps / limiter.offRps;
+  rows.push({ scenario: 'cached GET: limiter on / off (mean of 3)', cache: 'on', 'req/s': limiter.onRps, 'p50 ms': NaN, 'p99 ms': NaN,
+    errors: 0, 'of ceiling': `${Math.round((100 * limiter.onRps) / ceiling)} %`, 'on/off': `${limiterRatio.toFixed(3)}x` });
   console.table(rows);
+  console.log(`rate limiter: cached GET ${limiter.offRps} req/s off, ${limiter.onRps} req/s on (high): ratio ${limiterRatio.toFixed(3)}, cost ${(100 * (1 - limiterRatio)).toFixed(1)} %`);
   const cached = find('GET /sessions/:id', 'on')!;
   const targets = {
     'cached GET >= 50 % of ceiling': cached.rps >= 0.5 * ceiling,
     'cache on >= 2x cache off for GET /sessions/:id': cached.rps >= 2 * find('GET /sessions/:id', 'off')!.rps,
     'page 500 p99 <= 1.5x first page p99': find('GET /sessions (page 500)', 'on')!.p99 <= 1.5 * Math.max(1, find('GET /sessions (first page)', 'on')!.p99),
     'no errors': results.every((r) => r.errors === 0),
+    'rate limiter costs <= 10 % of cached GET req/s': limiterRatio >= 0.9,
   };
   for (const [target, met] of Object.entries(targets)) console.log(`${met ? 'met    ' : 'MISSED '} ${target}`);
   const date = new Date().toISOString().slice(0, 10);
   const file = new URL(`../../bench/results/${date}.json`, import.meta.url);
   mkdirSync(new URL('.', file), { recursive: true });
   const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, seconds: SECONDS, connections: CONNECTIONS, results: rows, targets }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() }, seconds: SECONDS, connections: CONNECTIONS, results: rows, limiter: { ...limiter, ratio: limiterRatio }, targets }, null, 2) + '\n');
   console.log(`written to bench/results/${date}.json`);
 }
 

@@ -9,6 +9,7 @@ import { type Env, validateEnv } from './config/env.validation.js';
 import { ControlModule } from './control/control.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
+import { LimitsModule } from './limits/limits.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
@@ -37,6 +38,8 @@ export class AppModule {
         ScheduleModule.forRoot(),
         RedisModule,
         AuthModule,
+        // After AuthModule: its guard runs first, so the limiter always knows the user.
+        LimitsModule.forRoot(env),
         HealthModule,
         SessionsModule,
         MessagesModule,

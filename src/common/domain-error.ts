@@ -89,3 +89,32 @@ export class TooManyReadsError extends DomainError {
     super('Too many reads of message histories at once; retry after the ones in progress');
   }
 }
+
+/** A user's request rate is over RATE_LIMIT_PER_MINUTE; the headers say when the window resets. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED';
+  readonly status = HttpStatus.TOO_MANY_REQUESTS;
+  constructor(readonly headers: Record<string, string>) {
+    super('Too many requests: the per-user rate limit is reached. Retry after the time in Retry-After.');
+  }
+}
+
+/*
+ * Neither quota frees itself on a clock: Retry-After is a polling hint. A run usually ends within
+ * seconds to minutes; kept sessions go only when the user deletes some (or they expire).
+ */
+const QUOTA_RETRY_AFTER_SECONDS = { MAX_SESSIONS_PER_USER: 60, MAX_RUNNING_PER_USER: 5 };
+
+/** A per-user quota (sessions kept, runs at once) is full; nothing was changed. */
+export class QuotaExceededError extends DomainError {
+  readonly code = 'QUOTA_EXCEEDED';
+  readonly status = HttpStatus.TOO_MANY_REQUESTS;
+  constructor(quota: keyof typeof QUOTA_RETRY_AFTER_SECONDS, limit: number) {
+    super(quota === 'MAX_SESSIONS_PER_USER'
+      ? `You have ${limit} sessions, the most one user may keep: delete some first; nothing was created`
+      : `You have ${limit} running sessions, the most one user may run at once: wait for one to end; nothing was started`);
+    this.details.quota = quota;
+    this.details.limit = limit;
+    this.headers['Retry-After'] = String(QUOTA_RETRY_AFTER_SECONDS[quota]);
+  }
+}

@@ -65,7 +65,14 @@ export const controlConfig = namespace('control', (env) => ({
   keyPrefix: env.CONTROL_KEY_PREFIX,
 }));
 
-export const configNamespaces = [appConfig, databaseConfig, redisConfig, authConfig, sessionsConfig, controlConfig];
+export const limitsConfig = namespace('limits', (env) => ({
+  // 0: no rate limiter at all (not even a guard that lets everything through).
+  ratePerMinute: env.RATE_LIMIT_PER_MINUTE,
+  maxRunningPerUser: env.MAX_RUNNING_PER_USER,
+  maxSessionsPerUser: env.MAX_SESSIONS_PER_USER,
+}));
+
+export const configNamespaces = [appConfig, databaseConfig, redisConfig, authConfig, sessionsConfig, controlConfig, limitsConfig];
 
 /** The namespaces of one parsed environment, for ConfigModule's `load`. */
 export function loadConfig(env: Env) {

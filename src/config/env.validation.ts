@@ -92,6 +92,16 @@ class EnvironmentVariables {
   @Matches(/^\s*https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*\s*$/, { message: 'comma-separated origins such as https://app.example.com' })
   readonly CORS_ORIGINS: string = '';
 
+  // Fairness (src/limits): requests per user per minute on /api/v1 (0 turns the limiter off), and quotas.
+  @IsIntBetween(0, 1_000_000_000)
+  readonly RATE_LIMIT_PER_MINUTE: number = 1200;
+
+  @IsIntBetween(1, 1_000_000)
+  readonly MAX_RUNNING_PER_USER: number = 5;
+
+  @IsIntBetween(1, 1_000_000_000)
+  readonly MAX_SESSIONS_PER_USER: number = 100000;
+
   // The control plane (see README): who runs work, what it runs, and when a silent worker counts as lost.
   @IsBoolean({ message: 'true or false' })
   readonly WORKER_ENABLED: boolean = true;

@@ -1,5 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InvalidTransitionError, SessionNotFoundError, WorkQueueUnavailableError } from '../common/domain-error.js';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { InvalidTransitionError, QuotaExceededError, SessionNotFoundError, WorkQueueUnavailableError } from '../common/domain-error.js';
+import { limitsConfig } from '../config/app.config.js';
 import { fitsProgressColumns } from '../sessions/progress-bounds.js';
 import type { Session } from '../sessions/session.columns.js';
 import { type TaggedSession, tagged } from '../sessions/session.mapper.js';
@@ -46,13 +48,14 @@ export class ControlService {
     private readonly recorder: ProgressRecorder,
     private readonly queue: WorkQueue,
     private readonly cancel: CancelChannel,
+    @Inject(limitsConfig.KEY) private readonly limits: ConfigType<typeof limitsConfig>,
   ) {}
 
   async start(userId: string, id: string): Promise<TaggedSession> {
     if (!this.queue.available) throw new WorkQueueUnavailableError('REDIS_URL is empty: this instance has no work queue');
     // Probed before the transition, so that during a Redis outage a start changes nothing and can be retried.
     if (!(await this.queue.reachable())) throw new WorkQueueUnavailableError('the work queue (Redis) cannot be reached; nothing was changed');
-    const { session } = await this.move(id, 'start', { actor: userId }, { userId });
+    const { session } = await this.move(id, 'start', { actor: userId }, { userId }, this.limits.maxRunningPerUser);
     await this.live.open(session);
     try {
       await this.queue.enqueue(id);
@@ -99,21 +102,24 @@ export class ControlService {
   /**
    * The primitive: close the live progress (its snapshot is written by the move), one guarded
    * update with its audit rows, committed then cached. INVALID_TRANSITION when the status does
-   * not allow it, SESSION_NOT_FOUND when the guard's user does not own a visible session.
+   * not allow it, SESSION_NOT_FOUND when the guard's user does not own a visible session, and
+   * QUOTA_EXCEEDED when `maxRunning` is given and the guard's user already runs that many.
    */
-  async move(id: string, action: ControlAction, change: Change, guard: MoveGuard = {}): Promise<Moved> {
+  async move(id: string, action: ControlAction, change: Change, guard: MoveGuard = {}, maxRunning?: number): Promise<Moved> {
     if (guard.userId !== undefined) await this.sessions.getOwned(guard.userId, id);
     const to = ACTION_TARGET[action];
     // Closing first makes the snapshot final: progress after this is refused, none accepted is lost.
     const snapshot = to === RUNNING ? null : await this.live.close(id);
     const set = { ...this.storable(id, snapshot), ...definedOnly(change.set ?? {}) };
     const move = { ...movesTo(to), to, set, actor: change.actor, reason: change.reason ?? null, guard };
-    const outcome = await this.rows.transition(id, move).catch(async (error: unknown) => {
+    const moving = maxRunning === undefined ? this.rows.transition(id, move) : this.rows.startWithinQuota(id, move, maxRunning);
+    const outcome = await moving.catch(async (error: unknown) => {
       if (snapshot) await this.live.reopen(id);
       throw error;
     });
     if (!outcome.session) {
       if (snapshot && outcome.currentStatus === RUNNING) await this.live.reopen(id);
+      if ('quotaFull' in outcome) throw new QuotaExceededError('MAX_RUNNING_PER_USER', maxRunning!);
       if (!outcome.currentStatus) throw new SessionNotFoundError();
       throw new InvalidTransitionError(action, outcome.currentStatus);
     }

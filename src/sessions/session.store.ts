@@ -49,6 +49,11 @@ export class SessionStore {
     return this.writer.write((tx) => this.repository.transition(tx, id, move));
   }
 
+  /** A start (a move to running) unless the user already runs `maxRunning`: then `quotaFull`. */
+  startWithinQuota(id: string, move: Move, maxRunning: number): Promise<MoveOutcome & { quotaFull?: true }> {
+    return this.writer.transaction((tx) => this.repository.startWithinQuota(tx, id, move, maxRunning));
+  }
+
   recordProgress(id: string, update: ProgressUpdate): Promise<Session | null> {
     return this.writer.write((tx) => this.repository.recordProgress(tx, id, update));
   }

@@ -22,6 +22,13 @@ export type { HistoryChange, ListPosition, NewSession, ProgressUpdate, SessionCh
 const TOUCH = `version = version + 1, updated_at = now(), last_activity_at = now(),
   expires_at = now() + make_interval(secs => coalesce(ttl_seconds, $1::int))`;
 
+/*
+ * Advisory lock classes (the first key of pg_advisory_xact_lock(int, int); the second is the
+ * user's hash): one user's creates queue behind each other, and so do their starts. A hash
+ * collision between two users only makes them queue together.
+ */
+const QUOTA_LOCK = { sessions: 0x5e55, running: 0x5e56 } as const;
+
 /**
  * The only writer of `sessions` (and of its audit rows). Every write takes a SessionTx, which only
  * SessionWriter opens, so each written row reaches the cache after the commit.
@@ -38,31 +45,56 @@ export class SessionsRepository {
   }
 
   /**
-   * Inserts, or returns the visible session the same user created with the same idempotency key.
-   * A deleted session's key is free (the unique index leaves deleted rows out, and so must the
-   * ON CONFLICT predicate, for PostgreSQL to infer that index).
+   * Inserts, or returns the visible session the same user created with the same idempotency key;
+   * null when the user already keeps `maxSessions` sessions that are not deleted (and the key is
+   * new). Needs SessionWriter.transaction: the user's quota lock is held to the commit, so
+   * concurrent creates count each other's rows instead of all seeing `maxSessions - 1`. A deleted
+   * session's key is free: the unique index leaves deleted rows out, and so must the ON CONFLICT
+   * predicate (written out, not a parameter, for PostgreSQL to infer that index).
    */
-  async insert(tx: SessionTx, session: NewSession): Promise<Session> {
+  async insert(tx: SessionTx, session: NewSession, maxSessions: number): Promise<Session | null> {
+    await this.lockUserQuota(tx, QUOTA_LOCK.sessions, session.userId);
     // A holder deleted between our conflict and our read freed the key: the next attempt inserts.
-    for (let attempt = 1; ; attempt++) {
-      // ON CONFLICT makes 20 racing creates with one key produce one row and no error.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      // ON CONFLICT makes 20 racing creates with one key produce one row and no error. The count
+      // stops at the quota, so a user with many sessions costs no more than the quota's index range.
       const [inserted] = await this.write(tx,
         `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at)
-         VALUES ($2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => coalesce($8::int, $1::int)))
+         SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::jsonb, $7::jsonb, $8::int, now() + make_interval(secs => coalesce($8::int, $1::int))
+         WHERE (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE user_id = $2 AND status <> $10 LIMIT $9) kept) < $9
          ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND status <> 'deleted' DO NOTHING
          RETURNING *`,
-        [session.userId, session.idempotencyKey, session.title, session.problemStatement, session.context, session.metadata, session.ttlSeconds],
+        [session.userId, session.idempotencyKey, session.title, session.problemStatement, session.context, session.metadata, session.ttlSeconds,
+          maxSessions, DELETED],
       );
       if (inserted) return inserted;
+      if (session.idempotencyKey === null) return null;
       const [existing] = await tx.manager.query(
         `SELECT * FROM sessions WHERE user_id = $1 AND idempotency_key = $2 AND status <> $3`,
         [session.userId, session.idempotencyKey, DELETED],
       );
       if (existing) return sessionFromRow(existing);
-      if (attempt === 3) throw new Error(`idempotency key of ${session.userId} neither inserted nor found after ${attempt} attempts`);
     }
+    return null; // no row and no holder of the key: the quota refused it
   }
 
+  /**
+   * Starts a session (a move to running) unless the user already runs `maxRunning`: then
+   * `quotaFull` (only when the session could otherwise start, so 404 and 409 keep their meaning).
+   * Needs SessionWriter.transaction, for the quota lock (see insert).
+   */
+  async startWithinQuota(tx: SessionTx, id: string, move: Move, maxRunning: number): Promise<MoveOutcome & { quotaFull?: true }> {
+    const userId = move.guard?.userId;
+    if (userId === undefined) throw new Error('a quota-checked start names its user');
+    await this.lockUserQuota(tx, QUOTA_LOCK.running, userId);
+    const [row] = await tx.manager.query(
+      `SELECT (SELECT status FROM sessions WHERE id = $1 AND user_id = $2 AND status <> $3) AS status,
+              (SELECT count(*)::int FROM sessions WHERE user_id = $2 AND status = $4) AS running`,
+      [id, userId, DELETED, RUNNING],
+    );
+    if (row.running >= maxRunning && move.from.includes(row.status)) return { session: null, from: null, currentStatus: row.status, quotaFull: true };
+    return this.transition(tx, id, move);
+  }
   async findOwned(id: string, userId: string): Promise<Session | null> {
     const [row] = await this.db.query(`SELECT * FROM sessions WHERE id = $1 AND user_id = $2`, [id, userId]);
     return row ? sessionFromRow(row) : null;
@@ -204,6 +236,12 @@ export class SessionsRepository {
       [seconds, limit, RUNNING, excluding],
     );
     return rows.map((row: { id: string }) => row.id);
+  }
+
+  private async lockUserQuota(tx: SessionTx, lockClass: number, userId: string): Promise<void> {
+    // Outside a transaction the lock would be released before the statements it guards.
+    if (!tx.manager.queryRunner?.isTransactionActive) throw new Error('a quota check needs SessionWriter.transaction');
+    await tx.manager.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [lockClass, userId]);
   }
 
   /** Every statement that returns written rows goes through here: mapped once, and handed to the tx. */

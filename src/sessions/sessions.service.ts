@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { PreconditionFailedError, SessionNotFoundError } from '../common/domain-error.js';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { PreconditionFailedError, QuotaExceededError, SessionNotFoundError } from '../common/domain-error.js';
+import { limitsConfig } from '../config/app.config.js';
 import type { CreateSessionDto } from './dto/create-session.dto.js';
 import type { ListSessionsQuery } from './dto/list-sessions.query.js';
 import type { UpdateSessionDto } from './dto/update-session.dto.js';
@@ -26,6 +28,7 @@ export class SessionsService {
     private readonly repository: SessionsRepository,
     private readonly writer: SessionWriter,
     private readonly cache: SessionCache,
+    @Inject(limitsConfig.KEY) private readonly limits: ConfigType<typeof limitsConfig>,
   ) {}
 
   /** sessions/ cannot import the control plane: it registers what reads should show on top of the row. */
@@ -34,7 +37,8 @@ export class SessionsService {
   }
 
   async create(userId: string, dto: CreateSessionDto, idempotencyKey?: string): Promise<TaggedSession> {
-    const session = await this.writer.write((tx) => this.repository.insert(tx, {
+    // A transaction, for the quota: MAX_SESSIONS_PER_USER holds however many creates race.
+    const session = await this.writer.transaction((tx) => this.repository.insert(tx, {
       userId,
       idempotencyKey: idempotencyKey ?? null,
       title: dto.title ?? null,
@@ -42,7 +46,8 @@ export class SessionsService {
       context: dto.context ?? {},
       metadata: dto.metadata ?? {},
       ttlSeconds: dto.ttlSeconds ?? null,
-    }));
+    }, this.limits.maxSessionsPerUser));
+    if (!session) throw new QuotaExceededError('MAX_SESSIONS_PER_USER', this.limits.maxSessionsPerUser);
     return tagged(session);
   }
 

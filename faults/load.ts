@@ -29,6 +29,9 @@ export class Client {
 
   private async call(method: string, path: string, body?: object, headers: Record<string, string> = {}): Promise<Answer> {
     const port = this.ports[this.next++ % this.ports.length];
+    // Counted in the phase the request was sent in, with the time to its whole answer.
+    const phase = this.ledger.phase;
+    const sent = performance.now();
     try {
       const response = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
         method,
@@ -37,10 +40,10 @@ export class Client {
         signal: AbortSignal.timeout(20000),
       });
       const text = await response.text();
-      this.ledger.record(response.status, response.headers, `${method} ${path}`);
+      this.ledger.record(response.status, response.headers, `${method} ${path}`, performance.now() - sent, phase);
       return { status: response.status, body: text ? JSON.parse(text) : null };
     } catch {
-      this.ledger.record(0, null, `${method} ${path}`);
+      this.ledger.record(0, null, `${method} ${path}`, performance.now() - sent, phase);
       return { status: 0, body: null };
     }
   }

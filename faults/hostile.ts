@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { mintToken } from '../src/auth/token-signer.js';
 
 /*
@@ -7,7 +8,7 @@ import { mintToken } from '../src/auth/token-signer.js';
  * status, apart from the other clients' ledger. It never holds a response body (bodies are read
  * and dropped as they stream), so its memory stays a few MiB whatever the service sends.
  */
-const MESSAGE_CHARS = 1_000_000; // ~1 MiB with the JSON around it, under the 1 MiB body limit
+const MESSAGE_CHARS = 1_000_000; // ~1 MiB, as the review appended them
 const BIG_READS_PER_ROUND = 4; // limit=1000: eight of these at once killed an instance
 const SMALL_READS_PER_ROUND = 16; // limit=100: sixteen of these drained a 10-connection pool
 const MAX_READ_ROUNDS = 4;
@@ -26,14 +27,15 @@ function junkBody(): string {
   return JSON.stringify({ junk });
 }
 
-export type Attack = 'seed' | 'reads' | 'junk' | 'cost';
+export type Attack = 'reads' | 'junk' | 'cost';
 
 export class HostileClient {
+  private readonly user = `hostile-${randomUUID()}`;
   private readonly token: string;
   private next = 0;
   private hardStop = new AbortController();
   /** attack -> answer ("200", "abandoned", "no connection", "cut mid-body") -> count */
-  readonly tally: Record<Attack, Record<string, number>> = { seed: {}, reads: {}, junk: {}, cost: {} };
+  readonly tally: Record<Attack, Record<string, number>> = { reads: {}, junk: {}, cost: {} };
   readonly junkLatencies: number[] = [];
   /** sessions the cost attack ran on: none may be left running at the end */
   readonly poisonSessions: string[] = [];
@@ -48,7 +50,7 @@ export class HostileClient {
     secret: string,
     private readonly log: (line: string) => void,
   ) {
-    this.token = mintToken(`hostile-${randomUUID()}`, secret);
+    this.token = mintToken(this.user, secret);
   }
 
   /** 5xx answers it got, 503 apart: a 503 says "later", a 500 is a defect. */
@@ -88,22 +90,30 @@ export class HostileClient {
     return { status: response.status, body: null };
   }
 
-  /** Item 1's setup, before the load starts: one session holding `count` messages of ~1 MiB each. */
-  async seed(count: number, withinMs: number): Promise<void> {
-    const deadline = Date.now() + withinMs;
-    const created = await this.call('seed', 'POST', '/sessions', { body: JSON.stringify({ title: 'hostile history' }) });
-    if (created.status !== 201) throw new Error(`hostile: could not create its session (${created.status})`);
-    this.historyId = created.body.id;
-    const filler = randomBytes((MESSAGE_CHARS * 3) / 4).toString('base64');
-    let issued = 0;
-    const appender = async () => {
-      while (issued < count && Date.now() < deadline) {
-        const n = issued++;
-        const body = JSON.stringify({ role: 'user', content: filler, metadata: { n } });
-        if ((await this.call('seed', 'POST', `/sessions/${this.historyId}/messages`, { body })).status === 201) this.seededMessages++;
-      }
-    };
-    await Promise.all([appender(), appender()]);
+  /**
+   * Item 1's setup, before the load starts: one session of its own holding `count` messages of
+   * ~1 MiB each, written straight into PostgreSQL as the append route would (session row included,
+   * so no cached copy disagrees). Through the API it took a minute of a shared 2-core machine.
+   */
+  async seed(databaseUrl: string, count: number): Promise<void> {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `INSERT INTO sessions (user_id, title, message_count, last_seq, expires_at)
+         VALUES ($1, 'hostile history', $2, $2, now() + interval '1 day') RETURNING id`,
+        [this.user, count],
+      );
+      this.historyId = rows[0].id;
+      const inserted = await client.query(
+        `INSERT INTO messages (session_id, seq, role, content)
+         SELECT $1, n, 'user', to_jsonb(repeat(md5(n::text), $3::int / 32)) FROM generate_series(1, $2::int) AS n`,
+        [this.historyId, count, MESSAGE_CHARS],
+      );
+      this.seededMessages = inserted.rowCount ?? 0;
+    } finally {
+      await client.end();
+    }
   }
 
   /** The attacks at once, until each is done or `withinMs` has passed. */
@@ -117,14 +127,15 @@ export class HostileClient {
     }
   }
 
-  // Item 1: all its reads go to one instance, as over kept-alive connections to one backend.
+  // Item 1: all its reads go to one instance, as over kept-alive connections to one backend: the
+  // last one, which the planned faults leave alone, so what happens to it is the reads' doing.
   private async bigReads(deadline: number): Promise<void> {
     if (!this.historyId) return;
     const path = (limit: number) => `/sessions/${this.historyId}/messages?limit=${limit}`;
     for (let round = 0; round < MAX_READ_ROUNDS && Date.now() < deadline; round++) {
       await Promise.all([
-        ...Array.from({ length: BIG_READS_PER_ROUND }, () => this.call('reads', 'GET', path(1000), { port: this.ports[0] })),
-        ...Array.from({ length: SMALL_READS_PER_ROUND }, () => this.call('reads', 'GET', path(100), { port: this.ports[0] })),
+        ...Array.from({ length: BIG_READS_PER_ROUND }, () => this.call('reads', 'GET', path(1000), { port: this.ports.at(-1) })),
+        ...Array.from({ length: SMALL_READS_PER_ROUND }, () => this.call('reads', 'GET', path(100), { port: this.ports.at(-1) })),
       ]);
     }
   }
@@ -145,11 +156,11 @@ export class HostileClient {
   // Item 4: costDelta 1e9 on its own running session until 1001 were sent, then kill and delete it.
   private async costPoison(deadline: number): Promise<void> {
     for (let s = 0; s < MAX_POISON_SESSIONS && Date.now() < deadline; s++) {
-      const created = await this.call('cost', 'POST', '/sessions', { body: JSON.stringify({ title: 'hostile cost' }) });
+      const created = await this.persist(deadline, () => this.call('cost', 'POST', '/sessions', { body: JSON.stringify({ title: 'hostile cost' }) }));
       if (created.status !== 201) return;
       const id: string = created.body.id;
       this.poisonSessions.push(id);
-      if ((await this.call('cost', 'POST', `/sessions/${id}/start`)).status !== 202) return;
+      if ((await this.persist(deadline, () => this.call('cost', 'POST', `/sessions/${id}/start`))).status !== 202) return;
       let attempts = 0;
       let accepted = 0;
       let running = true;
@@ -168,6 +179,16 @@ export class HostileClient {
       this.log(`hostile: session ${id.slice(0, 8)}: ${attempts} × costDelta 1e9 sent, ${accepted} accepted; kill ${kill.status}, delete ${removed.status}`);
       if (running) return; // all 1001 went to one running session: the attempt is complete
     }
+  }
+
+  /** As a determined client does: a 503 or a lost connection is tried again, a few times. */
+  private async persist(deadline: number, send: () => Promise<{ status: number; body: any }>): Promise<{ status: number; body: any }> {
+    let answer = await send();
+    for (let attempt = 1; attempt < 4 && (answer.status === 503 || answer.status === 0) && Date.now() < deadline; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      answer = await send();
+    }
+    return answer;
   }
 
   junkPercentiles(): { p50: number; max: number } {

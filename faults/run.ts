@@ -63,7 +63,7 @@ async function main(): Promise<number> {
     const hostile = new HostileClient(ports, SECRET, log);
     if (HOSTILE) {
       const seeding = Date.now();
-      await hostile.seed(HOSTILE_MESSAGES, 60000);
+      await hostile.seed(postgres.url, HOSTILE_MESSAGES);
       log(`hostile: ${hostile.seededMessages} messages of ~1 MiB in its session, in ${Date.now() - seeding} ms`);
     }
 

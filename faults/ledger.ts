@@ -34,7 +34,7 @@ export class Ledger {
       if (!headers?.get('retry-after')) this.counts.refused503WithoutRetryAfter++;
     } else if (status >= 500) {
       this.counts.serverErrors++;
-      if (this.serverErrorSamples.length < 10) this.serverErrorSamples.push(`${status} ${what}`);
+      if (this.serverErrorSamples.length < 10) this.serverErrorSamples.push(`${status} ${what} (${phase} phase)`);
     } else {
       this.counts.clientErrors++;
       const route = `${status} ${what.replace(/[0-9a-f-]{36}/g, ':id').replace(/\?.*$/, '')}`;

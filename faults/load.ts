@@ -94,13 +94,14 @@ export class Client {
   private async read(): Promise<void> {
     const conversation = this.conversations[Math.floor(Math.random() * this.conversations.length)];
     if (!conversation) return;
+    const phase = this.ledger.phase;
     const answer = await this.call('GET', `/sessions/${conversation.id}`);
     if (answer.status !== 200) return;
     const count = answer.body.messageCount;
     const low = conversation.acknowledged;
     const high = conversation.acknowledged + conversation.uncertain;
     if (count < low || count > high) {
-      this.ledger.staleReads.push(`${conversation.id}: messageCount ${count}, expected ${low}..${high}`);
+      this.ledger.staleReads.push(`${conversation.id}: messageCount ${count}, expected ${low}..${high} (${phase} phase)`);
     }
     await this.call('GET', `/sessions/${conversation.id}/messages?limit=20`);
     await this.call('GET', '/sessions?limit=5');

@@ -68,6 +68,10 @@ export function report({ ledger, findings, hostile, instances, shutdownMs }: Run
     'another client was refused (503 or no connection) with no fault injected': ledger.refusedByPhase.baseline + ledger.refusedByPhase.hostile > 0,
     ...(hostile && {
       'the hostile client got a 5xx other than 503': hostile.serverErrors > 0,
+      // The contract's bounds, which its answers show directly: a delta is at most 1e6 (else 422),
+      // and a page stops once it holds 8 MiB (here: plus one ~1 MiB message and the JSON around).
+      'a costDelta of 1e9 was accepted': hostile.acceptedHugeDeltas > 0,
+      'a page of messages held over 10 MiB': hostile.largestReadBytes > 10 * 2 ** 20,
       "the hostile client's poisoned session was left running": findings.hostileLeftRunning > 0,
     }),
   };

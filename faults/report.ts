@@ -49,7 +49,9 @@ export function report({ ledger, findings, hostile, instances, shutdownMs }: Run
         `most costDelta 1e9 accepted on one session ${hostile.mostDeltasOnOneSession}`,
     );
   }
-  for (const crash of crashes) console.log(`crash of ${crash.instance} at ${crash.at.toISOString()} (${crash.signal ?? crash.code}):\n${crash.outputTail}`);
+  for (const crash of crashes) {
+    console.log(`crash of ${crash.instance} at ${crash.at.toISOString()} (${crash.signal ?? crash.code}): ${crash.reason}\n${crash.outputTail}`);
+  }
 
   const checks = {
     'a 500 was answered': figures.serverErrors > 0,

@@ -47,18 +47,23 @@ async function main(): Promise<number> {
     instances.push(new Instance('a', 53001, env, heap), new Instance('b', 53002, env, heap), new Instance('c', 53003, { ...env, WORKER_ENABLED: 'false' }, heap));
     await Promise.all(instances.map((instance) => instance.start()));
     log(`3 instances up (c is API-only), heap capped at ${INSTANCE_HEAP_MB} MB`);
-    // A crash is a violation; the instance is started again (as an orchestrator would) so the run goes on.
+    // A crash is a violation; the instance is started again (as an orchestrator would, retrying
+    // while PostgreSQL is down) so the run goes on.
     for (const instance of instances) {
-      instance.onCrash = (crashed) => {
+      instance.onCrash = async (crashed) => {
         const last = crashed.crashes.at(-1)!;
-        log(`${crashed.name} CRASHED (${last.signal ?? `code ${last.code}`}): ${last.outputTail.split('\n').filter(Boolean).slice(-3).join(' | ')}`);
-        void sleep(1000).then(() => crashed.start()).then(
-          () => log(`${crashed.name} started again after its crash`),
-          (error: Error) => log(`${crashed.name} did not start again: ${error.message.slice(0, 200)}`),
-        );
+        log(`${crashed.name} CRASHED (${last.signal ?? `code ${last.code}`}): ${last.reason}`);
+        for (let attempt = 1; attempt <= 30; attempt++) {
+          await sleep(1000);
+          try {
+            await crashed.start();
+            return log(`${crashed.name} started again after its crash`);
+          } catch (error) {
+            if (attempt === 30) log(`${crashed.name} did not start again: ${(error as Error).message.slice(0, 200)}`);
+          }
+        }
       };
     }
-
     const ports = instances.map((i) => i.port);
     const hostile = new HostileClient(ports, SECRET, log);
     if (HOSTILE) {

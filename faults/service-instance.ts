@@ -13,7 +13,7 @@ export class Instance {
   private output = '';
   private exitRequested = false;
   lastExit: { code: number | null; signal: NodeJS.Signals | null; afterMs: number } | null = null;
-  readonly crashes: Array<{ at: Date; code: number | null; signal: NodeJS.Signals | null; outputTail: string }> = [];
+  readonly crashes: Array<{ at: Date; code: number | null; signal: NodeJS.Signals | null; reason: string; outputTail: string }> = [];
   onCrash?: (instance: Instance) => void;
 
   constructor(
@@ -55,7 +55,8 @@ export class Instance {
     child.once('exit', (code, signal) => {
       if (this.child === child) this.listening = false;
       if (this.exitRequested || this.child !== child) return;
-      this.crashes.push({ at: new Date(), code, signal, outputTail: this.output.slice(-1500) });
+      const reason = this.output.split('\n').findLast((line) => /FATAL|Error|error/.test(line)) ?? '';
+      this.crashes.push({ at: new Date(), code, signal, reason: reason.slice(0, 300), outputTail: this.output.slice(-800) });
       this.onCrash?.(this);
     });
   }

@@ -83,7 +83,7 @@ async function main(): Promise<number> {
       log(`hostile client in (at most ${HOSTILE_SECONDS} s)`);
       const hostileStarted = Date.now();
       await hostile.run(HOSTILE_SECONDS * 1000);
-      log(`hostile client done in ${Date.now() - hostileStarted} ms`);
+      log(`hostile client done in ${Date.now() - hostileStarted} ms (this runner's RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB)`);
     } else {
       await sleep(HOSTILE_SECONDS * 1000);
     }

@@ -33,7 +33,7 @@ export class HostileClient {
   private readonly user = `hostile-${randomUUID()}`;
   private readonly token: string;
   private next = 0;
-  private hardStop = new AbortController();
+  private readonly hardStop = new AbortController();
   /** attack -> answer ("200", "abandoned", "no connection", "cut mid-body") -> count */
   readonly tally: Record<Attack, Record<string, number>> = { reads: {}, junk: {}, cost: {} };
   readonly junkLatencies: number[] = [];
@@ -44,6 +44,8 @@ export class HostileClient {
   largestReadBytes = 0;
   /** the most 202s to costDelta 1e9 on one session: past 1000 it holds more than numeric(18,6) */
   mostDeltasOnOneSession = 0;
+  /** 202s to costDelta 1e9: the contract bounds a delta at 1e6 (422 beyond) */
+  acceptedHugeDeltas = 0;
 
   constructor(
     private readonly ports: number[],
@@ -52,9 +54,6 @@ export class HostileClient {
   ) {
     this.token = mintToken(this.user, secret);
   }
-
-  /** 202s to costDelta 1e9: the contract bounds a delta at 1e6 (422 beyond) */
-  acceptedHugeDeltas = 0;
 
   /** 5xx answers it got, 503 apart: a 503 says "later", a 500 is a defect. */
   get serverErrors(): number {

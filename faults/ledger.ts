@@ -1,3 +1,6 @@
+/** The stretches of the run whose latencies are compared: quiet, with the hostile client, with faults. */
+export type Phase = 'baseline' | 'hostile' | 'faults';
+
 /** What the load was told: every acknowledged write, and every answer counted by kind. */
 export class Ledger {
   readonly counts = { sent: 0, acknowledged: 0, refused503: 0, refused503WithoutRetryAfter: 0, clientErrors: 0, serverErrors: 0, connectionErrors: 0 };
@@ -13,10 +16,17 @@ export class Ledger {
   readonly unacknowledgedBatches: string[][] = [];
   /** sessions that were started at least once */
   readonly started = new Set<string>();
+  /** set by the run as it moves on; each answer is counted in the phase it was sent in */
+  phase: Phase = 'baseline';
+  readonly latencies: Record<Phase, number[]> = { baseline: [], hostile: [], faults: [] };
+  /** answers that were not a service's answer (503, no connection) by phase: the quiet phases must have none */
+  readonly refusedByPhase: Record<Phase, number> = { baseline: 0, hostile: 0, faults: 0 };
 
-  record(status: number, headers: Headers | null, what: string): void {
+  record(status: number, headers: Headers | null, what: string, ms = 0, phase: Phase = this.phase): void {
     this.counts.sent++;
+    this.latencies[phase].push(ms);
     this.byStatus[status] = (this.byStatus[status] ?? 0) + 1;
+    if (status === 0 || status === 503) this.refusedByPhase[phase]++;
     if (status === 0) this.counts.connectionErrors++;
     else if (status >= 200 && status < 300) this.counts.acknowledged++;
     else if (status === 503) {
@@ -24,11 +34,18 @@ export class Ledger {
       if (!headers?.get('retry-after')) this.counts.refused503WithoutRetryAfter++;
     } else if (status >= 500) {
       this.counts.serverErrors++;
-      if (this.serverErrorSamples.length < 10) this.serverErrorSamples.push(`${status} ${what}`);
+      if (this.serverErrorSamples.length < 10) this.serverErrorSamples.push(`${status} ${what} (${phase} phase)`);
     } else {
       this.counts.clientErrors++;
       const route = `${status} ${what.replace(/[0-9a-f-]{36}/g, ':id').replace(/\?.*$/, '')}`;
       this.clientErrorsByRoute[route] = (this.clientErrorsByRoute[route] ?? 0) + 1;
     }
+  }
+
+  /** Latency percentiles of one phase, in ms. */
+  percentiles(phase: Phase): { requests: number; p50: number; p99: number; max: number } {
+    const sorted = [...this.latencies[phase]].sort((a, b) => a - b);
+    const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : 0);
+    return { requests: sorted.length, p50: Math.round(at(0.5)), p99: Math.round(at(0.99)), max: Math.round(sorted.at(-1) ?? 0) };
   }
 }

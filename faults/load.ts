@@ -29,6 +29,9 @@ export class Client {
 
   private async call(method: string, path: string, body?: object, headers: Record<string, string> = {}): Promise<Answer> {
     const port = this.ports[this.next++ % this.ports.length];
+    // Counted in the phase the request was sent in, with the time to its whole answer.
+    const phase = this.ledger.phase;
+    const sent = performance.now();
     try {
       const response = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
         method,
@@ -37,10 +40,10 @@ export class Client {
         signal: AbortSignal.timeout(20000),
       });
       const text = await response.text();
-      this.ledger.record(response.status, response.headers, `${method} ${path}`);
+      this.ledger.record(response.status, response.headers, `${method} ${path}`, performance.now() - sent, phase);
       return { status: response.status, body: text ? JSON.parse(text) : null };
     } catch {
-      this.ledger.record(0, null, `${method} ${path}`);
+      this.ledger.record(0, null, `${method} ${path}`, performance.now() - sent, phase);
       return { status: 0, body: null };
     }
   }
@@ -91,13 +94,14 @@ export class Client {
   private async read(): Promise<void> {
     const conversation = this.conversations[Math.floor(Math.random() * this.conversations.length)];
     if (!conversation) return;
+    const phase = this.ledger.phase;
     const answer = await this.call('GET', `/sessions/${conversation.id}`);
     if (answer.status !== 200) return;
     const count = answer.body.messageCount;
     const low = conversation.acknowledged;
     const high = conversation.acknowledged + conversation.uncertain;
     if (count < low || count > high) {
-      this.ledger.staleReads.push(`${conversation.id}: messageCount ${count}, expected ${low}..${high}`);
+      this.ledger.staleReads.push(`${conversation.id}: messageCount ${count}, expected ${low}..${high} (${phase} phase)`);
     }
     await this.call('GET', `/sessions/${conversation.id}/messages?limit=20`);
     await this.call('GET', '/sessions?limit=5');

@@ -1,24 +1,35 @@
 import { ensureDatabase } from '../src/database/ensure-database.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { Ledger } from './ledger.js';
+import { HostileClient } from './hostile.js';
 import { Client } from './load.js';
 import { OwnPostgres, OwnRedis } from './processes.js';
+import { report } from './report.js';
 import { Instance } from './service-instance.js';
 import { runningCount, verify } from './verify.js';
 
 /*
  * `npm run test:faults`: three instances on their own PostgreSQL and Redis, a round-robin load of
- * concurrent clients, and, while it runs, an instance restarted (SIGTERM) and one killed (SIGKILL),
+ * concurrent clients, and, while it runs: a quiet baseline, then one hostile client (issue 9's crash
+ * and stall attempts, see hostile.ts), then an instance restarted (SIGTERM) and one killed (SIGKILL),
  * Redis stopped for 10 s and PostgreSQL stopped for 10 s. Then PostgreSQL is read directly to
  * check that every acknowledged write is there exactly once. Exits 1 on any violation.
+ * FAULTS_HOSTILE=0 leaves the hostile client out (its phase is then quiet too).
  */
 const SECRET = 'faults-secret-at-least-16-chars';
 const CLIENTS = Number(process.env.FAULTS_CLIENTS || 12);
+const HOSTILE = process.env.FAULTS_HOSTILE !== '0';
+const HOSTILE_MESSAGES = Number(process.env.FAULTS_HOSTILE_MESSAGES || 300);
+const HOSTILE_SECONDS = Number(process.env.FAULTS_HOSTILE_SECONDS || 20);
+const BASELINE_SECONDS = 15;
+// A cap such as a container sets: a bounded service needs far less, and the machine is shared.
+const INSTANCE_HEAP_MB = Number(process.env.FAULTS_INSTANCE_HEAP_MB || 1024);
 const STALE_AFTER_SECONDS = 8;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 async function main(): Promise<number> {
+  const started = Date.now();
   const postgres = new OwnPostgres(55432);
   const redis = new OwnRedis(56379);
   const instances: Instance[] = [];
@@ -31,17 +42,58 @@ async function main(): Promise<number> {
       NODE_ENV: 'production', DATABASE_URL: postgres.url, REDIS_URL: redis.url, AUTH_JWT_SECRET: SECRET,
       DELIBERATION_STEP_MS: '200', DELIBERATION_ROUNDS: '3', RUNNING_STALE_AFTER_SECONDS: String(STALE_AFTER_SECONDS),
       CLEANUP_CRON: 'off',
+      // Each load client sends far more than a person would: the run measures faults, not the rate limit.
+      RATE_LIMIT_PER_MINUTE: '1000000',
     };
-    instances.push(new Instance('a', 53001, env), new Instance('b', 53002, env), new Instance('c', 53003, { ...env, WORKER_ENABLED: 'false' }));
+    const heap = [`--max-old-space-size=${INSTANCE_HEAP_MB}`];
+    instances.push(new Instance('a', 53001, env, heap), new Instance('b', 53002, env, heap), new Instance('c', 53003, { ...env, WORKER_ENABLED: 'false' }, heap));
     await Promise.all(instances.map((instance) => instance.start()));
-    log('3 instances up (c is API-only)');
+    log(`3 instances up (c is API-only), heap capped at ${INSTANCE_HEAP_MB} MB`);
+    // A crash is a violation; the instance is started again (as an orchestrator would, retrying
+    // while PostgreSQL is down) so the run goes on.
+    for (const instance of instances) {
+      instance.onCrash = async (crashed) => {
+        const last = crashed.crashes.at(-1)!;
+        log(`${crashed.name} CRASHED (${last.signal ?? `code ${last.code}`}): ${last.reason}`);
+        for (let attempt = 1; attempt <= 30; attempt++) {
+          await sleep(1000);
+          try {
+            await crashed.start();
+            return log(`${crashed.name} started again after its crash`);
+          } catch (error) {
+            if (attempt === 30) log(`${crashed.name} did not start again: ${(error as Error).message.slice(0, 200)}`);
+          }
+        }
+      };
+    }
+    const ports = instances.map((i) => i.port);
+    const hostile = new HostileClient(ports, SECRET, log);
+    if (HOSTILE) {
+      const seeding = Date.now();
+      await hostile.seed(postgres.url, HOSTILE_MESSAGES);
+      log(`hostile: ${hostile.seededMessages} messages of ~1 MiB in its session, in ${Date.now() - seeding} ms`);
+    }
 
     const ledger = new Ledger();
     let stop = false;
-    const clients = Array.from({ length: CLIENTS }, () => new Client(instances.map((i) => i.port), ledger, SECRET));
+    const clients = Array.from({ length: CLIENTS }, () => new Client(ports, ledger, SECRET));
     const load = Promise.all(clients.map((client) => client.run(() => stop)));
 
-    await sleep(5000);
+    await sleep(BASELINE_SECONDS * 1000);
+    ledger.phase = 'hostile';
+    if (HOSTILE) {
+      log(`hostile client in (at most ${HOSTILE_SECONDS} s)`);
+      const hostileStarted = Date.now();
+      await hostile.run(HOSTILE_SECONDS * 1000);
+      log(`hostile client done in ${Date.now() - hostileStarted} ms (this runner's RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB)`);
+    } else {
+      await sleep(HOSTILE_SECONDS * 1000);
+    }
+    ledger.phase = 'faults';
+    // What the hostile client crashed is back before the planned faults begin.
+    for (let i = 0; i < 60 && instances.some((instance) => !instance.listening); i++) await sleep(500);
+
+    await sleep(2000);
     const shutdownMs = await instances[0].stop('SIGTERM');
     log(`a: SIGTERM, exited in ${shutdownMs} ms with code ${instances[0].lastExit?.code}; starting again`);
     await instances[0].start();
@@ -67,39 +119,9 @@ async function main(): Promise<number> {
     log('load stopped; waiting for running sessions to finish or be failed');
     for (let i = 0; i < (STALE_AFTER_SECONDS + 30) * 2 && (await runningCount(postgres.url)) > 0; i++) await sleep(500);
 
-    const findings = await verify(postgres.url, ledger);
-    const figures = {
-      ...ledger.counts,
-      acknowledgedSessions: ledger.sessions.size,
-      acknowledgedMessages: ledger.messages.size,
-      sessionsStarted: ledger.started.size,
-      ...findings,
-      lost: findings.lostSessions + findings.lostMessages,
-      staleReads: ledger.staleReads.length,
-      shutdownMs,
-      shutdownExit: instances[0].lastExit?.signal ?? instances[0].lastExit?.code ?? null,
-    };
-    console.table(figures);
-    console.log('answers by status (0 = no connection):', ledger.byStatus);
-    console.log('4xx by route:', ledger.clientErrorsByRoute);
-    if (ledger.serverErrorSamples.length) console.log('5xx samples:', ledger.serverErrorSamples);
-    if (ledger.staleReads.length) console.log('stale reads:', ledger.staleReads.slice(0, 10));
-    const violations = Object.entries({
-      'a 500 was answered': figures.serverErrors > 0,
-      'a 503 came without Retry-After': figures.refused503WithoutRetryAfter > 0,
-      'an acknowledged write is missing': figures.lost > 0,
-      'a message is stored twice': figures.duplicateMessages > 0,
-      'a refused batch is half-written': figures.halfWrittenBatches > 0,
-      "a session's seqs are not 1..n": figures.sessionsWithSeqGaps > 0,
-      'a read was stale': figures.staleReads > 0,
-      'a session was left running without a worker': figures.leftRunning > 0,
-      // Nest re-raises the signal once closed, so a clean shutdown ends by SIGTERM (or exit code 0).
-      'SIGTERM shutdown took over 10 s or failed': shutdownMs > 10000 || !['SIGTERM', 0].includes(figures.shutdownExit as never),
-      'nothing was acknowledged': figures.acknowledged === 0,
-    }).filter(([, violated]) => violated);
-    for (const [violation] of violations) console.log(`VIOLATION: ${violation}`);
-    console.log(`faults: ${10 - violations.length} passed, ${violations.length} failed`);
-    return violations.length ? 1 : 0;
+    const findings = await verify(postgres.url, ledger, hostile.poisonSessions);
+    log(`verified; run time so far ${Math.round((Date.now() - started) / 1000)} s`);
+    return report({ ledger, findings, hostile: HOSTILE ? hostile : null, instances, shutdownMs }) ? 1 : 0;
   } finally {
     for (const instance of instances) instance.kill();
     redis.remove();

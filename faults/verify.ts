@@ -8,17 +8,23 @@ export interface Findings {
   halfWrittenBatches: number;
   sessionsWithSeqGaps: number;
   leftRunning: number;
+  hostileLeftRunning: number;
 }
 
-/** Reads PostgreSQL directly: every acknowledged write there exactly once, nothing half-written. */
-export async function verify(url: string, ledger: Ledger): Promise<Findings> {
+/**
+ * Reads PostgreSQL directly: every acknowledged write there exactly once, nothing half-written.
+ * `hostileSessions` are the hostile client's: their ~1 MiB rows are not scanned for markers, and a
+ * running one is counted apart (its poisoned cost must not keep it running either).
+ */
+export async function verify(url: string, ledger: Ledger, hostileSessions: string[] = []): Promise<Findings> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const ids = [...ledger.sessions.keys()];
     const { rows: sessions } = await client.query(`SELECT id FROM sessions WHERE id = ANY($1::uuid[])`, [ids]);
     const { rows: markers } = await client.query(
-      `SELECT content->>'marker' AS marker, count(*)::int AS n FROM messages WHERE content ? 'marker' GROUP BY 1`,
+      `SELECT content->>'marker' AS marker, count(*)::int AS n FROM messages WHERE session_id <> ALL($1::uuid[]) AND content ? 'marker' GROUP BY 1`,
+      [hostileSessions],
     );
     const stored = new Map<string, number>(markers.map((row: { marker: string; n: number }) => [row.marker, row.n]));
     const lostMessages = [...ledger.messages.keys()].filter((marker) => !stored.has(marker)).length;
@@ -31,14 +37,19 @@ export async function verify(url: string, ledger: Ledger): Promise<Findings> {
     const { rows: gaps } = await client.query(
       `SELECT session_id FROM messages GROUP BY session_id HAVING min(seq) <> 1 OR max(seq) <> count(*) OR count(DISTINCT seq) <> count(*)`,
     );
-    const { rows: running } = await client.query(`SELECT count(*)::int AS n FROM sessions WHERE status = 'running'`);
+    const { rows: running } = await client.query(
+      `SELECT count(*) FILTER (WHERE id <> ALL($1::uuid[]))::int AS others, count(*) FILTER (WHERE id = ANY($1::uuid[]))::int AS hostile
+         FROM sessions WHERE status = 'running'`,
+      [hostileSessions],
+    );
     return {
       lostSessions: ids.length - sessions.length,
       lostMessages,
       duplicateMessages,
       halfWrittenBatches,
       sessionsWithSeqGaps: gaps.length,
-      leftRunning: running[0].n,
+      leftRunning: running[0].others,
+      hostileLeftRunning: running[0].hostile,
     };
   } finally {
     await client.end();

@@ -1,0 +1,84 @@
+import type { HostileClient } from './hostile.js';
+import type { Ledger } from './ledger.js';
+import type { Instance } from './service-instance.js';
+import type { Findings } from './verify.js';
+
+interface RunOutcome {
+  ledger: Ledger;
+  findings: Findings;
+  /** null when the run left the hostile client out */
+  hostile: HostileClient | null;
+  instances: Instance[];
+  shutdownMs: number;
+}
+
+/**
+ * Prints what the run saw and the verdict; returns the number of violations. The last line,
+ * `faults: N passed, M failed`, is what CI reads.
+ */
+export function report({ ledger, findings, hostile, instances, shutdownMs }: RunOutcome): number {
+  const shutdownExit = instances[0].lastExit?.signal ?? instances[0].lastExit?.code ?? null;
+  const figures = {
+    ...ledger.counts,
+    acknowledgedSessions: ledger.sessions.size,
+    acknowledgedMessages: ledger.messages.size,
+    sessionsStarted: ledger.started.size,
+    ...findings,
+    lost: findings.lostSessions + findings.lostMessages,
+    staleReads: ledger.staleReads.length,
+    shutdownMs,
+    shutdownExit,
+  };
+  const crashes = instances.flatMap((instance) => instance.crashes.map((crash) => ({ instance: instance.name, ...crash })));
+  console.table(figures);
+  console.log('answers by status (0 = no connection):', ledger.byStatus);
+  console.log('4xx by route:', ledger.clientErrorsByRoute);
+  if (ledger.serverErrorSamples.length) console.log('5xx samples:', ledger.serverErrorSamples);
+  if (ledger.staleReads.length) console.log('stale reads:', ledger.staleReads.slice(0, 10));
+  console.log("other clients' latency (ms) by phase; refused = 503 or no connection:");
+  console.table(Object.fromEntries((['baseline', 'hostile', 'faults'] as const).map((phase) => [
+    phase === 'hostile' && !hostile ? 'hostile (left out)' : phase,
+    { ...ledger.percentiles(phase), refused: ledger.refusedByPhase[phase] },
+  ])));
+  if (hostile) {
+    console.log('hostile client, answers by attack and status:');
+    console.table(hostile.tally);
+    console.log(
+      `hostile: ${hostile.seededMessages} messages of ~1 MiB seeded; largest page read ${(hostile.largestReadBytes / 2 ** 20).toFixed(1)} MiB; ` +
+        `junk body answered in p50 ${hostile.junkPercentiles().p50} ms, max ${hostile.junkPercentiles().max} ms; ` +
+        `most costDelta 1e9 accepted on one session ${hostile.mostDeltasOnOneSession}`,
+    );
+  }
+  for (const crash of crashes) {
+    console.log(`crash of ${crash.instance} at ${crash.at.toISOString()} (${crash.signal ?? crash.code}): ${crash.reason}\n${crash.outputTail}`);
+  }
+
+  const checks = {
+    'a 500 was answered': figures.serverErrors > 0,
+    'a 503 came without Retry-After': figures.refused503WithoutRetryAfter > 0,
+    'an acknowledged write is missing': figures.lost > 0,
+    'a message is stored twice': figures.duplicateMessages > 0,
+    'a refused batch is half-written': figures.halfWrittenBatches > 0,
+    "a session's seqs are not 1..n": figures.sessionsWithSeqGaps > 0,
+    'a read was stale': figures.staleReads > 0,
+    'a session was left running without a worker': figures.leftRunning > 0,
+    // Nest re-raises the signal once closed, so a clean shutdown ends by SIGTERM (or exit code 0).
+    'SIGTERM shutdown took over 10 s or failed': shutdownMs > 10000 || !['SIGTERM', 0].includes(shutdownExit as never),
+    'nothing was acknowledged': figures.acknowledged === 0,
+    'an instance crashed': crashes.length > 0,
+    // Nothing but the hostile client disturbs these two phases: any refusal there is its doing.
+    'another client was refused (503 or no connection) with no fault injected': ledger.refusedByPhase.baseline + ledger.refusedByPhase.hostile > 0,
+    ...(hostile && {
+      'the hostile client got a 5xx other than 503': hostile.serverErrors > 0,
+      // The contract's bounds, which its answers show directly: a delta is at most 1e6 (else 422),
+      // and a page stops once it holds 8 MiB (here: plus one ~1 MiB message and the JSON around).
+      'a costDelta of 1e9 was accepted': hostile.acceptedHugeDeltas > 0,
+      'a page of messages held over 10 MiB': hostile.largestReadBytes > 10 * 2 ** 20,
+      "the hostile client's poisoned session was left running": findings.hostileLeftRunning > 0,
+    }),
+  };
+  const violations = Object.entries(checks).filter(([, violated]) => violated);
+  for (const [violation] of violations) console.log(`VIOLATION: ${violation}`);
+  console.log(`faults: ${Object.keys(checks).length - violations.length} passed, ${violations.length} failed`);
+  return violations.length;
+}

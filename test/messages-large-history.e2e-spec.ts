@@ -83,11 +83,18 @@ describe('reading a large history (issue 9, item 1)', () => {
     });
     console.log('eight concurrent limit=1000 reads: heapUsed MiB', mib);
 
+    // Each read is served (a page of at most 8 MiB) or, on a machine too slow to serve the queue
+    // within its bound, told to come back: never a 5xx, and the first reads are always served.
     for (const response of result.reads) {
-      expect(response.status).toBe(200);
+      expect([200, 429]).toContain(response.status);
+      if (response.status === 429) {
+        expect(response.body.code).toBe('TOO_MANY_CONCURRENT_READS');
+        continue;
+      }
       expect(contentBytes(response.body.items)).toBeLessThanOrEqual(PAGE_BYTES);
       expect(response.body.items.at(-1).seq).toBe(COUNT);
     }
+    expect(result.reads.filter((response) => response.status === 200).length).toBeGreaterThanOrEqual(2);
     expect(result.bystander.map((response) => response.status)).toEqual([200, 200]);
     expect(result.bystander[0].body.items).toEqual([expect.objectContaining({ content: 'mine' })]);
     // Still serving.

@@ -22,7 +22,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'));
   refuseWhileClosing(fastify);
-  await applySecurityHeaders(app, config.getOrThrow<string[]>('app.corsOrigins'));
+  applySecurityHeaders(app, config.getOrThrow<string[]>('app.corsOrigins'));
   // After the security headers, so that CORS preflights are answered before authentication.
   authenticateBeforeBody(app, API_PREFIX);
 

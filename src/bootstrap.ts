@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { authenticateBeforeBody } from './auth/authenticate-requests.js';
+import { limitRequests } from './limits/rate-limit.hook.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { answerClientError } from './common/client-error-handler.js';
 import { registerJsonBodyParser } from './common/json-body-parser.js';
@@ -25,6 +26,8 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   applySecurityHeaders(app, config.getOrThrow<string[]>('app.corsOrigins'));
   // After the security headers, so that CORS preflights are answered before authentication.
   authenticateBeforeBody(app, API_PREFIX);
+  // After authentication: the limit is per user.
+  limitRequests(app, config.getOrThrow<number>('limits.ratePerMinute'));
 
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useGlobalPipes(new JsonValidationPipe());

@@ -1,19 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import type { Env } from '../config/env.validation.js';
-import { RateLimitGuard } from './rate-limit.guard.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 
 /**
- * Fairness between users: the per-user rate limit (a global guard counting in RateLimitStorage).
+ * Fairness between users: the per-user rate limit (RateLimitStorage, counted by the onRequest hook
+ * of rate-limit.hook.ts).
  * The quotas (MAX_SESSIONS_PER_USER, MAX_RUNNING_PER_USER) are checked where the rows are
  * written, in SessionsRepository, under a per-user lock. With RATE_LIMIT_PER_MINUTE=0 nothing is
- * registered: no guard runs at all.
+ * registered at all.
  */
 @Module({})
 export class LimitsModule {
   static forRoot(env: Env): DynamicModule {
     if (env.RATE_LIMIT_PER_MINUTE === 0) return { module: LimitsModule };
-    return { module: LimitsModule, providers: [RateLimitStorage, { provide: APP_GUARD, useClass: RateLimitGuard }] };
+    return { module: LimitsModule, providers: [RateLimitStorage] };
   }
 }

@@ -58,20 +58,23 @@ export class RateLimitStorage implements OnModuleDestroy {
     await this.sync();
   }
 
-  /** Counts one request of `key` (a user) in the current window of `ttl` ms. */
-  increment(key: string, ttl: number, limit: number): Promise<RateLimitRecord> {
+  /**
+   * Counts one request of `key` (a user) in the current window of `ttl` ms. Synchronous on the
+   * common path (counted in process); a promise only when this request must ask Redis.
+   */
+  increment(key: string, ttl: number, limit: number): RateLimitRecord | Promise<RateLimitRecord> {
     const now = Date.now();
     const window = Math.floor(now / ttl);
     const secondsLeft = Math.ceil(((window + 1) * ttl - now) / 1000);
     let counter = this.counters.get(key);
     if (counter?.window !== window) this.counters.set(key, (counter = { window, ttl, shared: this.redis ? -1 : 0, pending: 0 }));
-    if (counter.shared >= limit) return Promise.resolve(record(limit + 1, limit, secondsLeft));
+    if (counter.shared >= limit) return record(limit + 1, limit, secondsLeft);
     const exactFrom = limit - Math.ceil(limit * EXACT_SHARE);
     if (this.redis && (counter.shared < 0 || counter.shared + counter.pending + 1 > exactFrom)) {
       return this.countInRedis(key, counter, limit, secondsLeft);
     }
     counter.pending += 1;
-    return Promise.resolve(record(counter.shared + counter.pending, limit, secondsLeft));
+    return record(counter.shared + counter.pending, limit, secondsLeft);
   }
 
   private async countInRedis(key: string, counter: Counter, limit: number, secondsLeft: number): Promise<RateLimitRecord> {

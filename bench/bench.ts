@@ -21,6 +21,7 @@ const SECRET = 'bench-secret-at-least-16-chars';
 const PORTS = { on: 3101, off: 3102 };
 // The cache-on service with the rate limiter off (RATE_LIMIT_PER_MINUTE=0), beside `on` (limiter on, high).
 const UNLIMITED_PORT = 3103;
+const LIMITED_PORT = 3104;
 const HIGH_RATE_LIMIT = '1000000000';
 
 const tokens = new Map<string, string>();
@@ -80,8 +81,11 @@ async function main(): Promise<void> {
   const env = { NODE_ENV: 'production', DATABASE_URL, AUTH_JWT_SECRET: SECRET, CLEANUP_CRON: 'off', RATE_LIMIT_PER_MINUTE: HIGH_RATE_LIMIT };
   const on = new Instance('cache on', PORTS.on, { ...env, REDIS_URL });
   const off = new Instance('cache off', PORTS.off, { ...env, REDIS_URL: '' });
+  // The limiter's cost is measured between two fresh twins that differ in the limiter alone (the
+  // "cache on" instance has served every other scenario by then, which skews a comparison with it).
   const unlimited = new Instance('limiter off', UNLIMITED_PORT, { ...env, REDIS_URL, RATE_LIMIT_PER_MINUTE: '0' });
-  await Promise.all([on.start(), off.start(), unlimited.start()]);
+  const limited = new Instance('limiter on', LIMITED_PORT, { ...env, REDIS_URL });
+  await Promise.all([on.start(), off.start(), unlimited.start(), limited.start()]);
   const results: Result[] = [];
   try {
     const session = data.sessions.map(({ user, id }) => ({ user, path: `/api/v1/sessions/${id}` }));
@@ -95,6 +99,7 @@ async function main(): Promise<void> {
     await autocannon({ url: `http://127.0.0.1:${PORTS.on}/health/live`, connections: 8, amount: 2000 });
     await run('warm-up GET /sessions/:id', 'on', session);
     await run('warm-up GET /sessions/:id, limiter off', 'on', session, undefined, UNLIMITED_PORT);
+    await run('warm-up GET /sessions/:id, limiter on', 'on', session, undefined, LIMITED_PORT);
 
     console.log('measuring');
     results.push(await run('GET /health/live (ceiling)', 'on', [{ user: 'x', path: '/health/live' }]));
@@ -110,10 +115,10 @@ async function main(): Promise<void> {
     // off on on off off on, so that a load drifting on a shared machine falls on both alike.
     for (const [round, limiter] of (['off', 'on', 'on', 'off', 'off', 'on'] as const).entries()) {
       const name = `GET /sessions/:id, limiter ${limiter === 'off' ? 'off' : 'on (high)'} #${round + 1}`;
-      results.push(await run(name, 'on', session, undefined, limiter === 'off' ? UNLIMITED_PORT : PORTS.on));
+      results.push(await run(name, 'on', session, undefined, limiter === 'off' ? UNLIMITED_PORT : LIMITED_PORT));
     }
   } finally {
-    await Promise.all([on.stop('SIGTERM'), off.stop('SIGTERM'), unlimited.stop('SIGTERM')]);
+    await Promise.all([on.stop('SIGTERM'), off.stop('SIGTERM'), unlimited.stop('SIGTERM'), limited.stop('SIGTERM')]);
   }
   report(results);
 }

@@ -15,8 +15,8 @@ export const liveKeyPrefix = (controlPrefix: string): string => `${controlPrefix
 /** The set of sessions whose live progress has not reached PostgreSQL yet. */
 export const liveDirtyKey = (controlPrefix: string): string => `${liveKeyPrefix(controlPrefix)}-dirty`;
 export const cancelChannel = (controlPrefix: string): string => `${controlPrefix}:cancel`;
-/** `<prefix>:rate:<window>:<user>`: one user's requests in one rate-limit window, shared by every instance. */
-export const rateLimitKey = (controlPrefix: string, window: number, userId: string): string => `${controlPrefix}:rate:${window}:${userId}`;
+/** `<prefix>:rate:<window>`: a hash of each user's requests in one rate-limit window, shared by every instance. */
+export const rateLimitKey = (controlPrefix: string, window: number): string => `${controlPrefix}:rate:${window}`;
 
 // Outlives any read that could still be refilling a purged session (queries time out at 15 s).
 export const TOMBSTONE_TTL_SECONDS = 300;
@@ -52,8 +52,8 @@ export class RedisKeys {
     return liveDirtyKey(this.controlPrefix);
   }
 
-  rateLimit(window: number, userId: string): string {
-    return rateLimitKey(this.controlPrefix, window, userId);
+  rateLimit(window: number): string {
+    return rateLimitKey(this.controlPrefix, window);
   }
 
   cancelChannel(): string {

@@ -56,7 +56,10 @@ export async function fixtures(url: string): Promise<Fixtures> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const sessions = await client.query(`SELECT user_id AS user, id FROM sessions WHERE message_count = 0 AND user_id <> $1 AND title LIKE 'session %' ORDER BY id LIMIT 2000`, [HEAVY_USER]);
+    const sessions = await client.query(
+      `SELECT user_id AS user, id FROM sessions WHERE message_count = 0 AND user_id <> $1 AND title LIKE 'session %' ORDER BY id LIMIT 2000`,
+      [HEAVY_USER],
+    );
     const histories = await client.query(`SELECT user_id AS user, id FROM sessions WHERE message_count = 100 ORDER BY id LIMIT 2000`);
     const deep = await client.query(
       `SELECT id, created_at FROM sessions WHERE user_id = $1 AND status <> 'deleted' ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT 1`,

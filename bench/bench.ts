@@ -40,7 +40,13 @@ interface Result {
 }
 
 /** One scenario: each request takes the next of `paths` (user and path), round robin. */
-async function run(name: string, cache: 'on' | 'off', targets: Array<{ user: string; path: string }>, body?: object, port = PORTS[cache]): Promise<Result> {
+async function run(
+  name: string,
+  cache: 'on' | 'off',
+  targets: Array<{ user: string; path: string }>,
+  body?: object,
+  port = PORTS[cache],
+): Promise<Result> {
   let next = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -78,7 +84,13 @@ async function main(): Promise<void> {
   await redis.quit();
 
   // The limiter is on everywhere (high, so nothing is refused): the targets hold with it.
-  const env = { NODE_ENV: 'production', DATABASE_URL, AUTH_JWT_SECRET: SECRET, CLEANUP_CRON: 'off', RATE_LIMIT_PER_MINUTE: HIGH_RATE_LIMIT };
+  const env = {
+    NODE_ENV: 'production',
+    DATABASE_URL,
+    AUTH_JWT_SECRET: SECRET,
+    CLEANUP_CRON: 'off',
+    RATE_LIMIT_PER_MINUTE: HIGH_RATE_LIMIT,
+  };
   const on = new Instance('cache on', PORTS.on, { ...env, REDIS_URL });
   const off = new Instance('cache off', PORTS.off, { ...env, REDIS_URL: '' });
   // The limiter's cost is measured between two fresh twins that differ in the limiter alone (the
@@ -145,15 +157,26 @@ function report(results: Result[]): void {
   };
   const limiter = { offRps: mean('GET /sessions/:id, limiter off'), onRps: mean('GET /sessions/:id, limiter on') };
   const limiterRatio = limiter.onRps / limiter.offRps;
-  rows.push({ scenario: 'cached GET: limiter on / off (mean of 3)', cache: 'on', 'req/s': limiter.onRps, 'p50 ms': NaN, 'p99 ms': NaN,
-    errors: 0, 'of ceiling': `${Math.round((100 * limiter.onRps) / ceiling)} %`, 'on/off': `${limiterRatio.toFixed(3)}x` });
+  rows.push({
+    scenario: 'cached GET: limiter on / off (mean of 3)',
+    cache: 'on',
+    'req/s': limiter.onRps,
+    'p50 ms': NaN,
+    'p99 ms': NaN,
+    errors: 0,
+    'of ceiling': `${Math.round((100 * limiter.onRps) / ceiling)} %`,
+    'on/off': `${limiterRatio.toFixed(3)}x`,
+  });
   console.table(rows);
-  console.log(`rate limiter: cached GET ${limiter.offRps} req/s off, ${limiter.onRps} req/s on (high): ratio ${limiterRatio.toFixed(3)}, cost ${(100 * (1 - limiterRatio)).toFixed(1)} %`);
+  console.log(
+    `rate limiter: cached GET ${limiter.offRps} req/s off, ${limiter.onRps} req/s on (high): ratio ${limiterRatio.toFixed(3)}, cost ${(100 * (1 - limiterRatio)).toFixed(1)} %`,
+  );
   const cached = find('GET /sessions/:id', 'on')!;
   const targets = {
     'cached GET >= 50 % of ceiling': cached.rps >= 0.5 * ceiling,
     'cache on >= 2x cache off for GET /sessions/:id': cached.rps >= 2 * find('GET /sessions/:id', 'off')!.rps,
-    'page 500 p99 <= 1.5x first page p99': find('GET /sessions (page 500)', 'on')!.p99 <= 1.5 * Math.max(1, find('GET /sessions (first page)', 'on')!.p99),
+    'page 500 p99 <= 1.5x first page p99':
+      find('GET /sessions (page 500)', 'on')!.p99 <= 1.5 * Math.max(1, find('GET /sessions (first page)', 'on')!.p99),
     'no errors': results.every((r) => r.errors === 0),
     'rate limiter costs <= 10 % of cached GET req/s': limiterRatio >= 0.9,
   };
@@ -161,8 +184,29 @@ function report(results: Result[]): void {
   const date = new Date().toISOString().slice(0, 10);
   const file = new URL(`../../bench/results/${date}.json`, import.meta.url);
   mkdirSync(new URL('.', file), { recursive: true });
-  const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() }, seconds: SECONDS, connections: CONNECTIONS, results: rows, limiter: { ...limiter, ratio: limiterRatio }, targets }, null, 2) + '\n');
+  const machine = {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine,
+        loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() },
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        results: rows,
+        limiter: { ...limiter, ratio: limiterRatio },
+        targets,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`written to bench/results/${date}.json`);
 }
 

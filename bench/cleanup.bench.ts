@@ -64,7 +64,9 @@ async function seed(): Promise<string[]> {
       [LIVE_READ],
     );
     await client.query('ANALYZE sessions; ANALYZE messages');
-    console.log(`seeded ${EXPIRED} expired sessions (+${2 * EXPIRED} messages) and ${LIVE_BACKGROUND + LIVE_READ} live ones in ${ms(performance.now() - started)}`);
+    console.log(
+      `seeded ${EXPIRED} expired sessions (+${2 * EXPIRED} messages) and ${LIVE_BACKGROUND + LIVE_READ} live ones in ${ms(performance.now() - started)}`,
+    );
     return rows.map((row) => row.id);
   } finally {
     await client.end();
@@ -136,9 +138,15 @@ async function main(): Promise<void> {
   await app.close();
 
   const { pass, getsBefore: before, getsDuringPass: during } = result;
-  console.log(`cleanup pass: removed ${pass.removed} sessions in ${pass.batches} batches of ${result.batchSize} in ${pass.durationMs} ms; ${pass.sessionsLeft} live sessions left`);
-  console.log(`GETs before the pass (${BASELINE_MS} ms): ${before.count} requests, ${before.errors} errors, p50 ${ms(before.p50)}, p99 ${ms(before.p99)}`);
-  console.log(`GETs during the pass:       ${during.count} requests, ${during.errors} errors, p50 ${ms(during.p50)}, p99 ${ms(during.p99)}, max ${ms(during.max)}`);
+  console.log(
+    `cleanup pass: removed ${pass.removed} sessions in ${pass.batches} batches of ${result.batchSize} in ${pass.durationMs} ms; ${pass.sessionsLeft} live sessions left`,
+  );
+  console.log(
+    `GETs before the pass (${BASELINE_MS} ms): ${before.count} requests, ${before.errors} errors, p50 ${ms(before.p50)}, p99 ${ms(before.p99)}`,
+  );
+  console.log(
+    `GETs during the pass:       ${during.count} requests, ${during.errors} errors, p50 ${ms(during.p50)}, p99 ${ms(during.p99)}, max ${ms(during.max)}`,
+  );
   const file = new URL(`./results/cleanup-${result.at.replace(/[:.]/g, '-')}.json`, import.meta.url.replace('/dist/bench/', '/bench/'));
   mkdirSync(new URL('.', file), { recursive: true });
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');

@@ -58,12 +58,21 @@ export class HostileClient {
   /** 5xx answers it got, 503 apart: a 503 says "later", a 500 is a defect. */
   get serverErrors(): number {
     return Object.values(this.tally).reduce(
-      (sum, answers) => sum + Object.entries(answers).filter(([status]) => /^5\d\d$/.test(status) && status !== '503').reduce((n, [, count]) => n + count, 0),
+      (sum, answers) =>
+        sum +
+        Object.entries(answers)
+          .filter(([status]) => /^5\d\d$/.test(status) && status !== '503')
+          .reduce((n, [, count]) => n + count, 0),
       0,
     );
   }
 
-  private async call(attack: Attack, method: string, path: string, options: { body?: string; port?: number } = {}): Promise<{ status: number; body: any }> {
+  private async call(
+    attack: Attack,
+    method: string,
+    path: string,
+    options: { body?: string; port?: number } = {},
+  ): Promise<{ status: number; body: any }> {
     const port = options.port ?? this.ports[this.next++ % this.ports.length];
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     const count = (answer: string) => (this.tally[attack][answer] = (this.tally[attack][answer] ?? 0) + 1);
@@ -81,7 +90,14 @@ export class HostileClient {
     }
     count(String(response.status));
     // Small answers are parsed; a history page is counted and dropped as it streams.
-    if (attack !== 'reads') return { status: response.status, body: await response.text().then((text) => (text ? JSON.parse(text) : null)).catch(() => null) };
+    if (attack !== 'reads')
+      return {
+        status: response.status,
+        body: await response
+          .text()
+          .then((text) => (text ? JSON.parse(text) : null))
+          .catch(() => null),
+      };
     let bytes = 0;
     try {
       for await (const chunk of response.body ?? []) bytes += chunk.byteLength;
@@ -163,7 +179,9 @@ export class HostileClient {
   // Item 4: costDelta 1e9 on its own running session until 1001 were sent, then kill and delete it.
   private async costPoison(deadline: number): Promise<void> {
     for (let s = 0; s < MAX_POISON_SESSIONS && Date.now() < deadline; s++) {
-      const created = await this.persist(deadline, () => this.call('cost', 'POST', '/sessions', { body: JSON.stringify({ title: 'hostile cost' }) }));
+      const created = await this.persist(deadline, () =>
+        this.call('cost', 'POST', '/sessions', { body: JSON.stringify({ title: 'hostile cost' }) }),
+      );
       if (created.status !== 201) return;
       const id: string = created.body.id;
       this.poisonSessions.push(id);
@@ -186,7 +204,9 @@ export class HostileClient {
       this.mostDeltasOnOneSession = Math.max(this.mostDeltasOnOneSession, accepted);
       const kill = await this.call('cost', 'POST', `/sessions/${id}/kill`, { body: JSON.stringify({ reason: 'hostile' }) });
       const removed = await this.call('cost', 'DELETE', `/sessions/${id}`);
-      this.log(`hostile: session ${id.slice(0, 8)}: ${attempts} × costDelta 1e9 sent, ${accepted} accepted; kill ${kill.status}, delete ${removed.status}`);
+      this.log(
+        `hostile: session ${id.slice(0, 8)}: ${attempts} × costDelta 1e9 sent, ${accepted} accepted; kill ${kill.status}, delete ${removed.status}`,
+      );
       if (running) return; // all 1001 went to one running session: the attempt is complete
     }
   }

@@ -3,7 +3,15 @@ export type Phase = 'baseline' | 'hostile' | 'faults';
 
 /** What the load was told: every acknowledged write, and every answer counted by kind. */
 export class Ledger {
-  readonly counts = { sent: 0, acknowledged: 0, refused503: 0, refused503WithoutRetryAfter: 0, clientErrors: 0, serverErrors: 0, connectionErrors: 0 };
+  readonly counts = {
+    sent: 0,
+    acknowledged: 0,
+    refused503: 0,
+    refused503WithoutRetryAfter: 0,
+    clientErrors: 0,
+    serverErrors: 0,
+    connectionErrors: 0,
+  };
   readonly byStatus: Record<string, number> = {};
   readonly clientErrorsByRoute: Record<string, number> = {};
   readonly serverErrorSamples: string[] = [];

@@ -64,7 +64,12 @@ export class Client {
     const key = randomUUID();
     const forControl = this.conversations.length >= 3 && this.controlled.length < this.conversations.length / 2;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const answer = await this.call('POST', '/sessions', { title: forControl ? 'controlled' : 'conversation' }, { 'idempotency-key': key });
+      const answer = await this.call(
+        'POST',
+        '/sessions',
+        { title: forControl ? 'controlled' : 'conversation' },
+        { 'idempotency-key': key },
+      );
       if (answer.status === 201) {
         this.ledger.sessions.set(answer.body.id, this.user);
         if (forControl) this.controlled.push(answer.body.id);

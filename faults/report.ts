@@ -36,10 +36,14 @@ export function report({ ledger, findings, hostile, instances, shutdownMs }: Run
   if (ledger.serverErrorSamples.length) console.log('5xx samples:', ledger.serverErrorSamples);
   if (ledger.staleReads.length) console.log('stale reads:', ledger.staleReads.slice(0, 10));
   console.log("other clients' latency (ms) by phase; refused = 503 or no connection:");
-  console.table(Object.fromEntries((['baseline', 'hostile', 'faults'] as const).map((phase) => [
-    phase === 'hostile' && !hostile ? 'hostile (left out)' : phase,
-    { ...ledger.percentiles(phase), refused: ledger.refusedByPhase[phase] },
-  ])));
+  console.table(
+    Object.fromEntries(
+      (['baseline', 'hostile', 'faults'] as const).map((phase) => [
+        phase === 'hostile' && !hostile ? 'hostile (left out)' : phase,
+        { ...ledger.percentiles(phase), refused: ledger.refusedByPhase[phase] },
+      ]),
+    ),
+  );
   if (hostile) {
     console.log('hostile client, answers by attack and status:');
     console.table(hostile.tally);
@@ -50,7 +54,9 @@ export function report({ ledger, findings, hostile, instances, shutdownMs }: Run
     );
   }
   for (const crash of crashes) {
-    console.log(`crash of ${crash.instance} at ${crash.at.toISOString()} (${crash.signal ?? crash.code}): ${crash.reason}\n${crash.outputTail}`);
+    console.log(
+      `crash of ${crash.instance} at ${crash.at.toISOString()} (${crash.signal ?? crash.code}): ${crash.reason}\n${crash.outputTail}`,
+    );
   }
 
   const checks = {
@@ -67,7 +73,8 @@ export function report({ ledger, findings, hostile, instances, shutdownMs }: Run
     'nothing was acknowledged': figures.acknowledged === 0,
     'an instance crashed': crashes.length > 0,
     // Nothing but the hostile client disturbs these two phases: any refusal there is its doing.
-    'another client was refused (503 or no connection) with no fault injected': ledger.refusedByPhase.baseline + ledger.refusedByPhase.hostile > 0,
+    'another client was refused (503 or no connection) with no fault injected':
+      ledger.refusedByPhase.baseline + ledger.refusedByPhase.hostile > 0,
     ...(hostile && {
       'the hostile client got a 5xx other than 503': hostile.serverErrors > 0,
       // The contract's bounds, which its answers show directly: a delta is at most 1e6 (else 422),

@@ -39,14 +39,23 @@ async function main(): Promise<number> {
     await ensureDatabase(postgres.url);
     await runMigrations(postgres.url);
     const env = {
-      NODE_ENV: 'production', DATABASE_URL: postgres.url, REDIS_URL: redis.url, AUTH_JWT_SECRET: SECRET,
-      DELIBERATION_STEP_MS: '200', DELIBERATION_ROUNDS: '3', RUNNING_STALE_AFTER_SECONDS: String(STALE_AFTER_SECONDS),
+      NODE_ENV: 'production',
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      AUTH_JWT_SECRET: SECRET,
+      DELIBERATION_STEP_MS: '200',
+      DELIBERATION_ROUNDS: '3',
+      RUNNING_STALE_AFTER_SECONDS: String(STALE_AFTER_SECONDS),
       CLEANUP_CRON: 'off',
       // Each load client sends far more than a person would: the run measures faults, not the rate limit.
       RATE_LIMIT_PER_MINUTE: '1000000',
     };
     const heap = [`--max-old-space-size=${INSTANCE_HEAP_MB}`];
-    instances.push(new Instance('a', 53001, env, heap), new Instance('b', 53002, env, heap), new Instance('c', 53003, { ...env, WORKER_ENABLED: 'false' }, heap));
+    instances.push(
+      new Instance('a', 53001, env, heap),
+      new Instance('b', 53002, env, heap),
+      new Instance('c', 53003, { ...env, WORKER_ENABLED: 'false' }, heap),
+    );
     await Promise.all(instances.map((instance) => instance.start()));
     log(`3 instances up (c is API-only), heap capped at ${INSTANCE_HEAP_MB} MB`);
     // A crash is a violation; the instance is started again (as an orchestrator would, retrying
@@ -85,7 +94,9 @@ async function main(): Promise<number> {
       log(`hostile client in (at most ${HOSTILE_SECONDS} s)`);
       const hostileStarted = Date.now();
       await hostile.run(HOSTILE_SECONDS * 1000);
-      log(`hostile client done in ${Date.now() - hostileStarted} ms (this runner's RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB)`);
+      log(
+        `hostile client done in ${Date.now() - hostileStarted} ms (this runner's RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB)`,
+      );
     } else {
       await sleep(HOSTILE_SECONDS * 1000);
     }

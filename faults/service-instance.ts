@@ -13,7 +13,7 @@ export class Instance {
   private exitRequested = false;
   lastExit: { code: number | null; signal: NodeJS.Signals | null; afterMs: number } | null = null;
   readonly crashes: Array<{ at: Date; code: number | null; signal: NodeJS.Signals | null; reason: string; outputTail: string }> = [];
-  onCrash?: (instance: Instance) => void;
+  onCrash?: (instance: Instance) => void | Promise<void>;
 
   constructor(
     readonly name: string,
@@ -30,7 +30,12 @@ export class Instance {
     const env = { ...this.env, PORT: String(this.port) };
     this.listening = false;
     this.exitRequested = false;
-    const started = await startReadyProcess(process.execPath, [...this.nodeArgs, main], { env, readyLine: 'listening on', timeoutMs: 60000, name: this.name });
+    const started = await startReadyProcess(process.execPath, [...this.nodeArgs, main], {
+      env,
+      readyLine: 'listening on',
+      timeoutMs: 60000,
+      name: this.name,
+    });
     this.process = started;
     this.listening = true;
     void started.exited.then(({ code, signal }) => {
@@ -39,7 +44,7 @@ export class Instance {
       const output = started.output().slice(-OUTPUT_TAIL_CHARS);
       const reason = output.split('\n').findLast((line) => /FATAL|Error|error/.test(line)) ?? '';
       this.crashes.push({ at: new Date(), code, signal, reason: reason.slice(0, 300), outputTail: output.slice(-800) });
-      this.onCrash?.(this);
+      void this.onCrash?.(this);
     });
   }
 

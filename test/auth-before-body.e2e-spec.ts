@@ -26,7 +26,7 @@ describe('authentication before the body', () => {
     ['invalid JSON', 'application/json', '{"title": '],
     ['a body over BODY_LIMIT_BYTES', 'application/json', JSON.stringify({ title: 'x'.repeat(4096) })],
     ['an unsupported media type', 'text/plain', 'hello'],
-  ])('answers 401, not the parser\'s error, to an unauthenticated request with %s', async (_label, contentType, body) => {
+  ])("answers 401, not the parser's error, to an unauthenticated request with %s", async (_label, contentType, body) => {
     for (const authorization of [undefined, `Bearer ${tokenFor('u', { secret: 'another-secret-of-16-chars' })}`]) {
       const response = await post(authorization, contentType, body).expect(401);
       expect(response.headers['www-authenticate']).toBe('Bearer');

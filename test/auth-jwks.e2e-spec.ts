@@ -14,7 +14,12 @@ const AUDIENCE = 'session-store';
 
 type Alg = 'RS256' | 'ES256';
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
-interface Key { kid: string; alg: Alg; privateKey: PrivateKey; jwk: JWK }
+interface Key {
+  kid: string;
+  alg: Alg;
+  privateKey: PrivateKey;
+  jwk: JWK;
+}
 
 async function newKey(kid: string, alg: Alg): Promise<Key> {
   const { privateKey, publicKey } = await generateKeyPair(alg);

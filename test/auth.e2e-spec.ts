@@ -52,7 +52,7 @@ describe('authentication', () => {
     await call(`Bearer ${tokenWithClaims({ sub: 'u', iat: now() + 30, nbf: now() - 5, exp: now() + 3600 })}`).expect(200);
   });
 
-  it('says, outside production, that a wrong signature does not match this service\'s secret', async () => {
+  it("says, outside production, that a wrong signature does not match this service's secret", async () => {
     const response = await call(`Bearer ${tokenFor('u', { secret: 'another-secret-of-16-chars' })}`).expect(401);
     expect(response.body.message).toMatch("signature does not match this service's secret");
   });
@@ -88,7 +88,12 @@ describe('authentication', () => {
     await request(app.getHttpServer()).get('/docs').expect(200);
     const spec = await request(app.getHttpServer()).get('/docs-json').expect(200);
     expect(Object.keys(spec.body.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/sessions', '/api/v1/sessions/{id}', '/api/v1/sessions/{id}/messages', '/api/v1/sessions/{id}/messages/last']),
+      expect.arrayContaining([
+        '/api/v1/sessions',
+        '/api/v1/sessions/{id}',
+        '/api/v1/sessions/{id}/messages',
+        '/api/v1/sessions/{id}/messages/last',
+      ]),
     );
     expect(spec.body.components.schemas.CreateSessionDto.properties.title).toMatchObject({ maxLength: 500 });
   });

@@ -108,12 +108,20 @@ describe('background work isolates a bad session', () => {
     const stuck = (await createSession(api, { title: 'stuck' })).id;
     for (const id of [bystander, stuck]) await api.delete(`/sessions/${id}`).expect(204);
     const trigger = `refuse_${stuck.replaceAll('-', '')}`;
-    await db.query(`CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'this row may not go'; END $$`);
-    await db.query(`CREATE TRIGGER ${trigger} BEFORE DELETE ON sessions FOR EACH ROW WHEN (OLD.id = '${stuck}') EXECUTE FUNCTION ${trigger}()`);
+    await db.query(
+      `CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'this row may not go'; END $$`,
+    );
+    await db.query(
+      `CREATE TRIGGER ${trigger} BEFORE DELETE ON sessions FOR EACH ROW WHEN (OLD.id = '${stuck}') EXECUTE FUNCTION ${trigger}()`,
+    );
     try {
       const cleanup = app.get(CleanupService, { strict: false });
       // Another test file's pass may hold the lock for a moment.
-      const outcome = await waitFor(() => cleanup.run(new Date()), (result) => !result.skipped, { what: 'a pass that held the lock' });
+      const outcome = await waitFor(
+        () => cleanup.run(new Date()),
+        (result) => !result.skipped,
+        { what: 'a pass that held the lock' },
+      );
       expect(outcome).toMatchObject({ skipped: false, run: { status: 'completed' } });
       const left = await db.query(`SELECT id FROM sessions WHERE id = ANY($1::uuid[])`, [[bystander, stuck]]);
       expect(left).toEqual([{ id: stuck }]);

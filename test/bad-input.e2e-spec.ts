@@ -15,7 +15,11 @@ describe('bad input', () => {
   });
 
   const raw = (path: string, body: string, contentType: string) =>
-    request(app.getHttpServer()).post(API + path).set('Authorization', `Bearer ${tokenFor(user)}`).set('Content-Type', contentType).send(body);
+    request(app.getHttpServer())
+      .post(API + path)
+      .set('Authorization', `Bearer ${tokenFor(user)}`)
+      .set('Content-Type', contentType)
+      .send(body);
   const sessionCount = async () => (await api.get('/sessions').expect(200)).body.items.length;
 
   it.each([
@@ -108,10 +112,7 @@ describe('bad input', () => {
     expect((await api.get(`/sessions/${id}`).expect(200)).body.metadata).toEqual({ kept: true });
   });
 
-  it.each([
-    ['{"items":null}'],
-    ['{"items":null,"role":"user"}'],
-  ])('refuses messages %s with 400 and appends nothing', async (body) => {
+  it.each([['{"items":null}'], ['{"items":null,"role":"user"}']])('refuses messages %s with 400 and appends nothing', async (body) => {
     const { id } = await createSession(api);
     const response = await raw(`/sessions/${id}/messages`, body, 'application/json').expect(400);
     expect(response.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });

@@ -71,7 +71,14 @@ describe('Redis write-through cache', () => {
 
     it('serves everything from PostgreSQL after FLUSHDB, and caches it again', async () => {
       const session = await createSession(api, { title: 'survives', context: { k: 1 } });
-      await api.post(`/sessions/${session.id}/messages`, { items: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] }).expect(201);
+      await api
+        .post(`/sessions/${session.id}/messages`, {
+          items: [
+            { role: 'user', content: 'a' },
+            { role: 'assistant', content: 'b' },
+          ],
+        })
+        .expect(201);
       const before = (await api.get(`/sessions/${session.id}`)).body;
 
       await redis.flushdb();
@@ -116,10 +123,13 @@ describe('Redis write-through cache', () => {
 
   describe('with Redis going away mid-test', () => {
     let proxy: TcpProxy;
-    const app = useTestApp(async () => {
-      proxy = await TcpProxy.start(process.env.REDIS_URL!);
-      return { REDIS_URL: proxy.url(process.env.REDIS_URL!) };
-    }, { afterClose: () => proxy.close() });
+    const app = useTestApp(
+      async () => {
+        proxy = await TcpProxy.start(process.env.REDIS_URL!);
+        return { REDIS_URL: proxy.url(process.env.REDIS_URL!) };
+      },
+      { afterClose: () => proxy.close() },
+    );
 
     it('keeps answering every route, counts the cache errors, and serves no stale copy once Redis is back', async () => {
       const api = apiAs(app, newUser());
@@ -140,9 +150,17 @@ describe('Redis write-through cache', () => {
 
       await proxy.restore();
       const client = app.get<Redis>(REDIS_CLIENT);
-      await waitFor(async () => client.status, (status) => status === 'ready', { what: 'Redis ready again' });
+      await waitFor(
+        async () => client.status,
+        (status) => status === 'ready',
+        { what: 'Redis ready again' },
+      );
       // What any instance would read from Redis: never the copy cached before the outage.
-      await waitFor(async () => (await redis.get(sessionKey(session.id))) ?? '', (cached) => !cached.includes('before outage'), { what: 'the pre-outage copy gone' });
+      await waitFor(
+        async () => (await redis.get(sessionKey(session.id))) ?? '',
+        (cached) => !cached.includes('before outage'),
+        { what: 'the pre-outage copy gone' },
+      );
       const after = await api.get(`/sessions/${session.id}`).expect(200);
       expect(after.body).toMatchObject({ title: 'during outage', messageCount: 1 });
       await api.get(`/sessions/${other.id}`).expect(404);

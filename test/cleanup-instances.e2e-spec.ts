@@ -110,9 +110,17 @@ describe('cleanup across instances, on schedule and on demand', () => {
       const { body } = await admin().get('/admin/cleanup/runs?limit=5').expect(200);
       expect(body.items.map((run: { id: string }) => run.id)).toEqual([real.body.runId, dry.body.runId]);
       expect(body.items[0]).toEqual({
-        id: real.body.runId, instance: first.get(CleanupService).instance, trigger: 'api', dryRun: false,
-        cutoff: expect.any(String), status: 'completed', expired: 4, batches: 1, error: null,
-        startedAt: expect.any(String), finishedAt: expect.any(String),
+        id: real.body.runId,
+        instance: first.get(CleanupService).instance,
+        trigger: 'api',
+        dryRun: false,
+        cutoff: expect.any(String),
+        status: 'completed',
+        expired: 4,
+        batches: 1,
+        error: null,
+        startedAt: expect.any(String),
+        finishedAt: expect.any(String),
       });
     });
 
@@ -141,7 +149,9 @@ describe('cleanup across instances, on schedule and on demand', () => {
 
     it('documents both routes in the OpenAPI document', async () => {
       const { body } = await request(first.getHttpServer()).get('/docs-json').expect(200);
-      expect(Object.keys(body.paths)).toEqual(expect.arrayContaining([`/${API.slice(1)}/admin/cleanup`, `/${API.slice(1)}/admin/cleanup/runs`]));
+      expect(Object.keys(body.paths)).toEqual(
+        expect.arrayContaining([`/${API.slice(1)}/admin/cleanup`, `/${API.slice(1)}/admin/cleanup/runs`]),
+      );
       expect(body.components.schemas.CleanupResponse.required).toEqual(expect.arrayContaining(['expired', 'dryRun']));
     });
   });

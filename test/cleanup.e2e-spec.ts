@@ -49,7 +49,14 @@ describe('cleanup pass', () => {
   it('removes sessions expired at or before now, keeps the one a millisecond short of it, a running one, and removes deleted ones', async () => {
     const make = (title: string) => createSession(api, { title });
     const [before, at, after, running, completed, deleted] = await Promise.all(
-      ['1 expired a ms ago', '2 expires right now', '3 expires in a ms', '4 running past expiry', '5 completed past expiry', '6 deleted, not expired'].map(make),
+      [
+        '1 expired a ms ago',
+        '2 expires right now',
+        '3 expires in a ms',
+        '4 running past expiry',
+        '5 completed past expiry',
+        '6 deleted, not expired',
+      ].map(make),
     );
     await ageSession(db, before.id, new Date(now.getTime() - 1));
     await ageSession(db, at.id, now);

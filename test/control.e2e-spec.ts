@@ -38,8 +38,9 @@ describe('control plane: start, complete, fail, transitions', () => {
     expect(done.finalRecommendation).toEqual(expect.any(String));
     expect(done.endedAt).not.toBeNull();
 
-    const [row] = await app.get(DataSource).query(
-      `SELECT status, phase, round_number, total_cost, synthesis_text FROM sessions WHERE id = $1`, [session.id]);
+    const [row] = await app
+      .get(DataSource)
+      .query(`SELECT status, phase, round_number, total_cost, synthesis_text FROM sessions WHERE id = $1`, [session.id]);
     expect(row).toMatchObject({ status: 'completed', phase: 'synthesis', round_number: ROUNDS, synthesis_text: done.synthesisText });
     expect(Number(row.total_cost)).toBeCloseTo(ROUNDS * COST_PER_ROUND, 6);
 
@@ -49,14 +50,21 @@ describe('control plane: start, complete, fail, transitions', () => {
       { from: 'running', to: 'completed', actor: 'system', reason: 'the deliberation handler returned', at: expect.any(String) },
     ]);
     const messages = (await api.get(`/sessions/${session.id}/messages`).expect(200)).body.items;
-    expect(messages.map((m: { role: string; seq: number }) => [m.seq, m.role])).toEqual([[1, 'assistant'], [2, 'assistant'], [3, 'assistant']]);
+    expect(messages.map((m: { role: string; seq: number }) => [m.seq, m.role])).toEqual([
+      [1, 'assistant'],
+      [2, 'assistant'],
+      [3, 'assistant'],
+    ]);
   });
 
   it('refuses illegal transitions with 409 INVALID_TRANSITION and the current status', async () => {
     const session = await createSession(api);
     const early = await api.post(`/sessions/${session.id}/complete`, {}).expect(409);
     expect(early.body).toEqual({
-      statusCode: 409, error: 'Conflict', code: 'INVALID_TRANSITION', currentStatus: 'created',
+      statusCode: 409,
+      error: 'Conflict',
+      code: 'INVALID_TRANSITION',
+      currentStatus: 'created',
       message: 'Cannot complete a session whose status is created',
     });
     await api.post(`/sessions/${session.id}/fail`, { error: 'x' }).expect(409);
@@ -68,7 +76,7 @@ describe('control plane: start, complete, fail, transitions', () => {
     ]);
   });
 
-  it('validates bodies and answers 404 for unknown, malformed and other users\' sessions', async () => {
+  it("validates bodies and answers 404 for unknown, malformed and other users' sessions", async () => {
     const session = await createSession(api);
     await api.post(`/sessions/${session.id}/fail`, {}).expect(400);
     await api.post(`/sessions/${session.id}/kill`, { reason: 'x'.repeat(1001) }).expect(400);
@@ -129,10 +137,21 @@ describe('control plane: client moves of a running session', () => {
     const a = await createSession(api);
     await api.post(`/sessions/${a.id}/start`).expect(202);
     await api.post(`/sessions/${a.id}/start`).expect(409);
-    const completed = await api
-      .post(`/sessions/${a.id}/complete`, { synthesisText: 'done by hand', finalRecommendation: 'ship', totalCost: 4.5, roundNumber: 9, phase: 'manual' });
+    const completed = await api.post(`/sessions/${a.id}/complete`, {
+      synthesisText: 'done by hand',
+      finalRecommendation: 'ship',
+      totalCost: 4.5,
+      roundNumber: 9,
+      phase: 'manual',
+    });
     expect(completed.status).toBe(200);
-    expect(completed.body).toMatchObject({ status: 'completed', synthesisText: 'done by hand', totalCost: 4.5, roundNumber: 9, phase: 'manual' });
+    expect(completed.body).toMatchObject({
+      status: 'completed',
+      synthesisText: 'done by hand',
+      totalCost: 4.5,
+      roundNumber: 9,
+      phase: 'manual',
+    });
 
     const b = await createSession(api);
     const killed = await api.post(`/sessions/${b.id}/kill`).expect(202);
@@ -185,7 +204,7 @@ describe('control plane: kill and delete stop the work', () => {
     api = apiAs(app, user);
   });
 
-  it('kill during a run: the handler\'s signal fires, nothing is appended after the kill, status killed, the job is gone', async () => {
+  it("kill during a run: the handler's signal fires, nothing is appended after the kill, status killed, the job is gone", async () => {
     // The real handler, watched: every context it is given is kept, to look at its signal.
     const handler = app.get(ScriptedDeliberationHandler, { strict: false });
     const contexts: DeliberationContext[] = [];
@@ -203,7 +222,11 @@ describe('control plane: kill and delete stop the work', () => {
     const context = contexts.find((ctx) => ctx.session.id === session.id)!;
     await waitFor(async () => context.signal.aborted, Boolean, { what: 'the handler signal' });
     const queue = app.get(WorkQueue, { strict: false });
-    await waitFor(() => queue.stateOf(session.id), (state) => state === 'unknown', { what: 'the job to be gone' });
+    await waitFor(
+      () => queue.stateOf(session.id),
+      (state) => state === 'unknown',
+      { what: 'the job to be gone' },
+    );
     // The job is gone, so the handler has returned: whatever it could still have written is written.
     const after = (await api.get(`/sessions/${session.id}`).expect(200)).body;
     expect(after).toMatchObject({ status: 'killed', messageCount: countAtKill, totalCost: costAtKill });
@@ -211,7 +234,8 @@ describe('control plane: kill and delete stop the work', () => {
     expect(messages).toHaveLength(countAtKill);
     await api.post(`/sessions/${session.id}/progress`, { costDelta: 1 }).expect(409);
     expect((await transitionsOf(api, session.id)).map((t) => [t.from, t.to, t.actor, t.reason])).toEqual([
-      ['created', 'running', user, null], ['running', 'killed', user, 'enough'],
+      ['created', 'running', user, null],
+      ['running', 'killed', user, 'enough'],
     ]);
     handler.run = run;
   });
@@ -224,10 +248,19 @@ describe('control plane: kill and delete stop the work', () => {
     await api.delete(`/sessions/${session.id}`).expect(204);
     await api.get(`/sessions/${session.id}`).expect(404);
     await api.get(`/sessions/${session.id}/transitions`).expect(404);
-    const rows = await app.get(DataSource).query(
-      `SELECT from_status, to_status, actor FROM session_transitions WHERE session_id = $1 ORDER BY id`, [session.id]);
-    expect(rows.map((r: Record<string, string>) => `${r.from_status}>${r.to_status}`)).toEqual(['created>running', 'running>killed', 'killed>deleted']);
+    const rows = await app
+      .get(DataSource)
+      .query(`SELECT from_status, to_status, actor FROM session_transitions WHERE session_id = $1 ORDER BY id`, [session.id]);
+    expect(rows.map((r: Record<string, string>) => `${r.from_status}>${r.to_status}`)).toEqual([
+      'created>running',
+      'running>killed',
+      'killed>deleted',
+    ]);
     const queue = app.get(WorkQueue, { strict: false });
-    await waitFor(() => queue.stateOf(session.id), (state) => state === 'unknown', { what: 'the job to be gone' });
+    await waitFor(
+      () => queue.stateOf(session.id),
+      (state) => state === 'unknown',
+      { what: 'the job to be gone' },
+    );
   });
 });

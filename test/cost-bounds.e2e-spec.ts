@@ -26,7 +26,11 @@ describe('cost bounds', () => {
     return session.id as string;
   };
   const raw = (path: string, body: string) =>
-    request(app.getHttpServer()).post(API + path).set('Authorization', `Bearer ${tokenFor(user)}`).set('Content-Type', 'application/json').send(body);
+    request(app.getHttpServer())
+      .post(API + path)
+      .set('Authorization', `Bearer ${tokenFor(user)}`)
+      .set('Content-Type', 'application/json')
+      .send(body);
   // In groups, so that a run of 1001 requests neither queues them all at once nor takes long one by one.
   const inGroups = async <T>(count: number, send: (i: number) => Promise<T>, size = 50): Promise<T[]> => {
     const results: T[] = [];
@@ -35,7 +39,8 @@ describe('cost bounds', () => {
     }
     return results;
   };
-  const tally = (statuses: number[]) => statuses.reduce<Record<number, number>>((counts, s) => ({ ...counts, [s]: (counts[s] ?? 0) + 1 }), {});
+  const tally = (statuses: number[]) =>
+    statuses.reduce<Record<number, number>>((counts, s) => ({ ...counts, [s]: (counts[s] ?? 0) + 1 }), {});
 
   beforeAll(async () => {
     app = await createTestApp(controlEnv({ WORKER_ENABLED: 'false' }));

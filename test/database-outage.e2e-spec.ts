@@ -7,10 +7,13 @@ import { waitFor } from './utils/wait-for.js';
 
 describe('PostgreSQL outage', () => {
   let proxy: TcpProxy;
-  const app = useTestApp(async () => {
-    proxy = await TcpProxy.start(process.env.DATABASE_URL!);
-    return { DATABASE_URL: proxy.url(process.env.DATABASE_URL!), REDIS_URL: '' };
-  }, { afterClose: () => proxy.close() });
+  const app = useTestApp(
+    async () => {
+      proxy = await TcpProxy.start(process.env.DATABASE_URL!);
+      return { DATABASE_URL: proxy.url(process.env.DATABASE_URL!), REDIS_URL: '' };
+    },
+    { afterClose: () => proxy.close() },
+  );
 
   it('answers 503 with Retry-After while PostgreSQL is away, writes nothing half, and recovers', async () => {
     const api = apiAs(app, newUser());
@@ -19,7 +22,13 @@ describe('PostgreSQL outage', () => {
 
     for (const attempt of [
       () => api.post('/sessions', { title: 'lost?' }),
-      () => api.post(`/sessions/${session.id}/messages`, { items: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }),
+      () =>
+        api.post(`/sessions/${session.id}/messages`, {
+          items: [
+            { role: 'user', content: 'a' },
+            { role: 'user', content: 'b' },
+          ],
+        }),
       () => api.get(`/sessions/${session.id}`),
       () => api.get('/sessions'),
     ]) {
@@ -33,7 +42,11 @@ describe('PostgreSQL outage', () => {
     await request(app.getHttpServer()).get('/health/live').expect(200);
 
     await proxy.restore();
-    await waitFor(async () => (await request(app.getHttpServer()).get('/health/ready')).status, (status) => status === 200, { what: 'ready again' });
+    await waitFor(
+      async () => (await request(app.getHttpServer()).get('/health/ready')).status,
+      (status) => status === 200,
+      { what: 'ready again' },
+    );
     const list = await api.get('/sessions').expect(200);
     expect(list.body.items.map((s: { id: string }) => s.id)).toEqual([session.id]);
     expect((await api.get(`/sessions/${session.id}`)).body.messageCount).toBe(0);

@@ -27,7 +27,11 @@ describe('HTTP body handling (issue 9: items 2 and 7, bodies on body-less routes
   afterEach(() => jest.restoreAllMocks());
 
   const raw = (method: 'post' | 'patch' | 'delete', path: string, body: string) =>
-    request(app.getHttpServer())[method](API + path).set('Authorization', `Bearer ${tokenFor(user)}`).set('Content-Type', 'application/json').send(body);
+    request(app.getHttpServer())
+      [method](API + path)
+      .set('Authorization', `Bearer ${tokenFor(user)}`)
+      .set('Content-Type', 'application/json')
+      .send(body);
 
   /** Every object JSON.parse returns while `send` runs: the body as the parser produced it is among them. */
   async function parsedBodiesDuring(send: () => Promise<unknown>): Promise<Json[]> {
@@ -66,26 +70,46 @@ describe('HTTP body handling (issue 9: items 2 and 7, bodies on body-less routes
     const append = jest.spyOn(app.get(MessagesService), 'append');
     const { id } = await createSession(api);
     const batch = { items: [{ role: 'user', content: [{ type: 'text', text: 'hi' }], metadata: { k: 1 } }] };
-    const [parsedBatch] = (await parsedBodiesDuring(() => api.post(`/sessions/${id}/messages`, batch).expect(201))).filter((value) => value.items);
+    const [parsedBatch] = (await parsedBodiesDuring(() => api.post(`/sessions/${id}/messages`, batch).expect(201))).filter(
+      (value) => value.items,
+    );
     const appended = append.mock.calls[0][2] as Json;
     expect(appended.items[0].content).toBe(parsedBatch.items[0].content);
     expect(appended.items[0].metadata).toBe(parsedBatch.items[0].metadata);
   });
 
   // Keys with the names of built-ins, at every depth; jsonb may reorder keys, so compare sorted.
-  const BUILT_IN_KEYS = '{"constructor":"keep me","list":[{"constructor":1,"b":2}],"__proto__":{"polluted":true},"prototype":{"x":1},' +
+  const BUILT_IN_KEYS =
+    '{"constructor":"keep me","list":[{"constructor":1,"b":2}],"__proto__":{"polluted":true},"prototype":{"x":1},' +
     '"toString":"t","valueOf":0,"hasOwnProperty":false,"nested":{"__proto__":[1],"constructor":{"prototype":null}}}';
   const sorted = (value: unknown): unknown =>
-    Array.isArray(value) ? value.map(sorted)
-      : value && typeof value === 'object' ? Object.keys(value).sort().map((key) => [key, sorted((value as Json)[key])]) : value;
+    Array.isArray(value)
+      ? value.map(sorted)
+      : value && typeof value === 'object'
+        ? Object.keys(value)
+            .sort()
+            .map((key) => [key, sorted((value as Json)[key])])
+        : value;
 
   it('keeps keys named __proto__, constructor, prototype, toString... in stored JSON, without polluting Object.prototype', async () => {
     const expected = sorted(JSON.parse(BUILT_IN_KEYS));
     const created = await raw('post', '/sessions', `{"title":"b","context":${BUILT_IN_KEYS},"metadata":${BUILT_IN_KEYS}}`).expect(201);
-    const message = await raw('post', `/sessions/${created.body.id}/messages`, `{"role":"user","content":${BUILT_IN_KEYS},"metadata":${BUILT_IN_KEYS}}`).expect(201);
+    const message = await raw(
+      'post',
+      `/sessions/${created.body.id}/messages`,
+      `{"role":"user","content":${BUILT_IN_KEYS},"metadata":${BUILT_IN_KEYS}}`,
+    ).expect(201);
     const session = (await api.get(`/sessions/${created.body.id}`).expect(200)).body;
     const [stored] = (await api.get(`/sessions/${created.body.id}/messages`).expect(200)).body.items;
-    for (const value of [created.body.context, created.body.metadata, session.context, session.metadata, message.body.items[0].content, stored.content, stored.metadata]) {
+    for (const value of [
+      created.body.context,
+      created.body.metadata,
+      session.context,
+      session.metadata,
+      message.body.items[0].content,
+      stored.content,
+      stored.metadata,
+    ]) {
       expect(sorted(value)).toEqual(expected);
     }
     expect(({} as Json).polluted).toBeUndefined();
@@ -109,7 +133,9 @@ describe('HTTP body handling (issue 9: items 2 and 7, bodies on body-less routes
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     const response = await fetch(`http://127.0.0.1:${port}${API}/sessions`, {
-      method: 'POST', headers: { Authorization: `Bearer ${tokenFor(user)}`, 'Content-Type': 'application/json' }, body: bytes,
+      method: 'POST',
+      headers: { Authorization: `Bearer ${tokenFor(user)}`, 'Content-Type': 'application/json' },
+      body: bytes,
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ message: 'Body is not valid UTF-8', code: 'VALIDATION_FAILED' });
@@ -123,14 +149,23 @@ describe('HTTP body handling (issue 9: items 2 and 7, bodies on body-less routes
     ['a problemStatement', 'post', '/sessions', '{"problemStatement":"\\udc00b"}', 'problemStatement'],
     ['a PATCHed title', 'patch', '/sessions/:id', '{"title":"x\\ud83d"}', 'title'],
     ['a message role', 'post', '/sessions/:id/messages', '{"role":"us\\ud800er","content":"x"}', 'role'],
-    ['a role inside a batch', 'post', '/sessions/:id/messages', '{"items":[{"role":"user","content":"x"},{"role":"\\ud800","content":"y"}]}', 'items.1.role'],
+    [
+      'a role inside a batch',
+      'post',
+      '/sessions/:id/messages',
+      '{"items":[{"role":"user","content":"x"},{"role":"\\ud800","content":"y"}]}',
+      'items.1.role',
+    ],
     ['a kill reason', 'post', '/sessions/:id/kill', '{"reason":"\\ud800"}', 'reason'],
-  ] as const)('refuses a lone surrogate in %s with 400 naming the field, and changes nothing', async (_label, method, path, body, field) => {
-    const session = await createSession(api);
-    const response = await raw(method, path.replace(':id', session.id), body).expect(400);
-    expect(response.body.message).toEqual([`${field} must be well-formed Unicode (it holds a lone surrogate)`]);
-    const after = (await api.get(`/sessions/${session.id}`).expect(200)).body;
-    expect(after).toMatchObject({ title: session.title, status: 'created', messageCount: 0 });
-    expect((await api.get('/sessions').expect(200)).body.items).toHaveLength(1);
-  });
+  ] as const)(
+    'refuses a lone surrogate in %s with 400 naming the field, and changes nothing',
+    async (_label, method, path, body, field) => {
+      const session = await createSession(api);
+      const response = await raw(method, path.replace(':id', session.id), body).expect(400);
+      expect(response.body.message).toEqual([`${field} must be well-formed Unicode (it holds a lone surrogate)`]);
+      const after = (await api.get(`/sessions/${session.id}`).expect(200)).body;
+      expect(after).toMatchObject({ title: session.title, status: 'created', messageCount: 0 });
+      expect((await api.get('/sessions').expect(200)).body.items).toHaveLength(1);
+    },
+  );
 });

@@ -36,7 +36,11 @@ describe('HTTP transport (issue 9: timeouts, HTTP-layer errors, security headers
 
   beforeAll(async () => {
     // Small bounds, so that a slow client is seen to be answered without waiting 10 s.
-    app = await createTestApp({ HTTP_HEADERS_TIMEOUT_MS: '300', HTTP_REQUEST_TIMEOUT_MS: '600', CORS_ORIGINS: `${ORIGIN}, https://other.example.com` });
+    app = await createTestApp({
+      HTTP_HEADERS_TIMEOUT_MS: '300',
+      HTTP_REQUEST_TIMEOUT_MS: '600',
+      CORS_ORIGINS: `${ORIGIN}, https://other.example.com`,
+    });
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as AddressInfo).port;
   });
@@ -60,7 +64,12 @@ describe('HTTP transport (issue 9: timeouts, HTTP-layer errors, security headers
   it('answers 431 in the API shape to headers over the limit', async () => {
     const answer = await rawExchange(port, `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 10_000);
     expect(answer).toMatch(/^HTTP\/1\.1 431 /);
-    expect(bodyOf(answer)).toEqual({ statusCode: 431, error: 'Request Header Fields Too Large', message: expect.any(String), code: 'HEADERS_TOO_LARGE' });
+    expect(bodyOf(answer)).toEqual({
+      statusCode: 431,
+      error: 'Request Header Fields Too Large',
+      message: expect.any(String),
+      code: 'HEADERS_TOO_LARGE',
+    });
   });
 
   it('answers 400 in the API shape to a request that is not HTTP', async () => {
@@ -70,7 +79,10 @@ describe('HTTP transport (issue 9: timeouts, HTTP-layer errors, security headers
   });
 
   it('sends security headers with a CSP that allows same-origin scripts only, on answers and errors alike', async () => {
-    for (const response of [await request(app.getHttpServer()).get('/health/live'), await request(app.getHttpServer()).get(`${API}/sessions`)]) {
+    for (const response of [
+      await request(app.getHttpServer()).get('/health/live'),
+      await request(app.getHttpServer()).get(`${API}/sessions`),
+    ]) {
       const csp = response.headers['content-security-policy'];
       expect(csp).toContain("default-src 'self'");
       expect(csp).toContain("script-src 'self'");
@@ -117,7 +129,10 @@ describe('HTTP transport (issue 9: timeouts, HTTP-layer errors, security headers
     afterAll(() => plain.close());
 
     it('answers no origin with CORS headers, yet still sends the security headers', async () => {
-      const preflight = await request(plain.getHttpServer()).options(`${API}/sessions`).set('Origin', ORIGIN).set('Access-Control-Request-Method', 'POST');
+      const preflight = await request(plain.getHttpServer())
+        .options(`${API}/sessions`)
+        .set('Origin', ORIGIN)
+        .set('Access-Control-Request-Method', 'POST');
       expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
       const answer = await request(plain.getHttpServer()).get('/health/live').set('Origin', ORIGIN);
       expect(answer.headers['access-control-allow-origin']).toBeUndefined();

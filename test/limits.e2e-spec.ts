@@ -75,7 +75,9 @@ describe('rate limit while Redis is unreachable', () => {
 
   beforeAll(async () => {
     proxy = await TcpProxy.start(process.env.REDIS_URL!);
-    app = await createTestApp(controlEnv({ WORKER_ENABLED: 'false', RATE_LIMIT_PER_MINUTE: String(LIMIT), REDIS_URL: proxy.url(process.env.REDIS_URL!) }));
+    app = await createTestApp(
+      controlEnv({ WORKER_ENABLED: 'false', RATE_LIMIT_PER_MINUTE: String(LIMIT), REDIS_URL: proxy.url(process.env.REDIS_URL!) }),
+    );
   });
   afterAll(async () => {
     await removeQueue(app);
@@ -89,7 +91,11 @@ describe('rate limit while Redis is unreachable', () => {
     await proxy.cut();
     for (let n = 0; n < 3 * LIMIT; n++) await api.get('/sessions').expect(200);
     await proxy.restore();
-    const refused = await waitFor(() => api.get('/sessions'), (response) => response.status === 429, { timeoutMs: 20_000, what: 'a 429 once Redis is back' });
+    const refused = await waitFor(
+      () => api.get('/sessions'),
+      (response) => response.status === 429,
+      { timeoutMs: 20_000, what: 'a 429 once Redis is back' },
+    );
     expect(refused.body.code).toBe('RATE_LIMITED');
     expect(refused.headers['retry-after']).toBeDefined();
   });

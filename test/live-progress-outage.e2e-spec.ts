@@ -9,10 +9,13 @@ import { waitFor } from './utils/wait-for.js';
 
 describe('live progress through a PostgreSQL outage', () => {
   let proxy: TcpProxy;
-  const app = useTestApp(async () => {
-    proxy = await TcpProxy.start(process.env.DATABASE_URL!);
-    return controlEnv({ WORKER_ENABLED: 'false', DATABASE_URL: proxy.url(process.env.DATABASE_URL!) });
-  }, { beforeClose: removeQueue, afterClose: () => proxy.close() });
+  const app = useTestApp(
+    async () => {
+      proxy = await TcpProxy.start(process.env.DATABASE_URL!);
+      return controlEnv({ WORKER_ENABLED: 'false', DATABASE_URL: proxy.url(process.env.DATABASE_URL!) });
+    },
+    { beforeClose: removeQueue, afterClose: () => proxy.close() },
+  );
 
   it('keeps progress a failed flush could not write, and writes it once PostgreSQL is back', async () => {
     const flusher = app.get(LiveProgressFlusher, { strict: false });
@@ -26,7 +29,11 @@ describe('live progress through a PostgreSQL outage', () => {
       await proxy.cut();
       expect(await flusher.flush()).toBe(0);
       await proxy.restore();
-      await waitFor(() => flusher.flush(), (written) => written >= 1, { what: 'a flush after the outage' });
+      await waitFor(
+        () => flusher.flush(),
+        (written) => written >= 1,
+        { what: 'a flush after the outage' },
+      );
 
       const [row] = await app.get(DataSource).query(`SELECT phase, total_cost FROM sessions WHERE id = $1`, [session.id]);
       expect({ phase: row.phase, totalCost: Number(row.total_cost) }).toEqual({ phase: 'research', totalCost: 3 });

@@ -66,7 +66,11 @@ describe('live progress', () => {
     const session = await createSession(api);
     await api.post(`/sessions/${session.id}/start`).expect(202);
     await api.post(`/sessions/${session.id}/progress`, { costDelta: 2 }).expect(202);
-    await waitFor(() => stored(session.id), (row) => row.totalCost === 2, { timeoutMs: 5000, what: 'the periodic flush' });
+    await waitFor(
+      () => stored(session.id),
+      (row) => row.totalCost === 2,
+      { timeoutMs: 5000, what: 'the periodic flush' },
+    );
 
     flusher.pause();
     try {

@@ -60,7 +60,12 @@ describe('reading a large history (issue 9, item 1)', () => {
 
   it('streams limit=all: all 560 messages in order, as one { items, nextBefore: null } document', async () => {
     const { result: response, mib } = await heapDuring(() =>
-      owner.get(`/sessions/${id}/messages?limit=all`).maxResponseSize(2 ** 31).buffer(true).parse(countStreamedHistory as never).expect(200),
+      owner
+        .get(`/sessions/${id}/messages?limit=all`)
+        .maxResponseSize(2 ** 31)
+        .buffer(true)
+        .parse(countStreamedHistory as never)
+        .expect(200),
     );
     const streamed = streamedBody(response);
     console.log(`limit=all over ${COUNT} x ${CHARS} chars: ${Math.round(streamed.bytes / 1048576)} MiB streamed; heapUsed MiB`, mib);

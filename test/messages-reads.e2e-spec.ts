@@ -22,15 +22,24 @@ describe('reading a history: limit=0 and limit=all', () => {
   const append = (items: object[]) => api.post(`/sessions/${id}/messages`, { items }).expect(201);
   const read = (query: string) => api.get(`/sessions/${id}/messages?${query}`).expect(200);
 
-  it('answers limit=0 with an empty page, and 404 for a session that is not the caller\'s', async () => {
-    await append([{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }]);
+  it("answers limit=0 with an empty page, and 404 for a session that is not the caller's", async () => {
+    await append([
+      { role: 'user', content: 'a' },
+      { role: 'user', content: 'b' },
+    ]);
     expect((await read('limit=0')).body).toEqual({ items: [], nextBefore: null });
     expect((await read('limit=0&before=2')).body).toEqual({ items: [], nextBefore: null });
     await apiAs(app, newUser()).get(`/sessions/${id}/messages?limit=0`).expect(404);
   });
 
   it('answers limit=all with the whole history, the items exactly as a page gives them', async () => {
-    await append(Array.from({ length: 12 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: [{ type: 'text', text: `m${i + 1}` }], metadata: { i } })));
+    await append(
+      Array.from({ length: 12 }, (_, i) => ({
+        role: i % 2 ? 'assistant' : 'user',
+        content: [{ type: 'text', text: `m${i + 1}` }],
+        metadata: { i },
+      })),
+    );
     const all = await read('limit=all');
     expect(all.headers['content-type']).toMatch(/^application\/json/);
     expect(all.body).toEqual((await read('limit=1000')).body);
@@ -40,7 +49,7 @@ describe('reading a history: limit=0 and limit=all', () => {
     expect((await read('limit=all&before=4')).body).toEqual({ items: all.body.items.slice(0, 3), nextBefore: null });
   });
 
-  it('answers limit=all on an empty history, and 404 for a session that is not the caller\'s', async () => {
+  it("answers limit=all on an empty history, and 404 for a session that is not the caller's", async () => {
     expect((await read('limit=all')).body).toEqual({ items: [], nextBefore: null });
     await apiAs(app, newUser()).get(`/sessions/${id}/messages?limit=all`).expect(404);
   });
@@ -61,13 +70,16 @@ describe('reading a history: limit=0 and limit=all', () => {
     await seedHistory(api, id, 20_000, 200);
     // The answer is abandoned after its first bytes.
     await new Promise<void>((resolve) => {
-      const call = api.get(`/sessions/${id}/messages?limit=all`).buffer(true).parse((res, done) => {
-        res.once('data', () => {
-          (call as unknown as { abort(): void }).abort();
-          resolve();
+      const call = api
+        .get(`/sessions/${id}/messages?limit=all`)
+        .buffer(true)
+        .parse((res, done) => {
+          res.once('data', () => {
+            (call as unknown as { abort(): void }).abort();
+            resolve();
+          });
+          res.on('error', () => done(null, null));
         });
-        res.on('error', () => done(null, null));
-      });
       call.end(() => resolve());
     });
     // Four streams in a row: more than the stream pool holds, so the abandoned one's connection came back.

@@ -52,7 +52,12 @@ describe('messages', () => {
   });
 
   it('pops the last message (200 with it), then 204 when none is left', async () => {
-    await append({ items: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] }).expect(201);
+    await append({
+      items: [
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: 'b' },
+      ],
+    }).expect(201);
     const popped = await api.delete(`/sessions/${id}/messages/last`).expect(200);
     expect(popped.body).toMatchObject({ seq: 2, content: 'b' });
     await api.delete(`/sessions/${id}/messages/last`).expect(200);
@@ -62,14 +67,24 @@ describe('messages', () => {
   });
 
   it('never reuses a seq, even after a pop', async () => {
-    await append({ items: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }).expect(201);
+    await append({
+      items: [
+        { role: 'user', content: 'a' },
+        { role: 'user', content: 'b' },
+      ],
+    }).expect(201);
     await api.delete(`/sessions/${id}/messages/last`).expect(200);
     const next = await append({ role: 'user', content: 'c' }).expect(201);
     expect(next.body.items[0].seq).toBe(3);
   });
 
   it('clears the history with 204 and keeps counting seqs afterwards', async () => {
-    await append({ items: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }).expect(201);
+    await append({
+      items: [
+        { role: 'user', content: 'a' },
+        { role: 'user', content: 'b' },
+      ],
+    }).expect(201);
     await api.delete(`/sessions/${id}/messages`).expect(204);
     expect((await api.get(`/sessions/${id}/messages`)).body).toEqual({ items: [], nextBefore: null });
     expect((await api.get(`/sessions/${id}`)).body.messageCount).toBe(0);
@@ -113,9 +128,12 @@ describe('messages', () => {
   });
 
   // limit=0 is an empty page since v2 (messages-reads.e2e-spec.ts).
-  it.each(['limit=-1', 'limit=1001', 'limit=1.5', 'limit=ALL', 'limit=', 'limit=all&limit=3', 'before=0', 'before=x', 'after=3'])('refuses ?%s with 400', async (query) => {
-    await api.get(`/sessions/${id}/messages?${query}`).expect(400);
-  });
+  it.each(['limit=-1', 'limit=1001', 'limit=1.5', 'limit=ALL', 'limit=', 'limit=all&limit=3', 'before=0', 'before=x', 'after=3'])(
+    'refuses ?%s with 400',
+    async (query) => {
+      await api.get(`/sessions/${id}/messages?${query}`).expect(400);
+    },
+  );
 
   it('answers 404 for messages of an unknown session', async () => {
     const unknown = '00000000-0000-4000-8000-000000000000';

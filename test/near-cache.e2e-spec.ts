@@ -30,11 +30,16 @@ describe('in-process copies across instances', () => {
     const cacheOne = app(one);
     for (let i = 1; i <= 100; i++) {
       await a.get(`/sessions/${id}`).expect(200); // instance one holds a copy
-      const written = i % 2 ? await b.patch(`/sessions/${id}`, { title: `v${i}` }) : await b.post(`/sessions/${id}/messages`, { role: 'user', content: `m${i}` });
+      const written =
+        i % 2
+          ? await b.patch(`/sessions/${id}`, { title: `v${i}` })
+          : await b.post(`/sessions/${id}/messages`, { role: 'user', content: `m${i}` });
       expect(written.status).toBeLessThan(300);
       const read = await a.get(`/sessions/${id}`).expect(200);
       expect({ i, title: read.body.title, messageCount: read.body.messageCount }).toEqual({
-        i, title: `v${i % 2 ? i : i - 1}`, messageCount: Math.floor(i / 2),
+        i,
+        title: `v${i % 2 ? i : i - 1}`,
+        messageCount: Math.floor(i / 2),
       });
     }
     const before = cacheOne.stats.nearHits;
@@ -50,7 +55,11 @@ describe('in-process copies across instances', () => {
     // Changed in PostgreSQL directly (an operator's fix), then the cache flushed as the runbook says.
     await one.get(DataSource).query(`UPDATE sessions SET title = 'fixed', version = version + 1 WHERE id = $1`, [id]);
     await redis.flushdb();
-    await waitFor(async () => (await a.get(`/sessions/${id}`)).body.title, (title) => title === 'fixed', { what: 'the fixed title' });
+    await waitFor(
+      async () => (await a.get(`/sessions/${id}`)).body.title,
+      (title) => title === 'fixed',
+      { what: 'the fixed title' },
+    );
   });
 
   function app(instance: NestFastifyApplication): SessionCache {
@@ -67,7 +76,7 @@ async function servedInProcess(instance: NestFastifyApplication, api: ReturnType
 }
 
 describe('in-process copies when Redis goes away', () => {
-  it('are dropped while the announcements cannot arrive, so another instance\'s write is never hidden', async () => {
+  it("are dropped while the announcements cannot arrive, so another instance's write is never hidden", async () => {
     const proxy = await TcpProxy.start(process.env.REDIS_URL!);
     const cut = await createTestApp({ REDIS_URL: proxy.url(process.env.REDIS_URL!) });
     const writer = await createTestApp();

@@ -9,7 +9,14 @@ describe('restart continuity', () => {
     const first = await createTestApp();
     const before = apiAs(first, user);
     const session = await createSession(before, { title: 'long conversation', context: { topic: 'pricing' } });
-    await before.post(`/sessions/${session.id}/messages`, { items: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] }).expect(201);
+    await before
+      .post(`/sessions/${session.id}/messages`, {
+        items: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'hello' },
+        ],
+      })
+      .expect(201);
     const snapshot = (await before.get(`/sessions/${session.id}`)).body;
     await first.close();
 

@@ -17,14 +17,42 @@ describe('sessions', () => {
         .expect(201);
       expect(response.headers.etag).toMatch(/^"\d+"$/);
       expect(response.body).toMatchObject({
-        title: 'Pricing', problemStatement: 'Which tier?', context: { a: 1 }, metadata: { tag: 'x' },
-        status: 'created', phase: null, roundNumber: 0, totalCost: 0, messageCount: 0,
-        synthesisText: null, finalRecommendation: null, error: null, startedAt: null, endedAt: null,
+        title: 'Pricing',
+        problemStatement: 'Which tier?',
+        context: { a: 1 },
+        metadata: { tag: 'x' },
+        status: 'created',
+        phase: null,
+        roundNumber: 0,
+        totalCost: 0,
+        messageCount: 0,
+        synthesisText: null,
+        finalRecommendation: null,
+        error: null,
+        startedAt: null,
+        endedAt: null,
       });
       expect(Object.keys(response.body).sort()).toEqual([
-        'context', 'createdAt', 'endedAt', 'error', 'expiresAt', 'finalRecommendation', 'id', 'lastActivityAt',
-        'messageCount', 'metadata', 'phase', 'problemStatement', 'roundNumber', 'startedAt', 'status',
-        'synthesisText', 'title', 'totalCost', 'updatedAt', 'userId',
+        'context',
+        'createdAt',
+        'endedAt',
+        'error',
+        'expiresAt',
+        'finalRecommendation',
+        'id',
+        'lastActivityAt',
+        'messageCount',
+        'metadata',
+        'phase',
+        'problemStatement',
+        'roundNumber',
+        'startedAt',
+        'status',
+        'synthesisText',
+        'title',
+        'totalCost',
+        'updatedAt',
+        'userId',
       ]);
     });
 

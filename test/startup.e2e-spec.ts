@@ -29,7 +29,9 @@ describe('start-up', () => {
   it('stops with one line naming a bad variable', async () => {
     const result = await start({ SESSION_RETENTION_DAYS: 'forever' });
     expect(result.code).toBe(1);
-    expect(result.output.trim()).toMatch(/^session-store failed to start: Invalid environment variable SESSION_RETENTION_DAYS="forever": must be .+$/);
+    expect(result.output.trim()).toMatch(
+      /^session-store failed to start: Invalid environment variable SESSION_RETENTION_DAYS="forever": must be .+$/,
+    );
   });
 
   it('stops with one line naming an unreachable PostgreSQL, password masked, and how to start one', async () => {

@@ -37,9 +37,20 @@ describe('separate worker processes', () => {
 
     await doomed.stop('SIGKILL');
     // The bound: RUNNING_STALE_AFTER_SECONDS, plus slack for a loaded machine.
-    const failed = await sessionIn(api, orphan.id, (s) => s.status !== 'running', 'the lost-worker sweep', STALE_AFTER_SECONDS * 1000 + 3000);
+    const failed = await sessionIn(
+      api,
+      orphan.id,
+      (s) => s.status !== 'running',
+      'the lost-worker sweep',
+      STALE_AFTER_SECONDS * 1000 + 3000,
+    );
     expect(failed).toMatchObject({ status: 'failed', error: expect.stringMatching(/^worker lost: no heartbeat for/) });
-    expect((await transitionsOf(api, orphan.id)).at(-1)).toMatchObject({ from: 'running', to: 'failed', actor: 'system', reason: 'worker lost' });
+    expect((await transitionsOf(api, orphan.id)).at(-1)).toMatchObject({
+      from: 'running',
+      to: 'failed',
+      actor: 'system',
+      reason: 'worker lost',
+    });
 
     const next = await createSession(api, { title: 'next' });
     await api.post(`/sessions/${next.id}/start`).expect(202);
@@ -60,7 +71,8 @@ describe('separate worker processes', () => {
     const messages = (await api.get(`/sessions/${session.id}/messages`).expect(200)).body.items;
     expect(messages.map((m: { seq: number }) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect((await transitionsOf(api, session.id)).map((t) => `${t.from}>${t.to}:${t.actor}`)).toEqual([
-      `created>running:${session.userId}`, 'running>completed:system',
+      `created>running:${session.userId}`,
+      'running>completed:system',
     ]);
   });
 });

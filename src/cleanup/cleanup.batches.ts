@@ -34,8 +34,14 @@ export class CleanupBatchRunner {
    */
   async removeAll(connection: LockedCleanupConnection, now: Date, progress: CleanupProgress, stopping: () => boolean): Promise<void> {
     const sweeps: Sweep[] = [
-      { remove: (excluding) => connection.deleteMarkedDeleted(this.batchSize, excluding), find: (excluding) => connection.findMarkedDeleted(this.batchSize, excluding) },
-      { remove: (excluding) => connection.deleteExpired(now, this.batchSize, excluding), find: (excluding) => connection.findExpired(now, this.batchSize, excluding) },
+      {
+        remove: (excluding) => connection.deleteMarkedDeleted(this.batchSize, excluding),
+        find: (excluding) => connection.findMarkedDeleted(this.batchSize, excluding),
+      },
+      {
+        remove: (excluding) => connection.deleteExpired(now, this.batchSize, excluding),
+        find: (excluding) => connection.findExpired(now, this.batchSize, excluding),
+      },
     ];
     for (const sweep of sweeps) {
       while (!stopping()) {

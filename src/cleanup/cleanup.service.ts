@@ -98,7 +98,9 @@ export class CleanupService implements BeforeApplicationShutdown {
     const run = await this.repository.finishRun(id, end);
     this.passes.inc({ outcome: run.status });
     const took = run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : 0;
-    const what = run.dryRun ? `would remove ${run.expired} sessions (dry run)` : `removed ${run.expired} sessions in ${run.batches} batches`;
+    const what = run.dryRun
+      ? `would remove ${run.expired} sessions (dry run)`
+      : `removed ${run.expired} sessions in ${run.batches} batches`;
     const line = `cleanup ${run.status} on ${run.instance} (${run.trigger}, before ${run.cutoff.toISOString()}): ${what} in ${took} ms`;
     if (run.status === 'completed') this.logger.log(line);
     else this.logger.warn(`${line}: ${run.error}`);

@@ -110,9 +110,11 @@ export class QuotaExceededError extends DomainError {
   readonly code = 'QUOTA_EXCEEDED';
   readonly status = HttpStatus.TOO_MANY_REQUESTS;
   constructor(quota: keyof typeof QUOTA_RETRY_AFTER_SECONDS, limit: number) {
-    super(quota === 'MAX_SESSIONS_PER_USER'
-      ? `You have ${limit} sessions, the most one user may keep: delete some first; nothing was created`
-      : `You have ${limit} running sessions, the most one user may run at once: wait for one to end; nothing was started`);
+    super(
+      quota === 'MAX_SESSIONS_PER_USER'
+        ? `You have ${limit} sessions, the most one user may keep: delete some first; nothing was created`
+        : `You have ${limit} running sessions, the most one user may run at once: wait for one to end; nothing was started`,
+    );
     this.details.quota = quota;
     this.details.limit = limit;
     this.headers['Retry-After'] = String(QUOTA_RETRY_AFTER_SECONDS[quota]);

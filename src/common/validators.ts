@@ -30,8 +30,7 @@ export function IsJsonObject(maxBytes: number, options?: ValidationOptions): Pro
       options: { message: `$property must be a JSON object of at most ${maxBytes} bytes`, ...options },
       validator: {
         validate: (value: unknown) =>
-          !!value && typeof value === 'object' && !Array.isArray(value) &&
-          Buffer.byteLength(JSON.stringify(value)) <= maxBytes,
+          !!value && typeof value === 'object' && !Array.isArray(value) && Buffer.byteLength(JSON.stringify(value)) <= maxBytes,
       },
     });
 }
@@ -57,8 +56,7 @@ export function NotWith(others: string[], options?: ValidationOptions): Property
       propertyName: propertyName as string,
       options: { message: `$property cannot be combined with ${others.join(', ')}`, ...options },
       validator: {
-        validate: (_value: unknown, args) =>
-          others.every((other) => (args?.object as Record<string, unknown>)[other] === undefined),
+        validate: (_value: unknown, args) => others.every((other) => (args?.object as Record<string, unknown>)[other] === undefined),
       },
     });
 }

@@ -20,7 +20,9 @@ export const appConfig = namespace('app', (env) => ({
   // HTTP hardening: slow clients get a 408, browsers on other origins only when listed.
   headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
   requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
-  corsOrigins: env.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean),
+  corsOrigins: env.CORS_ORIGINS.split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean),
 }));
 
 export const databaseConfig = namespace('database', (env) => ({

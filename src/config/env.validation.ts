@@ -89,7 +89,9 @@ class EnvironmentVariables {
 
   // Comma-separated origins allowed by CORS; empty, CORS stays off.
   @ValidateIf((env: EnvironmentVariables) => env.CORS_ORIGINS !== '')
-  @Matches(/^\s*https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*\s*$/, { message: 'comma-separated origins such as https://app.example.com' })
+  @Matches(/^\s*https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*\s*$/, {
+    message: 'comma-separated origins such as https://app.example.com',
+  })
   readonly CORS_ORIGINS: string = '';
 
   // Fairness (src/limits): requests per user per minute on /api/v1 (0 turns the limiter off), and quotas.
@@ -153,10 +155,13 @@ export function validateEnv(raw: Record<string, string | undefined>): Env {
   }
   const shown = (key: string) => (SECRETS.has(key) ? `<${raw[key]?.length} characters>` : JSON.stringify(raw[key]));
   const lines = validateSync(env).map(
-    (error) => `Invalid environment variable ${error.property}=${shown(error.property)}: must be ${Object.values(error.constraints ?? {})[0]}`,
+    (error) =>
+      `Invalid environment variable ${error.property}=${shown(error.property)}: must be ${Object.values(error.constraints ?? {})[0]}`,
   );
   if (env.NODE_ENV === 'production' && (env.AUTH_JWT_SECRET === DEV_JWT_SECRET || (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL))) {
-    lines.push('Invalid environment variable AUTH_JWT_SECRET: must be set (not the development default) when NODE_ENV=production, unless AUTH_JWKS_URL is');
+    lines.push(
+      'Invalid environment variable AUTH_JWT_SECRET: must be set (not the development default) when NODE_ENV=production, unless AUTH_JWKS_URL is',
+    );
   }
   if (lines.length > 0) throw new Error(lines.join('\n'));
   return env;

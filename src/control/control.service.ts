@@ -54,7 +54,8 @@ export class ControlService {
   async start(userId: string, id: string): Promise<TaggedSession> {
     if (!this.queue.available) throw new WorkQueueUnavailableError('REDIS_URL is empty: this instance has no work queue');
     // Probed before the transition, so that during a Redis outage a start changes nothing and can be retried.
-    if (!(await this.queue.reachable())) throw new WorkQueueUnavailableError('the work queue (Redis) cannot be reached; nothing was changed');
+    if (!(await this.queue.reachable()))
+      throw new WorkQueueUnavailableError('the work queue (Redis) cannot be reached; nothing was changed');
     const { session } = await this.move(id, 'start', { actor: userId }, { userId }, this.limits.maxRunningPerUser);
     await this.live.open(session);
     try {

@@ -30,7 +30,8 @@ export class ProgressRecorder {
     // The repository's update holds the same ceiling; when it matched nothing, say which rule refused.
     if (await this.rows.recordProgress(id, update)) return true;
     const current = await this.rows.findById(id);
-    if (current?.status === RUNNING && current.totalCost + (update.costDelta ?? 0) > MAX_TOTAL_COST) throw new CostLimitExceededError(MAX_TOTAL_COST);
+    if (current?.status === RUNNING && current.totalCost + (update.costDelta ?? 0) > MAX_TOTAL_COST)
+      throw new CostLimitExceededError(MAX_TOTAL_COST);
     return false;
   }
 }

@@ -36,9 +36,10 @@ export class RunService {
    * Refused quietly when the session already left running (a kill won).
    */
   async finishRun(id: string, outcome: { result: TransitionColumns } | { error: string }): Promise<void> {
-    const change = 'result' in outcome
-      ? { actor: SYSTEM_ACTOR, reason: 'the deliberation handler returned', set: outcome.result }
-      : { actor: SYSTEM_ACTOR, reason: 'the deliberation handler failed', set: { error: outcome.error } };
+    const change =
+      'result' in outcome
+        ? { actor: SYSTEM_ACTOR, reason: 'the deliberation handler returned', set: outcome.result }
+        : { actor: SYSTEM_ACTOR, reason: 'the deliberation handler failed', set: { error: outcome.error } };
     await this.control.move(id, 'result' in outcome ? 'complete' : 'fail', change).catch(ignoreRefusal);
   }
 }

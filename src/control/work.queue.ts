@@ -37,17 +37,23 @@ export class WorkQueue {
   /** One cheap round trip through BullMQ's own connection: can a job be queued right now? */
   async reachable(): Promise<boolean> {
     if (!this.queue) return false;
-    return this.bounded('probe', this.queue.count(), PROBE_TIMEOUT_MS).then(() => true, () => false);
+    return this.bounded('probe', this.queue.count(), PROBE_TIMEOUT_MS).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** The job id is the session id: a second add of the same session is a no-op in BullMQ. */
   async enqueue(sessionId: string): Promise<void> {
     const data: DeliberationJobData = { sessionId };
-    await this.bounded('enqueue', this.queue!.add(DELIBERATE_JOB, data, {
-      jobId: sessionId,
-      removeOnComplete: true,
-      removeOnFail: { age: FAILED_JOB_AGE_SECONDS },
-    }));
+    await this.bounded(
+      'enqueue',
+      this.queue!.add(DELIBERATE_JOB, data, {
+        jobId: sessionId,
+        removeOnComplete: true,
+        removeOnFail: { age: FAILED_JOB_AGE_SECONDS },
+      }),
+    );
     this.outage.recovered();
   }
 

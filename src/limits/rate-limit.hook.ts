@@ -22,7 +22,10 @@ export function limitRequests(app: NestFastifyApplication, perMinute: number): v
   const storage = app.get(RateLimitStorage);
   const policy = `${POLICY};q=${perMinute};w=${WINDOW_MS / 1000}`;
   const answer = (reply: FastifyReply, counted: RateLimitRecord): Error | null => {
-    const headers = { 'RateLimit-Policy': policy, RateLimit: `${POLICY};r=${Math.max(0, perMinute - counted.totalHits)};t=${counted.secondsLeft}` };
+    const headers = {
+      'RateLimit-Policy': policy,
+      RateLimit: `${POLICY};r=${Math.max(0, perMinute - counted.totalHits)};t=${counted.secondsLeft}`,
+    };
     if (counted.isBlocked) return new RateLimitedError({ ...headers, 'Retry-After': String(counted.secondsLeft) });
     void reply.headers(headers);
     return null;
@@ -34,6 +37,9 @@ export function limitRequests(app: NestFastifyApplication, perMinute: number): v
       if (!request.user) return done();
       const counted = storage.increment(request.user.id, WINDOW_MS, perMinute);
       if (!(counted instanceof Promise)) return done(answer(reply, counted) ?? undefined);
-      counted.then((record) => done(answer(reply, record) ?? undefined), (error: Error) => done(error));
+      counted.then(
+        (record) => done(answer(reply, record) ?? undefined),
+        (error: Error) => done(error),
+      );
     });
 }

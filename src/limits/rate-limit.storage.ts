@@ -45,7 +45,11 @@ interface Counter {
 @Injectable()
 export class RateLimitStorage implements OnModuleDestroy {
   private readonly counters = new Map<string, Counter>();
-  private readonly outage = new OutageLog(new Logger('RateLimit'), 'Rate limit not enforced while Redis is unavailable (requests pass)', 'Rate limit enforced again');
+  private readonly outage = new OutageLog(
+    new Logger('RateLimit'),
+    'Rate limit not enforced while Redis is unavailable (requests pass)',
+    'Rate limit enforced again',
+  );
   private readonly timer: NodeJS.Timeout;
 
   constructor(

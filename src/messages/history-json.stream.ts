@@ -39,6 +39,9 @@ export class HistoryJsonStream extends Readable {
   }
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    this.snapshot.close().then(() => done(error), () => done(error));
+    this.snapshot.close().then(
+      () => done(error),
+      () => done(error),
+    );
   }
 }

@@ -22,7 +22,11 @@ export class MessagesController {
 
   @Post()
   @ApiCreatedResponse({ type: MessageListResponse })
-  async append(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string, @Body() dto: AppendMessagesDto): Promise<MessageListResponse> {
+  async append(
+    @CurrentUser() user: AuthUser,
+    @Param('id', SessionIdPipe) id: string,
+    @Body() dto: AppendMessagesDto,
+  ): Promise<MessageListResponse> {
     return { items: (await this.messages.append(user.id, id, dto)).map(toMessageResponse) };
   }
 

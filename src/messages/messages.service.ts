@@ -54,7 +54,12 @@ export class MessagesService {
   }
 
   /** The latest `limit` messages before `before`, oldest first, at most PAGE_MAX_BYTES of them (one or more). */
-  async list(userId: string, sessionId: string, limit: number, before = NO_SEQ_BOUND): Promise<{ items: Message[]; nextBefore: number | null }> {
+  async list(
+    userId: string,
+    sessionId: string,
+    limit: number,
+    before = NO_SEQ_BOUND,
+  ): Promise<{ items: Message[]; nextBefore: number | null }> {
     await this.sessions.getOwned(userId, sessionId);
     if (limit === 0) return { items: [], nextBefore: null };
     const release = await this.pages.enter(userId);

@@ -67,7 +67,7 @@ export class ReadGate {
   }
 
   private admitWaiters(): void {
-    for (let i = 0; i < this.waiting.length && this.running < this.limits.total; ) {
+    for (let i = 0; i < this.waiting.length && this.running < this.limits.total;) {
       const waiter = this.waiting[i];
       if (!this.mayRun(waiter.user)) {
         i += 1;

@@ -21,7 +21,13 @@ const MAX_COST_COLUMN = 1e12 - 1e-6;
  */
 export function fitsProgressColumns(progress: { phase: string | null; roundNumber: number; totalCost: number }): boolean {
   const { phase, roundNumber, totalCost } = progress;
-  return (phase === null || [...phase].length <= MAX_PHASE_LENGTH)
-    && Number.isInteger(roundNumber) && roundNumber >= 0 && roundNumber <= MAX_INTEGER_COLUMN
-    && Number.isFinite(totalCost) && totalCost >= 0 && totalCost <= MAX_COST_COLUMN;
+  return (
+    (phase === null || [...phase].length <= MAX_PHASE_LENGTH) &&
+    Number.isInteger(roundNumber) &&
+    roundNumber >= 0 &&
+    roundNumber <= MAX_INTEGER_COLUMN &&
+    Number.isFinite(totalCost) &&
+    totalCost >= 0 &&
+    totalCost <= MAX_COST_COLUMN
+  );
 }

@@ -1,12 +1,25 @@
 import {
-  ACTION_TARGET, allowedFrom, canTransition, DELETE_THROUGH_KILL, movesTo, SESSION_STATUSES, type SessionStatus, TRANSITIONS,
+  ACTION_TARGET,
+  allowedFrom,
+  canTransition,
+  DELETE_THROUGH_KILL,
+  movesTo,
+  SESSION_STATUSES,
+  type SessionStatus,
+  TRANSITIONS,
 } from './session-status.js';
 
 // Every (from, to) pair, written out once more by hand: a change to the table must change this too.
 const LEGAL = new Set([
-  'created>running', 'created>killed', 'created>deleted',
-  'running>completed', 'running>failed', 'running>killed',
-  'completed>deleted', 'failed>deleted', 'killed>deleted',
+  'created>running',
+  'created>killed',
+  'created>deleted',
+  'running>completed',
+  'running>failed',
+  'running>killed',
+  'completed>deleted',
+  'failed>deleted',
+  'killed>deleted',
 ]);
 
 const pairs = SESSION_STATUSES.flatMap((from) => SESSION_STATUSES.map((to) => [from, to] as [SessionStatus, SessionStatus]));

@@ -56,7 +56,9 @@ export function allowedFrom(to: SessionStatus): SessionStatus[] {
  */
 export const DELETE_THROUGH_KILL = {
   status: 'killed' as SessionStatus,
-  from: SESSION_STATUSES.filter((from) => !canTransition(from, DELETED) && canTransition(from, 'killed') && canTransition('killed', DELETED)),
+  from: SESSION_STATUSES.filter(
+    (from) => !canTransition(from, DELETED) && canTransition(from, 'killed') && canTransition('killed', DELETED),
+  ),
   reason: 'session deleted',
 };
 

@@ -48,8 +48,13 @@ export interface ProgressSnapshot {
 }
 
 const COLUMN: Record<keyof TransitionColumns, string> = {
-  phase: 'phase', roundNumber: 'round_number', totalCost: 'total_cost', liveRev: 'live_rev',
-  synthesisText: 'synthesis_text', finalRecommendation: 'final_recommendation', error: 'error',
+  phase: 'phase',
+  roundNumber: 'round_number',
+  totalCost: 'total_cost',
+  liveRev: 'live_rev',
+  synthesisText: 'synthesis_text',
+  finalRecommendation: 'final_recommendation',
+  error: 'error',
 };
 
 /**
@@ -61,15 +66,27 @@ const COLUMN: Record<keyof TransitionColumns, string> = {
 export function transitionSql(id: string, move: Move): { sql: string; params: unknown[] } {
   const through = move.through ?? { status: move.to, from: [], reason: null };
   const params: unknown[] = [
-    id, move.guard?.userId ?? null, move.to, move.from, move.actor, move.reason, DELETED, STARTS_RUN, ENDS_RUN,
-    through.status, through.from, through.reason,
+    id,
+    move.guard?.userId ?? null,
+    move.to,
+    move.from,
+    move.actor,
+    move.reason,
+    DELETED,
+    STARTS_RUN,
+    ENDS_RUN,
+    through.status,
+    through.from,
+    through.reason,
   ];
   const $ = (value: unknown) => `$${params.push(value) + 1}`;
   const sets = Object.entries(move.set ?? {})
     .filter(([, value]) => value !== undefined)
     .map(([field, value]) => `${COLUMN[field as keyof TransitionColumns]} = ${$(value)}`);
-  const silent = move.guard?.silentForSeconds === undefined ? ''
-    : ` AND coalesce(s.heartbeat_at, '-infinity') < now() - make_interval(secs => ${$(move.guard.silentForSeconds)})`;
+  const silent =
+    move.guard?.silentForSeconds === undefined
+      ? ''
+      : ` AND coalesce(s.heartbeat_at, '-infinity') < now() - make_interval(secs => ${$(move.guard.silentForSeconds)})`;
   const sql = `WITH prior AS (
        SELECT id, status FROM sessions
        WHERE id = $2 AND status <> $8 AND ($3::varchar IS NULL OR user_id = $3) FOR UPDATE
@@ -78,8 +95,11 @@ export function transitionSql(id: string, move: Move): { sql: string; params: un
          started_at = CASE WHEN $4::varchar = ANY($9::varchar[]) THEN now() ELSE s.started_at END,
          heartbeat_at = CASE WHEN $4::varchar = ANY($9::varchar[]) THEN now() ELSE s.heartbeat_at END,
          ended_at = CASE WHEN $4::varchar = ANY($10::varchar[]) THEN coalesce(s.ended_at, now()) ELSE s.ended_at END,
-         ${[...sets, 'version = version + 1, updated_at = now(), last_activity_at = now()',
-           'expires_at = now() + make_interval(secs => coalesce(ttl_seconds, $1::int))'].join(', ')}
+         ${[
+           ...sets,
+           'version = version + 1, updated_at = now(), last_activity_at = now()',
+           'expires_at = now() + make_interval(secs => coalesce(ttl_seconds, $1::int))',
+         ].join(', ')}
        FROM prior WHERE s.id = prior.id AND s.status = ANY($5::varchar[])${silent}
        RETURNING s.*, prior.status AS from_status
      ), audit AS (

@@ -14,7 +14,10 @@ const OPEN = Symbol('SessionTx');
 export class SessionTx {
   private readonly rows = new Map<string, Session>();
 
-  constructor(key: typeof OPEN, readonly manager: EntityManager) {
+  constructor(
+    key: typeof OPEN,
+    readonly manager: EntityManager,
+  ) {
     if (key !== OPEN) throw new Error('a SessionTx is opened by SessionWriter only');
   }
 

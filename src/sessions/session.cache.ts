@@ -61,7 +61,9 @@ export class SessionCache implements OnApplicationShutdown {
   ) {
     redis?.on('ready', () => void this.dropUnsynced());
     this.invalidations = redis
-      ? new KeyInvalidations(redis, SESSION_KEY_PREFIX, (keys) => this.near.invalidate(keys && keys.map((key) => key.slice(SESSION_KEY_PREFIX.length))))
+      ? new KeyInvalidations(redis, SESSION_KEY_PREFIX, (keys) =>
+          this.near.invalidate(keys && keys.map((key) => key.slice(SESSION_KEY_PREFIX.length))),
+        )
       : null;
   }
 

@@ -35,12 +35,31 @@ export interface Session {
 }
 
 export const SESSION_COLUMNS = {
-  id: 'id', userId: 'user_id', idempotencyKey: 'idempotency_key', title: 'title', problemStatement: 'problem_statement',
-  context: 'context', metadata: 'metadata', status: 'status', phase: 'phase', roundNumber: 'round_number',
-  totalCost: 'total_cost', synthesisText: 'synthesis_text', finalRecommendation: 'final_recommendation', error: 'error',
-  messageCount: 'message_count', lastSeq: 'last_seq', version: 'version', liveRev: 'live_rev', ttlSeconds: 'ttl_seconds',
-  createdAt: 'created_at', updatedAt: 'updated_at', startedAt: 'started_at', endedAt: 'ended_at',
-  lastActivityAt: 'last_activity_at', expiresAt: 'expires_at',
+  id: 'id',
+  userId: 'user_id',
+  idempotencyKey: 'idempotency_key',
+  title: 'title',
+  problemStatement: 'problem_statement',
+  context: 'context',
+  metadata: 'metadata',
+  status: 'status',
+  phase: 'phase',
+  roundNumber: 'round_number',
+  totalCost: 'total_cost',
+  synthesisText: 'synthesis_text',
+  finalRecommendation: 'final_recommendation',
+  error: 'error',
+  messageCount: 'message_count',
+  lastSeq: 'last_seq',
+  version: 'version',
+  liveRev: 'live_rev',
+  ttlSeconds: 'ttl_seconds',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  startedAt: 'started_at',
+  endedAt: 'ended_at',
+  lastActivityAt: 'last_activity_at',
+  expiresAt: 'expires_at',
 } as const satisfies Record<keyof Session, string>;
 
 export const SESSION_DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'endedAt', 'lastActivityAt', 'expiresAt'] as const;

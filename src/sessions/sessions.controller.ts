@@ -22,7 +22,11 @@ export class SessionsController {
   @UseInterceptors(SessionEtagInterceptor)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key from the same user returns the same session' })
   @ApiCreatedResponse({ type: SessionResponse })
-  create(@CurrentUser() user: AuthUser, @Body() dto: CreateSessionDto, @IdempotencyKey() idempotencyKey: string | undefined): Promise<TaggedSession> {
+  create(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateSessionDto,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+  ): Promise<TaggedSession> {
     return this.sessions.create(user.id, dto, idempotencyKey);
   }
 
@@ -44,7 +48,10 @@ export class SessionsController {
   @ApiHeader({ name: 'If-Match', required: false, description: 'ETag from a previous read; 412 when stale' })
   @ApiOkResponse({ type: SessionResponse })
   update(
-    @CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string, @Body() dto: UpdateSessionDto, @Headers('if-match') ifMatch: string | undefined,
+    @CurrentUser() user: AuthUser,
+    @Param('id', SessionIdPipe) id: string,
+    @Body() dto: UpdateSessionDto,
+    @Headers('if-match') ifMatch: string | undefined,
   ): Promise<TaggedSession> {
     return this.sessions.update(user.id, id, dto, ifMatch);
   }

@@ -58,21 +58,32 @@ export class SessionsRepository {
     for (let attempt = 1; attempt <= 3; attempt++) {
       // ON CONFLICT makes 20 racing creates with one key produce one row and no error. The count
       // stops at the quota, so a user with many sessions costs no more than the quota's index range.
-      const [inserted] = await this.write(tx,
+      const [inserted] = await this.write(
+        tx,
         `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at)
          SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::jsonb, $7::jsonb, $8::int, now() + make_interval(secs => coalesce($8::int, $1::int))
          WHERE (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE user_id = $2 AND status <> $10 LIMIT $9) kept) < $9
          ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND status <> 'deleted' DO NOTHING
          RETURNING *`,
-        [session.userId, session.idempotencyKey, session.title, session.problemStatement, session.context, session.metadata, session.ttlSeconds,
-          maxSessions, DELETED],
+        [
+          session.userId,
+          session.idempotencyKey,
+          session.title,
+          session.problemStatement,
+          session.context,
+          session.metadata,
+          session.ttlSeconds,
+          maxSessions,
+          DELETED,
+        ],
       );
       if (inserted) return inserted;
       if (session.idempotencyKey === null) return null;
-      const [existing] = await tx.manager.query(
-        `SELECT * FROM sessions WHERE user_id = $1 AND idempotency_key = $2 AND status <> $3`,
-        [session.userId, session.idempotencyKey, DELETED],
-      );
+      const [existing] = await tx.manager.query(`SELECT * FROM sessions WHERE user_id = $1 AND idempotency_key = $2 AND status <> $3`, [
+        session.userId,
+        session.idempotencyKey,
+        DELETED,
+      ]);
       if (existing) return sessionFromRow(existing);
     }
     return null; // no row and no holder of the key: the quota refused it
@@ -92,7 +103,8 @@ export class SessionsRepository {
               (SELECT count(*)::int FROM sessions WHERE user_id = $2 AND status = $4) AS running`,
       [id, userId, DELETED, RUNNING],
     );
-    if (row.running >= maxRunning && move.from.includes(row.status)) return { session: null, from: null, currentStatus: row.status, quotaFull: true };
+    if (row.running >= maxRunning && move.from.includes(row.status))
+      return { session: null, from: null, currentStatus: row.status, quotaFull: true };
     return this.transition(tx, id, move);
   }
   async findOwned(id: string, userId: string): Promise<Session | null> {
@@ -132,7 +144,8 @@ export class SessionsRepository {
     if (changes.title !== undefined) sets.push(`title = $${params.push(changes.title) + 1}`);
     if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata) + 1}`);
     const versionCheck = expectedVersions === undefined ? '' : ` AND version = ANY($${params.push(expectedVersions) + 1}::int[])`;
-    const [row] = await this.write(tx,
+    const [row] = await this.write(
+      tx,
       `UPDATE sessions SET ${[...sets, TOUCH].join(', ')}
        WHERE id = $2 AND user_id = $3 AND status <> $4${versionCheck} RETURNING *`,
       params,
@@ -142,7 +155,11 @@ export class SessionsRepository {
 
   /** Locks a visible session of this user for a history change in `tx`; false when there is none. */
   async lockForHistory(tx: SessionTx, id: string, userId: string): Promise<boolean> {
-    const rows = await tx.manager.query(`SELECT id FROM sessions WHERE id = $1 AND user_id = $2 AND status <> $3 FOR UPDATE`, [id, userId, DELETED]);
+    const rows = await tx.manager.query(`SELECT id FROM sessions WHERE id = $1 AND user_id = $2 AND status <> $3 FOR UPDATE`, [
+      id,
+      userId,
+      DELETED,
+    ]);
     return rows.length > 0;
   }
 
@@ -153,11 +170,18 @@ export class SessionsRepository {
    */
   async touchForHistory(tx: SessionTx, id: string, userId: string, change: HistoryChange, onlyIf?: SessionStatus): Promise<Session | null> {
     const params: unknown[] = [id, userId];
-    const counts = 'appended' in change
-      ? `last_seq = last_seq + $${params.push(change.appended) + 1}, message_count = message_count + $${params.length + 1}`
-      : 'popped' in change ? `message_count = message_count - $${params.push(change.popped) + 1}` : 'message_count = 0';
+    const counts =
+      'appended' in change
+        ? `last_seq = last_seq + $${params.push(change.appended) + 1}, message_count = message_count + $${params.length + 1}`
+        : 'popped' in change
+          ? `message_count = message_count - $${params.push(change.popped) + 1}`
+          : 'message_count = 0';
     const status = onlyIf ? `status = $${params.push(onlyIf) + 1}` : `status <> $${params.push(DELETED) + 1}`;
-    const [row] = await this.write(tx, `UPDATE sessions SET ${counts}, ${TOUCH} WHERE id = $2 AND user_id = $3 AND ${status} RETURNING *`, params);
+    const [row] = await this.write(
+      tx,
+      `UPDATE sessions SET ${counts}, ${TOUCH} WHERE id = $2 AND user_id = $3 AND ${status} RETURNING *`,
+      params,
+    );
     return row ?? null;
   }
 
@@ -183,7 +207,8 @@ export class SessionsRepository {
    * the cost would pass MAX_TOTAL_COST (then nothing changes, as in the live-progress script).
    */
   async recordProgress(tx: SessionTx, id: string, update: ProgressUpdate): Promise<Session | null> {
-    const [row] = await this.write(tx,
+    const [row] = await this.write(
+      tx,
       `UPDATE sessions SET phase = coalesce($3, phase), round_number = coalesce($4, round_number),
          total_cost = total_cost + $5, ${TOUCH}
        WHERE id = $2 AND status = $6 AND total_cost + $5 <= $7 RETURNING *`,
@@ -200,7 +225,8 @@ export class SessionsRepository {
   async flushLive(tx: SessionTx, snapshots: ProgressSnapshot[]): Promise<Session[]> {
     if (!snapshots.length) return [];
     const column = <K extends keyof ProgressSnapshot>(key: K) => snapshots.map((snapshot) => snapshot[key]);
-    return this.write(tx,
+    return this.write(
+      tx,
       `WITH live AS (
          SELECT * FROM unnest($2::uuid[], $3::varchar[], $4::int[], $5::numeric[], $6::bigint[]) AS l(id, phase, round_number, total_cost, rev)
        ), locked AS (
@@ -220,10 +246,10 @@ export class SessionsRepository {
    */
   async heartbeat(ids: string[]): Promise<string[]> {
     if (!ids.length) return [];
-    const [rows] = await this.db.query(
-      `UPDATE sessions SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status = $2 RETURNING id`,
-      [ids, RUNNING],
-    );
+    const [rows] = await this.db.query(`UPDATE sessions SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status = $2 RETURNING id`, [
+      ids,
+      RUNNING,
+    ]);
     return rows.map((row: { id: string }) => row.id);
   }
 

@@ -38,15 +38,21 @@ export class SessionsService {
 
   async create(userId: string, dto: CreateSessionDto, idempotencyKey?: string): Promise<TaggedSession> {
     // A transaction, for the quota: MAX_SESSIONS_PER_USER holds however many creates race.
-    const session = await this.writer.transaction((tx) => this.repository.insert(tx, {
-      userId,
-      idempotencyKey: idempotencyKey ?? null,
-      title: dto.title ?? null,
-      problemStatement: dto.problemStatement ?? null,
-      context: dto.context ?? {},
-      metadata: dto.metadata ?? {},
-      ttlSeconds: dto.ttlSeconds ?? null,
-    }, this.limits.maxSessionsPerUser));
+    const session = await this.writer.transaction((tx) =>
+      this.repository.insert(
+        tx,
+        {
+          userId,
+          idempotencyKey: idempotencyKey ?? null,
+          title: dto.title ?? null,
+          problemStatement: dto.problemStatement ?? null,
+          context: dto.context ?? {},
+          metadata: dto.metadata ?? {},
+          ttlSeconds: dto.ttlSeconds ?? null,
+        },
+        this.limits.maxSessionsPerUser,
+      ),
+    );
     if (!session) throw new QuotaExceededError('MAX_SESSIONS_PER_USER', this.limits.maxSessionsPerUser);
     return tagged(session);
   }

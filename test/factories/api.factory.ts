@@ -9,13 +9,25 @@ export function apiAs(app: NestFastifyApplication, user: string, roles: string[]
   const auth = { Authorization: `Bearer ${tokenFor(user, { roles })}` };
   const http = () => request(app.getHttpServer());
   return {
-    get: (path: string) => http().get(API + path).set(auth),
+    get: (path: string) =>
+      http()
+        .get(API + path)
+        .set(auth),
     post: (path: string, body?: object) => {
-      const call = http().post(API + path).set(auth);
+      const call = http()
+        .post(API + path)
+        .set(auth);
       return body === undefined ? call : call.send(body);
     },
-    patch: (path: string, body: object) => http().patch(API + path).set(auth).send(body),
-    delete: (path: string) => http().delete(API + path).set(auth),
+    patch: (path: string, body: object) =>
+      http()
+        .patch(API + path)
+        .set(auth)
+        .send(body),
+    delete: (path: string) =>
+      http()
+        .delete(API + path)
+        .set(auth),
   };
 }
 

@@ -15,31 +15,35 @@ describe('ControlService.move against PostgreSQL and Redis', () => {
   afterAll(() => ctx.close());
 
   const trailOf = async (id: string) =>
-    (await ctx.db.query(`SELECT from_status, to_status FROM session_transitions WHERE session_id = $1 ORDER BY id`, [id]))
-      .map((row: Record<string, SessionStatus>) => [row.from_status, row.to_status] as [SessionStatus, SessionStatus]);
+    (await ctx.db.query(`SELECT from_status, to_status FROM session_transitions WHERE session_id = $1 ORDER BY id`, [id])).map(
+      (row: Record<string, SessionStatus>) => [row.from_status, row.to_status] as [SessionStatus, SessionStatus],
+    );
 
-  it.each(Array.from({ length: 10 }, (_, i) => i))('concurrent kill and complete of one running session: exactly one wins, the trail is valid (round %i)', async () => {
-    const user = ctx.newUser();
-    const session = await ctx.newSession({ userId: user, status: 'running' });
+  it.each(Array.from({ length: 10 }, (_, i) => i))(
+    'concurrent kill and complete of one running session: exactly one wins, the trail is valid (round %i)',
+    async () => {
+      const user = ctx.newUser();
+      const session = await ctx.newSession({ userId: user, status: 'running' });
 
-    const outcomes = await Promise.allSettled([
-      sut.kill(user, session.id, 'stop'),
-      sut.complete(user, session.id, { synthesisText: 'done' }),
-    ]);
+      const outcomes = await Promise.allSettled([
+        sut.kill(user, session.id, 'stop'),
+        sut.complete(user, session.id, { synthesisText: 'done' }),
+      ]);
 
-    const won = outcomes.filter((outcome) => outcome.status === 'fulfilled');
-    const lost = outcomes.filter((outcome) => outcome.status === 'rejected');
-    expect(won).toHaveLength(1);
-    expect(lost).toHaveLength(1);
-    const winner = won[0].value.session.status;
-    expect(['killed', 'completed']).toContain(winner);
-    expect(lost[0].reason).toBeInstanceOf(InvalidTransitionError);
-    expect(lost[0].reason.details).toEqual({ currentStatus: winner });
-    expect(await trailOf(session.id)).toEqual([['running', winner]]);
-    const [row] = await ctx.db.query(`SELECT status, ended_at FROM sessions WHERE id = $1`, [session.id]);
-    expect(row.status).toBe(winner);
-    expect(row.ended_at).not.toBeNull();
-  });
+      const won = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      const lost = outcomes.filter((outcome) => outcome.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      const winner = won[0].value.session.status;
+      expect(['killed', 'completed']).toContain(winner);
+      expect(lost[0].reason).toBeInstanceOf(InvalidTransitionError);
+      expect(lost[0].reason.details).toEqual({ currentStatus: winner });
+      expect(await trailOf(session.id)).toEqual([['running', winner]]);
+      const [row] = await ctx.db.query(`SELECT status, ended_at FROM sessions WHERE id = $1`, [session.id]);
+      expect(row.status).toBe(winner);
+      expect(row.ended_at).not.toBeNull();
+    },
+  );
 
   it('20 concurrent system moves of one running session: one wins, every other is refused, each step of the trail is legal', async () => {
     const session = await ctx.newSession({ status: 'running' });
@@ -59,13 +63,16 @@ describe('ControlService.move against PostgreSQL and Redis', () => {
 
     await sut.remove(user, session.id);
 
-    expect(await trailOf(session.id)).toEqual([['running', 'killed'], ['killed', 'deleted']]);
+    expect(await trailOf(session.id)).toEqual([
+      ['running', 'killed'],
+      ['killed', 'deleted'],
+    ]);
     const [row] = await ctx.db.query(`SELECT status, ended_at FROM sessions WHERE id = $1`, [session.id]);
     expect(row).toMatchObject({ status: 'deleted', ended_at: expect.any(Date) });
     await expect(sut.kill(user, session.id)).rejects.toBeInstanceOf(SessionNotFoundError);
   });
 
-  it('another user\'s kill is refused before any effect: the owner\'s live progress stays open', async () => {
+  it("another user's kill is refused before any effect: the owner's live progress stays open", async () => {
     const owner = ctx.newUser();
     const session = await ctx.newSession({ userId: owner, status: 'running' });
     await ctx.get(LiveProgressCache).open(session);

@@ -37,24 +37,33 @@ describe('KeyInvalidations against Redis', () => {
   /** A key is changed by another client until it is announced: tracking works end to end. */
   const announced = async () => {
     const key = `${PREFIX}${randomUUID()}`;
-    await waitFor(async () => {
-      await writer.set(key, '1', 'EX', 5);
-      return heard.includes(key);
-    }, (found) => found, { what: `the announcement of ${key}` });
+    await waitFor(
+      async () => {
+        await writer.set(key, '1', 'EX', 5);
+        return heard.includes(key);
+      },
+      (found) => found,
+      { what: `the announcement of ${key}` },
+    );
   };
 
   it('registers once when the main connection becomes ready while the subscriber subscribes: nothing logged, changes announced', async () => {
     main = new Redis(url, { lazyConnect: true });
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with .apply(this)
     const subscribe = Redis.prototype.subscribe;
     // The start-up order that logged the warning, made certain: the main connection is ready in the middle of SUBSCRIBE.
     Redis.prototype.subscribe = async function (this: Redis, ...args: unknown[]) {
-      const result = await (subscribe as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+      const result = await (subscribe as unknown as (...a: unknown[]) => Promise<unknown>).apply(this, args);
       if (main.status === 'wait') await main.connect();
       return result;
-    } as typeof subscribe;
+    };
     try {
       invalidations = listen();
-      await waitFor(async () => invalidations.active, (active) => active, { what: 'tracking on' });
+      await waitFor(
+        async () => invalidations.active,
+        (active) => active,
+        { what: 'tracking on' },
+      );
       await announced();
     } finally {
       Redis.prototype.subscribe = subscribe;
@@ -65,12 +74,24 @@ describe('KeyInvalidations against Redis', () => {
   it('after its subscriber connection is dropped, registers tracking again (no overlap refused) and announcements resume', async () => {
     main = new Redis(url);
     invalidations = listen();
-    await waitFor(async () => invalidations.active, (active) => active, { what: 'tracking on' });
+    await waitFor(
+      async () => invalidations.active,
+      (active) => active,
+      { what: 'tracking on' },
+    );
     const subscriberId = (invalidations as unknown as { subscriberId: number }).subscriberId;
 
     await writer.client('KILL', 'ID', subscriberId);
-    await waitFor(async () => (invalidations as unknown as { subscriberId: number | null }).subscriberId, (id) => id !== null && id !== subscriberId, { what: 'a new subscriber' });
-    await waitFor(async () => invalidations.active, (active) => active, { what: 'tracking on again' });
+    await waitFor(
+      async () => (invalidations as unknown as { subscriberId: number | null }).subscriberId,
+      (id) => id !== null && id !== subscriberId,
+      { what: 'a new subscriber' },
+    );
+    await waitFor(
+      async () => invalidations.active,
+      (active) => active,
+      { what: 'tracking on again' },
+    );
     await announced();
     expect(warnings).toEqual([]);
   });

@@ -20,7 +20,12 @@ describe('MessagesService against PostgreSQL', () => {
       Array.from({ length: 50 }, (_, i) => sut.append(user, session.id, { role: 'user', content: `m${i}` })),
     );
 
-    expect(written.flat().map((message) => message.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(
+      written
+        .flat()
+        .map((message) => message.seq)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     const stored = await ctx.db.query(`SELECT seq FROM messages WHERE session_id = $1 ORDER BY seq`, [session.id]);
     expect(stored.map((row: { seq: number }) => row.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     const [row] = await ctx.db.query(`SELECT message_count, last_seq, version FROM sessions WHERE id = $1`, [session.id]);

@@ -27,7 +27,7 @@ describe('the near cache across two instances', () => {
     return ctx.get(SessionCache).stats.nearHits > before;
   }
 
-  it('answers a repeated read in-process, and never serves a copy older than the other instance\'s write', async () => {
+  it("answers a repeated read in-process, and never serves a copy older than the other instance's write", async () => {
     const user = one.newUser();
     const { session } = await one.get(SessionsService).create(user, { title: 'v0' });
     await one.get(SessionsService).read(user, session.id); // a copy from Redis

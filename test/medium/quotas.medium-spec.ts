@@ -27,7 +27,9 @@ describe('per-user quotas against PostgreSQL, under races', () => {
     for (let n = 0; n < MAX_SESSIONS - 1; n++) await ctx.newSession({ userId: user });
     await ctx.newSession({ userId: user, status: 'deleted' }); // deleted sessions do not count
 
-    const outcomes = await Promise.allSettled(Array.from({ length: RACERS }, () => ctx.get(SessionsService).create(user, { title: 'racer' })));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: RACERS }, () => ctx.get(SessionsService).create(user, { title: 'racer' })),
+    );
 
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
     const refusals = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason);
@@ -61,7 +63,9 @@ describe('per-user quotas against PostgreSQL, under races', () => {
     expect(await count(user, `status = 'running'`)).toBe(MAX_RUNNING);
     // Nothing changed for the refused ones: still created, no audit row.
     expect(await count(user, `status = 'created'`)).toBe(RACERS - 1);
-    const [{ n }] = await ctx.db.query(`SELECT count(*)::int AS n FROM session_transitions WHERE session_id = ANY($1::uuid[])`, [waiting.map((s) => s.id)]);
+    const [{ n }] = await ctx.db.query(`SELECT count(*)::int AS n FROM session_transitions WHERE session_id = ANY($1::uuid[])`, [
+      waiting.map((s) => s.id),
+    ]);
     expect(n).toBe(1);
   });
 

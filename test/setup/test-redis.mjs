@@ -41,7 +41,10 @@ export async function claimRedisIndex() {
     return { url: explicit, release: () => holder.quit() };
   }
   const probe = new Redis(SERVER, { maxRetriesPerRequest: 1 });
-  const count = await probe.config('GET', 'databases').then(([, n]) => Number(n)).catch(() => 16);
+  const count = await probe
+    .config('GET', 'databases')
+    .then(([, n]) => Number(n))
+    .catch(() => 16);
   await probe.quit();
   // Index 0 is the development default: never a candidate.
   for (let index = count - 1; index >= 1; index--) {

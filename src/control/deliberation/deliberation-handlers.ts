@@ -23,7 +23,9 @@ export const deliberationHandlerProviders: Provider[] = [
     useFactory: (config: ConfigType<typeof controlConfig>, ...handlers: DeliberationHandler[]): DeliberationHandler => {
       const index = names.indexOf(config.handler);
       if (index < 0) {
-        throw new Error(`Invalid environment variable DELIBERATION_HANDLER=${JSON.stringify(config.handler)}: must be one of ${names.join(', ')}`);
+        throw new Error(
+          `Invalid environment variable DELIBERATION_HANDLER=${JSON.stringify(config.handler)}: must be one of ${names.join(', ')}`,
+        );
       }
       return handlers[index];
     },

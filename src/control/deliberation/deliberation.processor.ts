@@ -1,6 +1,11 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import {
-  type BeforeApplicationShutdown, Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit,
+  type BeforeApplicationShutdown,
+  Inject,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Job } from 'bullmq';
@@ -15,9 +20,7 @@ import { toSessionResponse } from '../../sessions/session.mapper.js';
 import { CancelChannel } from '../cancel.channel.js';
 import { RunService } from '../run.service.js';
 import { DELIBERATION_QUEUE, type DeliberationJobData } from '../work.queue.js';
-import {
-  DELIBERATION_HANDLER, type DeliberationContext, type DeliberationHandler, WorkStoppedError,
-} from './deliberation-handler.js';
+import { DELIBERATION_HANDLER, type DeliberationContext, type DeliberationHandler, WorkStoppedError } from './deliberation-handler.js';
 
 // Shutdown must finish within about 10 s; what has not finished by then is failed as lost elsewhere.
 const DRAIN_LIMIT_MS = 8000;
@@ -28,8 +31,10 @@ const DRAIN_LIMIT_MS = 8000;
  * never repeated: when its worker dies the session fails (see LostWorkerSweeper), it is not rerun.
  */
 @Processor(DELIBERATION_QUEUE, { autorun: false, maxStalledCount: 0 })
-export class DeliberationProcessor extends WorkerHost
-  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class DeliberationProcessor
+  extends WorkerHost
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(DeliberationProcessor.name);
   private readonly running = new Set<string>();
   private heartbeatTimer?: NodeJS.Timeout;

@@ -3,6 +3,8 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class KillSessionDto {
   @ApiPropertyOptional({ maxLength: 1000, description: 'kept in the audit trail' })
-  @IsOptional() @IsString() @MaxLength(1000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
   readonly reason?: string;
 }

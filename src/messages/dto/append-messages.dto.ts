@@ -7,7 +7,8 @@ import { MAX_OBJECT_BYTES } from '../../sessions/dto/create-session.dto.js';
 
 export class MessageInputDto {
   @ApiProperty({ minLength: 1, maxLength: 64, example: 'user' })
-  @IsString() @FitsVarchar(1, 64)
+  @IsString()
+  @FitsVarchar(1, 64)
   readonly role: string;
 
   @ApiProperty({ description: 'any JSON value: a string, or the structured items an agent SDK produces' })
@@ -15,26 +16,37 @@ export class MessageInputDto {
   readonly content: unknown;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional() @IsJsonObject(MAX_OBJECT_BYTES)
+  @IsOptional()
+  @IsJsonObject(MAX_OBJECT_BYTES)
   readonly metadata?: Record<string, unknown>;
 }
 
 /** One message (`role`, `content`, `metadata?`) or a batch (`items`), never both. */
 export class AppendMessagesDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 64, description: 'single form' })
-  @ValidateIf((dto) => dto.items === undefined || dto.role !== undefined) @IsString() @FitsVarchar(1, 64)
+  @ValidateIf((dto) => dto.items === undefined || dto.role !== undefined)
+  @IsString()
+  @FitsVarchar(1, 64)
   readonly role?: string;
 
   @ApiPropertyOptional({ description: 'single form: any JSON value' })
-  @ValidateIf((dto) => dto.items === undefined || dto.content !== undefined) @IsPresent()
+  @ValidateIf((dto) => dto.items === undefined || dto.content !== undefined)
+  @IsPresent()
   readonly content?: unknown;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'single form' })
-  @IsOptional() @IsJsonObject(MAX_OBJECT_BYTES)
+  @IsOptional()
+  @IsJsonObject(MAX_OBJECT_BYTES)
   readonly metadata?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: [MessageInputDto], minItems: 1, maxItems: 100, description: 'batch form' })
   // Not IsOptional: that lets null through as if absent, and the service then had neither form (a 500).
-  @ValidateIf((dto) => dto.items !== undefined) @NotWith(['role', 'content', 'metadata']) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => MessageInputDto)
+  @ValidateIf((dto) => dto.items !== undefined)
+  @NotWith(['role', 'content', 'metadata'])
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => MessageInputDto)
   readonly items?: MessageInputDto[];
 }

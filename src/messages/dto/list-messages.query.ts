@@ -9,7 +9,10 @@ const limitFromQuery = ({ value }: { value: unknown }) => (typeof value === 'str
 
 export class ListMessagesQuery {
   @ApiPropertyOptional({
-    oneOf: [{ type: 'integer', minimum: 0, maximum: MAX_PAGE_LIMIT }, { type: 'string', enum: ['all'] }],
+    oneOf: [
+      { type: 'integer', minimum: 0, maximum: MAX_PAGE_LIMIT },
+      { type: 'string', enum: ['all'] },
+    ],
     default: 100,
     description:
       'how many of the latest messages; a page also stops once it holds 8 MiB (nextBefore goes on). ' +
@@ -17,13 +20,23 @@ export class ListMessagesQuery {
   })
   @IsOptional()
   @Transform(limitFromQuery)
-  @ValidateBy({
-    name: 'isPageLimit',
-    validator: { validate: (value: unknown) => value === 'all' || (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_PAGE_LIMIT) },
-  }, { message: `limit must be an integer from 0 to ${MAX_PAGE_LIMIT}, or all` })
+  @ValidateBy(
+    {
+      name: 'isPageLimit',
+      validator: {
+        validate: (value: unknown) =>
+          value === 'all' || (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_PAGE_LIMIT),
+      },
+    },
+    { message: `limit must be an integer from 0 to ${MAX_PAGE_LIMIT}, or all` },
+  )
   readonly limit: number | 'all' = 100;
 
   @ApiPropertyOptional({ minimum: 1, description: 'only messages with a smaller seq (nextBefore of the previous page)' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(2147483647)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(2147483647)
   readonly before?: number;
 }

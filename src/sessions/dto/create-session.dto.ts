@@ -7,22 +7,35 @@ export const MAX_OBJECT_BYTES = 64 * 1024;
 
 export class CreateSessionDto {
   @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional() @IsString() @FitsVarchar(0, 500)
+  @IsOptional()
+  @IsString()
+  @FitsVarchar(0, 500)
   readonly title?: string;
 
   @ApiPropertyOptional({ maxLength: 20000 })
-  @IsOptional() @IsString() @MaxLength(20000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(20000)
   readonly problemStatement?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON object, at most 64 KiB' })
-  @IsOptional() @IsJsonObject(MAX_OBJECT_BYTES)
+  @IsOptional()
+  @IsJsonObject(MAX_OBJECT_BYTES)
   readonly context?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON object, at most 64 KiB' })
-  @IsOptional() @IsJsonObject(MAX_OBJECT_BYTES)
+  @IsOptional()
+  @IsJsonObject(MAX_OBJECT_BYTES)
   readonly metadata?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ minimum: 60, maximum: 315360000, description: 'Expire this long after the last activity instead of SESSION_RETENTION_DAYS' })
-  @IsOptional() @IsInt() @Min(60) @Max(315360000)
+  @ApiPropertyOptional({
+    minimum: 60,
+    maximum: 315360000,
+    description: 'Expire this long after the last activity instead of SESSION_RETENTION_DAYS',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(60)
+  @Max(315360000)
   readonly ttlSeconds?: number;
 }

@@ -7,6 +7,7 @@ import { CreateSessionDto, MAX_OBJECT_BYTES } from './create-session.dto.js';
 export class UpdateSessionDto extends PickType(CreateSessionDto, ['title'] as const) {
   // Absent leaves it as it is; null is refused (IsOptional would pass it on to a NOT NULL column: a 500).
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON object, at most 64 KiB; replaces the whole' })
-  @ValidateIf((_dto, value) => value !== undefined) @IsJsonObject(MAX_OBJECT_BYTES)
+  @ValidateIf((_dto, value) => value !== undefined)
+  @IsJsonObject(MAX_OBJECT_BYTES)
   readonly metadata?: Record<string, unknown>;
 }

@@ -1,4 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import type { DeliberationContext } from '../src/control/deliberation/deliberation-handler.js';
 import { COST_PER_ROUND, ScriptedDeliberationHandler } from '../src/control/deliberation/scripted-deliberation.handler.js';
@@ -8,7 +7,6 @@ import type { SessionStatus } from '../src/sessions/session-status.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue, sessionIn, transitionsOf } from './utils/control.js';
-import { createTestApp } from './utils/create-test-app.js';
 import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
@@ -117,17 +115,10 @@ describe('control plane: start, complete, fail, transitions', () => {
 
 // No worker: a started session stays running until a client moves it, so every outcome is certain.
 describe('control plane: client moves of a running session', () => {
-  let app: NestFastifyApplication;
+  const app = useTestApp(controlEnv({ WORKER_ENABLED: 'false' }), { beforeClose: removeQueue });
   let api: Api;
   let user: string;
 
-  beforeAll(async () => {
-    app = await createTestApp(controlEnv({ WORKER_ENABLED: 'false' }));
-  });
-  afterAll(async () => {
-    await removeQueue(app);
-    await app.close();
-  });
   beforeEach(() => {
     user = newUser();
     api = apiAs(app, user);
@@ -187,18 +178,11 @@ describe('control plane: client moves of a running session', () => {
 });
 
 describe('control plane: kill and delete stop the work', () => {
-  let app: NestFastifyApplication;
+  // Long runs (100 rounds of 30 ms): the kill always lands mid-run.
+  const app = useTestApp(controlEnv({ DELIBERATION_ROUNDS: '100', DELIBERATION_STEP_MS: '30' }), { beforeClose: removeQueue });
   let api: Api;
   let user: string;
 
-  beforeAll(async () => {
-    // Long runs (100 rounds of 30 ms): the kill always lands mid-run.
-    app = await createTestApp(controlEnv({ DELIBERATION_ROUNDS: '100', DELIBERATION_STEP_MS: '30' }));
-  });
-  afterAll(async () => {
-    await removeQueue(app);
-    await app.close();
-  });
   beforeEach(() => {
     user = newUser();
     api = apiAs(app, user);

@@ -7,12 +7,13 @@ import { newUser, tokenFor } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
+import { useTestApp } from './utils/use-test-app.js';
 
 const MAX_TOTAL_COST = 1e9;
 
 /** The contract's cost bounds: totalCost ≤ 1e9, costDelta ≤ 1e6, 422 past the ceiling, nothing changed. */
 describe('cost bounds', () => {
-  let app: NestFastifyApplication;
+  const app = useTestApp(controlEnv({ WORKER_ENABLED: 'false' }), { beforeClose: removeQueue });
   let api: Api;
   let user: string;
 
@@ -42,13 +43,6 @@ describe('cost bounds', () => {
   const tally = (statuses: number[]) =>
     statuses.reduce<Record<number, number>>((counts, s) => ({ ...counts, [s]: (counts[s] ?? 0) + 1 }), {});
 
-  beforeAll(async () => {
-    app = await createTestApp(controlEnv({ WORKER_ENABLED: 'false' }));
-  });
-  afterAll(async () => {
-    await removeQueue(app);
-    await app.close();
-  });
   beforeEach(() => {
     user = newUser();
     api = apiAs(app, user);

@@ -30,7 +30,11 @@ describe('sessions: keys', () => {
 
   describe('POST /sessions with a key', () => {
     it('stores the key and answers it; a session without one answers key null', async () => {
-      expect((await createSession(api, { key: 'agent_42' })).key).toBe('agent_42');
+      const keyed = await createSession(api, { key: 'agent_42' });
+      expect(keyed.key).toBe('agent_42');
+      // Read by id (the cache, then the list from PostgreSQL) shows it too.
+      expect((await api.get(`/sessions/${keyed.id}`).expect(200)).body.key).toBe('agent_42');
+      expect((await api.get('/sessions').expect(200)).body.items[0].key).toBe('agent_42');
       expect((await createSession(api, { title: 'plain' })).key).toBeNull();
     });
 

@@ -3,6 +3,7 @@ import { CreateSessionTransitions1764144000000 } from './1764144000000-create-se
 import { CreateCleanupRuns1764230400000 } from './1764230400000-create-cleanup-runs.js';
 import { IdempotencyKeyFreeAfterDelete1764316800000 } from './1764316800000-idempotency-key-free-after-delete.js';
 import { AddMessageTextBytes1764403200000 } from './1764403200000-add-message-text-bytes.js';
+import { AddSessionKey1764489600000 } from './1764489600000-add-session-key.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   CreateCleanupRuns1764230400000,
   IdempotencyKeyFreeAfterDelete1764316800000,
   AddMessageTextBytes1764403200000,
+  AddSessionKey1764489600000,
 ];

@@ -66,6 +66,9 @@ export async function createApp(options: NestApplicationOptions = {}): Promise<N
       connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeoutMs / 4)),
     },
     clientErrorHandler: answerClientError,
+    // A session key in the path (by-key routes) is up to 255 code points, 4 UTF-8 bytes each, each
+    // byte percent-encoded: Fastify's default of 100 answered 414 to keys the body accepts.
+    routerOptions: { maxParamLength: 255 * 4 * 3 },
   });
   // Nest's own body parser is off: registerJsonBodyParser is the only one.
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { ...options, bodyParser: false });

@@ -40,6 +40,7 @@ describe('sessions', () => {
         'expiresAt',
         'finalRecommendation',
         'id',
+        'key',
         'lastActivityAt',
         'messageCount',
         'metadata',

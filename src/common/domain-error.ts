@@ -19,6 +19,15 @@ export class SessionNotFoundError extends DomainError {
   }
 }
 
+/** Another visible session of the same user holds the key; nothing was created. */
+export class SessionKeyTakenError extends DomainError {
+  readonly code = 'SESSION_KEY_TAKEN';
+  readonly status = HttpStatus.CONFLICT;
+  constructor() {
+    super('You already have a session with this key (PUT /sessions/by-key/:key returns it); nothing was created');
+  }
+}
+
 export class PreconditionFailedError extends DomainError {
   readonly code = 'PRECONDITION_FAILED';
   readonly status = HttpStatus.PRECONDITION_FAILED;

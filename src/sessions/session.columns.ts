@@ -8,6 +8,8 @@ export interface Session {
   id: string;
   userId: string;
   idempotencyKey: string | null;
+  /** The client's name for it, unique among the user's sessions that are not deleted. */
+  key: string | null;
   title: string | null;
   problemStatement: string | null;
   context: Record<string, unknown>;
@@ -38,6 +40,7 @@ export const SESSION_COLUMNS = {
   id: 'id',
   userId: 'user_id',
   idempotencyKey: 'idempotency_key',
+  key: 'key',
   title: 'title',
   problemStatement: 'problem_statement',
   context: 'context',

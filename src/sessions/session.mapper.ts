@@ -23,6 +23,7 @@ export function toSessionResponse(session: Session): SessionResponse {
   return {
     id: session.id,
     userId: session.userId,
+    key: session.key ?? null,
     title: session.title,
     problemStatement: session.problemStatement,
     context: session.context,

@@ -1,5 +1,15 @@
-import { Body, Controller, Get, Headers, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { BadRequestException, Body, Controller, Get, Headers, Param, Patch, Post, Put, Query, Res, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import { CreateSessionDto } from './dto/create-session.dto.js';
@@ -9,6 +19,7 @@ import { UpdateSessionDto } from './dto/update-session.dto.js';
 import { IdempotencyKey } from './idempotency-key.decorator.js';
 import { SessionEtagInterceptor } from './session-etag.interceptor.js';
 import { SessionIdPipe } from './session-id.pipe.js';
+import { SessionKeyPipe } from './session-key.js';
 import { type TaggedSession, toSessionPage } from './session.mapper.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -22,12 +33,41 @@ export class SessionsController {
   @UseInterceptors(SessionEtagInterceptor)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key from the same user returns the same session' })
   @ApiCreatedResponse({ type: SessionResponse })
+  @ApiConflictResponse({ description: 'SESSION_KEY_TAKEN: another of your sessions that is not deleted has this key' })
   create(
     @CurrentUser() user: AuthUser,
     @Body() dto: CreateSessionDto,
     @IdempotencyKey() idempotencyKey: string | undefined,
   ): Promise<TaggedSession> {
     return this.sessions.create(user.id, dto, idempotencyKey);
+  }
+
+  // Declared before the `:id` routes; the static `by-key` segment also wins in Fastify's router.
+  @Put('by-key/:key')
+  @UseInterceptors(SessionEtagInterceptor)
+  @ApiParam({ name: 'key', description: 'the session key, URL-encoded' })
+  @ApiCreatedResponse({ type: SessionResponse, description: 'no session had this key: created from the body' })
+  @ApiOkResponse({ type: SessionResponse, description: 'the existing session with this key (the body is ignored)' })
+  async getOrCreateByKey(
+    @CurrentUser() user: AuthUser,
+    @Param('key', SessionKeyPipe) key: string,
+    @Body() dto: CreateSessionDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TaggedSession> {
+    if (dto.key !== undefined && dto.key !== key)
+      throw new BadRequestException(['key in the body must be absent or equal the key in the path']);
+    const { created, ...session } = await this.sessions.getOrCreateByKey(user.id, key, dto);
+    reply.status(created ? 201 : 200);
+    return session;
+  }
+
+  @Get('by-key/:key')
+  @UseInterceptors(SessionEtagInterceptor)
+  @ApiParam({ name: 'key', description: 'the session key, URL-encoded' })
+  @ApiOkResponse({ type: SessionResponse })
+  @ApiNotFoundResponse({ description: 'SESSION_NOT_FOUND: no session of yours that is not deleted has this key' })
+  getByKey(@CurrentUser() user: AuthUser, @Param('key', SessionKeyPipe) key: string): Promise<TaggedSession> {
+    return this.sessions.readByKey(user.id, key);
   }
 
   @Get()

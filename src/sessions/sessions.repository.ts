@@ -10,10 +10,10 @@ import type { SessionTx } from './session-writer.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
-import type { HistoryChange, ListPosition, NewSession, ProgressUpdate, SessionChanges } from './session-writes.js';
+import type { HistoryChange, InsertOutcome, ListPosition, NewSession, ProgressUpdate, SessionChanges } from './session-writes.js';
 
 export type { Move, MoveOutcome, ProgressSnapshot, TransitionColumns } from './session-transition.sql.js';
-export type { HistoryChange, ListPosition, NewSession, ProgressUpdate, SessionChanges } from './session-writes.js';
+export type { HistoryChange, InsertOutcome, ListPosition, NewSession, ProgressUpdate, SessionChanges } from './session-writes.js';
 
 /*
  * SET clause of every write to a session or its messages: activity and expiry move forward, and
@@ -45,24 +45,29 @@ export class SessionsRepository {
   }
 
   /**
-   * Inserts, or returns the visible session the same user created with the same idempotency key;
-   * null when the user already keeps `maxSessions` sessions that are not deleted (and the key is
-   * new). Needs SessionWriter.transaction: the user's quota lock is held to the commit, so
-   * concurrent creates count each other's rows instead of all seeing `maxSessions - 1`. A deleted
-   * session's key is free: the unique index leaves deleted rows out, and so must the ON CONFLICT
-   * predicate (written out, not a parameter, for PostgreSQL to infer that index).
+   * Inserts, or returns the visible session the same user created with the same idempotency key
+   * (`existing`). A key held by another visible session of the user refuses the insert, or with
+   * `keyHolder: 'return'` returns that session (get-or-create). `refused: 'quota'` when the user
+   * already keeps `maxSessions` sessions that are not deleted. Needs SessionWriter.transaction: the
+   * user's quota lock is held to the commit, so concurrent creates count each other's rows instead of
+   * all seeing `maxSessions - 1`, and see each other's keys. A deleted session's idempotency key is
+   * free: the unique index leaves deleted rows out, and so must the ON CONFLICT predicate (written
+   * out, not a parameter, for PostgreSQL to infer that index).
    */
-  async insert(tx: SessionTx, session: NewSession, maxSessions: number): Promise<Session | null> {
+  async insert(tx: SessionTx, session: NewSession, maxSessions: number, keyHolder: 'refuse' | 'return' = 'refuse'): Promise<InsertOutcome> {
     await this.lockUserQuota(tx, QUOTA_LOCK.sessions, session.userId);
     // A holder deleted between our conflict and our read freed the key: the next attempt inserts.
     for (let attempt = 1; attempt <= 3; attempt++) {
       // ON CONFLICT makes 20 racing creates with one key produce one row and no error. The count
       // stops at the quota, so a user with many sessions costs no more than the quota's index range.
+      // The session key is checked here rather than by a second ON CONFLICT target (there is only
+      // one): under the lock no other create can take it between this check and the commit.
       const [inserted] = await this.write(
         tx,
-        `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at)
-         SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::jsonb, $7::jsonb, $8::int, now() + make_interval(secs => coalesce($8::int, $1::int))
+        `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at, key)
+         SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::jsonb, $7::jsonb, $8::int, now() + make_interval(secs => coalesce($8::int, $1::int)), $11::varchar
          WHERE (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE user_id = $2 AND status <> $10 LIMIT $9) kept) < $9
+           AND ($11::varchar IS NULL OR NOT EXISTS (SELECT 1 FROM sessions WHERE user_id = $2 AND key = $11 AND status <> $10))
          ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND status <> 'deleted' DO NOTHING
          RETURNING *`,
         [
@@ -75,18 +80,27 @@ export class SessionsRepository {
           session.ttlSeconds,
           maxSessions,
           DELETED,
+          session.key,
         ],
       );
-      if (inserted) return inserted;
-      if (session.idempotencyKey === null) return null;
-      const [existing] = await tx.manager.query(`SELECT * FROM sessions WHERE user_id = $1 AND idempotency_key = $2 AND status <> $3`, [
-        session.userId,
-        session.idempotencyKey,
-        DELETED,
-      ]);
-      if (existing) return sessionFromRow(existing);
+      if (inserted) return { created: inserted };
+      if (session.idempotencyKey === null && session.key === null) return { refused: 'quota' };
+      if (session.idempotencyKey !== null) {
+        const existing = await this.findVisible(tx, session.userId, 'idempotency_key', session.idempotencyKey);
+        if (existing) return { existing };
+      }
+      if (session.key !== null) {
+        const holder = await this.findVisible(tx, session.userId, 'key', session.key);
+        if (holder) return keyHolder === 'return' ? { existing: holder } : { refused: 'key' };
+      }
     }
-    return null; // no row and no holder of the key: the quota refused it
+    return { refused: 'quota' }; // no row and no holder of either key: the quota refused it
+  }
+
+  /** The user's visible session with this key, or null (unknown, deleted, another user's). */
+  async findOwnedByKey(userId: string, key: string): Promise<Session | null> {
+    const [row] = await this.db.query(`SELECT * FROM sessions WHERE user_id = $1 AND key = $2 AND status <> $3`, [userId, key, DELETED]);
+    return row ? sessionFromRow(row) : null;
   }
 
   /**
@@ -262,6 +276,15 @@ export class SessionsRepository {
       [seconds, limit, RUNNING, excluding],
     );
     return rows.map((row: { id: string }) => row.id);
+  }
+
+  private async findVisible(tx: SessionTx, userId: string, column: 'idempotency_key' | 'key', value: string): Promise<Session | null> {
+    const [row] = await tx.manager.query(`SELECT * FROM sessions WHERE user_id = $1 AND ${column} = $2 AND status <> $3`, [
+      userId,
+      value,
+      DELETED,
+    ]);
+    return row ? sessionFromRow(row) : null;
   }
 
   private async lockUserQuota(tx: SessionTx, lockClass: number, userId: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { PreconditionFailedError, QuotaExceededError, SessionNotFoundError } from '../common/domain-error.js';
+import { PreconditionFailedError, QuotaExceededError, SessionKeyTakenError, SessionNotFoundError } from '../common/domain-error.js';
 import { limitsConfig } from '../config/app.config.js';
 import type { CreateSessionDto } from './dto/create-session.dto.js';
 import type { ListSessionsQuery } from './dto/list-sessions.query.js';
@@ -12,7 +12,7 @@ import { parseIfMatch } from './if-match.js';
 import { etagOf, type TaggedSession, tagged } from './session.mapper.js';
 import { DELETED } from './session-status.js';
 import { SessionWriter } from './session-writer.js';
-import { SessionsRepository } from './sessions.repository.js';
+import { type InsertOutcome, SessionsRepository } from './sessions.repository.js';
 
 /** Laid over what GET and the list answer; the control plane registers its live progress here. */
 export interface SessionOverlay {
@@ -37,13 +37,41 @@ export class SessionsService {
   }
 
   async create(userId: string, dto: CreateSessionDto, idempotencyKey?: string): Promise<TaggedSession> {
+    const outcome = await this.insert(userId, dto, idempotencyKey ?? null, 'refuse');
+    if ('refused' in outcome) throw outcome.refused === 'key' ? new SessionKeyTakenError() : this.quotaExceeded();
+    return tagged('created' in outcome ? outcome.created : outcome.existing);
+  }
+
+  /** PUT by key: the user's visible session with this key, or a new one made from `dto` (then `created`). */
+  async getOrCreateByKey(userId: string, key: string, dto: CreateSessionDto): Promise<TaggedSession & { created: boolean }> {
+    const outcome = await this.insert(userId, { ...dto, key }, null, 'return');
+    if ('refused' in outcome) throw this.quotaExceeded();
+    if ('created' in outcome) return { ...tagged(outcome.created), created: true };
+    const [session] = await this.overlay([outcome.existing]);
+    return { ...tagged(session), created: false };
+  }
+
+  async readByKey(userId: string, key: string): Promise<TaggedSession> {
+    const session = await this.repository.findOwnedByKey(userId, key);
+    if (!session) throw new SessionNotFoundError();
+    const [shown] = await this.overlay([session]);
+    return tagged(shown);
+  }
+
+  private insert(
+    userId: string,
+    dto: CreateSessionDto,
+    idempotencyKey: string | null,
+    keyHolder: 'refuse' | 'return',
+  ): Promise<InsertOutcome> {
     // A transaction, for the quota: MAX_SESSIONS_PER_USER holds however many creates race.
-    const session = await this.writer.transaction((tx) =>
+    return this.writer.transaction((tx) =>
       this.repository.insert(
         tx,
         {
           userId,
-          idempotencyKey: idempotencyKey ?? null,
+          idempotencyKey,
+          key: dto.key ?? null,
           title: dto.title ?? null,
           problemStatement: dto.problemStatement ?? null,
           context: dto.context ?? {},
@@ -51,10 +79,13 @@ export class SessionsService {
           ttlSeconds: dto.ttlSeconds ?? null,
         },
         this.limits.maxSessionsPerUser,
+        keyHolder,
       ),
     );
-    if (!session) throw new QuotaExceededError('MAX_SESSIONS_PER_USER', this.limits.maxSessionsPerUser);
-    return tagged(session);
+  }
+
+  private quotaExceeded(): QuotaExceededError {
+    return new QuotaExceededError('MAX_SESSIONS_PER_USER', this.limits.maxSessionsPerUser);
   }
 
   /** The user's visible session, or SESSION_NOT_FOUND: unknown, another user's and deleted look alike. */

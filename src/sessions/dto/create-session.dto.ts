@@ -2,10 +2,20 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IsJsonObject } from '../../common/validators.js';
 import { FitsVarchar } from '../../common/varchar.validator.js';
+import { IsSessionKey, SESSION_KEY_MAX } from '../session-key.js';
 
 export const MAX_OBJECT_BYTES = 64 * 1024;
 
 export class CreateSessionDto {
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: SESSION_KEY_MAX,
+    description: "the client's name for the session: unique among your sessions that are not deleted, no control characters",
+  })
+  @IsOptional()
+  @IsSessionKey()
+  readonly key?: string;
+
   @ApiPropertyOptional({ maxLength: 500 })
   @IsOptional()
   @IsString()

@@ -4,6 +4,7 @@ import { SESSION_STATUSES, type SessionStatus } from '../session-status.js';
 export class SessionResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() userId: string;
+  @ApiProperty({ nullable: true, type: String, description: 'the client-chosen key, null when none' }) key: string | null;
   @ApiProperty({ nullable: true, type: String }) title: string | null;
   @ApiProperty({ nullable: true, type: String }) problemStatement: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) context: Record<string, unknown>;

@@ -1,25 +1,20 @@
 import { jest } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { MessagesService } from '../src/messages/messages.service.js';
 import { SessionsService } from '../src/sessions/sessions.service.js';
 import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
-import { createTestApp } from './utils/create-test-app.js';
+import { useTestApp } from './utils/use-test-app.js';
 
 type Json = Record<string, any>;
 
 /** Bodies are handled in linear time, kept exactly as sent where free-form, refused clearly elsewhere. */
 describe('HTTP body handling (issue 9: items 2 and 7, bodies on body-less routes, UTF-8)', () => {
-  let app: NestFastifyApplication;
+  const app = useTestApp();
   let user: string;
   let api: Api;
 
-  beforeAll(async () => {
-    app = await createTestApp();
-  });
-  afterAll(() => app.close());
   beforeEach(() => {
     user = newUser();
     api = apiAs(app, user);

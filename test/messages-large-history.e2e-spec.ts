@@ -1,7 +1,6 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
-import { createTestApp } from './utils/create-test-app.js';
+import { useTestApp } from './utils/use-test-app.js';
 import { contentBytes, countStreamedHistory, seedHistory, streamedBody } from './utils/history.js';
 
 // The review's history (issue 9, item 1): 560 messages of ~1 MiB each in one session.
@@ -27,17 +26,15 @@ async function heapDuring<T>(work: () => Promise<T>): Promise<{ result: T; mib: 
 }
 
 describe('reading a large history (issue 9, item 1)', () => {
-  let app: NestFastifyApplication;
+  const app = useTestApp();
   let owner: Api;
   let id: string;
 
   beforeAll(async () => {
-    app = await createTestApp();
     owner = apiAs(app, newUser());
     id = (await createSession(owner)).id;
     await seedHistory(owner, id, COUNT, CHARS);
   }, 120_000);
-  afterAll(() => app.close());
 
   const page = async (query: string): Promise<Page> => (await owner.get(`/sessions/${id}/messages?${query}`).expect(200)).body;
 

@@ -1,19 +1,14 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
-import { createTestApp } from './utils/create-test-app.js';
+import { useTestApp } from './utils/use-test-app.js';
 import { seedHistory } from './utils/history.js';
 
 // Reads of the contract's (v2) "Agent memory": limit 0..1000 or all, before.
 describe('reading a history: limit=0 and limit=all', () => {
-  let app: NestFastifyApplication;
+  const app = useTestApp();
   let api: Api;
   let id: string;
 
-  beforeAll(async () => {
-    app = await createTestApp();
-  });
-  afterAll(() => app.close());
   beforeEach(async () => {
     api = apiAs(app, newUser());
     id = (await createSession(api)).id;

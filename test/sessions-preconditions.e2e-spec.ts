@@ -1,17 +1,12 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
-import { createTestApp } from './utils/create-test-app.js';
+import { useTestApp } from './utils/use-test-app.js';
 
 /** If-Match as RFC 9110 defines it, and an Idempotency-Key that a delete frees. */
 describe('sessions: If-Match and Idempotency-Key', () => {
-  let app: NestFastifyApplication;
+  const app = useTestApp();
   let api: Api;
 
-  beforeAll(async () => {
-    app = await createTestApp();
-  });
-  afterAll(() => app.close());
   beforeEach(() => {
     api = apiAs(app, newUser());
   });

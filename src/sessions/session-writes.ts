@@ -3,16 +3,10 @@ import type { SessionStatus } from './session-status.js';
 
 /* What callers hand SessionsRepository: the inputs of its reads and writes, by intent. */
 
-export interface NewSession {
-  userId: string;
-  idempotencyKey: string | null;
-  key: string | null;
-  title: string | null;
-  problemStatement: string | null;
-  context: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  ttlSeconds: number | null;
-}
+export type NewSession = Pick<
+  Session,
+  'userId' | 'idempotencyKey' | 'key' | 'title' | 'problemStatement' | 'context' | 'metadata' | 'ttlSeconds'
+>;
 
 /** What SessionsRepository.insert did: created a row, found the caller's session, or refused. */
 export type InsertOutcome = { created: Session } | { existing: Session } | { refused: 'quota' | 'key' };

@@ -51,7 +51,11 @@ export class MessagesService {
 
   /** For the control plane's handlers: null once the session is no longer running (after a kill, nothing lands). */
   appendWhileRunning(userId: string, sessionId: string, items: HandlerMessage[]): Promise<Message[] | null> {
-    const written = items.map((item) => ({ role: item.role, content: JsonText.of(item.content), metadata: JsonText.of(item.metadata ?? {}) }));
+    const written = items.map((item) => ({
+      role: item.role,
+      content: JsonText.of(item.content),
+      metadata: JsonText.of(item.metadata ?? {}),
+    }));
     return this.appendItems(userId, sessionId, written, true);
   }
 

@@ -25,7 +25,6 @@ import { DELIBERATION_HANDLER, type DeliberationContext, type DeliberationHandle
 // Shutdown must finish within about 10 s; what has not finished by then is failed as lost elsewhere.
 const DRAIN_LIMIT_MS = 8000;
 
-
 type Json = Record<string, unknown>;
 /**
  * The worker: runs a session's deliberation handler for each job. Not started automatically:

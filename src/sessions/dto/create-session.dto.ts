@@ -29,12 +29,20 @@ export class CreateSessionDto {
   @MaxLength(20000)
   readonly problemStatement?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON object, at most 64 KiB as sent; answered exactly as sent' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'JSON object, at most 64 KiB as sent; answered exactly as sent',
+  })
   @IsOptional()
   @IsJsonObject(MAX_OBJECT_BYTES)
   readonly context?: JsonText;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON object, at most 64 KiB as sent; answered exactly as sent' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'JSON object, at most 64 KiB as sent; answered exactly as sent',
+  })
   @IsOptional()
   @IsJsonObject(MAX_OBJECT_BYTES)
   readonly metadata?: JsonText;

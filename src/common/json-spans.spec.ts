@@ -37,6 +37,15 @@ describe('scanJsonBody', () => {
     expect(text.slice(third!.member(text, 'content')!.start, third!.member(text, 'content')!.end)).toBe('"\\\\"');
   });
 
+  it('records empty arrays and objects, and arrays of scalars, as such', () => {
+    const text = '{"items":[],"o":{},"list":[1,"a",[{}]],"last":{"k":[]}}';
+    const root = rootOf(text);
+    expect(root.member(text, 'items')!.elements).toEqual([]);
+    expect(root.member(text, 'list')!.elements).toEqual([null, null, null]);
+    expect(text.slice(root.member(text, 'last')!.start, root.member(text, 'last')!.end)).toBe('{"k":[]}');
+    expect(root.member(text, 'last')!.depth).toBe(2);
+  });
+
   it('measures the nesting of each value, brackets inside strings not counted', () => {
     const text = `{"deep":${'['.repeat(10)}${']'.repeat(10)},"flat":"[[[{{{","o":{}}`;
     expect(rootOf(text).member(text, 'deep')!.depth).toBe(10);

@@ -9,133 +9,148 @@ export interface MemberSpan {
   end: number;
   /** nesting levels of the value: 0 for a scalar, 1 for `[]` or `{}`, ... */
   depth: number;
-  /** for a value that is an array: its elements that are objects (null for the others) */
+  /** for an array held by a root member: its elements that are objects (null for the others) */
   elements?: Array<ObjectSpans | null>;
 }
 
+// Per member, flat in one typed array (a body may hold 70k of them): key start, key end, value
+// start, value end, depth.
+const STRIDE = 5;
+
 /** The members of one object of the body, in the order of the text (a repeated key once per occurrence). */
 export class ObjectSpans {
-  readonly keys: Array<[start: number, end: number]> = [];
-  readonly values: MemberSpan[] = [];
+  offsets = new Int32Array(STRIDE * 4);
+  /** numbers of offsets in use */
+  length = 0;
+  /** by member index: the elements of an array value */
+  readonly elements = new Map<number, Array<ObjectSpans | null>>();
 
   /** The span of `key`'s value; the last occurrence, as JSON.parse keeps the last one. */
   member(text: string, key: string): MemberSpan | undefined {
-    for (let i = this.keys.length - 1; i >= 0; i--) {
-      const [start, end] = this.keys[i];
-      const raw = text.slice(start + 1, end - 1);
-      if (raw === key || (raw.includes('\\') && JSON.parse(text.slice(start, end)) === key)) return this.values[i];
+    const at = this.offsets;
+    for (let i = this.length - STRIDE; i >= 0; i -= STRIDE) {
+      const raw = text.slice(at[i] + 1, at[i + 1] - 1);
+      if (raw !== key && !(raw.includes('\\') && JSON.parse(text.slice(at[i], at[i + 1])) === key)) continue;
+      return { start: at[i + 2], end: at[i + 3], depth: at[i + 4], elements: this.elements.get(i / STRIDE) };
     }
     return undefined;
+  }
+
+  /** A new member whose key lies at start..end; returns where its offsets begin. */
+  addMember(keyStart: number, keyEnd: number): number {
+    if (this.length + STRIDE > this.offsets.length) {
+      const grown = new Int32Array(this.offsets.length * 2);
+      grown.set(this.offsets);
+      this.offsets = grown;
+    }
+    const member = this.length;
+    this.offsets[member] = keyStart;
+    this.offsets[member + 1] = keyEnd;
+    this.length += STRIDE;
+    return member;
   }
 }
 
 /** What the scan of a body found: too deep, or the spans of its root object's members. */
 export type BodyScan = { tooDeep: true } | { tooDeep: false; root: ObjectSpans };
 
-const enum Expect {
-  Key,
-  Colon,
-  Value,
-  InValue,
-}
-
+/** An open container whose members (an object) or elements (an array) are recorded. */
 interface Recorder {
   depth: number;
-  /** the object whose members are recorded, or null for an array whose elements are */
   object: ObjectSpans | null;
   elements: Array<ObjectSpans | null> | null;
-  expect: Expect;
-  /** the member (or element) being read */
-  value: MemberSpan | null;
+  /** object: a key is next (after `{` or `,`); array: an element is next */
+  expectKey: boolean;
+  /** the next significant character starts a value */
+  expectValue: boolean;
+  /** offsets index of the member being read, or -1 */
+  member: number;
 }
 
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
+ * Ends the member being read at the terminator at `at` (a `,` or its container's close). Not a
+ * closure: one would move `text` and the counters of the scan's loop into a context object.
+ */
+function endMember(recorder: Recorder, text: string, at: number, lastHeight: number): void {
+  if (recorder.member >= 0 && recorder.object) {
+    const offsets = recorder.object.offsets;
+    let end = at;
+    while (isSpace(text.charCodeAt(end - 1))) end--;
+    offsets[recorder.member + 3] = end;
+    const opener = text.charCodeAt(offsets[recorder.member + 2]);
+    offsets[recorder.member + 4] = opener === 0x7b || opener === 0x5b ? lastHeight : 0;
+  }
+  recorder.member = -1;
+  recorder.expectKey = recorder.object !== null;
+  recorder.expectValue = recorder.object === null;
+}
+
+/**
  * One linear pass over a body JSON.parse has just accepted (so the syntax is known good): its
  * nesting depth, and the text spans of the free-form values the validation pipe may ask for:
  * the root object's members, and the members of objects that are elements of an array held by a
- * root member (`items[i].content`). Strings are skipped with indexOf; nothing is parsed or copied.
+ * root member (`items[i].content`). Only a few containers are recorded, so most characters cost a
+ * comparison or two; nothing is parsed or copied.
  */
 export function scanJsonBody(text: string): BodyScan {
   const root = new ObjectSpans();
-  // The open containers whose members (or elements) are recorded: at most three deep.
   const recorders: Recorder[] = [];
   // heights[d]: the deepest nesting seen so far inside the open container at depth d.
-  const heights: number[] = [0];
+  const heights = new Int32Array(MAX_BODY_DEPTH + 2);
   let depth = 0;
   let lastHeight = 0; // nesting levels of the container closed last
-  let lastSignificant = -1;
-
-  const top = () => recorders[recorders.length - 1] as Recorder | undefined;
-  /** The recorder of the innermost container, when that container is recorded. */
-  const current = () => {
-    const recorder = top();
-    return recorder && recorder.depth === depth ? recorder : undefined;
-  };
-  const endValue = (recorder: Recorder) => {
-    const value = recorder.value;
-    if (value) {
-      value.end = lastSignificant + 1;
-      const opener = text.charCodeAt(value.start);
-      value.depth = opener === 0x7b || opener === 0x5b ? lastHeight : 0;
-    }
-    recorder.value = null;
-    recorder.expect = recorder.object ? Expect.Key : Expect.Value;
-  };
+  let rec: Recorder | null = null; // the recorder of the innermost container, if it is recorded
 
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (isSpace(c)) continue;
-    const recorder = current();
-    if (recorder?.expect === Expect.Value) {
+    if (rec !== null && rec.expectValue && !isSpace(c) && c !== 0x5d /* ] of an empty array */) {
       // The first character of a member's (or an element's) value.
-      const value: MemberSpan = { start: i, end: i, depth: 0 };
-      if (recorder.object) recorder.object.values.push(value);
-      else {
+      rec.expectValue = false;
+      if (rec.object) {
+        rec.object.offsets[rec.member + 2] = i;
+        // An array held by a root member: its elements are recorded.
+        if (c === 0x5b && rec.object === root) {
+          const elements: Array<ObjectSpans | null> = [];
+          root.elements.set(rec.member / STRIDE, elements);
+          recorders.push({ depth: depth + 1, object: null, elements, expectKey: false, expectValue: true, member: -1 });
+        }
+      } else {
         const element = c === 0x7b ? new ObjectSpans() : null;
-        recorder.elements!.push(element);
-        if (element) recorders.push({ depth: depth + 1, object: element, elements: null, expect: Expect.Key, value: null });
-      }
-      recorder.value = value;
-      recorder.expect = Expect.InValue;
-      // An array value of a root member: its elements are recorded.
-      if (c === 0x5b && recorder.object === root) {
-        value.elements = [];
-        recorders.push({ depth: depth + 1, object: null, elements: value.elements, expect: Expect.Value, value: null });
+        rec.elements!.push(element);
+        if (element) recorders.push({ depth: depth + 1, object: element, elements: null, expectKey: true, expectValue: false, member: -1 });
       }
     }
     if (c === 0x22 /* " */) {
       const start = i;
-      // To the closing quote: one not preceded by an odd number of backslashes.
-      for (;;) {
-        i = text.indexOf('"', i + 1);
-        let backslashes = 0;
-        while (text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
-        if (backslashes % 2 === 0) break;
-      }
-      if (recorder?.expect === Expect.Key) {
-        recorder.object!.keys.push([start, i + 1]);
-        recorder.expect = Expect.Colon;
+      for (let s = text.charCodeAt(++i); s !== 0x22; s = text.charCodeAt(++i)) if (s === 0x5c /* \ */) i++;
+      if (rec !== null && rec.expectKey) {
+        rec.member = rec.object!.addMember(start, i + 1);
+        rec.expectKey = false;
       }
     } else if (c === 0x3a /* : */) {
-      if (recorder?.expect === Expect.Colon) recorder.expect = Expect.Value;
+      if (rec !== null && rec.object) rec.expectValue = true;
     } else if (c === 0x2c /* , */) {
-      if (recorder) endValue(recorder);
+      if (rec !== null) endMember(rec, text, i, lastHeight);
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > MAX_BODY_DEPTH) return { tooDeep: true };
       heights[depth] = 0;
-      if (depth === 1 && c === 0x7b) recorders.push({ depth, object: root, elements: null, expect: Expect.Key, value: null });
+      if (depth === 1 && c === 0x7b)
+        recorders.push({ depth, object: root, elements: null, expectKey: true, expectValue: false, member: -1 });
+      const top = recorders[recorders.length - 1];
+      rec = top !== undefined && top.depth === depth ? top : null;
     } else if (c === 0x7d || c === 0x5d) {
-      if (recorder) {
-        endValue(recorder);
+      if (rec !== null) {
+        endMember(rec, text, i, lastHeight);
         recorders.pop();
       }
       lastHeight = heights[depth] + 1;
       depth--;
-      if (depth >= 0 && heights[depth] < lastHeight) heights[depth] = lastHeight;
+      if (heights[depth] < lastHeight) heights[depth] = lastHeight;
+      const top = recorders[recorders.length - 1];
+      rec = top !== undefined && top.depth === depth ? top : null;
     }
-    lastSignificant = i;
   }
   return { tooDeep: false, root };
 }

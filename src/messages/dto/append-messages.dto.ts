@@ -12,7 +12,8 @@ export class MessageInputDto {
   @FitsVarchar(1, 64)
   readonly role: string;
 
-  @ApiProperty({ description: 'any JSON value: a string, or the structured items an agent SDK produces' })
+  // type: Object as for an `unknown` field (the JsonText class is no schema); answered exactly as sent.
+  @ApiProperty({ type: Object, description: 'any JSON value: a string, or the structured items an agent SDK produces' })
   @IsPresent()
   readonly content: JsonText;
 
@@ -30,7 +31,7 @@ export class AppendMessagesDto {
   @FitsVarchar(1, 64)
   readonly role?: string;
 
-  @ApiPropertyOptional({ description: 'single form: any JSON value' })
+  @ApiPropertyOptional({ type: Object, description: 'single form: any JSON value' })
   @ValidateIf((dto) => dto.items === undefined || dto.content !== undefined)
   @IsPresent()
   readonly content?: JsonText;

@@ -7,7 +7,7 @@ export class MessageResponse {
   @ApiProperty({ description: 'starts at 1, grows by one per message, never reused' }) seq: number;
   @ApiProperty() role: string;
   // Written into the answer as the exact text the client sent (see stringifyExact).
-  @ApiProperty({ description: 'any JSON value, exactly as sent' }) content: JsonText;
+  @ApiProperty({ type: Object, description: 'any JSON value, exactly as sent' }) content: JsonText;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'exactly as sent' }) metadata: JsonText;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }

@@ -9,6 +9,9 @@ import { createTestApp } from './utils/create-test-app.js';
 import { ownDatabase } from './utils/own-database.js';
 import { useTestApp } from './utils/use-test-app.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Redis } from 'ioredis';
+import { RedisKeys } from '../src/redis/keys.js';
+import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
 
 /*
  * Free-form values come back byte for byte as sent (CONTRACT "(v2) Exactly as sent"). Bodies are
@@ -130,6 +133,19 @@ describe('exactly as sent (issue 10 item 1)', () => {
     const response = await raw('post', '/sessions', `{"context":${spaced}}`).expect(400);
     expect(response.body.message).toEqual(['context must be a JSON object of at most 65536 bytes']);
     expect((await raw('get', '/sessions').expect(200)).body.items).toHaveLength(1);
+  });
+
+  it('reads a session cached before the exact texts (context and metadata as objects) as those objects', async () => {
+    const created = await raw('post', '/sessions', '{"context":{"b":1,"a":2},"metadata":{"m":[1]}}').expect(201);
+    const key = app.get(RedisKeys).session(created.body.id);
+    const redis = app.get<Redis>(REDIS_CLIENT, { strict: false });
+    const cached = (await redis.get(key))!;
+    const [version, json] = [cached.slice(0, cached.indexOf('|')), cached.slice(cached.indexOf('|') + 1)];
+    const old = { ...JSON.parse(json), title: 'from the old copy', context: { b: 1, a: 2 }, metadata: { m: [1] } };
+    await redis.set(key, `${version}|${JSON.stringify(old)}`, 'KEEPTTL');
+    const read = await raw('get', `/sessions/${created.body.id}`).expect(200);
+    expect(read.body.title).toBe('from the old copy');
+    expect(read.text).toContain(sessionFields('{"b":1,"a":2}', '{"m":[1]}'));
   });
 
   it('answers sessions and messages as sent from a restarted service without a cache', async () => {

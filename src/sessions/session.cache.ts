@@ -180,8 +180,9 @@ export class SessionCache implements OnApplicationShutdown {
   private decode(json: string): Session {
     const session = JSON.parse(json);
     for (const field of SESSION_DATE_FIELDS) if (session[field]) session[field] = new Date(session[field]);
-    session.context = new JsonText(session.context);
-    session.metadata = new JsonText(session.metadata);
+    // A copy cached before the texts were (objects, from jsonb) is written as JSON.stringify does.
+    for (const field of ['context', 'metadata'] as const)
+      session[field] = typeof session[field] === 'string' ? new JsonText(session[field]) : JsonText.of(session[field]);
     return session;
   }
 

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import type { JsonText } from '../common/json-text.js';
 import { databaseConfig } from '../config/app.config.js';
 import { streamPoolOptions } from '../database/data-source-options.js';
 import type { SessionTx } from '../sessions/session-writer.js';
@@ -12,8 +13,8 @@ import { type Cut, cutQuery } from './history.sql.js';
 
 export interface NewMessage {
   role: string;
-  content: unknown;
-  metadata: Record<string, unknown>;
+  content: JsonText;
+  metadata: JsonText;
 }
 
 export interface MessagePage {
@@ -44,15 +45,24 @@ export class MessagesRepository implements OnModuleDestroy {
     await this.streams.end();
   }
 
-  /** Inserts the batch in one statement, numbered from `firstSeq`, in order, each with its size (text_bytes). */
+  /**
+   * Inserts the batch in one statement, numbered from `firstSeq`, in order, each with its size
+   * (text_bytes). Content and metadata go in as text and are cast to json, never through jsonb,
+   * so the column holds the client's text.
+   */
   async insert(tx: SessionTx, sessionId: string, firstSeq: number, items: NewMessage[]): Promise<Message[]> {
-    const rows = items.map((item, index) => ({ seq: firstSeq + index, role: item.role, content: item.content, metadata: item.metadata }));
     const inserted = await tx.manager.query(
       `INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes)
-       SELECT $1, m.seq, m.role, m.content, m.metadata, octet_length(m.content::text) + octet_length(m.metadata::text)
-       FROM jsonb_to_recordset($2::jsonb) AS m(seq int, role text, content jsonb, metadata jsonb)
+       SELECT $1, $2::int + m.n::int - 1, m.role, m.content::json, m.metadata::json, octet_length(m.content) + octet_length(m.metadata)
+       FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS m(role, content, metadata, n)
        RETURNING *`,
-      [sessionId, JSON.stringify(rows)],
+      [
+        sessionId,
+        firstSeq,
+        items.map((item) => item.role),
+        items.map((item) => item.content.text),
+        items.map((item) => item.metadata.text),
+      ],
     );
     return inserted.map(messageFromRow).sort((a: Message, b: Message) => a.seq - b.seq);
   }

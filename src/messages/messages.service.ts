@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { SessionNotFoundError } from '../common/domain-error.js';
+import { JsonText } from '../common/json-text.js';
 import { databaseConfig } from '../config/app.config.js';
 import { RUNNING } from '../sessions/session-status.js';
 import { SessionStore } from '../sessions/session.store.js';
@@ -49,8 +50,13 @@ export class MessagesService {
   }
 
   /** For the control plane's handlers: null once the session is no longer running (after a kill, nothing lands). */
-  appendWhileRunning(userId: string, sessionId: string, items: MessageInput[]): Promise<Message[] | null> {
-    return this.appendItems(userId, sessionId, items.map(toNewMessage), true);
+  appendWhileRunning(userId: string, sessionId: string, items: HandlerMessage[]): Promise<Message[] | null> {
+    const written = items.map((item) => ({
+      role: item.role,
+      content: JsonText.of(item.content),
+      metadata: JsonText.of(item.metadata ?? {}),
+    }));
+    return this.appendItems(userId, sessionId, written, true);
   }
 
   /** The latest `limit` messages before `before`, oldest first, at most PAGE_MAX_BYTES of them (one or more). */
@@ -117,13 +123,20 @@ export class MessagesService {
   }
 }
 
-/** A message as clients and handlers give it: metadata optional. */
-type MessageInput = Pick<MessageInputDto, 'role' | 'content' | 'metadata'>;
+/** A message as a handler gives it: JS values, written as their JSON text. */
+interface HandlerMessage {
+  role: string;
+  content: unknown;
+  metadata?: Record<string, unknown>;
+}
 
-function toNewMessage(item: MessageInput): NewMessage {
-  return { role: item.role, content: item.content ?? null, metadata: item.metadata ?? {} };
+const EMPTY_OBJECT = new JsonText('{}');
+
+/** A message as a client sent it (the pipe made content and metadata JsonText): metadata optional. */
+function toNewMessage(item: Pick<MessageInputDto, 'role' | 'content' | 'metadata'>): NewMessage {
+  return { role: item.role, content: item.content, metadata: item.metadata ?? EMPTY_OBJECT };
 }
 
 function toNewMessages(dto: AppendMessagesDto): NewMessage[] {
-  return (dto.items ?? [{ role: dto.role!, content: dto.content, metadata: dto.metadata }]).map(toNewMessage);
+  return (dto.items ?? [{ role: dto.role!, content: dto.content!, metadata: dto.metadata }]).map(toNewMessage);
 }

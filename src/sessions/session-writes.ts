@@ -1,3 +1,4 @@
+import type { JsonText } from '../common/json-text.js';
 import type { Session } from './session.columns.js';
 import type { SessionStatus } from './session-status.js';
 
@@ -13,7 +14,7 @@ export type InsertOutcome = { created: Session } | { existing: Session } | { ref
 
 export interface SessionChanges {
   title?: string | null;
-  metadata?: Record<string, unknown>;
+  metadata?: JsonText;
 }
 
 export interface ListPosition {

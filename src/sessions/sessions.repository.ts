@@ -65,7 +65,7 @@ export class SessionsRepository {
       const [inserted] = await this.write(
         tx,
         `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at, key)
-         SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::jsonb, $7::jsonb, $8::int, now() + make_interval(secs => coalesce($8::int, $1::int)), $11::varchar
+         SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::json, $7::json, $8::int, now() + make_interval(secs => coalesce($8::int, $1::int)), $11::varchar
          WHERE (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE user_id = $2 AND status <> $10 LIMIT $9) kept) < $9
            AND ($11::varchar IS NULL OR NOT EXISTS (SELECT 1 FROM sessions WHERE user_id = $2 AND key = $11 AND status <> $10))
          ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND status <> 'deleted' DO NOTHING
@@ -75,8 +75,8 @@ export class SessionsRepository {
           session.idempotencyKey,
           session.title,
           session.problemStatement,
-          session.context,
-          session.metadata,
+          session.context.text,
+          session.metadata.text,
           session.ttlSeconds,
           maxSessions,
           DELETED,
@@ -156,7 +156,7 @@ export class SessionsRepository {
     const params: unknown[] = [id, userId, DELETED];
     const sets: string[] = [];
     if (changes.title !== undefined) sets.push(`title = $${params.push(changes.title) + 1}`);
-    if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata) + 1}`);
+    if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata.text) + 1}::json`);
     const versionCheck = expectedVersions === undefined ? '' : ` AND version = ANY($${params.push(expectedVersions) + 1}::int[])`;
     const [row] = await this.write(
       tx,

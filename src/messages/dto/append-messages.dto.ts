@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, ValidateIf, ValidateNested } from 'class-validator';
+import type { JsonText } from '../../common/json-text.js';
 import { IsJsonObject, IsPresent, NotWith } from '../../common/validators.js';
 import { FitsVarchar } from '../../common/varchar.validator.js';
 import { MAX_OBJECT_BYTES } from '../../sessions/dto/create-session.dto.js';
@@ -11,14 +12,15 @@ export class MessageInputDto {
   @FitsVarchar(1, 64)
   readonly role: string;
 
-  @ApiProperty({ description: 'any JSON value: a string, or the structured items an agent SDK produces' })
+  // type: Object as for an `unknown` field (the JsonText class is no schema); answered exactly as sent.
+  @ApiProperty({ type: Object, description: 'any JSON value: a string, or the structured items an agent SDK produces' })
   @IsPresent()
-  readonly content: unknown;
+  readonly content: JsonText;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional()
   @IsJsonObject(MAX_OBJECT_BYTES)
-  readonly metadata?: Record<string, unknown>;
+  readonly metadata?: JsonText;
 }
 
 /** One message (`role`, `content`, `metadata?`) or a batch (`items`), never both. */
@@ -29,15 +31,15 @@ export class AppendMessagesDto {
   @FitsVarchar(1, 64)
   readonly role?: string;
 
-  @ApiPropertyOptional({ description: 'single form: any JSON value' })
+  @ApiPropertyOptional({ type: Object, description: 'single form: any JSON value' })
   @ValidateIf((dto) => dto.items === undefined || dto.content !== undefined)
   @IsPresent()
-  readonly content?: unknown;
+  readonly content?: JsonText;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'single form' })
   @IsOptional()
   @IsJsonObject(MAX_OBJECT_BYTES)
-  readonly metadata?: Record<string, unknown>;
+  readonly metadata?: JsonText;
 
   @ApiPropertyOptional({ type: [MessageInputDto], minItems: 1, maxItems: 100, description: 'batch form' })
   // Not IsOptional: that lets null through as if absent, and the service then had neither form (a 500).

@@ -21,7 +21,11 @@ export const API_PREFIX = 'api/v1';
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   const config = app.get(ConfigService);
   const fastify = app.getHttpAdapter().getInstance();
-  registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'));
+  const messagesBodyLimit = config.getOrThrow<number>('app.messagesBodyLimitBytes');
+  registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'), {
+    [`POST /${API_PREFIX}/sessions/:id/messages`]: messagesBodyLimit,
+    [`PUT /${API_PREFIX}/sessions/:id/messages`]: messagesBodyLimit,
+  });
   refuseWhileClosing(fastify);
   applySecurityHeaders(app, config.getOrThrow<string[]>('app.corsOrigins'));
   // After the security headers, so that CORS preflights are answered before authentication.

@@ -56,13 +56,20 @@ function hasInfinity(root: unknown): boolean {
   return false;
 }
 
+/** Body limits of particular routes, by `"METHOD /url"` as Fastify names the route (e.g. `POST /api/v1/x/:id`). */
+export type RouteBodyLimits = Record<string, number>;
+
 /**
  * Replaces Fastify's JSON parser: the same limit and errors, plus the rules of the contract.
  * An empty body is "no body" (clients POST /start without one), a body is always an object, and
  * invalid UTF-8, U+0000, infinite numbers and nesting past MAX_JSON_DEPTH are refused here once: PostgreSQL's text and jsonb
  * cannot store NUL, and deep nesting would overflow the stack of validation or of PostgreSQL.
  */
-export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
+export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number, routeLimits: RouteBodyLimits = {}): void {
+  // Before the routes exist (Nest adds them in app.init()): a route's own bodyLimit wins over the parser's.
+  fastify.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) route.bodyLimit = routeLimits[`${method} ${route.url}`] ?? route.bodyLimit;
+  });
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
     'application/json',

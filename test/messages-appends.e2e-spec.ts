@@ -94,7 +94,10 @@ describe('appending to a history: atomic and idempotent', () => {
   it('keeps keys per session: the same key on two sessions appends to both', async () => {
     const other = (await createSession(api)).id;
     await append({ role: 'user', content: 'here' }, 'shared').expect(201);
-    const there = await api.post(`/sessions/${other}/messages`, { role: 'user', content: 'there' }).set('Idempotency-Key', 'shared').expect(201);
+    const there = await api
+      .post(`/sessions/${other}/messages`, { role: 'user', content: 'there' })
+      .set('Idempotency-Key', 'shared')
+      .expect(201);
     expect(there.body.items[0]).toMatchObject({ sessionId: other, seq: 1, content: 'there' });
     expect(await stored(other)).toEqual([{ seq: 1, content: 'there' }]);
     expect(await stored()).toEqual([{ seq: 1, content: 'here' }]);

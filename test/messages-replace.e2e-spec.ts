@@ -27,9 +27,12 @@ describe('conditional writes and replaces of a history', () => {
   const path = () => `/sessions/${id}/messages`;
   const append = (body: object) => api.post(path(), body);
   const history = async () =>
-    (await db.query(`SELECT seq, content FROM messages WHERE session_id = $1 ORDER BY seq`, [id])).rows as Array<{ seq: number; content: unknown }>;
+    (await db.query(`SELECT seq, content FROM messages WHERE session_id = $1 ORDER BY seq`, [id])).rows as Array<{
+      seq: number;
+      content: unknown;
+    }>;
   const counters = async () => (await db.query(`SELECT message_count, last_seq, version FROM sessions WHERE id = $1`, [id])).rows[0];
-  const etag = async () => (await api.get(`${path()}?limit=0`).expect(200)).headers.etag as string;
+  const etag = async () => (await api.get(`${path()}?limit=0`).expect(200)).headers.etag;
 
   it('gives every change of the history a new ETag, the one its answer carries and the next read returns', async () => {
     const seen = [await etag()];
@@ -86,12 +89,19 @@ describe('conditional writes and replaces of a history', () => {
     );
     expect(answers.map((a) => a.status).sort()).toEqual([201, 412, 412, 412, 412]);
     const winner = answers.find((a) => a.status === 201)!;
-    expect(await history()).toEqual([{ seq: 1, content: 'a0' }, { seq: 3, content: winner.body.items[0].content }]);
+    expect(await history()).toEqual([
+      { seq: 1, content: 'a0' },
+      { seq: 3, content: winner.body.items[0].content },
+    ]);
   });
 
   it('answers the retry of a conditional, keyed write with its first answer rather than a 412', async () => {
     const tag = (await append({ items: texts(2, 'a') }).expect(201)).headers.etag;
-    const send = () => api.post(path(), { items: texts(1, 'b'), replaceFromSeq: 2 }).set('If-Match', tag).set('Idempotency-Key', 'op-1');
+    const send = () =>
+      api
+        .post(path(), { items: texts(1, 'b'), replaceFromSeq: 2 })
+        .set('If-Match', tag)
+        .set('Idempotency-Key', 'op-1');
     const first = await send().expect(201);
     const retry = await send().expect(201);
     expect(retry.body).toEqual(first.body);
@@ -158,12 +168,20 @@ describe('conditional writes and replaces of a history', () => {
   it('answers a repeated PUT key with 200 and its first items; forgets keys the replace removed', async () => {
     await append({ role: 'user', content: 'kept' }).set('Idempotency-Key', 'low').expect(201);
     await append({ role: 'user', content: 'dropped' }).set('Idempotency-Key', 'high').expect(201);
-    await append({ items: texts(1, 'r'), replaceFromSeq: 2 }).set('Idempotency-Key', 'suffix').expect(201);
+    await append({ items: texts(1, 'r'), replaceFromSeq: 2 })
+      .set('Idempotency-Key', 'suffix')
+      .expect(201);
     // 'high' wrote seq 2, which the replace removed: it appends anew; 'low' wrote seq 1, still there.
     expect(seqs((await append({ role: 'user', content: 'dropped' }).set('Idempotency-Key', 'high').expect(201)).body.items)).toEqual([4]);
     expect(seqs((await append({ role: 'user', content: 'kept' }).set('Idempotency-Key', 'low').expect(201)).body.items)).toEqual([1]);
-    const first = await api.put(path(), { items: texts(2, 'c') }).set('Idempotency-Key', 'compact').expect(200);
-    const again = await api.put(path(), { items: texts(2, 'c') }).set('Idempotency-Key', 'compact').expect(200);
+    const first = await api
+      .put(path(), { items: texts(2, 'c') })
+      .set('Idempotency-Key', 'compact')
+      .expect(200);
+    const again = await api
+      .put(path(), { items: texts(2, 'c') })
+      .set('Idempotency-Key', 'compact')
+      .expect(200);
     expect(again.body).toEqual(first.body);
     expect(seqs(await history())).toEqual([5, 6]);
     // A whole replace forgets every other key.

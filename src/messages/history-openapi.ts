@@ -6,7 +6,7 @@ import { ApiHeader, ApiPayloadTooLargeResponse, ApiPreconditionFailedResponse } 
 /** The `headers` of a response that carries the history's ETag. */
 export const HISTORY_ETAG = {
   ETag: {
-    description: "the history's ETag (e.g. \"h12.10\") after this request: pass it as If-Match to write only if nothing changed since",
+    description: 'the history\'s ETag (e.g. "h12.10") after this request: pass it as If-Match to write only if nothing changed since',
     schema: { type: 'string' },
   },
 };

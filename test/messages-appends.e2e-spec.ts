@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { APPEND_KEYS_KEPT_MS } from '../src/cleanup/cleanup.service.js';
+import { MessagesService } from '../src/messages/messages.service.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
@@ -137,5 +139,17 @@ describe('appending to a history: atomic and idempotent', () => {
     await api.delete(`/sessions/${id}`).expect(204);
     await db.query(`DELETE FROM sessions WHERE id = $1`, [id]); // what the cleanup does with a deleted session
     expect((await db.query(`SELECT count(*)::int AS n FROM message_appends WHERE session_id = $1`, [id])).rows[0].n).toBe(0);
+  });
+
+  it('remembers keys 24 h: the cleanup forgets older ones, in batches, and keeps the rest', async () => {
+    await append({ role: 'user', content: 'old' }, 'yesterday').expect(201);
+    await append({ role: 'user', content: 'new' }, 'today').expect(201);
+    await db.query(`UPDATE message_appends SET created_at = now() - interval '25 hours' WHERE session_id = $1 AND key = 'yesterday'`, [id]);
+    await db.query(`UPDATE message_appends SET created_at = now() - interval '23 hours' WHERE session_id = $1 AND key = 'today'`, [id]);
+    // What a cleanup pass runs after its batches (CleanupService's unit spec: with its time less 24 h); a whole
+    // pass here would also remove the expired sessions of specs running beside this one.
+    await app.get(MessagesService).forgetKeysRecordedBefore(new Date(Date.now() - APPEND_KEYS_KEPT_MS), 1);
+    expect(seqs((await append({ role: 'user', content: 'new' }, 'today').expect(201)).body.items)).toEqual([2]);
+    expect(seqs((await append({ role: 'user', content: 'old' }, 'yesterday').expect(201)).body.items)).toEqual([3]);
   });
 });

@@ -53,7 +53,10 @@ export class AppendMessagesDto {
   @NotWith(['role', 'content', 'metadata'])
   @IsArray()
   @ValidateBy(
-    { name: 'hasItemsUnlessReplacing', validator: { validate: (items: unknown[], args) => items.length > 0 || isReplacing(args?.object) } },
+    {
+      name: 'hasItemsUnlessReplacing',
+      validator: { validate: (items: unknown, args) => !Array.isArray(items) || items.length > 0 || isReplacing(args?.object) },
+    },
     { message: 'items must hold at least one message (or come with replaceFromSeq)' },
   )
   @ValidateNested({ each: true })

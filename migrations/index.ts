@@ -5,6 +5,7 @@ import { IdempotencyKeyFreeAfterDelete1764316800000 } from './1764316800000-idem
 import { AddMessageTextBytes1764403200000 } from './1764403200000-add-message-text-bytes.js';
 import { AddSessionKey1764489600000 } from './1764489600000-add-session-key.js';
 import { FreeFormJsonAsSent1764576000000 } from './1764576000000-free-form-json-as-sent.js';
+import { CreateMessageAppends1764590400000 } from './1764590400000-create-message-appends.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   AddMessageTextBytes1764403200000,
   AddSessionKey1764489600000,
   FreeFormJsonAsSent1764576000000,
+  CreateMessageAppends1764590400000,
 ];

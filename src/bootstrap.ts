@@ -22,7 +22,11 @@ export const API_PREFIX = 'api/v1';
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   const config = app.get(ConfigService);
   const fastify = app.getHttpAdapter().getInstance();
-  registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'));
+  const messagesBodyLimit = config.getOrThrow<number>('app.messagesBodyLimitBytes');
+  registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'), {
+    [`POST /${API_PREFIX}/sessions/:id/messages`]: messagesBodyLimit,
+    [`PUT /${API_PREFIX}/sessions/:id/messages`]: messagesBodyLimit,
+  });
   // Answers write free-form values (JsonText) as the exact text the client sent.
   fastify.setReplySerializer((payload) => stringifyExact(payload));
   refuseWhileClosing(fastify);

@@ -22,6 +22,9 @@ export function bodySourceOf(body: object): BodySource | undefined {
   return sources.get(body);
 }
 
+/** Body limits of particular routes, by `"METHOD /url"` as Fastify names the route (e.g. `POST /api/v1/x/:id`). */
+export type RouteBodyLimits = Record<string, number>;
+
 /**
  * Replaces Fastify's JSON parser: the same limit and errors, plus the rules of the contract.
  * An empty body is "no body" (clients POST /start without one), a body is always an object, and
@@ -29,7 +32,11 @@ export function bodySourceOf(body: object): BodySource | undefined {
  * the stack of validation or of PostgreSQL). The rules on values (U+0000, lone surrogates, infinite
  * numbers) depend on the field, so the validation pipe applies them: free-form JSON keeps them all.
  */
-export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
+export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number, routeLimits: RouteBodyLimits = {}): void {
+  // Before the routes exist (Nest adds them in app.init()): a route's own bodyLimit wins over the parser's.
+  fastify.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) route.bodyLimit = routeLimits[`${method} ${route.url}`] ?? route.bodyLimit;
+  });
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
     'application/json',

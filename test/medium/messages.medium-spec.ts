@@ -23,7 +23,7 @@ describe('MessagesService against PostgreSQL', () => {
 
     expect(
       written
-        .flat()
+        .flatMap((write) => write.result)
         .map((message) => message.seq)
         .sort((a, b) => a - b),
     ).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));

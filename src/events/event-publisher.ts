@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { OutageLog } from '../common/log-once.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -13,6 +13,8 @@ const MAX_PENDING = 100_000;
 // Sent together (ioredis pipelines them on one connection, in order).
 const BATCH = 500;
 const RETRY_MS = { first: 200, max: 2000 };
+const SHUTDOWN_WAIT_MS = 2000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Pending {
   event: NewEvent;
@@ -27,7 +29,7 @@ interface Pending {
  * the writes answer at once (an instance that dies during a Redis outage loses what it held).
  */
 @Injectable()
-export class EventPublisher implements SessionEventSink {
+export class EventPublisher implements SessionEventSink, BeforeApplicationShutdown {
   private readonly logger = new Logger(EventPublisher.name);
   private readonly outage = new OutageLog(this.logger, 'events wait for Redis', 'events reach Redis again');
   private readonly dropped: Counter<string>;
@@ -35,6 +37,7 @@ export class EventPublisher implements SessionEventSink {
   private draining = false;
   // Redis refused the last attempt: writes do not wait for their events until it takes one again.
   private parked = false;
+  private closed = false;
 
   constructor(
     private readonly log: EventLog,
@@ -63,6 +66,13 @@ export class EventPublisher implements SessionEventSink {
     });
   }
 
+  /** Closing: what still waits gets a last chance (bounded), then the retries stop with the Redis client. */
+  async beforeApplicationShutdown(): Promise<void> {
+    for (let waited = 0; this.pending.length && waited < SHUTDOWN_WAIT_MS; waited += 100) await sleep(100);
+    if (this.pending.length) this.logger.error(`${this.pending.length} events not appended: Redis stayed away until shutdown`);
+    this.closed = true;
+  }
+
   /** How many events wait for Redis (for tests and shutdown). */
   get waiting(): number {
     return this.pending.length;
@@ -79,7 +89,7 @@ export class EventPublisher implements SessionEventSink {
     this.draining = true;
     let delay = RETRY_MS.first;
     try {
-      while (this.pending.length) {
+      while (this.pending.length && !this.closed) {
         const batch = this.pending.slice(0, BATCH);
         const results = await Promise.allSettled(batch.map(({ event }) => this.log.append(event)));
         const done = results.findIndex((result) => result.status === 'rejected');
@@ -98,7 +108,7 @@ export class EventPublisher implements SessionEventSink {
         // The writes waiting on these answer now; their events follow when Redis is back.
         for (const entry of this.pending) entry.release?.();
         for (const entry of this.pending) entry.release = undefined;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleep(delay);
         delay = Math.min(delay * 2, RETRY_MS.max);
       }
     } finally {

@@ -121,14 +121,21 @@ async function main(): Promise<void> {
     const withStreams = await getLoad(ids, reader);
 
     const session = (await call(writer, 'POST', '/sessions', { title: 'written' })).id;
-    const answered = new Map<number, number>();
+    const [sent, answered] = [new Map<number, number>(), new Map<number, number>()];
     for (let seq = 1; seq <= WRITES; seq++) {
+      sent.set(seq, performance.now());
       await call(writer, 'POST', `/sessions/${session}/messages`, { role: 'user', content: `m${seq}` });
       answered.set(seq, performance.now());
     }
     for (let i = 0; i < 100 && arrivals.size < WRITES; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     // An event may arrive before its answer is read (it is appended before the answer is sent): 0 then.
-    const latencies = [...answered].map(([seq, at]) => Math.max(0, (arrivals.get(seq) ?? Infinity) - at)).sort((a, b) => a - b);
+    const after = (from: Map<number, number>, floor: boolean) =>
+      [...from]
+        .map(([seq, at]) => (arrivals.get(seq) ?? Infinity) - at)
+        .map((ms) => (floor ? Math.max(0, ms) : ms))
+        .sort((a, b) => a - b);
+    const latencies = after(answered, true);
+    const fromSent = after(sent, false);
     const figures = {
       streams: streams.length,
       getWithout: without,
@@ -139,6 +146,15 @@ async function main(): Promise<void> {
         p50: Number(percentile(latencies, 0.5).toFixed(2)),
         p99: Number(percentile(latencies, 0.99).toFixed(2)),
         max: Number(latencies.at(-1)!.toFixed(2)),
+        // From the write's request to its event: the write's own time plus the delivery.
+        sentP50: Number(percentile(fromSent, 0.5).toFixed(2)),
+        sentP99: Number(percentile(fromSent, 0.99).toFixed(2)),
+        writeAnsweredP50: Number(
+          percentile(
+            [...answered].map(([seq, at]) => at - sent.get(seq)!).sort((a, b) => a - b),
+            0.5,
+          ).toFixed(2),
+        ),
       },
     };
     console.table({ 'GET /sessions/:id, no stream open': without, [`GET /sessions/:id, ${streams.length} streams open`]: withStreams });

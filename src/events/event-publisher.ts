@@ -58,8 +58,10 @@ export class EventPublisher implements SessionEventSink, BeforeApplicationShutdo
     }
     if (!resolved.length) return;
     await new Promise<void>((release) => {
-      if (this.parked) release();
-      const last = this.parked ? undefined : release;
+      // Nobody waits while Redis is away, nor once closing (the retries have stopped).
+      const waits = !this.parked && !this.closed;
+      if (!waits) release();
+      const last = waits ? release : undefined;
       resolved.forEach((event, index) => this.pending.push({ event, release: index === resolved.length - 1 ? last : undefined }));
       this.trim();
       void this.drain();
@@ -113,6 +115,8 @@ export class EventPublisher implements SessionEventSink, BeforeApplicationShutdo
       }
     } finally {
       this.draining = false;
+      // Closed meanwhile: nothing will append what is left, so no write may go on waiting for it.
+      if (this.closed) for (const entry of this.pending) entry.release?.();
     }
   }
 

@@ -25,7 +25,7 @@ class Receiver {
       const id = request.headers['webhook-id'];
       const answered = this.deliveries.some((delivery) => delivery.headers['webhook-id'] === id) ? 200 : 500;
       this.deliveries.push({ headers: request.headers, body, answered });
-      response.writeHead(answered).end();
+      response.writeHead(answered, { connection: 'close' }).end();
     });
   });
 
@@ -39,7 +39,9 @@ class Receiver {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    return closed;
   }
 }
 

@@ -89,7 +89,7 @@ export class EventFeedReader implements OnApplicationShutdown {
         }
       } catch (error) {
         this.outage.failed(error);
-        await new Promise((resolve) => setTimeout(resolve, READ.retryMs));
+        await new Promise((resolve) => setTimeout(resolve, READ.retryMs).unref());
       }
     }
     // Checked and cleared in one turn: an attach after this starts afresh from the feed's tail.

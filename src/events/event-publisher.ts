@@ -14,7 +14,8 @@ const MAX_PENDING = 100_000;
 const BATCH = 500;
 const RETRY_MS = { first: 200, max: 2000 };
 const SHUTDOWN_WAIT_MS = 2000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Unref'd: events waiting for Redis do not keep a closing process alive.
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 interface Pending {
   event: NewEvent;

@@ -6,6 +6,7 @@ import { Client } from './load.js';
 import { OwnPostgres, OwnRedis } from './processes.js';
 import { report } from './report.js';
 import { Instance } from './service-instance.js';
+import { caughtUp, Subscriber, verifyEvents } from './subscriber.js';
 import { runningCount, verify } from './verify.js';
 
 /*
@@ -13,7 +14,8 @@ import { runningCount, verify } from './verify.js';
  * concurrent clients, and, while it runs: a quiet baseline, then one hostile client (issue 9's crash
  * and stall attempts, see hostile.ts), then an instance restarted (SIGTERM) and one killed (SIGKILL),
  * Redis stopped for 10 s and PostgreSQL stopped for 10 s. Then PostgreSQL is read directly to
- * check that every acknowledged write is there exactly once. Exits 1 on any violation.
+ * check that every acknowledged write is there exactly once, and each client's SSE subscriber
+ * (reconnecting with Last-Event-ID) is compared with its user's event stream. Exits 1 on any violation.
  * FAULTS_HOSTILE=0 leaves the hostile client out (its phase is then quiet too).
  */
 const SECRET = 'faults-secret-at-least-16-chars';
@@ -86,6 +88,9 @@ async function main(): Promise<number> {
     const ledger = new Ledger();
     let stop = false;
     const clients = Array.from({ length: CLIENTS }, () => new Client(ports, ledger, SECRET));
+    // One SSE subscriber per client for the whole run, open before its client does anything.
+    const subscribers = clients.map((client) => new Subscriber(ports, client.token, client.user));
+    await Promise.all(subscribers.map((subscriber) => subscriber.start()));
     const load = Promise.all(clients.map((client) => client.run(() => stop)));
 
     await sleep(BASELINE_SECONDS * 1000);
@@ -130,9 +135,12 @@ async function main(): Promise<number> {
     log('load stopped; waiting for running sessions to finish or be failed');
     for (let i = 0; i < (STALE_AFTER_SECONDS + 30) * 2 && (await runningCount(postgres.url)) > 0; i++) await sleep(500);
 
+    if (!(await caughtUp(redis.url, subscribers, 20_000))) log('event subscribers did not catch up within 20 s');
+    await Promise.all(subscribers.map((subscriber) => subscriber.stop()));
+    const events = await verifyEvents(redis.url, subscribers, ledger.statusChanges);
     const findings = await verify(postgres.url, ledger, hostile.poisonSessions);
     log(`verified; run time so far ${Math.round((Date.now() - started) / 1000)} s`);
-    return report({ ledger, findings, hostile: HOSTILE ? hostile : null, instances, shutdownMs }) ? 1 : 0;
+    return report({ ledger, findings, events, hostile: HOSTILE ? hostile : null, instances, shutdownMs }) ? 1 : 0;
   } finally {
     for (const instance of instances) instance.kill();
     redis.remove();

@@ -7,6 +7,8 @@ import { CleanupModule } from './cleanup/cleanup.module.js';
 import { databaseConfig, loadConfig } from './config/app.config.js';
 import { type Env, validateEnv } from './config/env.validation.js';
 import { ControlModule } from './control/control.module.js';
+import { EventsModule } from './events/events.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
 import { LimitsModule } from './limits/limits.module.js';
@@ -46,6 +48,8 @@ export class AppModule {
         MetricsModule,
         CleanupModule,
         ControlModule.forRoot(),
+        EventsModule,
+        WebhooksModule.forRoot(),
       ],
     };
   }

@@ -129,3 +129,21 @@ export class QuotaExceededError extends DomainError {
     this.headers['Retry-After'] = String(QUOTA_RETRY_AFTER_SECONDS[quota]);
   }
 }
+
+/** The event streams live in Redis: without it (REDIS_URL empty, or unreachable) there is nothing to serve. */
+export class EventsUnavailableError extends DomainError {
+  readonly code = 'EVENTS_UNAVAILABLE';
+  readonly status = HttpStatus.SERVICE_UNAVAILABLE;
+  readonly headers = { 'Retry-After': '5' };
+  constructor(why: string) {
+    super(`Events are unavailable: ${why}. Retry later (with Last-Event-ID, nothing from the last hour is missed).`);
+  }
+}
+
+export class InvalidLastEventIdError extends DomainError {
+  readonly code = 'INVALID_LAST_EVENT_ID';
+  readonly status = HttpStatus.BAD_REQUEST;
+  constructor() {
+    super('Last-Event-ID must be an id this service sent (such as 1718000000000-0)');
+  }
+}

@@ -75,7 +75,25 @@ export const limitsConfig = namespace('limits', (env) => ({
   maxSessionsPerUser: env.MAX_SESSIONS_PER_USER,
 }));
 
-export const configNamespaces = [appConfig, databaseConfig, redisConfig, authConfig, sessionsConfig, controlConfig, limitsConfig];
+export const webhooksConfig = namespace('webhooks', (env) => ({
+  // Deliveries need the queue, so Redis; they run where workers run (WORKER_ENABLED, npm run worker).
+  enabled: env.WEBHOOK_URL !== '' && env.REDIS_URL !== '',
+  deliver: env.WEBHOOK_URL !== '' && env.REDIS_URL !== '' && env.WORKER_ENABLED,
+  url: env.WEBHOOK_URL,
+  secret: env.WEBHOOK_SECRET,
+  redisUrl: env.REDIS_URL,
+}));
+
+export const configNamespaces = [
+  appConfig,
+  databaseConfig,
+  redisConfig,
+  authConfig,
+  sessionsConfig,
+  controlConfig,
+  limitsConfig,
+  webhooksConfig,
+];
 
 /** The namespaces of one parsed environment, for ConfigModule's `load`. */
 export function loadConfig(env: Env) {

@@ -129,13 +129,25 @@ class EnvironmentVariables {
 
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: '1..64 letters, digits, dots, dashes or underscores' })
   readonly CONTROL_KEY_PREFIX: string = 'control';
+
+  // Webhooks (src/webhooks): where sessions that end are POSTed, signed per Standard Webhooks. Empty: none.
+  @ValidateIf((env: EnvironmentVariables) => env.WEBHOOK_URL !== '')
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'an http(s) URL, or empty' })
+  readonly WEBHOOK_URL: string = '';
+
+  // The Standard Webhooks form: "whsec_" and the base64 of 24..64 random bytes.
+  @ValidateIf((env: EnvironmentVariables) => env.WEBHOOK_URL !== '' || env.WEBHOOK_SECRET !== '')
+  @Matches(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, {
+    message: 'set when WEBHOOK_URL is: "whsec_" and the base64 of 24..64 random bytes (e.g. whsec_$(openssl rand -base64 32))',
+  })
+  readonly WEBHOOK_SECRET: string = '';
 }
 
 /** The parsed environment: every variable present, typed, defaults applied. */
 export type Env = Readonly<EnvironmentVariables>;
 
 // Printed in error lines as their length only.
-const SECRETS = new Set(['AUTH_JWT_SECRET']);
+const SECRETS = new Set(['AUTH_JWT_SECRET', 'WEBHOOK_SECRET']);
 
 /**
  * A raw value converted to the type of the variable's default. A value that does not convert

@@ -18,6 +18,17 @@ export const cancelChannel = (controlPrefix: string): string => `${controlPrefix
 /** `<prefix>:rate:<window>`: a hash of each user's requests in one rate-limit window, shared by every instance. */
 export const rateLimitKey = (controlPrefix: string, window: number): string => `${controlPrefix}:rate:${window}`;
 
+/** `<prefix>:events:user:<user id>`: one user's events (SSE replay with Last-Event-ID); nobody else's land there. */
+export const eventsUserKey = (controlPrefix: string, userId: string): string => `${controlPrefix}:events:user:${userId}`;
+/** Every user's events in one stream, with the same ids: what each instance's one reader follows live. */
+export const eventsFeedKey = (controlPrefix: string): string => `${controlPrefix}:events:feed`;
+/** Marks an event as appended, so a retry after a timed-out append (it may have run) does not add it twice. */
+export const eventSeenKey = (controlPrefix: string, eventId: string): string => `${controlPrefix}:events:seen:${eventId}`;
+/** The webhook deliveries' BullMQ queue (under the control prefix like the work queue). */
+export const WEBHOOK_QUEUE = 'webhooks';
+
+// Events are kept (and can be replayed with Last-Event-ID) for an hour.
+export const EVENT_RETENTION_SECONDS = 3600;
 // Outlives any read that could still be refilling a purged session (queries time out at 15 s).
 export const TOMBSTONE_TTL_SECONDS = 300;
 // A closed live hash only has to outlive the requests that raced the status change.
@@ -54,6 +65,23 @@ export class RedisKeys {
 
   rateLimit(window: number): string {
     return rateLimitKey(this.controlPrefix, window);
+  }
+
+  eventsOfUser(userId: string): string {
+    return eventsUserKey(this.controlPrefix, userId);
+  }
+
+  eventsFeed(): string {
+    return eventsFeedKey(this.controlPrefix);
+  }
+
+  eventSeen(eventId: string): string {
+    return eventSeenKey(this.controlPrefix, eventId);
+  }
+
+  /** The events' keys live as long as the replay window, and never past SESSION_CACHE_TTL_SECONDS. */
+  get eventsTtlSeconds(): number {
+    return Math.min(EVENT_RETENTION_SECONDS, this.ttlSeconds);
   }
 
   cancelChannel(): string {

@@ -5,15 +5,12 @@ import { OutageLog } from '../common/log-once.js';
 import { FAILED_JOB_AGE_SECONDS } from '../redis/keys.js';
 import type { HandlerChoice } from './deliberation/handler-catalog.js';
 import { RemoteWorkQueues } from './remote-work.queues.js';
+import type { DeliberationJobData } from './work-job.js';
 
 export const DELIBERATION_QUEUE = 'deliberation';
 export const DELIBERATE_JOB = 'deliberate';
 
-export interface DeliberationJobData {
-  sessionId: string;
-  /** The handler the session was started with (absent in jobs queued before handlers had names). */
-  handler?: string;
-}
+export type { DeliberationJobData } from './work-job.js';
 
 // BullMQ waits for Redis to come back rather than failing; a request must not wait that long.
 const QUEUE_TIMEOUT_MS = 3000;

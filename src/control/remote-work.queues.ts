@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { ConfigType } from '@nestjs/config';
 import { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { WorkQueueUnavailableError } from '../common/domain-error.js';
 import { OutageLog } from '../common/log-once.js';
 import { controlConfig, redisConfig } from '../config/app.config.js';
 import { RedisKeys } from '../redis/keys.js';
@@ -10,6 +11,8 @@ import type { DeliberationJobData } from './work-job.js';
 
 /** Lets a job go whatever lock it holds (BullMQ skips the lock check for this token). */
 const ANY_TOKEN = '0';
+// BullMQ waits for Redis to come back rather than failing; a worker's request must not wait that long.
+const QUEUE_TIMEOUT_MS = 3000;
 
 /** BullMQ's queue for one remote handler: `work-<name>`, beside the in-process queue under the same prefix. */
 export const remoteQueueName = (handler: string): string => `work-${handler}`;
@@ -61,21 +64,21 @@ export class RemoteWorkQueues implements OnApplicationShutdown {
 
   /** The next waiting job of the handler, now locked by `leaseId` for one lease; undefined when none waits. */
   async take(handler: string, leaseId: string): Promise<Job<DeliberationJobData> | undefined> {
-    return (await this.handlers.get(handler)?.worker.getNextJob(leaseId, { block: false })) ?? undefined;
+    return (await bounded(this.handlers.get(handler)?.worker.getNextJob(leaseId, { block: false }))) ?? undefined;
   }
 
   /** Renews the job's lock for `ms`; false when the lock is not this lease's any more. */
   async extend(handler: string, sessionId: string, leaseId: string, ms: number): Promise<boolean> {
-    const job = await this.job(handler, sessionId);
-    return job ? (await job.extendLock(leaseId, ms)) === 1 : false;
+    const job = await bounded(this.job(handler, sessionId));
+    return job ? (await bounded(job.extendLock(leaseId, ms))) === 1 : false;
   }
 
   /** The job leaves active (completed, or failed with `error`); `leaseId` undefined lets it go whatever holds it. */
   async finish(handler: string, sessionId: string, outcome: { error?: string }, leaseId = ANY_TOKEN): Promise<void> {
-    const job = await this.job(handler, sessionId);
-    if (!job || !(await job.isActive())) return;
-    if (outcome.error === undefined) await job.moveToCompleted('done', leaseId, false);
-    else await job.moveToFailed(new Error(outcome.error), leaseId, false);
+    const job = await bounded(this.job(handler, sessionId));
+    if (!job || !(await bounded(job.isActive()))) return;
+    if (outcome.error === undefined) await bounded(job.moveToCompleted('done', leaseId, false));
+    else await bounded(job.moveToFailed(new Error(outcome.error), leaseId, false));
   }
 
   /** Removes the session's job where it still waits for a worker; a claimed one is stopped through its lease. */
@@ -106,5 +109,20 @@ export class RemoteWorkQueues implements OnApplicationShutdown {
   private async job(handler: string, sessionId: string): Promise<Job<DeliberationJobData> | undefined> {
     const queue = this.handlers.get(handler)?.queue;
     return queue ? Job.fromId<DeliberationJobData>(queue, sessionId) : undefined;
+  }
+}
+
+/** The queue's answer, or 503 WORK_QUEUE_UNAVAILABLE after QUEUE_TIMEOUT_MS or on a Redis error. */
+async function bounded<T>(work: Promise<T> | undefined): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${QUEUE_TIMEOUT_MS} ms`)), QUEUE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } catch (error) {
+    throw new WorkQueueUnavailableError(`the work queue (Redis) cannot be reached: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
   }
 }

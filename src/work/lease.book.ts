@@ -53,7 +53,7 @@ export class LeaseBook {
   }
 
   async get(id: string): Promise<Lease | null> {
-    const fields = await this.client.hgetall(this.keys.lease(id));
+    const fields = await this.attempt(() => this.client.hgetall(this.keys.lease(id)));
     if (!fields.sessionId) return null;
     return { ...(fields as unknown as Lease), id, expiresAt: Number(fields.expiresAt) };
   }
@@ -61,12 +61,13 @@ export class LeaseBook {
   /** Moves a live lease's expiry to `expiresAt`; answers the state it is in afterwards ('expired' once its time passed). */
   async renew(id: string, expiresAt: number): Promise<LeaseState | 'unknown'> {
     const args = [id, Date.now(), expiresAt, this.memory];
-    return (await this.client.eval(RENEW, 2, this.keys.lease(id), this.keys.leaseExpiries(), ...args)) as LeaseState | 'unknown';
+    return (await this.attempt(() => this.client.eval(RENEW, 2, this.keys.lease(id), this.keys.leaseExpiries(), ...args))) as
+      LeaseState | 'unknown';
   }
 
   /** True when this call ended the live lease (its session left running); false when it was not live. */
   async end(id: string): Promise<boolean> {
-    return (await this.client.eval(END, 2, this.keys.lease(id), this.keys.leaseExpiries(), id)) === 1;
+    return (await this.attempt(() => this.client.eval(END, 2, this.keys.lease(id), this.keys.leaseExpiries(), id))) === 1;
   }
 
   /** Marks up to `batch` leases past their expiry as expired and returns them; each is returned to one caller only. */
@@ -88,5 +89,15 @@ export class LeaseBook {
   private get client(): Redis {
     if (!this.redis) throw new WorkQueueUnavailableError('REDIS_URL is empty: this instance has no work queue');
     return this.redis;
+  }
+
+  /** A Redis failure is the queue being unavailable (503 with Retry-After), never a 500. */
+  private async attempt<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof WorkQueueUnavailableError) throw error;
+      throw new WorkQueueUnavailableError(`the work queue (Redis) cannot be reached: ${(error as Error).message}`);
+    }
   }
 }

@@ -34,14 +34,15 @@ export class RemoteWork {
   async startWorkers(count: number, firstPort: number): Promise<void> {
     const order = [firstPort, ...this.ports.filter((port) => port !== firstPort)];
     for (let i = 0; i < count; i++) {
-      const worker = await this.spawn({ HANDLERS: 'research', ROUNDS: '3', STEP_SECONDS: '1' }, order, `remote worker ${i}`);
+      const worker = await this.spawn({ HANDLERS: 'research', ROUNDS: '2', STEP_SECONDS: '1' }, order, `remote worker ${i}`);
       void worker.exited.then(() => this.workers.includes(worker) && this.unexpectedWorkerExits++);
       this.workers.push(worker);
     }
   }
 
   /** Starts a `research` session every `everyMs` until `stop()`; refusals during faults are expected. */
-  async drive(stop: () => boolean, everyMs = 1000): Promise<void> {
+  // Two workers finish about a session per 2 s each (2 rounds of 1 s): a start every 3 s leaves no backlog.
+  async drive(stop: () => boolean, everyMs = 3000): Promise<void> {
     for (let i = 0; !stop(); i++) {
       const port = this.ports[i % this.ports.length];
       try {

@@ -96,7 +96,7 @@ async function main(): Promise<number> {
     remote = new RemoteWork(ports, SECRET, LEASE_SECONDS, log);
     await remote.startWorkers(2, instances[0].port);
     const driving = remote.drive(() => stop);
-    log('2 remote workers (examples/typescript-worker) long-poll on a; research sessions started every second');
+    log('2 remote workers (examples/typescript-worker) long-poll on a; research sessions started every 3 s');
 
     await sleep(BASELINE_SECONDS * 1000);
     ledger.phase = 'hostile';

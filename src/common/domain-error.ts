@@ -80,6 +80,16 @@ export class WorkQueueUnavailableError extends DomainError {
   readonly headers = { 'Retry-After': '5' };
 }
 
+/** This instance is closing: a worker's long poll is sent on to another instance at once. */
+export class ShuttingDownError extends DomainError {
+  readonly code = 'SHUTTING_DOWN';
+  readonly status = HttpStatus.SERVICE_UNAVAILABLE;
+  readonly headers = { 'Retry-After': '1' };
+  constructor() {
+    super('This instance is shutting down; retry on another');
+  }
+}
+
 /** POST /sessions/:id/start named a handler this deployment does not register. */
 export class UnknownHandlerError extends DomainError {
   readonly code = 'UNKNOWN_HANDLER';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../auth/auth-user.js';
-import { UnknownHandlerError } from '../common/domain-error.js';
+import { ShuttingDownError, UnknownHandlerError } from '../common/domain-error.js';
 import { HandlerCatalog } from '../control/deliberation/handler-catalog.js';
 import { RemoteWorkQueues } from '../control/remote-work.queues.js';
 import { RunService } from '../control/run.service.js';
@@ -36,6 +36,8 @@ export class WorkService {
     if (unknown !== undefined) throw new UnknownHandlerError(unknown, this.catalog.remote);
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
+      // Not a 204: the worker would ask again here at once, while this instance drains its runs.
+      if (this.waits.isClosing) throw new ShuttingDownError();
       const wait = this.waits.forWork(names);
       try {
         // From a random handler first, so that a busy one does not starve the others.
@@ -45,7 +47,7 @@ export class WorkService {
           if (claimed) return claimed;
         }
         const left = deadline - Date.now();
-        if (left <= 0 || gone.aborted || this.waits.isClosing) return null;
+        if (left <= 0 || gone.aborted) return null;
         await wait.until(Math.min(left, CLAIM_POLL_MS));
       } finally {
         wait.cancel();

@@ -66,7 +66,8 @@ export class CancelChannel implements OnApplicationShutdown {
   /** One connection of its own for both channels, re-subscribed by ioredis after a reconnect. */
   private subscribe(): void {
     if (!this.redis || this.subscriber) return;
-    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    // No command timeout (the shared client's 1 s): a SUBSCRIBE that is slow to be answered still holds.
+    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
     this.subscriber.on('error', () => undefined); // the shared client already reports outages
     this.subscriber.on('message', (channel: string, value: string) => {
       const topic = channel === this.channels.cancel ? 'cancel' : 'ready';

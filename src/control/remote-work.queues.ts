@@ -100,10 +100,13 @@ export class RemoteWorkQueues implements OnApplicationShutdown {
     return false;
   }
 
+  /** Bounded: against an unreachable Redis BullMQ's close never settles, and shutdown has 10 s in all. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(
-      [...this.handlers.values()].map(({ queue, worker }) => Promise.all([worker.close(true), queue.close()]).catch(() => undefined)),
-    );
+    const closing = [...this.handlers.values()].map(({ queue, worker }) => Promise.all([worker.close(true), queue.close()]));
+    await bounded(Promise.all(closing)).catch(() => {
+      for (const { queue, worker } of this.handlers.values())
+        void Promise.all([worker.disconnect(), queue.disconnect()]).catch(() => undefined);
+    });
   }
 
   private async job(handler: string, sessionId: string): Promise<Job<DeliberationJobData> | undefined> {

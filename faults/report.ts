@@ -12,13 +12,16 @@ interface RunOutcome {
   hostile: HostileClient | null;
   instances: Instance[];
   shutdownMs: number;
+  /** The remote HTTP workers' figures and their checks (see remote-workers.ts). */
+  remote: Record<string, unknown>;
+  remoteChecks: Record<string, boolean>;
 }
 
 /**
  * Prints what the run saw and the verdict; returns the number of violations. The last line,
  * `faults: N passed, M failed`, is what CI reads.
  */
-export function report({ ledger, findings, events, hostile, instances, shutdownMs }: RunOutcome): number {
+export function report({ ledger, findings, events, hostile, instances, shutdownMs, remote, remoteChecks }: RunOutcome): number {
   const shutdownExit = instances[0].lastExit?.signal ?? instances[0].lastExit?.code ?? null;
   const figures = {
     ...ledger.counts,
@@ -61,6 +64,7 @@ export function report({ ledger, findings, events, hostile, instances, shutdownM
         `most costDelta 1e9 accepted on one session ${hostile.mostDeltasOnOneSession}`,
     );
   }
+  console.log('remote workers:', remote);
   for (const crash of crashes) {
     console.log(
       `crash of ${crash.instance} at ${crash.at.toISOString()} (${crash.signal ?? crash.code}): ${crash.reason}\n${crash.outputTail}`,
@@ -94,6 +98,7 @@ export function report({ ledger, findings, events, hostile, instances, shutdownM
       'a page of messages held over 10 MiB': hostile.largestReadBytes > 10 * 2 ** 20,
       "the hostile client's poisoned session was left running": findings.hostileLeftRunning > 0,
     }),
+    ...remoteChecks,
   };
   const violations = Object.entries(checks).filter(([, violated]) => violated);
   for (const [violation] of violations) console.log(`VIOLATION: ${violation}`);

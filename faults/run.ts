@@ -4,6 +4,7 @@ import { Ledger } from './ledger.js';
 import { HostileClient } from './hostile.js';
 import { Client } from './load.js';
 import { OwnPostgres, OwnRedis } from './processes.js';
+import { REMOTE_HANDLERS, RemoteWork } from './remote-workers.js';
 import { report } from './report.js';
 import { Instance } from './service-instance.js';
 import { caughtUp, Subscriber, verifyEvents } from './subscriber.js';
@@ -27,6 +28,7 @@ const BASELINE_SECONDS = 15;
 // A cap such as a container sets: a bounded service needs far less, and the machine is shared.
 const INSTANCE_HEAP_MB = Number(process.env.FAULTS_INSTANCE_HEAP_MB || 1024);
 const STALE_AFTER_SECONDS = 8;
+const LEASE_SECONDS = 6;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -35,6 +37,7 @@ async function main(): Promise<number> {
   const postgres = new OwnPostgres(55432);
   const redis = new OwnRedis(56379);
   const instances: Instance[] = [];
+  let remote: RemoteWork | null = null;
   try {
     postgres.start();
     await redis.start();
@@ -51,6 +54,8 @@ async function main(): Promise<number> {
       CLEANUP_CRON: 'off',
       // Each load client sends far more than a person would: the run measures faults, not the rate limit.
       RATE_LIMIT_PER_MINUTE: '1000000',
+      REMOTE_HANDLERS,
+      WORK_LEASE_SECONDS: String(LEASE_SECONDS),
     };
     const heap = [`--max-old-space-size=${INSTANCE_HEAP_MB}`];
     instances.push(
@@ -92,6 +97,11 @@ async function main(): Promise<number> {
     const subscribers = clients.map((client) => new Subscriber(ports, client.token, client.user));
     await Promise.all(subscribers.map((subscriber) => subscriber.start()));
     const load = Promise.all(clients.map((client) => client.run(() => stop)));
+    // Remote HTTP workers join the load, long-polling on instance a first (restarted below).
+    remote = new RemoteWork(ports, SECRET, LEASE_SECONDS, log);
+    await remote.startWorkers(2, instances[0].port);
+    const driving = remote.drive(() => stop);
+    log('2 remote workers (examples/typescript-worker) long-poll on a; research sessions started every 3 s');
 
     await sleep(BASELINE_SECONDS * 1000);
     ledger.phase = 'hostile';
@@ -111,9 +121,12 @@ async function main(): Promise<number> {
 
     await sleep(2000);
     const shutdownMs = await instances[0].stop('SIGTERM');
+    const restartedAt = Date.now();
     log(`a: SIGTERM, exited in ${shutdownMs} ms with code ${instances[0].lastExit?.code}; starting again`);
     await instances[0].start();
     await sleep(5000);
+    log(`remote workers reconnected ${remote.reconnections} time(s) so far`);
+    await remote.killWorkerMidRun();
     await instances[1].stop('SIGKILL');
     log('b: SIGKILL; starting again');
     await instances[1].start();
@@ -131,7 +144,7 @@ async function main(): Promise<number> {
     log('PostgreSQL back');
     await sleep(10000);
     stop = true;
-    await load;
+    await Promise.all([load, driving]);
     log('load stopped; waiting for running sessions to finish or be failed');
     for (let i = 0; i < (STALE_AFTER_SECONDS + 30) * 2 && (await runningCount(postgres.url)) > 0; i++) await sleep(500);
 
@@ -139,9 +152,36 @@ async function main(): Promise<number> {
     await Promise.all(subscribers.map((subscriber) => subscriber.stop()));
     const events = await verifyEvents(redis.url, subscribers, ledger.statusChanges);
     const findings = await verify(postgres.url, ledger, hostile.poisonSessions);
+    const remoteOutcome = {
+      ...remote.figures,
+      ...(await remote.outcome(postgres.url, restartedAt)),
+      reconnections: remote.reconnections,
+      unexpectedWorkerExits: remote.unexpectedWorkerExits,
+    };
     log(`verified; run time so far ${Math.round((Date.now() - started) / 1000)} s`);
-    return report({ ledger, findings, events, hostile: HOSTILE ? hostile : null, instances, shutdownMs }) ? 1 : 0;
+    const remoteChecks = {
+      "the SIGKILLed remote worker's session was not failed as lost within WORK_LEASE_SECONDS + 5 s":
+        !/^failed: worker lost/.test(remote.figures.killedWorkerError) ||
+        remote.figures.killedWorkerFailedAfterMs < 0 ||
+        remote.figures.killedWorkerFailedAfterMs > (LEASE_SECONDS + 5) * 1000,
+      'the remote workers did not reconnect after the restart of the instance they long-polled': remoteOutcome.reconnections === 0,
+      'no remote session started after that restart was completed': remoteOutcome.completedAfter === 0,
+      'a remote worker process exited': remote.unexpectedWorkerExits > 0,
+    };
+    return report({
+      ledger,
+      findings,
+      events,
+      hostile: HOSTILE ? hostile : null,
+      instances,
+      shutdownMs,
+      remote: remoteOutcome,
+      remoteChecks,
+    })
+      ? 1
+      : 0;
   } finally {
+    await remote?.stop();
     for (const instance of instances) instance.kill();
     redis.remove();
     postgres.remove();

@@ -16,6 +16,7 @@ import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { WorkModule } from './work/work.module.js';
 
 @Module({})
 export class AppModule {
@@ -25,6 +26,7 @@ export class AppModule {
    * the cleanup script pass the environment they parsed, with their own overrides.
    */
   static forRoot(env: Env = validateEnv(process.env)): DynamicModule {
+    const control = ControlModule.forRoot();
     return {
       module: AppModule,
       imports: [
@@ -47,7 +49,8 @@ export class AppModule {
         MessagesModule,
         MetricsModule,
         CleanupModule,
-        ControlModule.forRoot(),
+        control,
+        WorkModule.forRoot(control),
         EventsModule,
         WebhooksModule.forRoot(),
       ],

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './bootstrap.js';
+import { controlConfig } from './config/app.config.js';
 import { validateEnv } from './config/env.validation.js';
+import { checkHandlers } from './control/deliberation/deliberation-handlers.js';
 import { ensureDatabase } from './database/ensure-database.js';
 import { maskUrl } from './database/database-url.js';
 import { runMigrations } from './database/migrate.js';
@@ -12,6 +14,7 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 async function main(): Promise<void> {
   // Fail before Nest starts, a line per bad variable, or one line for an unreachable PostgreSQL.
   const env = validateEnv(process.env);
+  await checkHandlers(controlConfig.of(env)());
   await ensureDatabase(env.DATABASE_URL);
   const applied = await runMigrations(env.DATABASE_URL);
   const logger = new Logger('Bootstrap');

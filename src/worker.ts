@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
+import { controlConfig } from './config/app.config.js';
 import { validateEnv } from './config/env.validation.js';
+import { checkHandlers } from './control/deliberation/deliberation-handlers.js';
 import { ensureDatabase } from './database/ensure-database.js';
 import { maskUrl } from './database/database-url.js';
 import { runMigrations } from './database/migrate.js';
@@ -14,6 +16,7 @@ async function main(): Promise<void> {
   process.env.WORKER_ENABLED = 'true';
   const env = validateEnv(process.env);
   if (env.REDIS_URL === '') throw new Error('the worker needs Redis for its queue, but REDIS_URL is empty');
+  await checkHandlers(controlConfig.of(env)());
   await ensureDatabase(env.DATABASE_URL);
   await runMigrations(env.DATABASE_URL);
 

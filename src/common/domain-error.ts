@@ -80,6 +80,44 @@ export class WorkQueueUnavailableError extends DomainError {
   readonly headers = { 'Retry-After': '5' };
 }
 
+/** This instance is closing: a worker's long poll is sent on to another instance at once. */
+export class ShuttingDownError extends DomainError {
+  readonly code = 'SHUTTING_DOWN';
+  readonly status = HttpStatus.SERVICE_UNAVAILABLE;
+  readonly headers = { 'Retry-After': '1' };
+  constructor() {
+    super('This instance is shutting down; retry on another');
+  }
+}
+
+/** POST /sessions/:id/start named a handler this deployment does not register. */
+export class UnknownHandlerError extends DomainError {
+  readonly code = 'UNKNOWN_HANDLER';
+  readonly status = HttpStatus.BAD_REQUEST;
+  constructor(name: string, known: readonly string[]) {
+    super(`handler ${JSON.stringify(name)} is not registered here; the handlers are: ${known.join(', ')}`);
+    this.details.handlers = known;
+  }
+}
+
+/** A work lease this service never issued (or forgot, a day after it ended). */
+export class LeaseNotFoundError extends DomainError {
+  readonly code = 'LEASE_NOT_FOUND';
+  readonly status = HttpStatus.NOT_FOUND;
+  constructor() {
+    super('Work lease not found');
+  }
+}
+
+/** A work lease that ran out: its session was failed as lost, and nothing under it changes anything any more. */
+export class LeaseExpiredError extends DomainError {
+  readonly code = 'LEASE_EXPIRED';
+  readonly status = HttpStatus.GONE;
+  constructor() {
+    super('The work lease expired (no heartbeat within WORK_LEASE_SECONDS); its session was failed as lost. Nothing was changed.');
+  }
+}
+
 export class CostLimitExceededError extends DomainError {
   readonly code = 'COST_LIMIT_EXCEEDED';
   readonly status = HttpStatus.UNPROCESSABLE_ENTITY;

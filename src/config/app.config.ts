@@ -61,6 +61,8 @@ export const controlConfig = namespace('control', (env) => ({
   workerEnabled: env.WORKER_ENABLED && env.REDIS_URL !== '',
   workerConcurrency: env.WORKER_CONCURRENCY,
   handler: env.DELIBERATION_HANDLER,
+  remoteHandlers: [...new Set(env.REMOTE_HANDLERS.split(',').map((name) => name.trim()))].filter(Boolean),
+  leaseSeconds: env.WORK_LEASE_SECONDS,
   rounds: env.DELIBERATION_ROUNDS,
   stepMs: env.DELIBERATION_STEP_MS,
   staleAfterSeconds: env.RUNNING_STALE_AFTER_SECONDS,

@@ -115,8 +115,20 @@ class EnvironmentVariables {
   @IsIntBetween(1, 256)
   readonly WORKER_CONCURRENCY: number = 4;
 
-  // Checked against the registered names by the factory that knows them (control/deliberation).
+  // A registered name, or `module:<path>` of an ES module of the user's: checked (and the module
+  // loaded) by control/deliberation/handler-catalog.ts, which knows the names.
   readonly DELIBERATION_HANDLER: string = 'scripted';
+
+  // Handlers run by remote workers over HTTP (/api/v1/work): sessions started with them wait to be claimed.
+  @ValidateIf((env: EnvironmentVariables) => env.REMOTE_HANDLERS !== '')
+  @Matches(/^\s*[a-z0-9][a-z0-9_-]{0,63}(\s*,\s*[a-z0-9][a-z0-9_-]{0,63})*\s*$/, {
+    message: 'comma-separated handler names (lower-case letters, digits, - and _, up to 64 each), or empty',
+  })
+  readonly REMOTE_HANDLERS: string = '';
+
+  // How long a remote worker's lease lasts without a heartbeat before its session fails as lost.
+  @IsIntBetween(1, 3600)
+  readonly WORK_LEASE_SECONDS: number = 30;
 
   @IsIntBetween(1, 1000)
   readonly DELIBERATION_ROUNDS: number = 3;

@@ -5,12 +5,14 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { CancelChannel } from './cancel.channel.js';
 import { ControlController } from './control.controller.js';
 import { ControlService } from './control.service.js';
-import { deliberationHandlerProviders } from './deliberation/deliberation-handlers.js';
+import { handlerCatalogProvider, inProcessHandlerProviders } from './deliberation/deliberation-handlers.js';
 import { DeliberationProcessor } from './deliberation/deliberation.processor.js';
+import { HandlerCatalog } from './deliberation/handler-catalog.js';
 import { LiveProgressCache } from './live-progress.cache.js';
 import { LiveProgressFlusher } from './live-progress.flusher.js';
 import { LostWorkerSweeper } from './lost-worker.sweeper.js';
 import { ProgressRecorder } from './progress.recorder.js';
+import { RemoteWorkQueues } from './remote-work.queues.js';
 import { RunService } from './run.service.js';
 import { WorkQueueModule } from './work-queue.module.js';
 import { WorkQueue } from './work.queue.js';
@@ -37,9 +39,11 @@ export class ControlModule {
         CancelChannel,
         LiveProgressFlusher,
         LostWorkerSweeper,
-        ...(withWorker ? [DeliberationProcessor, ...deliberationHandlerProviders] : []),
+        RemoteWorkQueues,
+        handlerCatalogProvider,
+        ...(withWorker ? [DeliberationProcessor, ...inProcessHandlerProviders] : []),
       ],
-      exports: [ControlService, RunService],
+      exports: [ControlService, RunService, ProgressRecorder, RemoteWorkQueues, CancelChannel, HandlerCatalog],
     };
   }
 }

@@ -15,6 +15,12 @@ export const liveKeyPrefix = (controlPrefix: string): string => `${controlPrefix
 /** The set of sessions whose live progress has not reached PostgreSQL yet. */
 export const liveDirtyKey = (controlPrefix: string): string => `${liveKeyPrefix(controlPrefix)}-dirty`;
 export const cancelChannel = (controlPrefix: string): string => `${controlPrefix}:cancel`;
+/** Published with a remote handler's name when its work is queued: waiting claims look again. */
+export const workReadyChannel = (controlPrefix: string): string => `${controlPrefix}:work-ready`;
+/** `<prefix>:work:lease:<lease id>`: a remote worker's lease (session, handler, user, state). */
+export const leaseKeyPrefix = (controlPrefix: string): string => `${controlPrefix}:work:lease:`;
+/** The live leases by expiry time (ms): the lease sweeper takes those past it. */
+export const leaseExpiriesKey = (controlPrefix: string): string => `${controlPrefix}:work:leases`;
 /** `<prefix>:rate:<window>`: a hash of each user's requests in one rate-limit window, shared by every instance. */
 export const rateLimitKey = (controlPrefix: string, window: number): string => `${controlPrefix}:rate:${window}`;
 
@@ -33,6 +39,8 @@ export const EVENT_RETENTION_SECONDS = 3600;
 export const TOMBSTONE_TTL_SECONDS = 300;
 // A closed live hash only has to outlive the requests that raced the status change.
 export const CLOSED_LIVE_TTL_SECONDS = 60;
+// A lease is remembered this long after it was last renewed, so that late calls under it get 409 or 410, not 404.
+export const LEASE_MEMORY_SECONDS = 86400;
 // A failed job is kept a day for inspection; BullMQ's keys have no other TTL.
 export const FAILED_JOB_AGE_SECONDS = 86400;
 
@@ -86,6 +94,27 @@ export class RedisKeys {
 
   cancelChannel(): string {
     return cancelChannel(this.controlPrefix);
+  }
+
+  workReadyChannel(): string {
+    return workReadyChannel(this.controlPrefix);
+  }
+
+  leasePrefix(): string {
+    return leaseKeyPrefix(this.controlPrefix);
+  }
+
+  lease(id: string): string {
+    return leaseKeyPrefix(this.controlPrefix) + id;
+  }
+
+  leaseExpiries(): string {
+    return leaseExpiriesKey(this.controlPrefix);
+  }
+
+  /** Bounded by SESSION_CACHE_TTL_SECONDS like every key written for a session. */
+  get leaseMemorySeconds(): number {
+    return Math.min(LEASE_MEMORY_SECONDS, this.ttlSeconds);
   }
 
   get closedLiveTtlSeconds(): number {

@@ -20,7 +20,9 @@ import { toSessionResponse } from '../../sessions/session.mapper.js';
 import { CancelChannel } from '../cancel.channel.js';
 import { RunService } from '../run.service.js';
 import { DELIBERATION_QUEUE, type DeliberationJobData } from '../work.queue.js';
-import { DELIBERATION_HANDLER, type DeliberationContext, type DeliberationHandler, WorkStoppedError } from './deliberation-handler.js';
+import { type DeliberationContext, WorkStoppedError } from './deliberation-handler.js';
+import { IN_PROCESS_HANDLERS, type InProcessHandlers } from './deliberation-handlers.js';
+import { HandlerCatalog } from './handler-catalog.js';
 
 // Shutdown must finish within about 10 s; what has not finished by then is failed as lost elsewhere.
 const DRAIN_LIMIT_MS = 8000;
@@ -45,7 +47,8 @@ export class DeliberationProcessor
     private readonly runs: RunService,
     private readonly messages: MessagesService,
     private readonly cancel: CancelChannel,
-    @Inject(DELIBERATION_HANDLER) private readonly handler: DeliberationHandler,
+    @Inject(IN_PROCESS_HANDLERS) private readonly handlers: InProcessHandlers,
+    private readonly catalog: HandlerCatalog,
     @Inject(controlConfig.KEY) private readonly config: ConfigType<typeof controlConfig>,
     metrics: MetricsService,
   ) {
@@ -96,12 +99,19 @@ export class DeliberationProcessor
 
   private async runJob(job: Job<DeliberationJobData>, signal?: AbortSignal): Promise<string> {
     const id = job.data.sessionId;
+    // Jobs queued before handlers were named run the default.
+    const handler = this.handlers.get(job.data.handler ?? this.catalog.defaultName);
     const session = await this.runs.claim(id);
     if (!session) return 'skipped: no longer running';
+    if (!handler) {
+      // Started on an instance configured with a handler this worker lacks: a deployment mismatch, said plainly.
+      await this.runs.finishRun(id, { error: `handler ${job.data.handler} is not registered on the worker that took the job` });
+      return 'threw';
+    }
     const stop = signal ?? new AbortController().signal;
     this.running.add(id);
     try {
-      const result = await this.handler.run(this.contextFor(session, stop));
+      const result = await handler.run(this.contextFor(session, stop));
       if (stop.aborted) return 'stopped';
       await this.runs.finishRun(id, { result });
       return 'returned';

@@ -14,6 +14,16 @@ export const DELIBERATION_HANDLERS: Record<string, Type<DeliberationHandler>> = 
 
 const names = Object.keys(DELIBERATION_HANDLERS);
 
+/**
+ * Throws one line unless `name` is registered. main.ts and worker.ts call it before touching the
+ * database, so a typo stops the start at once instead of after migrating, with a stack trace.
+ */
+export function assertKnownHandler(name: string): void {
+  if (!names.includes(name)) {
+    throw new Error(`Invalid environment variable DELIBERATION_HANDLER=${JSON.stringify(name)}: must be one of ${names.join(', ')}`);
+  }
+}
+
 export const deliberationHandlerProviders: Provider[] = [
   ...Object.values(DELIBERATION_HANDLERS),
   {
@@ -21,13 +31,8 @@ export const deliberationHandlerProviders: Provider[] = [
     // Injected (not looked up) so that Nest constructs each handler before this factory runs.
     inject: [controlConfig.KEY, ...Object.values(DELIBERATION_HANDLERS)],
     useFactory: (config: ConfigType<typeof controlConfig>, ...handlers: DeliberationHandler[]): DeliberationHandler => {
-      const index = names.indexOf(config.handler);
-      if (index < 0) {
-        throw new Error(
-          `Invalid environment variable DELIBERATION_HANDLER=${JSON.stringify(config.handler)}: must be one of ${names.join(', ')}`,
-        );
-      }
-      return handlers[index];
+      assertKnownHandler(config.handler);
+      return handlers[names.indexOf(config.handler)];
     },
   },
 ];

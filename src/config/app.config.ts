@@ -58,10 +58,10 @@ export const sessionsConfig = namespace('sessions', (env) => ({
 }));
 
 export const controlConfig = namespace('control', (env) => ({
-  // An API-only instance sets false; without Redis there is no queue, so no worker either,
-  // unless the queue is in-process: then this instance runs what it starts, whatever WORKER_ENABLED says.
+  // An API-only instance sets false; without Redis there is no queue (so no worker either) unless
+  // the queue is in-process: then this instance's worker runs what this instance starts.
   workQueue: env.WORK_QUEUE === 'in-process' ? ('in-process' as const) : env.REDIS_URL !== '' ? ('redis' as const) : ('none' as const),
-  workerEnabled: env.WORK_QUEUE === 'in-process' || (env.WORKER_ENABLED && env.REDIS_URL !== ''),
+  workerEnabled: env.WORKER_ENABLED && (env.WORK_QUEUE === 'in-process' || env.REDIS_URL !== ''),
   workerConcurrency: env.WORKER_CONCURRENCY,
   handler: env.DELIBERATION_HANDLER,
   rounds: env.DELIBERATION_ROUNDS,

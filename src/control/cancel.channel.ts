@@ -13,6 +13,7 @@ export class CancelChannel implements OnApplicationShutdown {
   private readonly logger = new Logger(CancelChannel.name);
   private readonly channel: string;
   private subscriber: Redis | null = null;
+  private local?: (sessionId: string) => void;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
@@ -22,6 +23,8 @@ export class CancelChannel implements OnApplicationShutdown {
   }
 
   async publish(sessionId: string): Promise<void> {
+    // Without Redis the only worker is this process's (WORK_QUEUE=in-process): tell it directly.
+    if (!this.redis) return this.local?.(sessionId);
     try {
       await this.redis?.publish(this.channel, sessionId);
     } catch (error) {
@@ -31,6 +34,7 @@ export class CancelChannel implements OnApplicationShutdown {
 
   /** For workers. Subscribes on a connection of its own, re-subscribed by ioredis after a reconnect. */
   listen(onCancel: (sessionId: string) => void): void {
+    if (!this.redis) this.local = onCancel;
     if (!this.redis || this.subscriber) return;
     this.subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.subscriber.on('error', () => undefined); // the shared client already reports outages

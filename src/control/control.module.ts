@@ -7,7 +7,7 @@ import { ControlController } from './control.controller.js';
 import { ControlService } from './control.service.js';
 import { deliberationHandlerProviders } from './deliberation/deliberation-handlers.js';
 import { DeliberationProcessor } from './deliberation/deliberation.processor.js';
-import { inProcessQueueProviders } from './in-process.queue.js';
+import { inProcessQueueProviders, inProcessWorkerProviders } from './in-process.queue.js';
 import { LiveProgressCache } from './live-progress.cache.js';
 import { LiveProgressFlusher } from './live-progress.flusher.js';
 import { LostWorkerSweeper } from './lost-worker.sweeper.js';
@@ -41,6 +41,7 @@ export class ControlModule {
         LostWorkerSweeper,
         ...(withWorker ? [DeliberationProcessor, ...deliberationHandlerProviders] : []),
         ...(workQueue === 'in-process' ? inProcessQueueProviders : []),
+        ...(workQueue === 'in-process' && withWorker ? inProcessWorkerProviders : []),
       ],
       exports: [ControlService, RunService],
     };

@@ -65,6 +65,12 @@ export class InProcessQueue extends EventEmitter {
     return Promise.resolve(job ? (job.active ? 'active' : 'waiting') : 'unknown');
   }
 
+  /** Drops every waiting job (tests clean up with it, as with BullMQ's). */
+  obliterate(): Promise<void> {
+    for (const id of this.waiting.splice(0)) this.jobs.delete(id);
+    return Promise.resolve();
+  }
+
   count(): Promise<number> {
     return Promise.resolve(this.waiting.length);
   }
@@ -115,6 +121,10 @@ const IN_PROCESS_WORKER = Symbol('IN_PROCESS_WORKER');
 export const inProcessQueueProviders: Provider[] = [
   InProcessQueue,
   { provide: getQueueToken(DELIBERATION_QUEUE), useExisting: InProcessQueue },
+];
+
+/** Where this instance runs a worker (WORKER_ENABLED), the queue is its worker. */
+export const inProcessWorkerProviders: Provider[] = [
   // Apart from the queue: the processor depends (through ControlService) on the queue, so the
   // queue cannot depend on it. Constructors all run before onModuleInit, where the processor
   // first reaches for its worker.

@@ -1,14 +1,11 @@
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { EmbeddedWireServer } from './embedded-wire.js';
 
 /** Where `npm start` keeps the embedded database: ./data/pglite in the working directory. */
 export const EMBEDDED_DATA_DIR = resolve('data', 'pglite');
-// One PostgreSQL backend serves every pooled connection: the socket queues their queries (and
-// keeps a transaction's statements together), so the pools may open as many as they like.
-const MAX_CONNECTIONS = 1000;
 
 export interface EmbeddedDatabase {
   /** A postgres:// URL the ordinary pg driver (TypeORM, the stream pool) connects to. */
@@ -18,9 +15,9 @@ export interface EmbeddedDatabase {
 }
 
 /**
- * PGlite (PostgreSQL compiled to WebAssembly, in this process) served on a local TCP port by
- * pglite-socket, which speaks PostgreSQL's wire protocol: the app, its migrations and its pools
- * use the same pg driver and SQL as against a real server, so there is one code path. Only for a
+ * PGlite (PostgreSQL compiled to WebAssembly, in this process) served on a local TCP port in
+ * PostgreSQL's wire protocol (embedded-wire.ts): the app, its migrations and its pools use the
+ * same pg driver and SQL as against a real server, so there is one code path. Only for a
  * first run on a machine without PostgreSQL: one process, one instance (a lock file says which).
  * `dataDir` undefined keeps it in memory (the CI job that runs specs against it).
  */
@@ -28,15 +25,15 @@ export async function startEmbeddedDatabase(dataDir?: string): Promise<EmbeddedD
   const lock = dataDir ? claimDataDir(dataDir) : undefined;
   try {
     const db = await PGlite.create(dataDir ? { dataDir } : {});
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: MAX_CONNECTIONS });
-    await server.start();
+    const server = new EmbeddedWireServer(db);
+    const port = await server.listen();
     return {
-      // The socket ignores the database name; it names this data directory, so that the
-      // control plane's default key prefix (control:<database name>) is this directory's own.
-      url: `postgres://postgres@${server.getServerConn()}/${embeddedDatabaseName(dataDir)}`,
+      // PGlite ignores the database name; it names this data directory, so that the control
+      // plane's default key prefix (control:<database name>) is this directory's own.
+      url: `postgres://postgres@127.0.0.1:${port}/${embeddedDatabaseName(dataDir)}`,
       dataDir: dataDir ?? '(memory)',
       stop: async () => {
-        await server.stop();
+        await server.close();
         await db.close();
         lock?.release();
       },

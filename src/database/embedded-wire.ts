@@ -22,6 +22,7 @@ export class EmbeddedWireServer {
   private holder: Socket | null = null;
   private readonly waiters: Array<() => void> = [];
   private readonly sockets = new Set<Socket>();
+  private startupReply?: Promise<Buffer>;
 
   constructor(private readonly db: PGlite) {
     this.server = createServer((socket) => this.serve(socket));
@@ -58,7 +59,7 @@ export class EmbeddedWireServer {
           else if (code === CANCEL_REQUEST) socket.destroy();
           else {
             started = true;
-            chain = chain.then(() => this.run(socket, [message]));
+            chain = chain.then(() => this.startup(socket, message)).catch(() => void socket.destroy());
           }
           continue;
         }
@@ -71,7 +72,13 @@ export class EmbeddedWireServer {
         if (UNIT_ENDS.has(type)) {
           const messages = unit;
           unit = [];
-          chain = chain.then(() => this.run(socket, messages));
+          // A failure drops the connection (as a server would); 'close' then lets the session go.
+          chain = chain
+            .then(() => this.run(socket, messages))
+            .then(
+              () => undefined,
+              () => void socket.destroy(),
+            );
         }
       }
     });
@@ -83,18 +90,35 @@ export class EmbeddedWireServer {
     socket.once('error', () => socket.destroy());
   }
 
+  /**
+   * Every connection talks to the same session, so the first startup's answer (authentication
+   * ok, parameters, ready) is every later one's too: replayed at once, a new connection does not
+   * wait behind running transactions (the pools' 3 s connect timeout would answer 503s).
+   */
+  private async startup(socket: Socket, message: Buffer): Promise<void> {
+    this.startupReply ??= this.run(socket, [message], true);
+    const reply = await this.startupReply;
+    if (!socket.destroyed && reply.length) socket.write(reply);
+  }
+
   /** Runs one connection's messages with the session held; lets it go once the backend is idle. */
-  private async run(socket: Socket, messages: Buffer[]): Promise<void> {
+  private async run(socket: Socket, messages: Buffer[], collect = false): Promise<Buffer> {
     await this.acquire(socket);
     let last = 0;
+    const collected: Buffer[] = [];
     for (const message of messages) {
-      if (message[0] === 0x58) return void socket.end(); // Terminate: 'close' lets the session go
+      if (message[0] === 0x58) {
+        socket.end(); // Terminate: 'close' lets the session go
+        return Buffer.alloc(0);
+      }
       await this.db.runExclusive(() =>
         this.db.execProtocolRawStream(new Uint8Array(message), {
           onRawData: (data) => {
             if (data.length >= 6 && data[data.length - 6] === 0x5a) last = data[data.length - 1];
             // A copy: the view is into PGlite's memory, which the next message reuses before the write drains.
-            if (!socket.destroyed) socket.write(Buffer.from(data));
+            const copy = Buffer.from(data);
+            if (collect) collected.push(copy);
+            else if (!socket.destroyed) socket.write(copy);
           },
         }),
       );
@@ -102,6 +126,7 @@ export class EmbeddedWireServer {
     // 'I': idle, outside a transaction. Anything else (in a transaction, or mid extended query
     // after a Flush): this connection keeps the session.
     if (last === 0x49) this.release(socket);
+    return Buffer.concat(collected);
   }
 
   /** A connection gone while holding the session: end what it left open, then let the next in. */

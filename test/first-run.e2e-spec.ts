@@ -71,12 +71,17 @@ describe('first run on the embedded database', () => {
     await expect(startService(cwd, env)).rejects.toThrow(/in use by process \d+: it serves one instance only/);
   });
 
-  it('on SIGTERM during a run: new requests get 503 SHUTTING_DOWN, each step is logged, and the process exits 0', async () => {
+  it('on SIGTERM during a run: new requests get 503 SHUTTING_DOWN, the run finishes, each step is logged, and the process exits 0', async () => {
     const long = await json(call(service.url, '/api/v1/sessions', { method: 'POST', body: '{"title":"long"}' }));
-    // Restarted with slow steps, so a run is still going when the signal comes.
+    // Restarted with slow steps: the run is between two of them when the signal comes, and ends during the drain.
     await service.stop('SIGTERM');
-    service = await startService(cwd, { ...env, DELIBERATION_STEP_MS: '60000' });
+    service = await startService(cwd, { ...env, DELIBERATION_STEP_MS: '1500', DELIBERATION_ROUNDS: '1' });
     expect((await call(service.url, `/api/v1/sessions/${long.id}/start`, { method: 'POST' })).status).toBe(202);
+    await waitFor(
+      () => json(call(service.url, `/api/v1/sessions/${long.id}`)),
+      (session: { phase: string | null }) => session.phase !== null,
+      { what: 'the run to be under way', timeoutMs: 30_000 },
+    );
     // Once: a second SIGTERM stops the process at once (the way out of a stuck shutdown).
     service.child.kill('SIGTERM');
     await waitFor(
@@ -105,10 +110,13 @@ describe('first run on the embedded database', () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });
 
-  it('keeps its data in ./data across restarts', async () => {
+  it('keeps its data in ./data across restarts, the run the drain let finish included', async () => {
     service = await startService(cwd, env);
     const list = await json(call(service.url, '/api/v1/sessions'));
-    expect(list.items.map((session: { title: string }) => session.title).sort()).toEqual(['first', 'long']);
+    expect(list.items.map((session: { title: string; status: string }) => `${session.title}:${session.status}`).sort()).toEqual([
+      'first:completed',
+      'long:completed',
+    ]);
     await service.stop('SIGTERM');
   });
 

@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { CleanupModule } from './cleanup/cleanup.module.js';
+import { ShutdownGate } from './common/shutdown-gate.js';
 import { databaseConfig, loadConfig } from './config/app.config.js';
 import { type Env, validateEnv } from './config/env.validation.js';
 import { ControlModule } from './control/control.module.js';
@@ -54,6 +55,7 @@ export class AppModule {
         EventsModule,
         WebhooksModule.forRoot(),
       ],
+      providers: [ShutdownGate],
     };
   }
 }

@@ -50,6 +50,11 @@ export class CancelChannel implements OnApplicationShutdown {
   }
 
   private async send(topic: 'cancel' | 'ready', value: string): Promise<void> {
+    // Without Redis the only worker is this process's (WORK_QUEUE=in-process): tell it directly.
+    if (!this.redis) {
+      for (const listener of this.listeners[topic]) listener(value);
+      return;
+    }
     try {
       await this.redis?.publish(this.channels[topic], value);
     } catch (error) {

@@ -77,6 +77,7 @@ export class DeliberationProcessor
    * closes at once: BullMQ's graceful close also waits on Redis, which in an outage is forever.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.running.size) this.logger.log(`waiting up to ${DRAIN_LIMIT_MS} ms for ${this.running.size} runs in progress`);
     const closing = this.worker.close(this.running.size === 0);
     const closed = await Promise.race([closing.then(() => true), sleep(DRAIN_LIMIT_MS, undefined, { ref: false }).then(() => false)]);
     if (!closed) {

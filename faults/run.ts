@@ -70,7 +70,7 @@ async function main(): Promise<number> {
     for (const instance of instances) {
       instance.onCrash = async (crashed) => {
         const last = crashed.crashes.at(-1)!;
-        log(`${crashed.name} CRASHED (${last.signal ?? `code ${last.code}`}): ${last.reason}`);
+        log(`${crashed.name} CRASHED (${last.signal ?? `code ${last.code}`}): ${last.reason}\n${last.outputTail}`);
         for (let attempt = 1; attempt <= 30; attempt++) {
           await sleep(1000);
           try {

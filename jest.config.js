@@ -13,12 +13,14 @@ const withServices = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
 };
 
-/** Three tiers: `npm run test:unit`, `test:medium`, `test:e2e` select one; `npm test` runs all. */
+/** Three tiers and the browser: `npm run test:unit`, `test:medium`, `test:e2e`, `test:browser` select one; `npm test` runs all. */
 export default {
   projects: [
     { ...typescript, displayName: 'unit', roots: ['<rootDir>/src'], testRegex: 'src/.*\\.spec\\.ts$' },
     { ...withServices, displayName: 'medium', roots: ['<rootDir>/test'], testRegex: 'test/medium/.*\\.medium-spec\\.ts$' },
     { ...withServices, displayName: 'e2e', roots: ['<rootDir>/test'], testRegex: 'test/.*\\.e2e-spec\\.ts$' },
+    // Headless Chromium against the real service (test/browser/chromium.ts): `npm run test:browser`.
+    { ...withServices, displayName: 'browser', roots: ['<rootDir>/test'], testRegex: 'test/browser/.*\\.browser-spec\\.ts$' },
   ],
   maxWorkers: 2,
   testTimeout: 60000,

@@ -7,6 +7,7 @@ import { CleanupModule } from './cleanup/cleanup.module.js';
 import { databaseConfig, loadConfig } from './config/app.config.js';
 import { type Env, validateEnv } from './config/env.validation.js';
 import { ControlModule } from './control/control.module.js';
+import { DevTokenModule } from './dashboard/dev-token.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
 import { LimitsModule } from './limits/limits.module.js';
@@ -46,6 +47,7 @@ export class AppModule {
         MetricsModule,
         CleanupModule,
         ControlModule.forRoot(),
+        DevTokenModule.forRoot(env),
       ],
     };
   }

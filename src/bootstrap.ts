@@ -15,6 +15,8 @@ import { RefuseUnexpectedBodyInterceptor } from './common/refuse-unexpected-body
 import { refuseWhileClosing } from './common/refuse-while-closing.js';
 import { applySecurityHeaders } from './common/security-headers.js';
 import { validateEnv } from './config/env.validation.js';
+import { serveDashboard } from './dashboard/serve-dashboard.js';
+import { DEV_TOKEN_PATH } from './dashboard/dev-token.controller.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -32,7 +34,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   refuseWhileClosing(fastify);
   applySecurityHeaders(app, config.getOrThrow<string[]>('app.corsOrigins'));
   // After the security headers, so that CORS preflights are answered before authentication.
-  authenticateBeforeBody(app, API_PREFIX);
+  authenticateBeforeBody(app, API_PREFIX, [DEV_TOKEN_PATH]);
   // After authentication: the limit is per user.
   limitRequests(app, config.getOrThrow<number>('limits.ratePerMinute'));
 
@@ -52,6 +54,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await serveDashboard(app);
   await app.init();
   await fastify.ready();
   return app;

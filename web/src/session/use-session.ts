@@ -128,6 +128,10 @@ export function useSession(id: string) {
     ...detail,
     loadOlder,
     refresh: readSession,
-    setSession: (session: Session | null) => setDetail((d) => (session ? { ...d, session } : { ...d, session: null, gone: true })),
+    /** After the person's own action: its answer at once, then the audit trail that it extended. */
+    setSession: (session: Session | null) => {
+      setDetail((d) => (session ? { ...d, session } : { ...d, session: null, gone: true }));
+      if (session) void readSession();
+    },
   };
 }

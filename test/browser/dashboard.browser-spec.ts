@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { API, apiAs, createSession } from '../factories/api.factory.js';
 import { newUser, tokenFor } from '../factories/token.factory.js';
+import { TcpProxy } from '../utils/tcp-proxy.js';
 import { useTestApp } from '../utils/use-test-app.js';
 import { launchChromium, NARROW, personAt, rows, signInAs, titles, waitForRows, WIDE } from './chromium.js';
 import { seedHistory, seedMany } from './seed.js';
@@ -198,6 +199,35 @@ describe('dashboard in a real browser', () => {
     await row.locator('[data-status="killed"]').waitFor({ timeout: 2_000 });
     await context.close();
   });
+
+  it('shows the stream dropping, reconnects with Last-Event-ID and gets what it missed', async () => {
+    // The browser reaches the service through a proxy that the test cuts: the stream drops for real.
+    const proxy = await TcpProxy.start(base);
+    const { context, page } = await personAt(browser, proxy.url(base).replace(/\/$/, ''));
+    const lastEventIds: (string | undefined)[] = [];
+    page.on('request', (req) => req.url().endsWith('/api/v1/events') && lastEventIds.push(req.headers()['last-event-id']));
+    try {
+      await signInAs(page, alice);
+      await page.locator('[data-stream="open"]').waitFor();
+      const api = apiAs(app, alice);
+      const made = await createSession(api, { title: 'Killed while offline' });
+      const row = page.locator(`tr[data-session-id="${made.id}"]`);
+      await row.locator('[data-status="created"]').waitFor();
+
+      await proxy.cut();
+      await page.locator('[data-stream="reconnecting"], [data-stream="unavailable"]').waitFor();
+      await api.post(`/sessions/${made.id}/kill`, { reason: 'while the page was offline' }).expect(202);
+      await proxy.restore();
+
+      await row.locator('[data-status="killed"]').waitFor({ timeout: 20_000 });
+      await page.locator('[data-stream="open"]').waitFor();
+      expect(lastEventIds[0]).toBeUndefined();
+      expect(lastEventIds.at(-1)).toEqual(expect.any(String));
+    } finally {
+      await context.close();
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('shows the first rows of a 10,000-session history (load time printed)', async () => {
     const many = newUser('many');

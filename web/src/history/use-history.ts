@@ -35,10 +35,14 @@ export function useHistory(filter: Filter) {
   // Answers to an older filter are dropped: the latest request wins.
   const generation = useRef(0);
   const pending = useRef(new Map<string, number>());
+  // Sessions that events named while a first page was being read: that page may predate them.
+  const namedDuringLoad = useRef(new Set<string>());
+  const refreshRef = useRef<(id: string, insert: boolean) => Promise<void>>(async () => undefined);
 
   const load = useCallback(
     async (cursor?: string) => {
       const mine = cursor ? generation.current : ++generation.current;
+      if (!cursor) namedDuringLoad.current = new Set();
       setState((s) => ({ ...s, loading: true, error: null, ...(cursor ? {} : { items: [], nextCursor: null, loaded: false }) }));
       try {
         const page = await api.listSessions({ status: filter.status || undefined, q: filter.q || undefined, cursor, limit: PAGE });
@@ -48,6 +52,8 @@ export function useHistory(filter: Filter) {
           const items = cursor ? [...s.items, ...page.items.filter((item) => !known.has(item.id))] : page.items;
           return { items, nextCursor: page.nextCursor, loading: false, error: null, loaded: true };
         });
+        if (!cursor) for (const id of namedDuringLoad.current) void refreshRef.current(id, true);
+        namedDuringLoad.current = new Set();
       } catch (error) {
         if (mine !== generation.current) return;
         setState((s) => ({ ...s, loading: false, error: (error as Error).message }));
@@ -84,10 +90,12 @@ export function useHistory(filter: Filter) {
     },
     [api, replace],
   );
+  refreshRef.current = refresh;
 
   useEffect(() => {
     const timers = pending.current;
     const onEvent = ({ type, data }: SessionEvent) => {
+      namedDuringLoad.current.add(data.sessionId);
       if (type === 'session.deleted') return replace(data.sessionId, null);
       if (type === 'session.status' && data.to)
         setState((s) => ({ ...s, items: s.items.map((item) => (item.id === data.sessionId ? { ...item, status: data.to! } : item)) }));

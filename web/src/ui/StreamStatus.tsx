@@ -5,7 +5,7 @@ const LABEL = {
   connecting: 'Connecting to live updates…',
   open: 'Live',
   reconnecting: 'Live updates dropped: reconnecting…',
-  unavailable: 'Live updates unavailable: retrying (reload for fresh data)',
+  unavailable: 'Live updates unavailable: retrying…',
 };
 
 /** Whether the events stream is up: views are live only while it is. */

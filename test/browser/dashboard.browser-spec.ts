@@ -97,7 +97,7 @@ describe('dashboard in a real browser', () => {
     const call = page.locator('.tool-call');
     expect(await call.locator('code').innerText()).toBe('search_prices');
     expect(JSON.parse(await call.locator('pre').innerText())).toEqual({ market: 'EU', tiers: ['basic', 'pro'] });
-    expect(await page.locator('.tool-result pre').innerText()).toContain('pro: 29 EUR');
+    expect(await page.locator('.tool-result pre').innerText()).toBe('pro: 29 EUR');
     const image = page.locator('img.image');
     await image.waitFor();
     expect(await image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(240);

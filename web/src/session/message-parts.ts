@@ -25,6 +25,12 @@ function parsedArgs(value: unknown): unknown {
   }
 }
 
+/** A tool's output of one text item (`{ type: 'text', text }`) reads as that text. */
+function textOf(output: unknown): unknown {
+  const item = output as Item | null;
+  return item && typeof item === 'object' && item.type === 'text' && typeof item.text === 'string' ? item.text : output;
+}
+
 function imageSource(item: Item): string | null {
   const image = item.image_url ?? item.image ?? item.url;
   if (typeof image === 'string') return image;
@@ -67,7 +73,7 @@ function partOf(item: unknown): Part[] {
           kind: 'tool-result',
           name: str(it.name),
           callId: str(it.callId ?? it.call_id ?? it.tool_use_id),
-          output: it.output ?? it.content,
+          output: textOf(it.output ?? it.content),
         },
       ];
     case 'message':

@@ -37,7 +37,7 @@ export function useHistory(filter: Filter) {
   const pending = useRef(new Map<string, number>());
   // Sessions that events named while a first page was being read: that page may predate them.
   const namedDuringLoad = useRef(new Set<string>());
-  const refreshRef = useRef<(id: string, insert: boolean) => Promise<void>>(async () => undefined);
+  const refreshRef = useRef<(id: string, insert: boolean) => Promise<void>>(() => Promise.resolve());
 
   const load = useCallback(
     async (cursor?: string) => {

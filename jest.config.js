@@ -17,6 +17,14 @@ const withServices = {
 export default {
   projects: [
     { ...typescript, displayName: 'unit', roots: ['<rootDir>/src'], testRegex: 'src/.*\\.spec\\.ts$' },
+    // The dashboard's pure functions, compiled with its own settings (DOM, bundler resolution).
+    {
+      ...typescript,
+      displayName: 'web',
+      roots: ['<rootDir>/web/src'],
+      testRegex: 'web/src/.*\\.spec\\.ts$',
+      transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/web/tsconfig.json' }] },
+    },
     { ...withServices, displayName: 'medium', roots: ['<rootDir>/test'], testRegex: 'test/medium/.*\\.medium-spec\\.ts$' },
     { ...withServices, displayName: 'e2e', roots: ['<rootDir>/test'], testRegex: 'test/.*\\.e2e-spec\\.ts$' },
     // Headless Chromium against the real service (test/browser/chromium.ts): `npm run test:browser`.

@@ -62,10 +62,10 @@ describe('GET /sessions?q= (title contains, case-insensitive)', () => {
     const user = newUser('search');
     // 10,000 sessions of one user among others' (an SQL-level factory, as bench-seed does), two matching.
     await db.query(
-      `INSERT INTO sessions (user_id, title, expires_at)
+      `INSERT INTO sessions (user_id, title, created_at, expires_at)
        SELECT CASE WHEN g % 3 = 0 THEN $1 ELSE 'someone-' || (g % 97) END,
               CASE WHEN g IN (3000, 6000) THEN 'Quarterly zebra review ' || g ELSE 'session ' || g END,
-              now() + interval '30 days'
+              now() - (30000 - g) * interval '1 millisecond', now() + interval '30 days'
        FROM generate_series(1, 30000) AS g`,
       [user],
     );

@@ -159,6 +159,25 @@ describe('dashboard in a real browser', () => {
     await context.close();
   });
 
+  it('says what happened when someone else acted first (409) and shows the row as it now is', async () => {
+    const api = apiAs(app, alice);
+    const raced = await createSession(api, { title: 'Raced' });
+    const { context, page } = await personAt(browser, base);
+    await signInAs(page, alice);
+    const row = page.locator(`tr[data-session-id="${raced.id}"]`);
+    await row.waitFor();
+    // The kill lands between the click and the start reaching the service: the start is a 409.
+    await page.route(`**/api/v1/sessions/${raced.id}/start`, async (route) => {
+      await api.post(`/sessions/${raced.id}/kill`, { reason: 'elsewhere' }).expect(202);
+      await route.continue();
+    });
+    await row.getByRole('button', { name: 'Start Raced' }).click();
+    await row.getByRole('alert').filter({ hasText: 'someone else acted first, the session is now killed' }).waitFor();
+    await row.locator('[data-status="killed"]').waitFor();
+    expect(await row.locator('.controls button').allInnerTexts()).toEqual(['Delete']);
+    await context.close();
+  });
+
   it('shows another user none of it, even by the address of a session', async () => {
     const { context, page } = await personAt(browser, base);
     await page.goto('/');

@@ -13,7 +13,9 @@ export function HistoryPage() {
   const [typed, setTyped] = useState('');
   const [filter, setFilter] = useState<Filter>({ status: '', q: '' });
   useEffect(() => {
-    const timer = window.setTimeout(() => setFilter({ status, q: typed.trim() }), SEARCH_DELAY_MS);
+    const q = typed.trim();
+    const apply = () => setFilter((current) => (current.status === status && current.q === q ? current : { status, q }));
+    const timer = window.setTimeout(apply, SEARCH_DELAY_MS);
     return () => window.clearTimeout(timer);
   }, [typed, status]);
   const history = useHistory(filter);

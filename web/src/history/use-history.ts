@@ -37,6 +37,9 @@ export function useHistory(filter: Filter) {
   const pending = useRef(new Map<string, number>());
   // Sessions that events named while a first page was being read: that page may predate them.
   const namedDuringLoad = useRef(new Set<string>());
+  // Read through a ref: a new filter object must not resubscribe to the events (which drops pending reads).
+  const filterRef = useRef(filter);
+  filterRef.current = filter;
   const refreshRef = useRef<(id: string, insert: boolean) => Promise<void>>(() => Promise.resolve());
 
   const load = useCallback(
@@ -70,14 +73,14 @@ export function useHistory(filter: Filter) {
         const index = s.items.findIndex((item) => item.id === id);
         if (!session || session.status === 'deleted') return index < 0 ? s : { ...s, items: s.items.filter((item) => item.id !== id) };
         if (index >= 0) return { ...s, items: s.items.map((item) => (item.id === id ? session : item)) };
-        if (!insert || !matches(session, filter)) return s;
+        if (!insert || !matches(session, filterRef.current)) return s;
         // Older than the rows loaded so far: its page brings it when the person scrolls there.
         const last = s.items[s.items.length - 1];
         if (s.nextCursor && last && session.createdAt < last.createdAt) return s;
         const items = [...s.items, session].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
         return { ...s, items };
       }),
-    [filter],
+    [],
   );
 
   const refresh = useCallback(

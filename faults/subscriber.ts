@@ -73,7 +73,7 @@ export class Subscriber {
     const decoder = new TextDecoder();
     let buffer = '';
     for await (const chunk of response.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      buffer += decoder.decode(chunk, { stream: true });
       let end: number;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         this.parse(buffer.slice(0, end));

@@ -8,7 +8,8 @@ import { readdirSync, statSync, utimesSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const SOURCES = ['src', 'scripts', 'migrations', 'bench', 'faults', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const SOURCES = ['src', 'scripts', 'migrations', 'bench', 'faults', 'web', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const IGNORED = new Set(['node_modules', 'dist']);
 const STAMP = 'dist/.tsbuildinfo'; // written by every `nest build` (tsconfig.build.json)
 
 function newest(path) {
@@ -19,7 +20,12 @@ function newest(path) {
     return 0;
   }
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
+  return Math.max(
+    0,
+    ...readdirSync(path)
+      .filter((name) => !IGNORED.has(name))
+      .map((name) => newest(join(path, name))),
+  );
 }
 
 const [entry, ...args] = process.argv.slice(2);
@@ -31,7 +37,8 @@ const built = newest(STAMP);
 if (built === 0 || Math.max(...SOURCES.map(newest)) > built) {
   console.error('building (sources changed since the last build)...');
   // Its output on stderr: `TOKEN=$(npm run -s token ...)` must capture the token alone.
-  const build = spawnSync(process.execPath, [resolve('node_modules/@nestjs/cli/bin/nest.js'), 'build'], { stdio: ['ignore', 2, 2] });
+  // The whole root build (the service, the dashboard): `npm run build`.
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: ['ignore', 2, 2] });
   if (build.status !== 0) process.exit(build.status ?? 1);
   // An incremental build that emitted nothing leaves the stamp old: mark the sources as built.
   const now = new Date();

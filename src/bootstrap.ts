@@ -16,6 +16,8 @@ import { refuseWhileClosing } from './common/refuse-while-closing.js';
 import { ShutdownGate } from './common/shutdown-gate.js';
 import { applySecurityHeaders } from './common/security-headers.js';
 import { validateEnv } from './config/env.validation.js';
+import { serveDashboard } from './dashboard/serve-dashboard.js';
+import { DEV_TOKEN_PATH } from './dashboard/dev-token.controller.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -33,7 +35,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   refuseWhileClosing(fastify, app.get(ShutdownGate));
   applySecurityHeaders(app, config.getOrThrow<string[]>('app.corsOrigins'));
   // After the security headers, so that CORS preflights are answered before authentication.
-  authenticateBeforeBody(app, API_PREFIX);
+  authenticateBeforeBody(app, API_PREFIX, [DEV_TOKEN_PATH]);
   // After authentication: the limit is per user.
   limitRequests(app, config.getOrThrow<number>('limits.ratePerMinute'));
 
@@ -54,6 +56,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await serveDashboard(app);
   await app.init();
   await fastify.ready();
   return app;

@@ -157,6 +157,9 @@ export class SessionsRepository {
     const where = ['user_id = $1'];
     if (position.status) where.push(`status = $${params.push(position.status)}`);
     else where.push(`status <> $${params.push(DELETED)}`);
+    // Served by the trigram index on (user_id, title) (migration AddTitleSearchIndex), not a scan
+    // of the user's rows; LIKE's wildcards in the text are matched as themselves.
+    if (position.titleContains !== undefined) where.push(`title ILIKE $${params.push(`%${escapeLike(position.titleContains)}%`)}`);
     if (position.after) {
       params.push(position.after.createdAt, position.after.id);
       where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
@@ -327,4 +330,9 @@ export class SessionsRepository {
     const rows: Record<string, unknown>[] = Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
     return rows.map((row) => tx.wrote(sessionFromRow(row)));
   }
+}
+
+/** `text` as a LIKE pattern that matches it literally (backslash is PostgreSQL's default ESCAPE). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }

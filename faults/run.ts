@@ -54,6 +54,8 @@ async function main(): Promise<number> {
       CLEANUP_CRON: 'off',
       // Each load client sends far more than a person would: the run measures faults, not the rate limit.
       RATE_LIMIT_PER_MINUTE: '1000000',
+      // The Redis keys the run's own checks read (events, live progress) under a known prefix.
+      CONTROL_KEY_PREFIX: 'control',
       REMOTE_HANDLERS,
       WORK_LEASE_SECONDS: String(LEASE_SECONDS),
     };
@@ -123,6 +125,15 @@ async function main(): Promise<number> {
     const shutdownMs = await instances[0].stop('SIGTERM');
     const restartedAt = Date.now();
     log(`a: SIGTERM, exited in ${shutdownMs} ms with code ${instances[0].lastExit?.code}; starting again`);
+    // A slow shutdown says which step took the time (main.ts logs each).
+    if (shutdownMs > 10_000)
+      log(
+        `a's last output:\n${instances[0].lastOutput
+          .split('\n')
+          .filter((line) => /Shutdown|Bootstrap|drain|progress|WARN|ERROR/.test(line))
+          .slice(-20)
+          .join('\n')}`,
+      );
     await instances[0].start();
     await sleep(5000);
     log(`remote workers reconnected ${remote.reconnections} time(s) so far`);

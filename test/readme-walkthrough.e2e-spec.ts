@@ -58,7 +58,9 @@ describe("the README's walk-through", () => {
         expect(output).toContain('"title":"Pricing v2"');
         expect(output).toContain('SIGTERM received: shutting down');
       } catch (error) {
-        throw new Error(`run ${run}: ${(error as Error).message}\n--- the walk-through's output ---\n${output.slice(-4000)}`);
+        throw new Error(`run ${run}: ${(error as Error).message}\n--- the walk-through's output ---\n${output.slice(-4000)}`, {
+          cause: error,
+        });
       }
     }
   });

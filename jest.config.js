@@ -13,12 +13,19 @@ const withServices = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
 };
 
-/** Three tiers: `npm run test:unit`, `test:medium`, `test:e2e` select one; `npm test` runs all. */
+/** Three tiers and the client: `npm run test:unit`, `test:medium`, `test:e2e`, `test:client` select one; `npm test` runs all. */
 export default {
   projects: [
     { ...typescript, displayName: 'unit', roots: ['<rootDir>/src'], testRegex: 'src/.*\\.spec\\.ts$' },
     { ...withServices, displayName: 'medium', roots: ['<rootDir>/test'], testRegex: 'test/medium/.*\\.medium-spec\\.ts$' },
     { ...withServices, displayName: 'e2e', roots: ['<rootDir>/test'], testRegex: 'test/.*\\.e2e-spec\\.ts$' },
+    // packages/client against the real service (useTestApp), sharing the run's database and Redis index.
+    {
+      ...withServices,
+      displayName: 'client',
+      roots: ['<rootDir>/packages/client/test'],
+      testRegex: 'packages/client/test/.*\\.e2e-spec\\.ts$',
+    },
   ],
   maxWorkers: 2,
   testTimeout: 60000,

@@ -17,6 +17,8 @@ export interface AgentsSessionOptions extends SessionStoreClientOptions {
 
 // The largest page the service answers; beyond, the whole history is read as one snapshot.
 const MAX_PAGE = 1000;
+// The largest seq the service takes (an integer column).
+const MAX_SEQ = 2147483647;
 // Attempts of a suffix replacement whose read went stale before its write (If-Match answered 412).
 const SUFFIX_ATTEMPTS = 5;
 // An ETag the service never gives: a write sent with it only reports whether its key was used.
@@ -94,7 +96,10 @@ export class AgentsSession implements SessionHistoryTransactionAwareSession {
     };
 
     if (transaction.type === 'append_items' || transaction.expectedSuffix.length === 0) {
-      return applied(await this.history.append(messages, { idempotencyKey }));
+      // An empty append is recorded too; the service takes no items only with replaceFromSeq, and
+      // one past every seq removes nothing.
+      const replaceFromSeq = messages.length === 0 ? MAX_SEQ : undefined;
+      return applied(await this.history.append(messages, { idempotencyKey, replaceFromSeq }));
     }
     const expected = canonicalJson(transaction.expectedSuffix);
     for (let attempt = 0; attempt < SUFFIX_ATTEMPTS; attempt++) {

@@ -7,7 +7,7 @@
  */
 export function installSameRealmClone(): () => void {
   const hostClone = globalThis.structuredClone;
-  globalThis.structuredClone = ((value: unknown, options?: StructuredSerializeOptions) =>
+  globalThis.structuredClone = ((value: unknown, options?: Parameters<typeof structuredClone>[1]) =>
     inThisRealm(hostClone(value, options))) as typeof structuredClone;
   return () => {
     globalThis.structuredClone = hostClone;

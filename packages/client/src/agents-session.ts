@@ -130,6 +130,6 @@ function toMessage(item: AgentInputItem): MessageInput {
 }
 
 function isRole(value: unknown): value is string {
-  // The service's rule for `role`: 1..64 characters of well-formed text without control characters.
-  return typeof value === 'string' && value.length >= 1 && value.length <= 64 && value.isWellFormed() && !/\p{Cc}/u.test(value);
+  // The service's rule for `role`: 1..64 characters, no control characters, no lone surrogates (well-formed).
+  return typeof value === 'string' && value.length >= 1 && value.length <= 64 && !/[\p{Cc}\p{Cs}]/u.test(value);
 }

@@ -49,11 +49,7 @@ export class SessionHistory {
   /** Replaces the whole history in one transaction. */
   async replace(items: MessageInput[], options: WriteOptions): Promise<Message[]> {
     return this.onSession(async (id) => {
-      // TODO(appends): typed once the OpenAPI document has PUT .../messages (until then, untyped).
-      const api = this.client.api as unknown as {
-        PUT: (path: string, init: object) => Promise<{ data?: { items: Message[] }; response: Response }>;
-      };
-      const result = await api.PUT(MESSAGES, { params: { path: { id } }, body: { items }, headers: writeHeaders(options) });
+      const result = await this.client.api.PUT(MESSAGES, { params: { path: { id } }, body: { items }, headers: writeHeaders(options) });
       return dataOf(result).items;
     });
   }

@@ -88,7 +88,7 @@ export interface paths {
             cookie?: never;
         };
         get: operations["MessagesController_list"];
-        put?: never;
+        put: operations["MessagesController_replace"];
         post: operations["MessagesController_append"];
         delete: operations["MessagesController_clear"];
         options?: never;
@@ -249,11 +249,11 @@ export interface components {
             key?: string;
             title?: string;
             problemStatement?: string;
-            /** @description JSON object, at most 64 KiB */
+            /** @description JSON object, at most 64 KiB as sent; answered exactly as sent */
             context?: {
                 [key: string]: unknown;
             };
-            /** @description JSON object, at most 64 KiB */
+            /** @description JSON object, at most 64 KiB as sent; answered exactly as sent */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -268,9 +268,11 @@ export interface components {
             key: string | null;
             title: string | null;
             problemStatement: string | null;
+            /** @description exactly as sent */
             context: {
                 [key: string]: unknown;
             };
+            /** @description exactly as sent */
             metadata: {
                 [key: string]: unknown;
             };
@@ -326,8 +328,10 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
-            /** @description batch form */
+            /** @description batch form: any number of messages up to the body limit, stored in one transaction; at least one, except with replaceFromSeq (an empty list then only removes) */
             items?: components["schemas"]["MessageInputDto"][];
+            /** @description remove every message with seq >= this first, in the same transaction (seqs are never reused: the new ones continue) */
+            replaceFromSeq?: number;
         };
         MessageResponse: {
             /** Format: uuid */
@@ -337,8 +341,9 @@ export interface components {
             /** @description starts at 1, grows by one per message, never reused */
             seq: number;
             role: string;
-            /** @description any JSON value */
+            /** @description any JSON value, exactly as sent */
             content: unknown;
+            /** @description exactly as sent */
             metadata: {
                 [key: string]: unknown;
             };
@@ -347,6 +352,10 @@ export interface components {
         };
         MessageListResponse: {
             items: components["schemas"]["MessageResponse"][];
+        };
+        ReplaceMessagesDto: {
+            /** @description the new history, any number of messages up to the body limit */
+            items: components["schemas"]["MessageInputDto"][];
         };
         Object: unknown;
         MessagePageResponse: {
@@ -817,9 +826,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description with limit=all, the same shape, streamed (nextBefore null) */
+            /** @description with limit=all, the same shape, streamed (nextBefore null); the ETag is that of the state read */
             200: {
                 headers: {
+                    /** @description the history's ETag (e.g. "h12.10") after this request: pass it as If-Match to write only if nothing changed since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -828,10 +839,62 @@ export interface operations {
             };
         };
     };
+    MessagesController_replace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the history's ETag from a previous answer (or `*`): 412 PRECONDITION_FAILED, and nothing changed, when it is stale */
+                "If-Match"?: string;
+                /** @description per session, 1..255 visible ASCII characters: a repeat answers with the first answer (same items and seqs) and writes nothing, whatever its body; remembered at least 24 h, forgotten when the messages it wrote are removed */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplaceMessagesDto"];
+            };
+        };
+        responses: {
+            /** @description the new history, with its seqs */
+            200: {
+                headers: {
+                    /** @description the history's ETag (e.g. "h12.10") after this request: pass it as If-Match to write only if nothing changed since */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageListResponse"];
+                };
+            };
+            /** @description If-Match is stale; nothing changed (the body carries currentEtag) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the body is over MESSAGES_BODY_LIMIT_BYTES; nothing was stored */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     MessagesController_append: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the history's ETag from a previous answer (or `*`): 412 PRECONDITION_FAILED, and nothing changed, when it is stale */
+                "If-Match"?: string;
+                /** @description per session, 1..255 visible ASCII characters: a repeat answers with the first answer (same items and seqs) and writes nothing, whatever its body; remembered at least 24 h, forgotten when the messages it wrote are removed */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -843,20 +906,40 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the appended messages with their seqs */
             201: {
                 headers: {
+                    /** @description the history's ETag (e.g. "h12.10") after this request: pass it as If-Match to write only if nothing changed since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MessageListResponse"];
                 };
             };
+            /** @description If-Match is stale; nothing changed (the body carries currentEtag) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the body is over MESSAGES_BODY_LIMIT_BYTES; nothing was stored */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     MessagesController_clear: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the history's ETag from a previous answer (or `*`): 412 PRECONDITION_FAILED, and nothing changed, when it is stale */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -865,6 +948,15 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: {
+                headers: {
+                    /** @description the history's ETag (e.g. "h12.10") after this request: pass it as If-Match to write only if nothing changed since */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description If-Match is stale; nothing changed (the body carries currentEtag) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -875,7 +967,10 @@ export interface operations {
     MessagesController_popLast: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the history's ETag from a previous answer (or `*`): 412 PRECONDITION_FAILED, and nothing changed, when it is stale */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -886,11 +981,20 @@ export interface operations {
             /** @description the removed message; 204 when there was none */
             200: {
                 headers: {
+                    /** @description the history's ETag (e.g. "h12.10") after this request: pass it as If-Match to write only if nothing changed since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
+            };
+            /** @description If-Match is stale; nothing changed (the body carries currentEtag) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

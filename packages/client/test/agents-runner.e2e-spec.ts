@@ -23,18 +23,25 @@ const getWeather = tool({
   execute: async (input) => `${(input as { city: string }).city}: ${(input as { city: string }).city === 'Paris' ? 'sunny' : 'rain'}, 21°C`,
 });
 
+type SessionInputCallback = (history: AgentInputItem[], newItems: AgentInputItem[]) => AgentInputItem[];
+
+// A callback that hands the history on as copies (new objects, the same JSON text): the Runner
+// tells stored items from new ones by their JSON text, so nothing is saved twice.
+const copyHistory: SessionInputCallback = (history, newItems) => [...history.map((item) => ({ ...item })), ...newItems];
+
 // A callback that rebuilds the user's messages (as an app that redacts or annotates them would):
-// the Runner tells new items from stored ones by their JSON text, so stored items must keep theirs.
-const rebuildUserMessages = (history: AgentInputItem[], newItems: AgentInputItem[]) => [
+// a rebuilt item is not any stored item's JSON text, so the Runner saves it as new input, with
+// MemorySession as with AgentsSession.
+const rebuildUserMessages: SessionInputCallback = (history, newItems) => [
   ...history.map((item) => ('role' in item && item.role === 'user' ? { role: 'user' as const, content: item.content } : item)),
   ...newItems,
 ];
 
-async function twoTurns(session: Session, withCallback: boolean) {
+async function twoTurns(session: Session, sessionInputCallback?: SessionInputCallback) {
   const model = scriptedModel();
   const agent = new Agent({ name: 'weather', instructions: 'Answer about the weather.', model, tools: [getWeather] });
   const runner = new Runner({ tracingDisabled: true });
-  const options = { session, ...(withCallback ? { sessionInputCallback: rebuildUserMessages } : {}) };
+  const options = { session, ...(sessionInputCallback ? { sessionInputCallback } : {}) };
   const outputs = [];
   for (const question of ['Weather in Paris?', 'And in Rome?']) outputs.push((await runner.run(agent, question, options)).finalOutput);
   model.assertComplete();
@@ -54,13 +61,16 @@ describe('AgentsSession under the Agents SDK Runner', () => {
   afterAll(() => restoreClone());
 
   it.each([
-    ['plain', false],
-    ['with a sessionInputCallback that rebuilds user messages', true],
+    // user, call, result, answer per turn
+    ['plain', undefined, 8],
+    ['with a sessionInputCallback that copies the history', copyHistory, 8],
+    // ... and turn 2 also saves the rebuilt first question
+    ['with a sessionInputCallback that rebuilds user messages', rebuildUserMessages, 9],
   ])(
     'runs two turns with tool calls (%s): every model request the same JSON text, stored histories equal',
-    async (_label, withCallback) => {
-      const memory = await twoTurns(new MemorySession(), withCallback);
-      const remote = await twoTurns(service.agentsSession(`agent_${randomUUID()}`, newUser('runner')), withCallback);
+    async (_label, callback, storedItems) => {
+      const memory = await twoTurns(new MemorySession(), callback);
+      const remote = await twoTurns(service.agentsSession(`agent_${randomUUID()}`, newUser('runner')), callback);
 
       expect(memory.outputs).toEqual(['Sunny in Paris.', 'Rainy in Rome, unlike Paris.']);
       expect(remote.outputs).toEqual(memory.outputs);
@@ -68,15 +78,14 @@ describe('AgentsSession under the Agents SDK Runner', () => {
       for (const [index, request] of remote.requests.entries())
         expect({ index, request }).toEqual({ index, request: memory.requests[index] });
       expect(remote.history).toBe(memory.history);
-      // user, call, result, answer per turn: nothing saved twice.
-      expect(JSON.parse(remote.history)).toHaveLength(8);
+      expect(JSON.parse(remote.history)).toHaveLength(storedItems);
     },
   );
 
   it('a second Runner process picks the conversation up from the store', async () => {
     const key = `agent_${randomUUID()}`;
     const user = newUser('runner');
-    const first = await twoTurns(service.agentsSession(key, user), false);
+    const first = await twoTurns(service.agentsSession(key, user));
     const again = await service.agentsSession(key, user).getItems();
     expect(JSON.stringify(again)).toBe(first.history);
   });

@@ -1,5 +1,8 @@
 import { AgentsSession } from '../packages/client/src/index.js';
 
+/** How a turn is sent: plain HTTP (appends without a key), the same with an Idempotency-Key, or AgentsSession. */
+export type TurnVia = 'HTTP' | 'HTTP with Idempotency-Key' | 'AgentsSession';
+
 /** What one scenario of agent turns measured: turns per second and latency of a whole turn. */
 export interface TurnResult {
   rps: number;
@@ -20,17 +23,17 @@ const item = (role: 'user' | 'assistant', text: string) =>
  */
 export async function agentTurns(
   options: { port: number; connections: number; seconds: number; bearer: (user: string) => string },
-  via: 'AgentsSession' | 'HTTP',
+  via: TurnVia,
 ): Promise<TurnResult> {
   const baseUrl = `http://127.0.0.1:${options.port}`;
   const conversations = await Promise.all(
     Array.from({ length: options.connections }, async (_, index) => {
       const user = `bench-agent-${index}`;
-      const key = `bench-turns-${via}-${index}-${Date.now()}`;
+      const key = `bench-turns-${via.replace(/\W+/g, '-')}-${index}-${Date.now()}`;
       const token = options.bearer(user).slice('Bearer '.length);
       const session = new AgentsSession({ baseUrl, token, key });
       await session.getItems(20); // creates the session by key, outside the measure
-      return via === 'AgentsSession' ? session : await rawTurn(baseUrl, options.bearer(user), key);
+      return via === 'AgentsSession' ? session : await rawTurn(baseUrl, options.bearer(user), key, via === 'HTTP with Idempotency-Key');
     }),
   );
   const latencies: number[] = [];
@@ -59,8 +62,12 @@ export async function agentTurns(
   return { rps: Math.round(latencies.length / options.seconds), p50: at(0.5), p99: at(0.99), errors };
 }
 
-/** The same turn in plain fetch calls, the floor the client's own cost is measured against. */
-async function rawTurn(baseUrl: string, authorization: string, key: string) {
+/**
+ * The same turn in plain fetch calls, the floor the client's own cost is measured against; with
+ * `idempotent`, the append carries an Idempotency-Key as AgentsSession's do (the service then also
+ * records the key), so the two differ by the client alone.
+ */
+async function rawTurn(baseUrl: string, authorization: string, key: string, idempotent: boolean) {
   const headers = { authorization, 'content-type': 'application/json' };
   const created = await fetch(`${baseUrl}/api/v1/sessions/by-key/${encodeURIComponent(key)}`, { method: 'PUT', headers, body: '{}' });
   const { id } = (await created.json()) as { id: string };
@@ -73,7 +80,8 @@ async function rawTurn(baseUrl: string, authorization: string, key: string) {
       role: content.role,
       content,
     }));
-    const written = await fetch(messages, { method: 'POST', headers, body: JSON.stringify({ items }) });
+    const keyed = idempotent ? { ...headers, 'idempotency-key': globalThis.crypto.randomUUID() } : headers;
+    const written = await fetch(messages, { method: 'POST', headers: keyed, body: JSON.stringify({ items }) });
     if (!written.ok) throw new Error(`append ${written.status}`);
     await written.json();
   };

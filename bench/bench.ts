@@ -125,8 +125,9 @@ async function main(): Promise<void> {
     results.push(await run('POST /sessions', 'on', create, { title: 'bench' }));
     results.push(await run('POST /sessions/:id/messages', 'on', append, { role: 'user', content: 'bench message' }));
     // An agent's turn (getItems(20) then addItems(2)) through packages/client's AgentsSession, and
-    // the same two requests in plain fetch beside it: turns/s and a whole turn's latency.
-    for (const via of ['HTTP', 'AgentsSession'] as const) {
+    // the same two requests in plain fetch beside it (without and with the Idempotency-Key every
+    // AgentsSession write carries): turns/s and a whole turn's latency.
+    for (const via of ['HTTP', 'HTTP with Idempotency-Key', 'AgentsSession'] as const) {
       const name = `agent turn via ${via}: read 20 + append 2 (turns/s)`;
       const turns = await agentTurns({ port: PORTS.on, connections: CONNECTIONS, seconds: SECONDS, bearer }, via);
       console.log(`  ${name}: ${turns.rps} turns/s, p50 ${turns.p50} ms, p99 ${turns.p99} ms, errors ${turns.errors}`);

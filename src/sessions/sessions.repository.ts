@@ -6,6 +6,7 @@ import { sessionsConfig } from '../config/app.config.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
 import { DELETED, RUNNING, type SessionStatus } from './session-status.js';
+import { moveEvents } from './session-events.js';
 import type { SessionTx } from './session-writer.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
@@ -99,7 +100,10 @@ export class SessionsRepository {
           session.key,
         ],
       );
-      if (inserted) return { created: inserted };
+      if (inserted) {
+        tx.told({ type: 'session.created', session: inserted });
+        return { created: inserted };
+      }
       if (session.idempotencyKey === null && session.key === null) return { refused: 'quota' };
       if (session.idempotencyKey !== null) {
         const existing = await this.findVisible(tx, session.userId, 'idempotency_key', session.idempotencyKey);
@@ -153,6 +157,9 @@ export class SessionsRepository {
     const where = ['user_id = $1'];
     if (position.status) where.push(`status = $${params.push(position.status)}`);
     else where.push(`status <> $${params.push(DELETED)}`);
+    // Served by the trigram index on (user_id, title) (migration AddTitleSearchIndex), not a scan
+    // of the user's rows; LIKE's wildcards in the text are matched as themselves.
+    if (position.titleContains !== undefined) where.push(`title ILIKE $${params.push(`%${escapeLike(position.titleContains)}%`)}`);
     if (position.after) {
       params.push(position.after.createdAt, position.after.id);
       where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
@@ -216,6 +223,7 @@ export class SessionsRepository {
       `UPDATE sessions SET ${counts}, ${TOUCH} WHERE id = $2 AND user_id = $3 AND ${status} RETURNING *`,
       params,
     );
+    if (row) tx.told({ type: 'session.messages', session: row, change });
     return row ?? null;
   }
 
@@ -225,7 +233,9 @@ export class SessionsRepository {
     const [row] = await tx.manager.query(sql, [this.retentionSeconds, ...params]);
     if (!row) return { session: null, from: null, currentStatus: null };
     if (!row.id) return { session: null, from: null, currentStatus: row.prior_status };
-    return { session: tx.wrote(sessionFromRow(row)), from: row.from_status, currentStatus: move.to };
+    const session = tx.wrote(sessionFromRow(row));
+    tx.told(...moveEvents(session, row.from_status, move));
+    return { session, from: row.from_status, currentStatus: move.to };
   }
 
   async listTransitions(sessionId: string): Promise<TransitionRecord[]> {
@@ -320,4 +330,9 @@ export class SessionsRepository {
     const rows: Record<string, unknown>[] = Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
     return rows.map((row) => tx.wrote(sessionFromRow(row)));
   }
+}
+
+/** `text` as a LIKE pattern that matches it literally (backslash is PostgreSQL's default ESCAPE). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }

@@ -109,7 +109,12 @@ export class SessionsService {
   async list(userId: string, query: ListSessionsQuery): Promise<{ items: Session[]; nextCursor: string | null }> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     // One extra row tells whether another page exists without a COUNT.
-    const rows = await this.repository.listOwned(userId, { status: query.status, limit: query.limit + 1, after });
+    const rows = await this.repository.listOwned(userId, {
+      status: query.status,
+      titleContains: query.q,
+      limit: query.limit + 1,
+      after,
+    });
     const items = rows.slice(0, query.limit);
     const nextCursor = rows.length > query.limit ? encodeCursor(items[items.length - 1]) : null;
     return { items: await this.overlay(items), nextCursor };

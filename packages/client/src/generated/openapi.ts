@@ -240,6 +240,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/work/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["WorkController_claim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/work/{leaseId}/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["WorkController_heartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/work/{leaseId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["WorkController_messages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/work/{leaseId}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["WorkController_progress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/work/{leaseId}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["WorkController_complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/work/{leaseId}/fail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["WorkController_fail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["EventsController_all"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["EventsController_ofSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dev/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DevTokenController_available"];
+        put?: never;
+        post: operations["DevTokenController_mint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -411,6 +555,13 @@ export interface components {
             /** @description newest first */
             items: components["schemas"]["CleanupRunResponse"][];
         };
+        StartSessionDto: {
+            /**
+             * @description a registered handler: built-in (scripted), the DELIBERATION_HANDLER module by its file name, or one of REMOTE_HANDLERS; default DELIBERATION_HANDLER. Unknown: 400 UNKNOWN_HANDLER
+             * @example research
+             */
+            handler?: string;
+        };
         KillSessionDto: {
             /** @description kept in the audit trail */
             reason?: string;
@@ -443,6 +594,57 @@ export interface components {
         };
         TransitionListResponse: {
             items: components["schemas"]["TransitionResponse"][];
+        };
+        ClaimWorkDto: {
+            /**
+             * @description remote handlers to take work of; absent, any of REMOTE_HANDLERS
+             * @example [
+             *       "research"
+             *     ]
+             */
+            handlers?: string[];
+            /**
+             * @description how long to wait for work before 204
+             * @default 0
+             */
+            waitSeconds: number;
+        };
+        LeaseResponse: {
+            /**
+             * Format: uuid
+             * @description the path of every call under the lease: /work/{id}/...
+             */
+            id: string;
+            /** @description renewed by every call under the lease; WORK_LEASE_SECONDS ahead */
+            expiresAt: string;
+        };
+        ClaimResponse: {
+            lease: components["schemas"]["LeaseResponse"];
+            session: components["schemas"]["SessionResponse"];
+        };
+        HeartbeatDto: {
+            /**
+             * @description how long to wait for the session to stop; the lease stays alive meanwhile
+             * @default 0
+             */
+            waitSeconds: number;
+        };
+        HeartbeatResponse: {
+            /** @description true once the session left running: stop working, nothing more is kept */
+            stop: boolean;
+            /** @description with stop false: the renewed expiry */
+            expiresAt?: string;
+            /** @description with stop true: the status the session is in */
+            status?: string;
+        };
+        DevTokenDto: {
+            /** @description the user id (`sub`) the token names */
+            user: string;
+        };
+        DevTokenResponse: {
+            token: string;
+            /** Format: date-time */
+            expiresAt: string;
         };
     };
     responses: never;
@@ -623,6 +825,8 @@ export interface operations {
             query?: {
                 /** @description deleted sessions are listed only when asked for */
                 status?: "created" | "running" | "completed" | "failed" | "killed" | "deleted";
+                /** @description only sessions whose title contains this text, case-insensitively */
+                q?: string;
                 limit?: number;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
@@ -1073,7 +1277,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartSessionDto"];
+            };
+        };
         responses: {
             /** @description running; the work is queued for a worker */
             202: {
@@ -1083,6 +1291,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
+            };
+            /** @description UNKNOWN_HANDLER: `handler` names no registered handler; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description INVALID_TRANSITION: not allowed from the current status, which the body carries as currentStatus */
             409: {
@@ -1246,6 +1461,385 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TransitionListResponse"];
+                };
+            };
+        };
+    };
+    WorkController_claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClaimWorkDto"];
+            };
+        };
+        responses: {
+            /** @description a session leased to you */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimResponse"];
+                };
+            };
+            /** @description no work within waitSeconds */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description LEASE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    WorkController_heartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                leaseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HeartbeatDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeartbeatResponse"];
+                };
+            };
+            /** @description LEASE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description LEASE_EXPIRED: the lease ran out and its session was failed as lost; nothing was changed */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    WorkController_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                leaseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppendMessagesDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageListResponse"];
+                };
+            };
+            /** @description LEASE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description INVALID_TRANSITION: the session left running (the body carries currentStatus); nothing was changed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description LEASE_EXPIRED: the lease ran out and its session was failed as lost; nothing was changed */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    WorkController_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                leaseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordProgressDto"];
+            };
+        };
+        responses: {
+            /** @description recorded */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description LEASE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description INVALID_TRANSITION: the session left running (the body carries currentStatus); nothing was changed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description LEASE_EXPIRED: the lease ran out and its session was failed as lost; nothing was changed */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    WorkController_complete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                leaseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteSessionDto"];
+            };
+        };
+        responses: {
+            /** @description completed; the lease ends */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionResponse"];
+                };
+            };
+            /** @description LEASE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description INVALID_TRANSITION: the session left running (the body carries currentStatus); nothing was changed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description LEASE_EXPIRED: the lease ran out and its session was failed as lost; nothing was changed */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    WorkController_fail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                leaseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FailSessionDto"];
+            };
+        };
+        responses: {
+            /** @description failed with your error; the lease ends */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionResponse"];
+                };
+            };
+            /** @description LEASE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description INVALID_TRANSITION: the session left running (the body carries currentStatus); nothing was changed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description LEASE_EXPIRED: the lease ran out and its session was failed as lost; nothing was changed */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    EventsController_all: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description resume after this event (from the last hour), on any instance */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream: session.created, session.status, session.progress, session.messages, session.deleted, each with an id and a JSON data line holding sessionId; a comment line every 15 s */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description INVALID_LAST_EVENT_ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description EVENTS_UNAVAILABLE: Redis (which holds the streams) cannot be reached; with Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    EventsController_ofSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description resume after this event (from the last hour), on any instance */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream: session.created, session.status, session.progress, session.messages, session.deleted, each with an id and a JSON data line holding sessionId; a comment line every 15 s */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description INVALID_LAST_EVENT_ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description EVENTS_UNAVAILABLE: Redis (which holds the streams) cannot be reached; with Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DevTokenController_available: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description { available: boolean } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DevTokenController_mint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DevTokenDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DevTokenResponse"];
                 };
             };
         };

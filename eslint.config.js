@@ -5,7 +5,18 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'node_modules/',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+      'packages/*/dist/',
+      'packages/client/src/generated/',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
@@ -31,7 +42,7 @@ export default tseslint.config(
   },
   {
     // Response bodies in tests are `any` by design (supertest); the assertions type them.
-    files: ['test/**', 'bench/**', 'faults/**', '**/*.spec.ts'],
+    files: ['test/**', 'bench/**', 'faults/**', '**/*.spec.ts', 'packages/*/test/**'],
     rules: {
       // Fakes and stand-ins implement async interfaces without awaiting anything.
       '@typescript-eslint/require-await': 'off',

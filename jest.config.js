@@ -13,7 +13,7 @@ const withServices = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
 };
 
-/** Three tiers and the browser: `npm run test:unit`, `test:medium`, `test:e2e`, `test:browser` select one; `npm test` runs all. */
+/** Three tiers, the browser and the client: `npm run test:unit`, `test:medium`, `test:e2e`, `test:browser`, `test:client` select one; `npm test` runs all. */
 export default {
   projects: [
     { ...typescript, displayName: 'unit', roots: ['<rootDir>/src'], testRegex: 'src/.*\\.spec\\.ts$' },
@@ -29,6 +29,13 @@ export default {
     { ...withServices, displayName: 'e2e', roots: ['<rootDir>/test'], testRegex: 'test/.*\\.e2e-spec\\.ts$' },
     // Headless Chromium against the real service (test/browser/chromium.ts): `npm run test:browser`.
     { ...withServices, displayName: 'browser', roots: ['<rootDir>/test'], testRegex: 'test/browser/.*\\.browser-spec\\.ts$' },
+    // packages/client against the real service (useTestApp), sharing the run's database and Redis index.
+    {
+      ...withServices,
+      displayName: 'client',
+      roots: ['<rootDir>/packages/client/test'],
+      testRegex: 'packages/client/test/.*\\.e2e-spec\\.ts$',
+    },
   ],
   maxWorkers: 2,
   testTimeout: 60000,

@@ -6,6 +6,7 @@ import { ensureDatabase } from '../src/database/ensure-database.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { Instance } from '../faults/service-instance.js';
 import { mintToken } from '../src/auth/token-signer.js';
+import { agentTurns } from './agent-turn.js';
 import { fixtures, HEAVY_USER, seed } from './bench-seed.js';
 
 /*
@@ -123,6 +124,15 @@ async function main(): Promise<void> {
     }
     results.push(await run('POST /sessions', 'on', create, { title: 'bench' }));
     results.push(await run('POST /sessions/:id/messages', 'on', append, { role: 'user', content: 'bench message' }));
+    // An agent's turn (getItems(20) then addItems(2)) through packages/client's AgentsSession, and
+    // the same two requests in plain fetch beside it (without and with the Idempotency-Key every
+    // AgentsSession write carries): turns/s and a whole turn's latency.
+    for (const via of ['HTTP', 'HTTP with Idempotency-Key', 'AgentsSession'] as const) {
+      const name = `agent turn via ${via}: read 20 + append 2 (turns/s)`;
+      const turns = await agentTurns({ port: PORTS.on, connections: CONNECTIONS, seconds: SECONDS, bearer }, via);
+      console.log(`  ${name}: ${turns.rps} turns/s, p50 ${turns.p50} ms, p99 ${turns.p99} ms, errors ${turns.errors}`);
+      results.push({ name, cache: 'on', ...turns });
+    }
     // The limiter's cost: the cached GET without it and with it, three times each in the order
     // off on on off off on, so that a load drifting on a shared machine falls on both alike.
     for (const [round, limiter] of (['off', 'on', 'on', 'off', 'off', 'on'] as const).entries()) {

@@ -1,8 +1,8 @@
-import type { NestApplicationOptions } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { authenticateBeforeBody } from './auth/authenticate-requests.js';
 import { limitRequests } from './limits/rate-limit.hook.js';
@@ -20,6 +20,26 @@ import { serveDashboard } from './dashboard/serve-dashboard.js';
 import { DEV_TOKEN_PATH } from './dashboard/dev-token.controller.js';
 
 export const API_PREFIX = 'api/v1';
+
+export function applyGlobalPrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+}
+
+/**
+ * The OpenAPI document served at /docs-json. scripts/openapi.ts builds the same from an app in
+ * preview mode (no database, no Redis) for packages/client's generated types.
+ */
+export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Session store')
+      .setDescription('Durable sessions and message history for AI-agent and deliberation backends')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+}
 
 /** The one place that applies prefix, pipes, filter, body parsing and docs: main.ts and tests both call it. */
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
@@ -39,23 +59,14 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   // After authentication: the limit is per user.
   limitRequests(app, config.getOrThrow<number>('limits.ratePerMinute'));
 
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+  applyGlobalPrefix(app);
   app.useGlobalPipes(new JsonValidationPipe());
   app.useGlobalInterceptors(new RefuseUnexpectedBodyInterceptor());
   app.useGlobalFilters(new AllExceptionsFilter());
   // No enableShutdownHooks: main.ts closes the app on SIGTERM itself (and then the embedded
   // database), and tests close theirs.
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Session store')
-      .setDescription('Durable sessions and message history for AI-agent and deliberation backends')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   await serveDashboard(app);
   await app.init();
   await fastify.ready();

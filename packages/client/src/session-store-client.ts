@@ -1,0 +1,66 @@
+import createClient, { type Client } from 'openapi-fetch';
+import type { components, paths } from './generated/openapi.js';
+import { retryingFetch, type RetryOptions } from './retrying-fetch.js';
+
+export type { components, paths };
+export type Session = components['schemas']['SessionResponse'];
+export type Message = components['schemas']['MessageResponse'];
+
+/** A bearer token, or a function that gives the current one (called before every request). */
+export type TokenSource = string | (() => string | Promise<string>);
+
+export interface SessionStoreClientOptions {
+  /** Where the service listens, e.g. `http://localhost:3000` (the routes carry `/api/v1`). */
+  baseUrl: string;
+  token: TokenSource;
+  /** Retries after network errors, 503 and 429 (only where repeating is safe); `false` for none. */
+  retry?: RetryOptions | false;
+  /** The `fetch` to send with (default: the global one). */
+  fetch?: (input: Request) => Promise<Response>;
+}
+
+/** An error answer of the service, NestJS's shape plus `code`. */
+export class SessionStoreError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: { message?: unknown; code?: string; [field: string]: unknown } | undefined,
+  ) {
+    super(`session store answered ${status}${body?.code ? ` ${body.code}` : ''}: ${JSON.stringify(body?.message ?? body)}`);
+    this.name = 'SessionStoreError';
+  }
+
+  get code(): string | undefined {
+    return this.body?.code;
+  }
+}
+
+/**
+ * The service's API, typed from its OpenAPI document (openapi-typescript + openapi-fetch): `api`
+ * has a method per HTTP verb whose paths, parameters, bodies and answers are checked against it,
+ * e.g. `client.api.GET('/api/v1/sessions/{id}', { params: { path: { id } } })`. Every request
+ * carries the bearer token and is retried where that is safe.
+ */
+export class SessionStoreClient {
+  readonly api: Client<paths>;
+
+  constructor(options: SessionStoreClientOptions) {
+    const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+    this.api = createClient<paths>({
+      baseUrl: options.baseUrl.replace(/\/+$/, ''),
+      fetch: options.retry === false ? send : retryingFetch(send, options.retry),
+    });
+    const token = options.token;
+    this.api.use({
+      async onRequest({ request }) {
+        request.headers.set('Authorization', `Bearer ${typeof token === 'function' ? await token() : token}`);
+        return request;
+      },
+    });
+  }
+}
+
+/** The answer's data, or a SessionStoreError for an error answer. */
+export function dataOf<T>(result: { data?: T; error?: unknown; response: Response }): T {
+  if (result.response.ok) return result.data as T;
+  throw new SessionStoreError(result.response.status, result.error as SessionStoreError['body']);
+}

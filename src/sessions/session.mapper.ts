@@ -1,4 +1,5 @@
-import type { SessionPageResponse, SessionResponse } from './dto/session.response.js';
+import type { SessionResponse } from './dto/session.response.js';
+import type { Overlaid } from './session-page.sql.js';
 import type { Session } from './session.columns.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -45,6 +46,14 @@ export function toSessionResponse(session: Session): SessionResponse {
   };
 }
 
-export function toSessionPage(page: { items: Session[]; nextCursor: string | null }): SessionPageResponse {
-  return { items: page.items.map(toSessionResponse), nextCursor: page.nextCursor };
+/** A listed item (its JSON, from PostgreSQL) with the live progress an overlay laid over its session. */
+export function withLiveProgress(item: string, live: Overlaid): string {
+  const response: SessionResponse = JSON.parse(item);
+  const { phase, roundNumber, totalCost } = live;
+  return JSON.stringify({ ...response, phase, roundNumber, totalCost, lastActivityAt: live.lastActivityAt.toISOString() });
+}
+
+/** The list's answer, its items already JSON: concatenated, never decoded. */
+export function toSessionPageJson(page: { items: string[]; nextCursor: string | null }): string {
+  return `{"items":[${page.items.join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`;
 }

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { sessionsConfig } from '../config/app.config.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
+import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
 import { DELETED, RUNNING, type SessionStatus } from './session-status.js';
 import type { SessionTx } from './session-writer.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
@@ -131,8 +132,11 @@ export class SessionsRepository {
     return row ? sessionFromRow(row) : null;
   }
 
-  /** A user's sessions newest first, by keyset on (created_at, id): deep pages cost what the first does. */
-  async listOwned(userId: string, position: ListPosition): Promise<Session[]> {
+  /**
+   * A user's sessions newest first, by keyset on (created_at, id): deep pages cost what the first
+   * does. Each row carries its response JSON, built by PostgreSQL (session-page.sql.ts).
+   */
+  async listOwned(userId: string, position: ListPosition): Promise<PageRow[]> {
     const params: unknown[] = [userId, position.limit];
     const where = ['user_id = $1'];
     if (position.status) where.push(`status = $${params.push(position.status)}`);
@@ -142,10 +146,10 @@ export class SessionsRepository {
       where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
     }
     const rows = await this.db.query(
-      `SELECT * FROM sessions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
+      `SELECT ${PAGE_COLUMNS} FROM sessions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
       params,
     );
-    return rows.map(sessionFromRow);
+    return rows.map(pageRowFrom);
   }
 
   /**

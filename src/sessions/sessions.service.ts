@@ -9,14 +9,18 @@ import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
 import { decodeCursor, encodeCursor } from './session-cursor.js';
 import { parseIfMatch } from './if-match.js';
-import { etagOf, type TaggedSession, tagged } from './session.mapper.js';
+import { etagOf, type TaggedSession, tagged, withLiveProgress } from './session.mapper.js';
 import { DELETED } from './session-status.js';
+import type { Overlaid } from './session-page.sql.js';
 import { SessionWriter } from './session-writer.js';
 import { type InsertOutcome, SessionsRepository } from './sessions.repository.js';
 
-/** Laid over what GET and the list answer; the control plane registers its live progress here. */
+/**
+ * Laid over what GET and the list answer; the control plane registers its live progress here.
+ * Returns each session itself, or a changed copy of it.
+ */
 export interface SessionOverlay {
-  overlay(sessions: Session[]): Promise<Session[]>;
+  overlay<T extends Overlaid>(sessions: T[]): Promise<T[]>;
 }
 
 /** Reads try the cache, then PostgreSQL, refilling the cache; writes go through SessionWriter. */
@@ -103,13 +107,18 @@ export class SessionsService {
     return tagged(session);
   }
 
-  async list(userId: string, query: ListSessionsQuery): Promise<{ items: Session[]; nextCursor: string | null }> {
+  /** A page of the user's sessions, as the JSON of each item (see session-page.sql.ts). */
+  async list(userId: string, query: ListSessionsQuery): Promise<{ items: string[]; nextCursor: string | null }> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     // One extra row tells whether another page exists without a COUNT.
     const rows = await this.repository.listOwned(userId, { status: query.status, limit: query.limit + 1, after });
-    const items = rows.slice(0, query.limit);
-    const nextCursor = rows.length > query.limit ? encodeCursor(items[items.length - 1]) : null;
-    return { items: await this.overlay(items), nextCursor };
+    const page = rows.slice(0, query.limit);
+    const nextCursor = rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null;
+    const running = page.flatMap((row) => (row.running ? [row.running] : []));
+    const shown = running.length ? await this.overlay(running) : running;
+    const changed = new Map(shown.filter((session, index) => session !== running[index]).map((session) => [session.id, session]));
+    const items = page.map((row) => (changed.has(row.id) ? withLiveProgress(row.item, changed.get(row.id)!) : row.item));
+    return { items, nextCursor };
   }
 
   async update(userId: string, id: string, dto: UpdateSessionDto, ifMatch?: string): Promise<TaggedSession> {
@@ -124,7 +133,7 @@ export class SessionsService {
     return tagged(session);
   }
 
-  private async overlay(sessions: Session[]): Promise<Session[]> {
+  private async overlay<T extends Overlaid>(sessions: T[]): Promise<T[]> {
     for (const overlay of this.overlays) sessions = await overlay.overlay(sessions);
     return sessions;
   }

@@ -7,7 +7,6 @@ import { RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { SessionCache, type SessionKeyOwner } from '../sessions/session.cache.js';
 import type { Session } from '../sessions/session.columns.js';
-import type { Overlaid } from '../sessions/session-page.sql.js';
 import { MAX_TOTAL_COST } from '../sessions/progress-bounds.js';
 import { RUNNING } from '../sessions/session-status.js';
 import type { ProgressUpdate } from '../sessions/session-writes.js';
@@ -104,7 +103,7 @@ export class LiveProgressCache implements SessionOverlay, SessionKeyOwner {
   }
 
   /** The sessions with their live progress laid over them, where Redis holds a newer revision. */
-  async overlay<T extends Overlaid>(sessions: T[]): Promise<T[]> {
+  async overlay(sessions: Session[]): Promise<Session[]> {
     const running = sessions.filter((session) => session.status === RUNNING).map((session) => session.id);
     const live = (await this.getMany(running)) ?? new Map<string, LiveProgress>();
     return sessions.map((session) => {

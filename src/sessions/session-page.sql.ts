@@ -1,10 +1,11 @@
-import type { Session } from './session.columns.js';
+import { RUNNING } from './session-status.js';
 
 /*
  * The list's items are built as JSON by PostgreSQL, each exactly what toSessionResponse makes of
  * the row (test/sessions-list.e2e-spec.ts compares the two for every field): decoding 21 rows of
  * 26 columns into objects, mapping and serialising them again was most of a list's CPU
  * (README, Speed). Timestamps print as Date.toISOString() does (UTC, milliseconds truncated).
+ * A running session's item is not used: its live progress is laid over it as GET does (service).
  */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -16,35 +17,17 @@ export const SESSION_RESPONSE_JSON = `json_build_object(
   'startedAt', ${iso('started_at')}, 'endedAt', ${iso('ended_at')}, 'lastActivityAt', ${iso('last_activity_at')},
   'expiresAt', ${iso('expires_at')})::text`;
 
-/** What a running session's live progress may change in its item (the overlay reads and sets these). */
-export type Overlaid = Pick<Session, 'id' | 'status' | 'liveRev' | 'lastActivityAt' | 'phase' | 'roundNumber' | 'totalCost'>;
-
-/** One listed session: its response JSON, its cursor position and, when running, what an overlay needs. */
+/** One listed session: its response JSON and its cursor position; a running one is shown live instead. */
 export interface PageRow {
   item: string;
   id: string;
   createdAt: Date;
-  /** Only for a running session: the fields its live progress may replace. */
-  running: Overlaid | null;
+  running: boolean;
 }
 
-/** The columns of a list row: the item and only what a cursor or an overlay needs decoded. */
-export const PAGE_COLUMNS = `${SESSION_RESPONSE_JSON} AS item, id, floor(extract(epoch FROM created_at) * 1000)::int8 AS created_ms, status,
-  CASE WHEN status = 'running' THEN live_rev END AS live_rev, CASE WHEN status = 'running' THEN last_activity_at END AS last_activity_at,
-  phase, round_number, total_cost`;
+/** The columns of a list row: the item and only what a cursor needs decoded. */
+export const PAGE_COLUMNS = `${SESSION_RESPONSE_JSON} AS item, id, floor(extract(epoch FROM created_at) * 1000)::int8 AS created_ms, status`;
 
 export function pageRowFrom(row: Record<string, any>): PageRow {
-  const running =
-    row.last_activity_at === null
-      ? null
-      : {
-          id: row.id,
-          status: row.status,
-          liveRev: Number(row.live_rev),
-          lastActivityAt: row.last_activity_at,
-          phase: row.phase,
-          roundNumber: row.round_number,
-          totalCost: Number(row.total_cost),
-        };
-  return { item: row.item, id: row.id, createdAt: new Date(Number(row.created_ms)), running };
+  return { item: row.item, id: row.id, createdAt: new Date(Number(row.created_ms)), running: row.status === RUNNING };
 }

@@ -1,5 +1,4 @@
 import type { SessionResponse } from './dto/session.response.js';
-import type { Overlaid } from './session-page.sql.js';
 import type { Session } from './session.columns.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -44,13 +43,6 @@ export function toSessionResponse(session: Session): SessionResponse {
     lastActivityAt: session.lastActivityAt.toISOString(),
     expiresAt: session.expiresAt.toISOString(),
   };
-}
-
-/** A listed item (its JSON, from PostgreSQL) with the live progress an overlay laid over its session. */
-export function withLiveProgress(item: string, live: Overlaid): string {
-  const response: SessionResponse = JSON.parse(item);
-  const { phase, roundNumber, totalCost } = live;
-  return JSON.stringify({ ...response, phase, roundNumber, totalCost, lastActivityAt: live.lastActivityAt.toISOString() });
 }
 
 /** The list's answer, its items already JSON: concatenated, never decoded. */

@@ -127,6 +127,12 @@ export class SessionsRepository {
     return row ? sessionFromRow(row) : null;
   }
 
+  /** These sessions of the user (any status), in no particular order. */
+  async findOwnedMany(ids: string[], userId: string): Promise<Session[]> {
+    const rows = await this.db.query(`SELECT * FROM sessions WHERE id = ANY($1::uuid[]) AND user_id = $2`, [ids, userId]);
+    return rows.map(sessionFromRow);
+  }
+
   async findById(id: string): Promise<Session | null> {
     const [row] = await this.db.query(`SELECT * FROM sessions WHERE id = $1`, [id]);
     return row ? sessionFromRow(row) : null;

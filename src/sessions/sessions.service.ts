@@ -9,18 +9,14 @@ import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
 import { decodeCursor, encodeCursor } from './session-cursor.js';
 import { parseIfMatch } from './if-match.js';
-import { etagOf, type TaggedSession, tagged, withLiveProgress } from './session.mapper.js';
+import { etagOf, type TaggedSession, tagged, toSessionResponse } from './session.mapper.js';
 import { DELETED } from './session-status.js';
-import type { Overlaid } from './session-page.sql.js';
 import { SessionWriter } from './session-writer.js';
 import { type InsertOutcome, SessionsRepository } from './sessions.repository.js';
 
-/**
- * Laid over what GET and the list answer; the control plane registers its live progress here.
- * Returns each session itself, or a changed copy of it.
- */
+/** Laid over what GET and the list answer; the control plane registers its live progress here. */
 export interface SessionOverlay {
-  overlay<T extends Overlaid>(sessions: T[]): Promise<T[]>;
+  overlay(sessions: Session[]): Promise<Session[]>;
 }
 
 /** Reads try the cache, then PostgreSQL, refilling the cache; writes go through SessionWriter. */
@@ -114,10 +110,15 @@ export class SessionsService {
     const rows = await this.repository.listOwned(userId, { status: query.status, limit: query.limit + 1, after });
     const page = rows.slice(0, query.limit);
     const nextCursor = rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null;
-    const running = page.flatMap((row) => (row.running ? [row.running] : []));
-    const shown = running.length ? await this.overlay(running) : running;
-    const changed = new Map(shown.filter((session, index) => session !== running[index]).map((session) => [session.id, session]));
-    const items = page.map((row) => (changed.has(row.id) ? withLiveProgress(row.item, changed.get(row.id)!) : row.item));
+    // Running sessions are shown as GET shows them (their live progress laid over): read again, whole.
+    const running = page.filter((row) => row.running).map((row) => row.id);
+    const live = new Map<string, string>();
+    if (running.length) {
+      for (const session of await this.overlay(await this.repository.findOwnedMany(running, userId))) {
+        live.set(session.id, JSON.stringify(toSessionResponse(session)));
+      }
+    }
+    const items = page.map((row) => live.get(row.id) ?? row.item);
     return { items, nextCursor };
   }
 
@@ -133,7 +134,7 @@ export class SessionsService {
     return tagged(session);
   }
 
-  private async overlay<T extends Overlaid>(sessions: T[]): Promise<T[]> {
+  private async overlay(sessions: Session[]): Promise<Session[]> {
     for (const overlay of this.overlays) sessions = await overlay.overlay(sessions);
     return sessions;
   }

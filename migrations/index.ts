@@ -4,6 +4,8 @@ import { CreateCleanupRuns1764230400000 } from './1764230400000-create-cleanup-r
 import { IdempotencyKeyFreeAfterDelete1764316800000 } from './1764316800000-idempotency-key-free-after-delete.js';
 import { AddMessageTextBytes1764403200000 } from './1764403200000-add-message-text-bytes.js';
 import { AddSessionKey1764489600000 } from './1764489600000-add-session-key.js';
+import { FreeFormJsonAsSent1764576000000 } from './1764576000000-free-form-json-as-sent.js';
+import { CreateMessageAppends1764590400000 } from './1764590400000-create-message-appends.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
@@ -13,4 +15,6 @@ export const migrations = [
   IdempotencyKeyFreeAfterDelete1764316800000,
   AddMessageTextBytes1764403200000,
   AddSessionKey1764489600000,
+  FreeFormJsonAsSent1764576000000,
+  CreateMessageAppends1764590400000,
 ];

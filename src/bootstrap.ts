@@ -9,6 +9,7 @@ import { limitRequests } from './limits/rate-limit.hook.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { answerClientError } from './common/client-error-handler.js';
 import { registerJsonBodyParser } from './common/json-body-parser.js';
+import { stringifyExact } from './common/json-text.js';
 import { JsonValidationPipe } from './common/json-validation.pipe.js';
 import { RefuseUnexpectedBodyInterceptor } from './common/refuse-unexpected-body.interceptor.js';
 import { refuseWhileClosing } from './common/refuse-while-closing.js';
@@ -21,7 +22,13 @@ export const API_PREFIX = 'api/v1';
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   const config = app.get(ConfigService);
   const fastify = app.getHttpAdapter().getInstance();
-  registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'));
+  const messagesBodyLimit = config.getOrThrow<number>('app.messagesBodyLimitBytes');
+  registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'), {
+    [`POST /${API_PREFIX}/sessions/:id/messages`]: messagesBodyLimit,
+    [`PUT /${API_PREFIX}/sessions/:id/messages`]: messagesBodyLimit,
+  });
+  // Answers write free-form values (JsonText) as the exact text the client sent.
+  fastify.setReplySerializer((payload) => stringifyExact(payload));
   refuseWhileClosing(fastify);
   applySecurityHeaders(app, config.getOrThrow<string[]>('app.corsOrigins'));
   // After the security headers, so that CORS preflights are answered before authentication.

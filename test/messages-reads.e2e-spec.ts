@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
@@ -79,5 +80,35 @@ describe('reading a history: limit=0 and limit=all', () => {
     });
     // Four streams in a row: more than the stream pool holds, so the abandoned one's connection came back.
     for (let i = 0; i < 4; i++) expect((await read('limit=all&before=3')).body.items).toHaveLength(2);
+  }, 120_000);
+
+  it('streams limit=all from one snapshot: a clear committed while the answer is read does not show', async () => {
+    await seedHistory(api, id, 20_000, 200);
+    const tag = (await read('limit=0')).headers.etag;
+    // The snapshot is taken before the headers go out; the client holds the body back until the clear committed.
+    const streamed = await api
+      .get(`/sessions/${id}/messages?limit=all`)
+      .buffer(true)
+      .parse((response, done) => {
+        const res = response as unknown as IncomingMessage;
+        res.pause();
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => done(null, { etag: res.headers.etag, body: JSON.parse(text) }));
+        void api
+          .delete(`/sessions/${id}/messages`)
+          .expect(204)
+          .then(
+            () => res.resume(),
+            (error: Error) => done(error, null),
+          );
+      })
+      .expect(200);
+    const { etag, body } = streamed.body as { etag: string; body: { items: Array<{ seq: number }> } };
+    expect(body.items.length).toBe(20_000);
+    expect(body.items[19_999].seq).toBe(20_000);
+    expect(etag).toBe(tag);
+    expect((await read('limit=all')).body.items).toEqual([]);
   }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MessagesModule } from '../messages/messages.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { CleanupController } from './cleanup.controller.js';
 import { CleanupBatchRunner } from './cleanup.batches.js';
@@ -7,7 +8,7 @@ import { CleanupScheduler } from './cleanup.scheduler.js';
 import { CleanupService } from './cleanup.service.js';
 
 @Module({
-  imports: [SessionsModule],
+  imports: [SessionsModule, MessagesModule],
   controllers: [CleanupController],
   providers: [CleanupRepository, CleanupBatchRunner, CleanupService, CleanupScheduler],
   exports: [CleanupService],

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { sessionsConfig } from '../config/app.config.js';
+import type { MessagesService } from '../messages/messages.service.js';
 import type { SessionCache } from '../sessions/session.cache.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { CleanupRun } from './cleanup-run.js';
@@ -18,6 +19,7 @@ class FakeStore {
   scheduledDoneBy: string | null = null;
   runs: (RunStart & Partial<RunEnd>)[] = [];
   purged: string[][] = [];
+  keysForgottenBefore: Date[] = [];
   onBatch?: (call: number) => void;
   private batches = 0;
 
@@ -52,6 +54,10 @@ class FakeStore {
     return rows.splice(0, batch);
   }
 
+  history(): MessagesService {
+    return { forgetKeysRecordedBefore: async (before: Date) => (this.keysForgottenBefore.push(before), 0) } as unknown as MessagesService;
+  }
+
   cache(): SessionCache {
     return { purge: async (ids: string[]) => void this.purged.push(ids) } as unknown as SessionCache;
   }
@@ -69,7 +75,7 @@ describe('CleanupService', () => {
   const metrics = { counter: () => ({ inc: () => undefined }) } as unknown as MetricsService;
   const build = (expired: number, deleted = 0) => {
     store = new FakeStore(expired, deleted);
-    sut = new CleanupService(store.repository(), new CleanupBatchRunner(store.cache(), config), metrics);
+    sut = new CleanupService(store.repository(), new CleanupBatchRunner(store.cache(), config), metrics, store.history());
   };
 
   it('removes deleted sessions, then expired ones, batch after batch until a short one, purging each batch of keys', async () => {
@@ -78,6 +84,8 @@ describe('CleanupService', () => {
     expect(outcome).toMatchObject({ skipped: false, run: { status: 'completed', expired: 13, batches: 4 } });
     expect(store.purged.map((ids) => ids.length)).toEqual([3, 4, 4, 2]);
     expect(store.purged[0][0]).toBe('deleted-0');
+    // And the history writes' Idempotency-Keys are kept 24 h, not longer.
+    expect(store.keysForgottenBefore).toEqual([new Date('2025-11-26T03:00:00Z')]);
     expect(store.runs).toEqual([expect.objectContaining({ cutoff: now, trigger: 'direct', dryRun: false, status: 'completed' })]);
     expect(store.released).toBe(1);
   });
@@ -92,6 +100,7 @@ describe('CleanupService', () => {
     expect(await sut.run(now, { dryRun: true })).toMatchObject({ run: { expired: 8, batches: 0, dryRun: true } });
     expect(store.expired).toHaveLength(6);
     expect(store.purged).toEqual([]);
+    expect(store.keysForgottenBefore).toEqual([]);
   });
 
   it('skips without recording anything when another instance holds the lock', async () => {

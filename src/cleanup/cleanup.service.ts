@@ -1,10 +1,14 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { MessagesService } from '../messages/messages.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { CleanupOutcome, CleanupRun, CleanupTrigger, SkipReason } from './cleanup-run.js';
 import { CleanupBatchRunner, type CleanupProgress } from './cleanup.batches.js';
 import { CleanupRepository, type LockedCleanupConnection, type RunEnd } from './cleanup.repository.js';
+
+/** Idempotency-Keys of history writes are kept at least this long (the contract's 24 h); a pass forgets older ones. */
+export const APPEND_KEYS_KEPT_MS = 24 * 3600 * 1000;
 
 export interface CleanupOptions {
   dryRun?: boolean;
@@ -13,7 +17,7 @@ export interface CleanupOptions {
 
 /**
  * The cleanup: a pass removes deleted sessions and expired ones that are not running, with their
- * child rows and Redis keys. Safe to start on every instance at once: the PostgreSQL advisory
+ * child rows and Redis keys, and forgets the history writes' Idempotency-Keys older than 24 h. Safe to start on every instance at once: the PostgreSQL advisory
  * lock lets one pass run and the others skip. The schedule, the admin route and `npm run cleanup`
  * all call run().
  */
@@ -30,6 +34,7 @@ export class CleanupService implements BeforeApplicationShutdown {
     private readonly repository: CleanupRepository,
     private readonly batches: CleanupBatchRunner,
     metrics: MetricsService,
+    private readonly history: MessagesService,
   ) {
     this.passes = metrics.counter('cleanup_passes_total', 'Cleanup passes by outcome (completed, failed, abandoned, skipped)', ['outcome']);
   }
@@ -79,7 +84,10 @@ export class CleanupService implements BeforeApplicationShutdown {
       let end: RunEnd;
       try {
         if (dryRun) progress.expired = await connection.countExpired(now);
-        else await this.batches.removeAll(connection, now, progress, () => this.stopping);
+        else {
+          await this.batches.removeAll(connection, now, progress, () => this.stopping);
+          if (!this.stopping) await this.history.forgetKeysRecordedBefore(new Date(now.getTime() - APPEND_KEYS_KEPT_MS));
+        }
         end = this.stopping
           ? { status: 'abandoned', ...progress, error: 'the instance shut down mid-pass; the next pass removes the rest' }
           : { status: 'completed', ...progress };

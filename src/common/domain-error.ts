@@ -31,8 +31,8 @@ export class SessionKeyTakenError extends DomainError {
 export class PreconditionFailedError extends DomainError {
   readonly code = 'PRECONDITION_FAILED';
   readonly status = HttpStatus.PRECONDITION_FAILED;
-  constructor(currentEtag: string) {
-    super('If-Match does not match the current ETag of the session');
+  constructor(currentEtag: string, of = 'the session') {
+    super(`If-Match does not match the current ETag of ${of}; nothing was changed`);
     this.details.currentEtag = currentEtag;
   }
 }

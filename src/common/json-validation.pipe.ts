@@ -2,6 +2,9 @@ import { type ArgumentMetadata, BadRequestException, ValidationPipe } from '@nes
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { type DtoClass, shapeOf } from './dto-shape.js';
+import { bodySourceOf } from './json-body-parser.js';
+import { MAX_JSON_DEPTH, type ObjectSpans } from './json-spans.js';
+import { JsonText } from './json-text.js';
 
 type Json = Record<string, unknown>;
 type Path = Array<string | number>;
@@ -16,6 +19,12 @@ interface Lifted {
 const MAX_PROBLEMS = 10;
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
+/** Where the body's free-form values lie in its text: the object being read, within `text`. */
+interface Source {
+  text: string;
+  spans: ObjectSpans | undefined;
+}
+
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
@@ -24,8 +33,10 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
  * given, and slowly (a 1 MB object of 70k keys took seconds), so it only ever sees the typed
  * fields: unknown fields are refused first, by their names alone; free-form JSON and any object
  * where a typed value belongs are lifted out, and put back on the DTO for class-validator to check
- * (a free-form value is the very object the client sent, every key kept). Typed strings must be
- * well-formed Unicode, since PostgreSQL's text would store a lone surrogate as U+FFFD.
+ * as a JsonText: the exact text the client sent for it, cut out of the body (json-spans.ts), so
+ * key order, every key, number spellings and escapes survive. Typed values must be well-formed
+ * Unicode without U+0000 (PostgreSQL's text refuses U+0000 and would store a lone surrogate as
+ * U+FFFD) and finite numbers; free-form values may hold all of these (a `json` column keeps them).
  */
 export class JsonValidationPipe extends ValidationPipe {
   constructor() {
@@ -40,7 +51,8 @@ export class JsonValidationPipe extends ValidationPipe {
 
     const lifted: Lifted[] = [];
     const problems: string[] = [];
-    const typed = this.typedPart(dto, input, [], lifted, problems);
+    const body = bodySourceOf(input);
+    const typed = this.typedPart(dto, input, [], lifted, problems, { text: body?.text ?? '', spans: body?.root });
     if (problems.length) throw new BadRequestException(problems);
 
     const entity = plainToInstance(dto, typed) as Json;
@@ -56,7 +68,7 @@ export class JsonValidationPipe extends ValidationPipe {
   }
 
   /** A copy of `input` holding only what class-transformer may walk: primitives and nested DTOs. */
-  private typedPart(dto: DtoClass, input: Json, path: Path, lifted: Lifted[], problems: string[]): Json {
+  private typedPart(dto: DtoClass, input: Json, path: Path, lifted: Lifted[], problems: string[], source: Source): Json {
     const shape = shapeOf(dto);
     const prefix = path.length ? `${path.join('.')}.` : '';
     const keys = Object.keys(input);
@@ -73,18 +85,29 @@ export class JsonValidationPipe extends ValidationPipe {
       const value = input[key];
       const at = [...path, key];
       const nested = shape.nested.get(key);
-      if (shape.freeForm.has(key)) {
-        lifted.push({ path: at, value });
-      } else if (typeof value !== 'object' || value === null) {
-        if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
-          problems.push(`${prefix}${key} must be well-formed Unicode (it holds a lone surrogate)`);
-        }
+      const freeForm = shape.freeForm.has(key);
+      // Looked up only where needed: a body may repeat a key many times, each a span to compare.
+      const span = freeForm || (nested && Array.isArray(value)) ? source.spans?.member(source.text, key) : undefined;
+      if (freeForm) {
+        if (span && span.depth > MAX_JSON_DEPTH) problems.push(`${prefix}${key} must not nest deeper than ${MAX_JSON_DEPTH} levels`);
+        // null stays null (IsOptional reads it as absent); without a span (a value not read from a
+        // body's text) its JSON.stringify text stands in.
+        const exact = span ? new JsonText(source.text.slice(span.start, span.end)) : JsonText.of(value);
+        lifted.push({ path: at, value: value === null ? null : exact });
+        if (problems.length >= MAX_PROBLEMS) break;
+        continue;
+      }
+      // Typed values, and what is given where one belongs (nested DTOs are checked by their own fields).
+      const problem = nested && typeof value === 'object' ? null : typedValueProblem(value);
+      if (problem) problems.push(`${prefix}${key} ${problem}`);
+      if (typeof value !== 'object' || value === null) {
         typed[key] = value;
       } else if (nested && isObject(value)) {
-        typed[key] = this.typedPart(nested, value, at, lifted, problems);
+        typed[key] = this.typedPart(nested, value, at, lifted, problems, { text: source.text, spans: undefined });
       } else if (nested && Array.isArray(value)) {
         typed[key] = value.map((item, index) => {
-          if (isObject(item)) return this.typedPart(nested, item, [...at, index], lifted, problems);
+          const spans = span?.elements?.[index] ?? undefined;
+          if (isObject(item)) return this.typedPart(nested, item, [...at, index], lifted, problems, { text: source.text, spans });
           lifted.push({ path: [...at, index], value: item });
           return null;
         });
@@ -96,6 +119,24 @@ export class JsonValidationPipe extends ValidationPipe {
     }
     return typed;
   }
+}
+
+/**
+ * What a typed value (or anything inside an object or array given where one belongs) must not hold:
+ * PostgreSQL's text cannot store U+0000 and would store a lone surrogate as U+FFFD; 1e400 parses as
+ * Infinity. Iterative, linear in the value's size.
+ */
+function typedValueProblem(root: unknown): string | null {
+  const values: unknown[] = [root];
+  while (values.length) {
+    const value = values.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return 'must not contain U+0000';
+      if (LONE_SURROGATE.test(value)) return 'must be well-formed Unicode (it holds a lone surrogate)';
+    } else if (typeof value === 'number' && !Number.isFinite(value)) return 'must be a finite number';
+    else if (value && typeof value === 'object') for (const item of Object.values(value)) values.push(item);
+  }
+  return null;
 }
 
 function putBack(entity: Json, path: Path, value: unknown): void {

@@ -1,8 +1,10 @@
 import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { JsonText } from './json-text.js';
 
 /**
  * The rules that mark a property as free-form JSON: the validation pipe hands its value to the
- * service as sent (same object, every key kept) and never lets class-transformer walk it.
+ * service as a JsonText (the exact text sent) and never lets class-transformer walk it; the rules
+ * below check that text.
  */
 export const FREE_FORM_RULES: ReadonlySet<string> = new Set(['freeFormJson', 'isJsonObject', 'isPresent']);
 
@@ -20,7 +22,7 @@ export function FreeFormJson(): PropertyDecorator {
     });
 }
 
-/** A plain JSON object (not an array, not null) whose JSON text is at most `maxBytes` long; free-form. */
+/** A plain JSON object (not an array, not null) whose JSON text, as sent, is at most `maxBytes` long; free-form. */
 export function IsJsonObject(maxBytes: number, options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
@@ -29,8 +31,7 @@ export function IsJsonObject(maxBytes: number, options?: ValidationOptions): Pro
       propertyName: propertyName as string,
       options: { message: `$property must be a JSON object of at most ${maxBytes} bytes`, ...options },
       validator: {
-        validate: (value: unknown) =>
-          !!value && typeof value === 'object' && !Array.isArray(value) && Buffer.byteLength(JSON.stringify(value)) <= maxBytes,
+        validate: (value: unknown) => value instanceof JsonText && value.isObject && value.byteLength <= maxBytes,
       },
     });
 }
@@ -43,7 +44,7 @@ export function IsPresent(options?: ValidationOptions): PropertyDecorator {
       target: target.constructor,
       propertyName: propertyName as string,
       options: { message: '$property is required (any JSON value except null)', ...options },
-      validator: { validate: (value: unknown) => value !== undefined && value !== null },
+      validator: { validate: (value: unknown) => value instanceof JsonText && !value.isNull },
     });
 }
 

@@ -17,6 +17,7 @@ function namespace<T extends object>(name: string, view: (env: Env) => T) {
 export const appConfig = namespace('app', (env) => ({
   port: env.PORT,
   bodyLimitBytes: env.BODY_LIMIT_BYTES,
+  messagesBodyLimitBytes: env.MESSAGES_BODY_LIMIT_BYTES,
   // HTTP hardening: slow clients get a 408, browsers on other origins only when listed.
   headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
   requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,

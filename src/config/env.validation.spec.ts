@@ -23,6 +23,8 @@ describe('validateEnv', () => {
     ['SESSION_RETENTION_DAYS', '-1'],
     ['CLEANUP_CRON', 'nightly'],
     ['BODY_LIMIT_BYTES', '12'],
+    ['MESSAGES_BODY_LIMIT_BYTES', '1023'],
+    ['MESSAGES_BODY_LIMIT_BYTES', '1gb'],
     ['NODE_ENV', 'staging'],
     ['DATABASE_POOL_SIZE', '0'],
     ['DATABASE_POOL_SIZE', '1001'],

@@ -80,6 +80,10 @@ class EnvironmentVariables {
   @IsIntBetween(1024, 64 * 1024 * 1024)
   readonly BODY_LIMIT_BYTES: number = 1048576;
 
+  // POST/PUT of messages only: an agent's whole batch (or history) is one request, one transaction.
+  @IsIntBetween(1024, 256 * 1024 * 1024)
+  readonly MESSAGES_BODY_LIMIT_BYTES: number = 33554432;
+
   // HTTP hardening: a request's headers, and the whole request, must arrive within these (else 408).
   @IsIntBetween(10, 3600000)
   readonly HTTP_HEADERS_TIMEOUT_MS: number = 10000;

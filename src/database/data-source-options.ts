@@ -1,4 +1,4 @@
-import type { PoolConfig } from 'pg';
+import pg, { type PoolConfig } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 
@@ -6,6 +6,17 @@ import { migrations } from '../../migrations/index.js';
 const CONNECT_TIMEOUT_MS = 3000;
 // A query stuck behind a dead server fails instead of holding the request forever.
 const QUERY_TIMEOUT_MS = 15000;
+
+const JSON_OID = 114;
+
+/*
+ * `json` columns (the free-form values, kept as sent) arrive as their text, unparsed: the mappers
+ * wrap it in a JsonText and answers write it back as is. Per pool, not pg's global type table.
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === JSON_OID ? (text: string) => text : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
 
 /**
  * One definition of the connection, shared by the app, the CLI data source and the test setup.
@@ -20,11 +31,11 @@ export function dataSourceOptions(url: string, poolSize = 2): DataSourceOptions 
     migrations,
     synchronize: false,
     migrationsTableName: 'migrations',
-    extra: { max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS },
+    extra: { max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, types },
   };
 }
 
 /** The separate pool of limit=all streams (MessagesRepository): same server, same timeouts. */
 export function streamPoolOptions(url: string, size: number): PoolConfig {
-  return { connectionString: url, max: size, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS };
+  return { connectionString: url, max: size, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, types };
 }

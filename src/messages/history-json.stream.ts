@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { stringifyExact } from '../common/json-text.js';
 import type { HistorySnapshot } from './history-snapshot.js';
 import { toMessageResponse } from './message.mapper.js';
 
@@ -25,7 +26,7 @@ export class HistoryJsonStream extends Readable {
         if (this.destroyed) return;
         let text = this.started ? '' : '{"items":[';
         for (const message of batch ?? []) {
-          text += (this.started ? ',' : '') + JSON.stringify(toMessageResponse(message));
+          text += (this.started ? ',' : '') + stringifyExact(toMessageResponse(message));
           this.started = true;
         }
         if (batch) return void this.push(text);

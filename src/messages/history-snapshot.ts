@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { HistoryState } from '../sessions/session-writes.js';
 import type { Message } from './message.columns.js';
 
 type ReadAfter = (afterSeq: number) => Promise<{ items: Message[]; more: boolean }>;
@@ -17,6 +18,8 @@ export class HistorySnapshot {
 
   constructor(
     private readonly client: pg.PoolClient,
+    /** The history's counters in this snapshot (its ETag); null when the session row is gone. */
+    readonly state: HistoryState | null,
     private readonly readAfter: ReadAfter,
   ) {}
 

@@ -37,3 +37,21 @@ export function cutQuery(from: 'newest' | 'oldest'): string {
     WHERE m.session_id = $1 AND m.seq = ANY (ARRAY(SELECT seq FROM chosen))
     ORDER BY m.seq`;
 }
+
+/**
+ * A page (cutQuery('newest'), same parameters) with the counters of its session row that make the
+ * history's ETag, in one statement so the tag names the very state the page was read from. Reading
+ * the row is no write: SessionsRepository stays its only writer. One row per message, or a single
+ * row with a null seq for an empty page; none when the session row is gone.
+ */
+export function pageWithStateQuery(): string {
+  return `
+    WITH page AS (${cutQuery('newest')})
+    SELECT s.last_seq AS history_last_seq, s.message_count AS history_message_count, page.*
+    FROM sessions s LEFT JOIN page ON true
+    WHERE s.id = $1
+    ORDER BY page.seq`;
+}
+
+/** The counters of the history's ETag (see pageWithStateQuery), read first in a snapshot. */
+export const STATE_QUERY = `SELECT last_seq AS history_last_seq, message_count AS history_message_count FROM sessions WHERE id = $1`;

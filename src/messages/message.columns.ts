@@ -1,11 +1,14 @@
+import { JsonText } from '../common/json-text.js';
+
 /** A row of `messages`, one item of a session's ordered history, and its one mapping. */
 export interface Message {
   id: string;
   sessionId: string;
   seq: number;
   role: string;
-  content: unknown;
-  metadata: Record<string, unknown>;
+  /** as the client sent it (a `json` column, read as text) */
+  content: JsonText;
+  metadata: JsonText;
   createdAt: Date;
 }
 
@@ -15,8 +18,8 @@ export function messageFromRow(row: Record<string, any>): Message {
     sessionId: row.session_id,
     seq: row.seq,
     role: row.role,
-    content: row.content,
-    metadata: row.metadata,
+    content: new JsonText(row.content),
+    metadata: new JsonText(row.metadata),
     createdAt: row.created_at,
   };
 }

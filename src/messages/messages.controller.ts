@@ -1,13 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/auth.decorators.js';
+import { IdempotencyKey } from '../sessions/idempotency-key.decorator.js';
 import { SessionIdPipe } from '../sessions/session-id.pipe.js';
-import { AppendMessagesDto } from './dto/append-messages.dto.js';
+import { AppendMessagesDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
 import { MessageListResponse, MessagePageResponse, MessageResponse } from './dto/message.response.js';
+import { historyEtag } from './history-etag.js';
 import { HistoryJsonStream } from './history-json.stream.js';
+import { HISTORY_ETAG, HistoryIfMatch, HistoryWriteHeaders } from './history-openapi.js';
 import { toMessageResponse } from './message.mapper.js';
 import { MessagesService } from './messages.service.js';
 
@@ -21,17 +24,43 @@ export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Post()
-  @ApiCreatedResponse({ type: MessageListResponse })
+  @HistoryWriteHeaders()
+  @ApiCreatedResponse({ type: MessageListResponse, headers: HISTORY_ETAG, description: 'the appended messages with their seqs' })
   async append(
     @CurrentUser() user: AuthUser,
     @Param('id', SessionIdPipe) id: string,
     @Body() dto: AppendMessagesDto,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MessageListResponse> {
-    return { items: (await this.messages.append(user.id, id, dto)).map(toMessageResponse) };
+    const { result, etag } = await this.messages.append(user.id, id, dto, { idempotencyKey, ifMatch });
+    reply.header('ETag', etag);
+    return { items: result.map(toMessageResponse) };
+  }
+
+  @Put()
+  @HistoryWriteHeaders()
+  @ApiOkResponse({ type: MessageListResponse, headers: HISTORY_ETAG, description: 'the new history, with its seqs' })
+  async replace(
+    @CurrentUser() user: AuthUser,
+    @Param('id', SessionIdPipe) id: string,
+    @Body() dto: ReplaceMessagesDto,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MessageListResponse> {
+    const { result, etag } = await this.messages.replace(user.id, id, dto, { idempotencyKey, ifMatch });
+    reply.header('ETag', etag);
+    return { items: result.map(toMessageResponse) };
   }
 
   @Get()
-  @ApiOkResponse({ type: MessagePageResponse, description: 'with limit=all, the same shape, streamed (nextBefore null)' })
+  @ApiOkResponse({
+    type: MessagePageResponse,
+    headers: HISTORY_ETAG,
+    description: 'with limit=all, the same shape, streamed (nextBefore null); the ETag is that of the state read',
+  })
   async list(
     @CurrentUser() user: AuthUser,
     @Param('id', SessionIdPipe) id: string,
@@ -40,29 +69,40 @@ export class MessagesController {
   ): Promise<MessagePageResponse | StreamableFile> {
     if (query.limit === 'all') {
       const snapshot = await this.messages.openHistory(user.id, id, query.before);
+      reply.header('ETag', historyEtag(snapshot.state!));
       reply.raw.setTimeout(STREAM_IDLE_MS, () => reply.raw.destroy());
       return new StreamableFile(new HistoryJsonStream(snapshot), { type: 'application/json; charset=utf-8' });
     }
     const page = await this.messages.list(user.id, id, query.limit, query.before);
+    reply.header('ETag', page.etag);
     return { items: page.items.map(toMessageResponse), nextBefore: page.nextBefore };
   }
 
   @Delete('last')
-  @ApiOkResponse({ type: MessageResponse, description: 'the removed message; 204 when there was none' })
+  @HistoryIfMatch()
+  @ApiOkResponse({ type: MessageResponse, headers: HISTORY_ETAG, description: 'the removed message; 204 when there was none' })
   async popLast(
     @CurrentUser() user: AuthUser,
     @Param('id', SessionIdPipe) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MessageResponse | undefined> {
-    const removed = await this.messages.popLast(user.id, id);
+    const { result: removed, etag } = await this.messages.popLast(user.id, id, ifMatch);
+    reply.header('ETag', etag);
     if (!removed) reply.status(204);
     return removed ? toMessageResponse(removed) : undefined;
   }
 
   @Delete()
   @HttpCode(204)
-  @ApiNoContentResponse()
-  async clear(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string): Promise<void> {
-    await this.messages.clear(user.id, id);
+  @HistoryIfMatch()
+  @ApiNoContentResponse({ headers: HISTORY_ETAG })
+  async clear(
+    @CurrentUser() user: AuthUser,
+    @Param('id', SessionIdPipe) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    reply.header('ETag', (await this.messages.clear(user.id, id, ifMatch)).etag);
   }
 }

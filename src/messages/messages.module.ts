@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { HistoryWrites } from './history-writes.js';
+import { MessageAppendsRepository } from './message-appends.repository.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesRepository } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
@@ -7,7 +9,7 @@ import { MessagesService } from './messages.service.js';
 @Module({
   imports: [SessionsModule],
   controllers: [MessagesController],
-  providers: [MessagesRepository, MessagesService],
+  providers: [MessagesRepository, MessageAppendsRepository, HistoryWrites, MessagesService],
   exports: [MessagesService],
 })
 export class MessagesModule {}

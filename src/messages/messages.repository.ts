@@ -3,23 +3,31 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import type { JsonText } from '../common/json-text.js';
 import { databaseConfig } from '../config/app.config.js';
 import { streamPoolOptions } from '../database/data-source-options.js';
 import type { SessionTx } from '../sessions/session-writer.js';
+import type { HistoryState } from '../sessions/session-writes.js';
 import { type Message, messageFromRow } from './message.columns.js';
 import { HistorySnapshot } from './history-snapshot.js';
-import { type Cut, cutQuery } from './history.sql.js';
+import { type Cut, cutQuery, pageWithStateQuery, STATE_QUERY } from './history.sql.js';
 
 export interface NewMessage {
   role: string;
-  content: unknown;
-  metadata: Record<string, unknown>;
+  content: JsonText;
+  metadata: JsonText;
 }
 
 export interface MessagePage {
   items: Message[];
   /** Older messages were left out: by the count, or by the byte bound. */
   more: boolean;
+  /** The history's counters as the page saw them (its ETag); null when the session row is gone. */
+  state: HistoryState | null;
+}
+
+function stateFromRow(row: Record<string, any> | undefined): HistoryState | null {
+  return row ? { lastSeq: row.history_last_seq, messageCount: row.history_message_count } : null;
 }
 
 /**
@@ -44,15 +52,24 @@ export class MessagesRepository implements OnModuleDestroy {
     await this.streams.end();
   }
 
-  /** Inserts the batch in one statement, numbered from `firstSeq`, in order, each with its size (text_bytes). */
+  /**
+   * Inserts the batch in one statement, numbered from `firstSeq`, in order, each with its size
+   * (text_bytes). Content and metadata go in as text and are cast to json, never through jsonb,
+   * so the column holds the client's text.
+   */
   async insert(tx: SessionTx, sessionId: string, firstSeq: number, items: NewMessage[]): Promise<Message[]> {
-    const rows = items.map((item, index) => ({ seq: firstSeq + index, role: item.role, content: item.content, metadata: item.metadata }));
     const inserted = await tx.manager.query(
       `INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes)
-       SELECT $1, m.seq, m.role, m.content, m.metadata, octet_length(m.content::text) + octet_length(m.metadata::text)
-       FROM jsonb_to_recordset($2::jsonb) AS m(seq int, role text, content jsonb, metadata jsonb)
+       SELECT $1, $2::int + m.n::int - 1, m.role, m.content::json, m.metadata::json, octet_length(m.content) + octet_length(m.metadata)
+       FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS m(role, content, metadata, n)
        RETURNING *`,
-      [sessionId, JSON.stringify(rows)],
+      [
+        sessionId,
+        firstSeq,
+        items.map((item) => item.role),
+        items.map((item) => item.content.text),
+        items.map((item) => item.metadata.text),
+      ],
     );
     return inserted.map(messageFromRow).sort((a: Message, b: Message) => a.seq - b.seq);
   }
@@ -62,8 +79,19 @@ export class MessagesRepository implements OnModuleDestroy {
    * getItems(limit)), stopping early at `cut.maxBytes`: one statement, so one snapshot.
    */
   async listLatest(sessionId: string, cut: Cut): Promise<MessagePage> {
-    const rows = await this.db.query(cutQuery('newest'), [sessionId, 0, cut.before, cut.limit, cut.maxBytes]);
-    return { items: rows.map(messageFromRow), more: rows[0]?.more ?? false };
+    const rows: Record<string, any>[] = await this.db.query(pageWithStateQuery(), [sessionId, 0, cut.before, cut.limit, cut.maxBytes]);
+    const messages = rows.filter((row) => row.seq !== null);
+    return { items: messages.map(messageFromRow), more: messages[0]?.more ?? false, state: stateFromRow(rows[0]) };
+  }
+
+  /** The messages with seqs firstSeq .. firstSeq + count - 1 (what an Idempotency-Key's first write appended), in order. */
+  async listRange(tx: SessionTx, sessionId: string, firstSeq: number, count: number): Promise<Message[]> {
+    const rows = await tx.manager.query(`SELECT * FROM messages WHERE session_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`, [
+      sessionId,
+      firstSeq,
+      firstSeq + count,
+    ]);
+    return rows.map(messageFromRow);
   }
 
   /**
@@ -73,13 +101,16 @@ export class MessagesRepository implements OnModuleDestroy {
    */
   async openSnapshot(sessionId: string, before: number, cut: Omit<Cut, 'before'>): Promise<HistorySnapshot> {
     const client = await this.streams.connect();
+    let state: HistoryState | null;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // The first statement fixes the snapshot: the ETag's counters and every batch see one state.
+      state = stateFromRow((await client.query(STATE_QUERY, [sessionId])).rows[0]);
     } catch (error) {
       client.release(error as Error);
       throw error;
     }
-    return new HistorySnapshot(client, async (after) => {
+    return new HistorySnapshot(client, state, async (after) => {
       const rows = await client.query(cutQuery('oldest'), [sessionId, after, before, cut.limit, cut.maxBytes]);
       return { items: rows.rows.map(messageFromRow), more: rows.rows[0]?.more ?? false };
     });
@@ -96,5 +127,11 @@ export class MessagesRepository implements OnModuleDestroy {
 
   async deleteAll(tx: SessionTx, sessionId: string): Promise<void> {
     await tx.manager.query(`DELETE FROM messages WHERE session_id = $1`, [sessionId]);
+  }
+
+  /** Removes every message with seq >= fromSeq (a replace); how many went. */
+  async deleteFrom(tx: SessionTx, sessionId: string, fromSeq: number): Promise<number> {
+    const [, count] = await tx.manager.query(`DELETE FROM messages WHERE session_id = $1 AND seq >= $2`, [sessionId, fromSeq]);
+    return count;
   }
 }

@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { SessionNotFoundError } from '../common/domain-error.js';
+import { JsonText } from '../common/json-text.js';
 import { databaseConfig } from '../config/app.config.js';
-import { RUNNING } from '../sessions/session-status.js';
-import { SessionStore } from '../sessions/session.store.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import type { AppendMessagesDto, MessageInputDto } from './dto/append-messages.dto.js';
+import type { AppendMessagesDto, MessageInputDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';
+import { historyEtag } from './history-etag.js';
+import { HistoryWrites, type Written } from './history-writes.js';
+import { MessageAppendsRepository } from './message-appends.repository.js';
 import type { HistorySnapshot } from './history-snapshot.js';
 import { NO_SEQ_BOUND } from './history.sql.js';
 import type { Message } from './message.columns.js';
@@ -21,10 +23,15 @@ export const PAGE_MAX_BYTES = 8 * 1024 * 1024;
 const STREAM_BATCH = { limit: 1000, maxBytes: 4 * 1024 * 1024 };
 const QUEUE = { queuedTotal: 64, maxWaitMs: 10_000 };
 
+/** The preconditions of a history write: the Idempotency-Key and If-Match headers. */
+export interface WriteConditions {
+  idempotencyKey?: string;
+  ifMatch?: string;
+}
+
 /**
- * Every history change is one transaction that first touches the session row (counts, seq,
- * activity): that row lock serialises appends, pops and clears of one session. The session row
- * reaches the cache after the commit (SessionWriter).
+ * The history as the API and the control plane see it: bounded reads (pages, streams) behind
+ * per-user admission, and writes, which HistoryWrites runs as one transaction each.
  */
 @Injectable()
 export class MessagesService {
@@ -33,7 +40,8 @@ export class MessagesService {
 
   constructor(
     private readonly repository: MessagesRepository,
-    private readonly rows: SessionStore,
+    private readonly appends: MessageAppendsRepository,
+    private readonly writes: HistoryWrites,
     private readonly sessions: SessionsService,
     @Inject(databaseConfig.KEY) database: ConfigType<typeof databaseConfig>,
   ) {
@@ -42,15 +50,43 @@ export class MessagesService {
     this.streams = new ReadGate({ perUser: 1, total: database.streamPoolSize, queuedPerUser: 2, ...QUEUE });
   }
 
-  async append(userId: string, sessionId: string, dto: AppendMessagesDto): Promise<Message[]> {
-    const written = await this.appendItems(userId, sessionId, toNewMessages(dto));
-    if (!written) throw new SessionNotFoundError();
-    return written;
+  /** An append, or a replace (`replaceFromSeq`), with Idempotency-Key and If-Match (HistoryWrites). */
+  append(userId: string, sessionId: string, dto: AppendMessagesDto, conditions: WriteConditions = {}): Promise<Written<Message[]>> {
+    return this.writes.write(userId, sessionId, { items: toNewMessages(dto), replaceFrom: dto.replaceFromSeq, ...conditions });
+  }
+
+  /** PUT: the whole history replaced. */
+  replace(userId: string, sessionId: string, dto: ReplaceMessagesDto, conditions: WriteConditions = {}): Promise<Written<Message[]>> {
+    return this.writes.write(userId, sessionId, { items: dto.items.map(toNewMessage), replaceFrom: 1, ...conditions });
   }
 
   /** For the control plane's handlers: null once the session is no longer running (after a kill, nothing lands). */
-  appendWhileRunning(userId: string, sessionId: string, items: MessageInput[]): Promise<Message[] | null> {
-    return this.appendItems(userId, sessionId, items.map(toNewMessage), true);
+  appendWhileRunning(userId: string, sessionId: string, items: HandlerMessage[]): Promise<Message[] | null> {
+    const written = items.map((item) => ({
+      role: item.role,
+      content: JsonText.of(item.content),
+      metadata: JsonText.of(item.metadata ?? {}),
+    }));
+    return this.writes.appendWhileRunning(userId, sessionId, written);
+  }
+
+  popLast(userId: string, sessionId: string, ifMatch?: string): Promise<Written<Message | null>> {
+    return this.writes.popLast(userId, sessionId, ifMatch);
+  }
+
+  clear(userId: string, sessionId: string, ifMatch?: string): Promise<Written<void>> {
+    return this.writes.clear(userId, sessionId, ifMatch);
+  }
+
+  /** For the cleanup: forgets, in batches, the Idempotency-Keys recorded before `before`; how many. */
+  async forgetKeysRecordedBefore(before: Date, batch = 1000): Promise<number> {
+    let forgotten = 0;
+    let count: number;
+    do {
+      count = await this.appends.forgetRecordedBefore(before, batch);
+      forgotten += count;
+    } while (count === batch);
+    return forgotten;
   }
 
   /** The latest `limit` messages before `before`, oldest first, at most PAGE_MAX_BYTES of them (one or more). */
@@ -59,13 +95,14 @@ export class MessagesService {
     sessionId: string,
     limit: number,
     before = NO_SEQ_BOUND,
-  ): Promise<{ items: Message[]; nextBefore: number | null }> {
+  ): Promise<{ items: Message[]; nextBefore: number | null; etag: string }> {
     await this.sessions.getOwned(userId, sessionId);
-    if (limit === 0) return { items: [], nextBefore: null };
-    const release = await this.pages.enter(userId);
+    // limit=0 reads no message, only the ETag: no need to wait for a page's turn.
+    const release = limit === 0 ? () => undefined : await this.pages.enter(userId);
     try {
-      const { items, more } = await this.repository.listLatest(sessionId, { before, limit, maxBytes: PAGE_MAX_BYTES });
-      return { items, nextBefore: more ? items[0].seq : null };
+      const { items, more, state } = await this.repository.listLatest(sessionId, { before, limit, maxBytes: PAGE_MAX_BYTES });
+      if (!state) throw new SessionNotFoundError();
+      return { items, nextBefore: more ? items[0].seq : null, etag: historyEtag(state) };
     } finally {
       release();
     }
@@ -79,51 +116,33 @@ export class MessagesService {
     await this.sessions.getOwned(userId, sessionId);
     const release = await this.streams.enter(userId);
     try {
-      return (await this.repository.openSnapshot(sessionId, before, STREAM_BATCH)).onClose(release);
+      const snapshot = (await this.repository.openSnapshot(sessionId, before, STREAM_BATCH)).onClose(release);
+      if (!snapshot.state) {
+        await snapshot.close();
+        throw new SessionNotFoundError();
+      }
+      return snapshot;
     } catch (error) {
       release();
       throw error;
     }
   }
-
-  /** The removed message; null when there was none. */
-  async popLast(userId: string, sessionId: string): Promise<Message | null> {
-    const popped = await this.rows.changeHistory(async (history) => {
-      if (!(await history.lock(sessionId, userId))) return undefined;
-      const removed = await this.repository.deleteLast(history.tx, sessionId);
-      await history.touch(sessionId, userId, { popped: removed ? 1 : 0 });
-      return removed;
-    });
-    if (popped === undefined) throw new SessionNotFoundError();
-    return popped;
-  }
-
-  async clear(userId: string, sessionId: string): Promise<void> {
-    const cleared = await this.rows.changeHistory(async (history) => {
-      const session = await history.touch(sessionId, userId, { cleared: true });
-      if (session) await this.repository.deleteAll(history.tx, sessionId);
-      return session !== null;
-    });
-    if (!cleared) throw new SessionNotFoundError();
-  }
-
-  // Only while running, for handlers: the row lock orders their appends against a kill.
-  private appendItems(userId: string, sessionId: string, items: NewMessage[], whileRunning = false): Promise<Message[] | null> {
-    return this.rows.changeHistory(async (history) => {
-      const change = { appended: items.length };
-      const session = await history.touch(sessionId, userId, change, whileRunning ? RUNNING : undefined);
-      return session && this.repository.insert(history.tx, sessionId, session.lastSeq - items.length + 1, items);
-    });
-  }
 }
 
-/** A message as clients and handlers give it: metadata optional. */
-type MessageInput = Pick<MessageInputDto, 'role' | 'content' | 'metadata'>;
+/** A message as a handler gives it: JS values, written as their JSON text. */
+interface HandlerMessage {
+  role: string;
+  content: unknown;
+  metadata?: Record<string, unknown>;
+}
 
-function toNewMessage(item: MessageInput): NewMessage {
-  return { role: item.role, content: item.content ?? null, metadata: item.metadata ?? {} };
+const EMPTY_OBJECT = new JsonText('{}');
+
+/** A message as a client sent it (the pipe made content and metadata JsonText): metadata optional. */
+function toNewMessage(item: Pick<MessageInputDto, 'role' | 'content' | 'metadata'>): NewMessage {
+  return { role: item.role, content: item.content, metadata: item.metadata ?? EMPTY_OBJECT };
 }
 
 function toNewMessages(dto: AppendMessagesDto): NewMessage[] {
-  return (dto.items ?? [{ role: dto.role!, content: dto.content, metadata: dto.metadata }]).map(toNewMessage);
+  return (dto.items ?? [{ role: dto.role!, content: dto.content!, metadata: dto.metadata }]).map(toNewMessage);
 }

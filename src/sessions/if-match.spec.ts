@@ -1,4 +1,4 @@
-import { parseIfMatch } from './if-match.js';
+import { parseIfMatch, strongEntityTags } from './if-match.js';
 
 describe('parseIfMatch', () => {
   it.each([
@@ -18,5 +18,17 @@ describe('parseIfMatch', () => {
     ['', { versions: [] }],
   ])('%j', (header, expected) => {
     expect(parseIfMatch(header)).toEqual(expected);
+  });
+});
+
+describe('strongEntityTags', () => {
+  it.each([
+    ['*', '*'],
+    ['"h1.1"', ['"h1.1"']],
+    ['"a", W/"b" ,"c"', ['"a"', '"c"']],
+    ['W/"b"', []],
+    ['abc', []],
+  ])('%j', (header, expected) => {
+    expect(strongEntityTags(header)).toEqual(expected);
   });
 });

@@ -12,11 +12,21 @@ const STRONG_VERSION_TAG = /^"(0|[1-9]\d{0,9})"$/;
  * leaves the list empty, and an empty list is a 412 like any stale one.
  */
 export function parseIfMatch(header: string): IfMatch {
-  if (header.trim() === '*') return { any: true };
-  const versions = (header.match(ENTITY_TAG) ?? [])
+  const tags = strongEntityTags(header);
+  if (tags === '*') return { any: true };
+  const versions = tags
     .map((tag) => STRONG_VERSION_TAG.exec(tag)?.[1])
     .filter((digits): digits is string => digits !== undefined)
     .map(Number)
     .filter((version) => version <= MAX_VERSION);
   return { versions };
+}
+
+/**
+ * The parsing rules above for any resource's tags (the history's too): `*`, or the strong entity
+ * tags listed, quotes included; weak ones are dropped, as strong comparison never matches them.
+ */
+export function strongEntityTags(header: string): '*' | string[] {
+  if (header.trim() === '*') return '*';
+  return (header.match(ENTITY_TAG) ?? []).filter((tag) => !tag.startsWith('W/'));
 }

@@ -1,3 +1,4 @@
+import type { JsonText } from '../common/json-text.js';
 import type { Session } from './session.columns.js';
 import type { SessionStatus } from './session-status.js';
 
@@ -13,7 +14,7 @@ export type InsertOutcome = { created: Session } | { existing: Session } | { ref
 
 export interface SessionChanges {
   title?: string | null;
-  metadata?: Record<string, unknown>;
+  metadata?: JsonText;
 }
 
 export interface ListPosition {
@@ -22,8 +23,15 @@ export interface ListPosition {
   after?: { createdAt: Date; id: string };
 }
 
-/** What a history change does to its session row. */
-export type HistoryChange = { appended: number } | { popped: number } | { cleared: true };
+/**
+ * What a history change does to its session row. `replaced`: `removed` messages went (counted
+ * under the row lock) and `appended` new ones came, whose seqs continue after lastSeq.
+ */
+export type HistoryChange =
+  { appended: number } | { popped: number } | { cleared: true } | { replaced: { removed: number; appended: number } };
+
+/** What a history's ETag is made of (lastSeq never decreases; at one lastSeq the count only decreases). */
+export type HistoryState = Pick<Session, 'lastSeq' | 'messageCount'>;
 
 export interface ProgressUpdate {
   phase?: string;

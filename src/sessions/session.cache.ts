@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { JsonText } from '../common/json-text.js';
 import { KeyInvalidations } from '../redis/key-invalidations.js';
 import { RedisKeys, SESSION_KEY_PREFIX, TOMBSTONE_TTL_SECONDS } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
@@ -119,7 +120,7 @@ export class SessionCache implements OnApplicationShutdown {
     // At once, not when Redis announces it: this instance's next read must see its own write.
     this.near.invalidate([session.id]);
     try {
-      await this.redis.eval(SET_IF_NEWER, 1, this.keys.session(session.id), session.version, JSON.stringify(session), this.keys.ttlSeconds);
+      await this.redis.eval(SET_IF_NEWER, 1, this.keys.session(session.id), session.version, this.encode(session), this.keys.ttlSeconds);
       this.unsynced.delete(session.id);
     } catch (error) {
       this.unsynced.add(session.id);
@@ -171,9 +172,17 @@ export class SessionCache implements OnApplicationShutdown {
     for (const owner of this.others) await owner.purge(ids);
   }
 
+  // The free-form values travel as their exact text (a JSON string), never as parsed objects.
+  private encode(session: Session): string {
+    return JSON.stringify({ ...session, context: session.context.text, metadata: session.metadata.text });
+  }
+
   private decode(json: string): Session {
     const session = JSON.parse(json);
     for (const field of SESSION_DATE_FIELDS) if (session[field]) session[field] = new Date(session[field]);
+    // A copy cached before the texts were (objects, from jsonb) is written as JSON.stringify does.
+    for (const field of ['context', 'metadata'] as const)
+      session[field] = typeof session[field] === 'string' ? new JsonText(session[field]) : JsonText.of(session[field]);
     return session;
   }
 

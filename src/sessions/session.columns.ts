@@ -1,3 +1,4 @@
+import { JsonText } from '../common/json-text.js';
 import type { SessionStatus } from './session-status.js';
 
 /*
@@ -12,8 +13,9 @@ export interface Session {
   key: string | null;
   title: string | null;
   problemStatement: string | null;
-  context: Record<string, unknown>;
-  metadata: Record<string, unknown>;
+  /** as the client sent them (`json` columns, read as text) */
+  context: JsonText;
+  metadata: JsonText;
   status: SessionStatus;
   phase: string | null;
   roundNumber: number;
@@ -71,6 +73,8 @@ export const SESSION_DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'ende
 export function sessionFromRow(row: Record<string, any>): Session {
   const session = {} as Record<string, unknown>;
   for (const [field, column] of Object.entries(SESSION_COLUMNS)) session[field] = row[column];
+  session.context = new JsonText(row.context as string);
+  session.metadata = new JsonText(row.metadata as string);
   session.totalCost = Number(row.total_cost);
   session.liveRev = Number(row.live_rev ?? 0);
   return session as unknown as Session;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Session } from './session.columns.js';
 import type { SessionStatus } from './session-status.js';
 import type { Move, MoveOutcome, ProgressSnapshot } from './session-transition.sql.js';
-import type { HistoryChange, ProgressUpdate } from './session-writes.js';
+import type { HistoryChange, HistoryState, ProgressUpdate } from './session-writes.js';
 import { type SessionTx, SessionWriter } from './session-writer.js';
 import { SessionsRepository } from './sessions.repository.js';
 import type { TransitionRecord } from './transition.columns.js';
@@ -11,8 +11,8 @@ import type { TransitionRecord } from './transition.columns.js';
 export interface HistoryTx {
   /** For the other table's statements (messages) that must commit with the row. */
   readonly tx: SessionTx;
-  /** Locks the user's visible session; false when there is none. */
-  lock(id: string, userId: string): Promise<boolean>;
+  /** Locks the user's visible session: its history's counters (the ETag's parts); null when there is none. */
+  lock(id: string, userId: string): Promise<HistoryState | null>;
   /** Counts, seq allocation and activity; null when not the user's visible session (or not in `onlyIf`). */
   touch(id: string, userId: string, change: HistoryChange, onlyIf?: SessionStatus): Promise<Session | null>;
 }

@@ -11,10 +11,26 @@ import type { SessionTx } from './session-writer.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
-import type { HistoryChange, InsertOutcome, ListPosition, NewSession, ProgressUpdate, SessionChanges } from './session-writes.js';
+import type {
+  HistoryChange,
+  HistoryState,
+  InsertOutcome,
+  ListPosition,
+  NewSession,
+  ProgressUpdate,
+  SessionChanges,
+} from './session-writes.js';
 
 export type { Move, MoveOutcome, ProgressSnapshot, TransitionColumns } from './session-transition.sql.js';
-export type { HistoryChange, InsertOutcome, ListPosition, NewSession, ProgressUpdate, SessionChanges } from './session-writes.js';
+export type {
+  HistoryChange,
+  HistoryState,
+  InsertOutcome,
+  ListPosition,
+  NewSession,
+  ProgressUpdate,
+  SessionChanges,
+} from './session-writes.js';
 
 /*
  * SET clause of every write to a session or its messages: activity and expiry move forward, and
@@ -66,7 +82,7 @@ export class SessionsRepository {
       const [inserted] = await this.write(
         tx,
         `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at, key)
-         SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::jsonb, $7::jsonb, $8::int, now() + make_interval(secs => coalesce($8::int, $1::int)), $11::varchar
+         SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::json, $7::json, $8::int, now() + make_interval(secs => coalesce($8::int, $1::int)), $11::varchar
          WHERE (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE user_id = $2 AND status <> $10 LIMIT $9) kept) < $9
            AND ($11::varchar IS NULL OR NOT EXISTS (SELECT 1 FROM sessions WHERE user_id = $2 AND key = $11 AND status <> $10))
          ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND status <> 'deleted' DO NOTHING
@@ -76,8 +92,8 @@ export class SessionsRepository {
           session.idempotencyKey,
           session.title,
           session.problemStatement,
-          session.context,
-          session.metadata,
+          session.context.text,
+          session.metadata.text,
           session.ttlSeconds,
           maxSessions,
           DELETED,
@@ -166,7 +182,7 @@ export class SessionsRepository {
     const params: unknown[] = [id, userId, DELETED];
     const sets: string[] = [];
     if (changes.title !== undefined) sets.push(`title = $${params.push(changes.title) + 1}`);
-    if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata) + 1}`);
+    if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata.text) + 1}::json`);
     const versionCheck = expectedVersions === undefined ? '' : ` AND version = ANY($${params.push(expectedVersions) + 1}::int[])`;
     const [row] = await this.write(
       tx,
@@ -177,14 +193,13 @@ export class SessionsRepository {
     return row ?? null;
   }
 
-  /** Locks a visible session of this user for a history change in `tx`; false when there is none. */
-  async lockForHistory(tx: SessionTx, id: string, userId: string): Promise<boolean> {
-    const rows = await tx.manager.query(`SELECT id FROM sessions WHERE id = $1 AND user_id = $2 AND status <> $3 FOR UPDATE`, [
-      id,
-      userId,
-      DELETED,
-    ]);
-    return rows.length > 0;
+  /** Locks a visible session of this user for a history change in `tx`: its history's counters, or null when there is none. */
+  async lockForHistory(tx: SessionTx, id: string, userId: string): Promise<HistoryState | null> {
+    const [row] = await tx.manager.query(
+      `SELECT last_seq, message_count FROM sessions WHERE id = $1 AND user_id = $2 AND status <> $3 FOR UPDATE`,
+      [id, userId, DELETED],
+    );
+    return row ? { lastSeq: row.last_seq, messageCount: row.message_count } : null;
   }
 
   /**
@@ -194,12 +209,17 @@ export class SessionsRepository {
    */
   async touchForHistory(tx: SessionTx, id: string, userId: string, change: HistoryChange, onlyIf?: SessionStatus): Promise<Session | null> {
     const params: unknown[] = [id, userId];
+    // $1 is the retention (this.write puts it first): a value pushed as the n-th param is $(n + 1).
+    const param = (value: unknown) => `$${params.push(value) + 1}`;
     const counts =
       'appended' in change
-        ? `last_seq = last_seq + $${params.push(change.appended) + 1}, message_count = message_count + $${params.length + 1}`
+        ? `last_seq = last_seq + ${param(change.appended)}, message_count = message_count + $${params.length + 1}`
         : 'popped' in change
-          ? `message_count = message_count - $${params.push(change.popped) + 1}`
-          : 'message_count = 0';
+          ? `message_count = message_count - ${param(change.popped)}`
+          : 'replaced' in change
+            ? `last_seq = last_seq + ${param(change.replaced.appended)},
+               message_count = message_count - ${param(change.replaced.removed)} + $${params.length}`
+            : 'message_count = 0';
     const status = onlyIf ? `status = $${params.push(onlyIf) + 1}` : `status <> $${params.push(DELETED) + 1}`;
     const [row] = await this.write(
       tx,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { JsonText } from '../common/json-text.js';
 import { PreconditionFailedError, QuotaExceededError, SessionKeyTakenError, SessionNotFoundError } from '../common/domain-error.js';
 import { limitsConfig } from '../config/app.config.js';
 import type { CreateSessionDto } from './dto/create-session.dto.js';
@@ -13,6 +14,8 @@ import { etagOf, type TaggedSession, tagged, toSessionResponse } from './session
 import { DELETED } from './session-status.js';
 import { SessionWriter } from './session-writer.js';
 import { type InsertOutcome, SessionsRepository } from './sessions.repository.js';
+
+const EMPTY_OBJECT = new JsonText('{}');
 
 /** Laid over what GET and the list answer; the control plane registers its live progress here. */
 export interface SessionOverlay {
@@ -74,8 +77,8 @@ export class SessionsService {
           key: dto.key ?? null,
           title: dto.title ?? null,
           problemStatement: dto.problemStatement ?? null,
-          context: dto.context ?? {},
-          metadata: dto.metadata ?? {},
+          context: dto.context ?? EMPTY_OBJECT,
+          metadata: dto.metadata ?? EMPTY_OBJECT,
           ttlSeconds: dto.ttlSeconds ?? null,
         },
         this.limits.maxSessionsPerUser,

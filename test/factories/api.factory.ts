@@ -19,6 +19,11 @@ export function apiAs(app: NestFastifyApplication, user: string, roles: string[]
         .set(auth);
       return body === undefined ? call : call.send(body);
     },
+    put: (path: string, body: object) =>
+      http()
+        .put(API + path)
+        .set(auth)
+        .send(body),
     patch: (path: string, body: object) =>
       http()
         .patch(API + path)

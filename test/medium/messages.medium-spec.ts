@@ -1,3 +1,4 @@
+import { JsonText } from '../../src/common/json-text.js';
 import { MessagesService } from '../../src/messages/messages.service.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
 import { newMediumContext, type MediumContext } from './medium.js';
@@ -17,12 +18,12 @@ describe('MessagesService against PostgreSQL', () => {
     const session = await ctx.newSession({ userId: user });
 
     const written = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => sut.append(user, session.id, { role: 'user', content: `m${i}` })),
+      Array.from({ length: 50 }, (_, i) => sut.append(user, session.id, { role: 'user', content: JsonText.of(`m${i}`) })),
     );
 
     expect(
       written
-        .flat()
+        .flatMap((write) => write.result)
         .map((message) => message.seq)
         .sort((a, b) => a - b),
     ).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));

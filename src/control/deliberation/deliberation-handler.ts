@@ -1,5 +1,10 @@
 import type { SessionResponse } from '../../sessions/dto/session.response.js';
 
+export type HandlerSession = Omit<SessionResponse, 'context' | 'metadata'> & {
+  context: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+};
+
 export interface ProgressReport {
   phase?: string;
   roundNumber?: number;
@@ -15,7 +20,8 @@ export interface MessageToAppend {
 
 /** What a handler gets for one run. Every call after the session stopped running throws WorkStoppedError. */
 export interface DeliberationContext {
-  readonly session: Readonly<SessionResponse>;
+  /** The session as GET shows it, with `context` and `metadata` parsed into JS values. */
+  readonly session: Readonly<HandlerSession>;
   /** Fires when the session is killed (or otherwise leaves `running`) wherever the kill came from. */
   readonly signal: AbortSignal;
   progress(report: ProgressReport): Promise<void>;

@@ -25,6 +25,7 @@ import { DELIBERATION_HANDLER, type DeliberationContext, type DeliberationHandle
 // Shutdown must finish within about 10 s; what has not finished by then is failed as lost elsewhere.
 const DRAIN_LIMIT_MS = 8000;
 
+type Json = Record<string, unknown>;
 /**
  * The worker: runs a session's deliberation handler for each job. Not started automatically:
  * onApplicationBootstrap applies WORKER_CONCURRENCY first. maxStalledCount 0 because a run is
@@ -121,7 +122,8 @@ export class DeliberationProcessor
       return new WorkStoppedError(id);
     };
     return {
-      session: toSessionResponse(session),
+      // Handlers get JS values; the exact texts are for answers.
+      session: { ...toSessionResponse(session), context: session.context.parse() as Json, metadata: session.metadata.parse() as Json },
       signal,
       progress: async (report) => {
         if (signal.aborted) throw new WorkStoppedError(id);

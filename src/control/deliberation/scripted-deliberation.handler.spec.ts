@@ -1,7 +1,6 @@
 import type { ConfigType } from '@nestjs/config';
 import type { controlConfig } from '../../config/app.config.js';
-import type { SessionResponse } from '../../sessions/dto/session.response.js';
-import type { DeliberationContext, MessageToAppend, ProgressReport } from './deliberation-handler.js';
+import type { DeliberationContext, HandlerSession, MessageToAppend, ProgressReport } from './deliberation-handler.js';
 import { COST_PER_ROUND, ScriptedDeliberationHandler } from './scripted-deliberation.handler.js';
 
 function handlerWith(rounds: number, stepMs: number): ScriptedDeliberationHandler {
@@ -13,7 +12,7 @@ function recordingContext(signal: AbortSignal = new AbortController().signal) {
   const reports: ProgressReport[] = [];
   const appended: MessageToAppend[] = [];
   const context: DeliberationContext = {
-    session: { id: 's1', title: 'Pricing' } as SessionResponse,
+    session: { id: 's1', title: 'Pricing' } as HandlerSession,
     signal,
     progress: async (report) => void reports.push(report),
     appendMessages: async (items) => void appended.push(...items),

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { JsonText } from '../../common/json-text.js';
 import { IsJsonObject } from '../../common/validators.js';
 import { FitsVarchar } from '../../common/varchar.validator.js';
 import { IsSessionKey, SESSION_KEY_MAX } from '../session-key.js';
@@ -28,15 +29,23 @@ export class CreateSessionDto {
   @MaxLength(20000)
   readonly problemStatement?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON object, at most 64 KiB' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'JSON object, at most 64 KiB as sent; answered exactly as sent',
+  })
   @IsOptional()
   @IsJsonObject(MAX_OBJECT_BYTES)
-  readonly context?: Record<string, unknown>;
+  readonly context?: JsonText;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON object, at most 64 KiB' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'JSON object, at most 64 KiB as sent; answered exactly as sent',
+  })
   @IsOptional()
   @IsJsonObject(MAX_OBJECT_BYTES)
-  readonly metadata?: Record<string, unknown>;
+  readonly metadata?: JsonText;
 
   @ApiPropertyOptional({
     minimum: 60,

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { JsonText } from '../../common/json-text.js';
 import { SESSION_STATUSES, type SessionStatus } from '../session-status.js';
 
 export class SessionResponse {
@@ -7,8 +8,9 @@ export class SessionResponse {
   @ApiProperty({ nullable: true, type: String, description: 'the client-chosen key, null when none' }) key: string | null;
   @ApiProperty({ nullable: true, type: String }) title: string | null;
   @ApiProperty({ nullable: true, type: String }) problemStatement: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true }) context: Record<string, unknown>;
-  @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
+  // Written into the answer as the exact text the client sent (see stringifyExact).
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'exactly as sent' }) context: JsonText;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'exactly as sent' }) metadata: JsonText;
   @ApiProperty({ enum: SESSION_STATUSES }) status: SessionStatus;
   @ApiProperty({ nullable: true, type: String }) phase: string | null;
   @ApiProperty() roundNumber: number;

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { ValidateIf } from 'class-validator';
+import type { JsonText } from '../../common/json-text.js';
 import { IsJsonObject } from '../../common/validators.js';
 import { CreateSessionDto, MAX_OBJECT_BYTES } from './create-session.dto.js';
 
@@ -9,5 +10,5 @@ export class UpdateSessionDto extends PickType(CreateSessionDto, ['title'] as co
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON object, at most 64 KiB; replaces the whole' })
   @ValidateIf((_dto, value) => value !== undefined)
   @IsJsonObject(MAX_OBJECT_BYTES)
-  readonly metadata?: Record<string, unknown>;
+  readonly metadata?: JsonText;
 }

@@ -1,0 +1,23 @@
+import { PreconditionFailedError } from '../common/domain-error.js';
+import { strongEntityTags } from '../sessions/if-match.js';
+import type { HistoryState } from '../sessions/session-writes.js';
+
+/**
+ * The history's own ETag, `"h<lastSeq>.<messageCount>"`, from the session row's counters. Every
+ * state has its own tag: lastSeq never decreases and grows with every append (a replace appends
+ * after it too); at one lastSeq only removals happen (pop, clear, a replace that appends nothing),
+ * so the count strictly decreases and never comes back. A change that changes nothing (a pop of an
+ * empty history) keeps the tag, which then still names the same history. The `h` keeps it apart
+ * from a session's own ETag (a bare number) when a client sends one to the wrong resource.
+ */
+export function historyEtag(state: HistoryState): string {
+  return `"h${state.lastSeq}.${state.messageCount}"`;
+}
+
+/** If-Match with the sessions' parsing rules (`*`, a list, strong comparison); 412 when no tag names `state`. */
+export function requireHistoryMatch(ifMatch: string | undefined, state: HistoryState): void {
+  if (ifMatch === undefined) return;
+  const tags = strongEntityTags(ifMatch);
+  const current = historyEtag(state);
+  if (tags !== '*' && !tags.includes(current)) throw new PreconditionFailedError(current, 'the history');
+}

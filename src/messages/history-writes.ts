@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { SessionNotFoundError } from '../common/domain-error.js';
+import { RUNNING } from '../sessions/session-status.js';
+import { type HistoryTx, SessionStore } from '../sessions/session.store.js';
+import type { HistoryState } from '../sessions/session-writes.js';
+import { historyEtag, requireHistoryMatch } from './history-etag.js';
+import { MessageAppendsRepository } from './message-appends.repository.js';
+import type { Message } from './message.columns.js';
+import { MessagesRepository, type NewMessage } from './messages.repository.js';
+
+/** An append (POST), a replace of a suffix (replaceFrom) or of the whole (PUT), with its preconditions. */
+export interface HistoryWrite {
+  items: NewMessage[];
+  /** Removes every message with seq >= replaceFrom first; 1 replaces the whole history (PUT). */
+  replaceFrom?: number;
+  ifMatch?: string;
+  idempotencyKey?: string;
+}
+
+export interface Written<T> {
+  result: T;
+  /** The history's ETag after the write (for a repeat of a key: as it is now). */
+  etag: string;
+}
+
+/**
+ * Every history change is one transaction that first takes the session row (counts, seq,
+ * activity): that row lock serialises appends, pops, clears and replaces of one session, so seqs
+ * never collide or interleave, a precondition holds until the commit, and of racing repeats of an
+ * Idempotency-Key the later ones find the first one's record. The row reaches the cache after the
+ * commit (SessionWriter). A key is looked up before If-Match: a retried conditional write whose
+ * first attempt committed gets its answer, not a 412 caused by itself.
+ */
+@Injectable()
+export class HistoryWrites {
+  constructor(
+    private readonly messages: MessagesRepository,
+    private readonly appends: MessageAppendsRepository,
+    private readonly rows: SessionStore,
+  ) {}
+
+  async write(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]>> {
+    const outcome = await this.rows.changeHistory(async (history): Promise<{ items: Message[]; state: HistoryState } | null> => {
+      const { tx } = history;
+      const replacing = write.replaceFrom !== undefined;
+      // A plain append needs no lock first: its UPDATE of the row takes it (one round trip less).
+      if (replacing || write.ifMatch !== undefined || write.idempotencyKey !== undefined) {
+        const state = await history.lock(sessionId, userId);
+        if (!state) return null;
+        const prior = write.idempotencyKey === undefined ? null : await this.appends.find(tx, sessionId, write.idempotencyKey);
+        if (prior) return { items: await this.messages.listRange(tx, sessionId, prior.firstSeq, prior.count), state };
+        requireHistoryMatch(write.ifMatch, state);
+      }
+      const removed = replacing ? await this.removeFrom(history, sessionId, write.replaceFrom!) : 0;
+      const appended = write.items.length;
+      const change = replacing ? { replaced: { removed, appended } } : { appended };
+      const session = await history.touch(sessionId, userId, change);
+      if (!session) return null;
+      const firstSeq = session.lastSeq - appended + 1;
+      const items = appended ? await this.messages.insert(tx, sessionId, firstSeq, write.items) : [];
+      if (write.idempotencyKey !== undefined) await this.appends.record(tx, sessionId, write.idempotencyKey, { firstSeq, count: appended });
+      return { items, state: session };
+    });
+    if (!outcome) throw new SessionNotFoundError();
+    return { result: outcome.items, etag: historyEtag(outcome.state) };
+  }
+
+  /** For the control plane's handlers: null once the session is no longer running (the row lock orders it against a kill). */
+  appendWhileRunning(userId: string, sessionId: string, items: NewMessage[]): Promise<Message[] | null> {
+    return this.rows.changeHistory(async (history) => {
+      const session = await history.touch(sessionId, userId, { appended: items.length }, RUNNING);
+      return session && this.messages.insert(history.tx, sessionId, session.lastSeq - items.length + 1, items);
+    });
+  }
+
+  /** The removed message; null when there was none. */
+  async popLast(userId: string, sessionId: string, ifMatch?: string): Promise<Written<Message | null>> {
+    const outcome = await this.rows.changeHistory(async (history) => {
+      const state = await history.lock(sessionId, userId);
+      if (!state) return null;
+      requireHistoryMatch(ifMatch, state);
+      const removed = await this.messages.deleteLast(history.tx, sessionId);
+      if (removed) await this.appends.forgetFrom(history.tx, sessionId, removed.seq);
+      const session = await history.touch(sessionId, userId, { popped: removed ? 1 : 0 });
+      return session && { removed, state: session };
+    });
+    if (!outcome) throw new SessionNotFoundError();
+    return { result: outcome.removed, etag: historyEtag(outcome.state) };
+  }
+
+  async clear(userId: string, sessionId: string, ifMatch?: string): Promise<Written<void>> {
+    const state = await this.rows.changeHistory(async (history) => {
+      const before = await history.lock(sessionId, userId);
+      if (!before) return null;
+      requireHistoryMatch(ifMatch, before);
+      await this.messages.deleteAll(history.tx, sessionId);
+      await this.appends.forgetAll(history.tx, sessionId);
+      return history.touch(sessionId, userId, { cleared: true });
+    });
+    if (!state) throw new SessionNotFoundError();
+    return { result: undefined, etag: historyEtag(state) };
+  }
+
+  /** A replace's removal; the keys of writes it reaches into are forgotten with it (every key when it is the whole history). */
+  private async removeFrom(history: HistoryTx, sessionId: string, fromSeq: number): Promise<number> {
+    const removed = await this.messages.deleteFrom(history.tx, sessionId, fromSeq);
+    if (fromSeq <= 1) await this.appends.forgetAll(history.tx, sessionId);
+    else await this.appends.forgetFrom(history.tx, sessionId, fromSeq);
+    return removed;
+  }
+}

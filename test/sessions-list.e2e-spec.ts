@@ -37,8 +37,9 @@ describe('GET /sessions items', () => {
     await api.post(`/sessions/${appended.id}/messages`, { items: [{ role: 'user', content: 'hi' }] }).expect(201);
     const expected = [await shown(appended.id), await shown(rich.id), await shown(plain.id)];
     expect(await listed()).toEqual(expected);
-    // The fields in GET's order too, as a client printing them would see.
-    for (const [index, item] of (await listed()).entries()) expect(Object.keys(item)).toEqual(Object.keys(expected[index]));
+    // Byte for byte too: the same field order, compact, escaped as JSON.stringify escapes.
+    const texts = await Promise.all([appended, rich, plain].map(async ({ id }) => (await api.get(`/sessions/${id}`).expect(200)).text));
+    expect((await api.get('/sessions').expect(200)).text).toBe(`{"items":[${texts.join(',')}],"nextCursor":null}`);
   });
 
   it('show a running session with the live progress GET shows, before and after the flush', async () => {

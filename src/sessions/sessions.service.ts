@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { JsonText } from '../common/json-text.js';
+import { JsonText, stringifyExact } from '../common/json-text.js';
 import { PreconditionFailedError, QuotaExceededError, SessionKeyTakenError, SessionNotFoundError } from '../common/domain-error.js';
 import { limitsConfig } from '../config/app.config.js';
 import type { CreateSessionDto } from './dto/create-session.dto.js';
@@ -118,7 +118,7 @@ export class SessionsService {
     const live = new Map<string, string>();
     if (running.length) {
       for (const session of await this.overlay(await this.repository.findOwnedMany(running, userId))) {
-        live.set(session.id, JSON.stringify(toSessionResponse(session)));
+        live.set(session.id, stringifyExact(toSessionResponse(session)));
       }
     }
     const items = page.map((row) => live.get(row.id) ?? row.item);

@@ -6,13 +6,14 @@ import { sessionsConfig } from '../config/app.config.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
 import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
-import { DELETED, RUNNING, type SessionStatus } from './session-status.js';
+import { DELETED, RUNNING } from './session-status.js';
 import type { SessionTx } from './session-writer.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
 import type {
   HistoryChange,
+  HistoryGuard,
   HistoryState,
   InsertOutcome,
   ListPosition,
@@ -24,6 +25,8 @@ import type {
 export type { Move, MoveOutcome, ProgressSnapshot, TransitionColumns } from './session-transition.sql.js';
 export type {
   HistoryChange,
+  HistoryGuard,
+  HistoryRider,
   HistoryState,
   InsertOutcome,
   ListPosition,
@@ -203,11 +206,19 @@ export class SessionsRepository {
   }
 
   /**
-   * The session row's part of a history change: counts, seq allocation and activity, in the
-   * history's transaction. Its row lock serialises appends, pops and clears of one session. Null
-   * when the session is not the user's visible session, or not in `onlyIf`.
+   * The session row's part of a history change: counts, seq allocation and activity. Its row lock
+   * serialises appends, pops and clears of one session. With a rider (an insert of messages), the
+   * two are one statement: `WITH touched AS (UPDATE ...), rider AS (...)`, which commits on its
+   * own or fails whole. Null when the session is not the user's visible session, not in
+   * `guard.onlyIf`, or not in one of `guard.matching`'s states.
    */
-  async touchForHistory(tx: SessionTx, id: string, userId: string, change: HistoryChange, onlyIf?: SessionStatus): Promise<Session | null> {
+  async touchForHistory(
+    tx: SessionTx,
+    id: string,
+    userId: string,
+    change: HistoryChange,
+    guard: HistoryGuard = {},
+  ): Promise<Session | null> {
     const params: unknown[] = [id, userId];
     // $1 is the retention (this.write puts it first): a value pushed as the n-th param is $(n + 1).
     const param = (value: unknown) => `$${params.push(value) + 1}`;
@@ -220,12 +231,14 @@ export class SessionsRepository {
             ? `last_seq = last_seq + ${param(change.replaced.appended)},
                message_count = message_count - ${param(change.replaced.removed)} + $${params.length}`
             : 'message_count = 0';
-    const status = onlyIf ? `status = $${params.push(onlyIf) + 1}` : `status <> $${params.push(DELETED) + 1}`;
-    const [row] = await this.write(
-      tx,
-      `UPDATE sessions SET ${counts}, ${TOUCH} WHERE id = $2 AND user_id = $3 AND ${status} RETURNING *`,
-      params,
-    );
+    const where = ['id = $2', 'user_id = $3', guard.onlyIf ? `status = ${param(guard.onlyIf)}` : `status <> ${param(DELETED)}`];
+    if (guard.matching) {
+      const states = guard.matching.map((state) => `(${param(state.lastSeq)}::int, ${param(state.messageCount)}::int)`);
+      where.push(states.length ? `(last_seq, message_count) IN (${states.join(', ')})` : 'false');
+    }
+    const update = `UPDATE sessions SET ${counts}, ${TOUCH} WHERE ${where.join(' AND ')} RETURNING *`;
+    const sql = guard.rider ? `WITH touched AS (${update}), rider AS (${guard.rider(param)}) SELECT * FROM touched` : update;
+    const [row] = await this.write(tx, sql, params);
     return row ?? null;
   }
 

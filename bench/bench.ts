@@ -29,7 +29,7 @@ const LIMITED_PORT = 3104;
 const PEER_PORT = 3105;
 const HIGH_RATE_LIMIT = '1000000000';
 // The SQL the service sends for one append today (see bench/pgbench.ts).
-const APPEND_FORM: PgbenchForm = 'four round trips';
+const APPEND_FORM: PgbenchForm = 'one statement';
 const PEER_SEED_MESSAGES = 100;
 
 const tokens = new Map<string, string>();

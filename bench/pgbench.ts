@@ -22,28 +22,30 @@ const ID = uuidOf(':n');
 const USER = `'bench-pg-' || :n`;
 const TOUCH = `last_seq = last_seq + 1, message_count = message_count + 1, version = version + 1, updated_at = now(),
   last_activity_at = now(), expires_at = now() + make_interval(secs => coalesce(ttl_seconds, ${RETENTION_SECONDS}))`;
-const ITEM = `'[{"seq":' || :seq || ',"role":"user","content":"bench message","metadata":{}}]'`;
-const INSERT_COLUMNS = `INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes)`;
-const RECORDSET = `jsonb_to_recordset((ITEMS)::jsonb) AS m(seq int, role text, content jsonb, metadata jsonb)`;
-const SIZE = `octet_length(m.content::text) + octet_length(m.metadata::text)`;
+// One item as the service sends it: text arrays unnested, content and metadata cast to json (kept as sent).
+const ARRAYS = `unnest(ARRAY['user']::text[], ARRAY['"bench message"']::text[], ARRAY['{}']::text[])`;
+const SIZE = `octet_length(m.content) + octet_length(m.metadata)`;
 
 export const PGBENCH_SCRIPTS = {
+  // What the service sent for a plain append before issue 11 (and still sends for a keyed one, plus its lookups).
   'four round trips': `\\set n random(1, ${PGBENCH_SESSIONS})
 BEGIN;
 UPDATE sessions SET ${TOUCH} WHERE id = ${ID} AND user_id = ${USER} AND status <> 'deleted' RETURNING last_seq AS seq, *
 \\gset
-${INSERT_COLUMNS} SELECT ${ID}, m.seq, m.role, m.content, m.metadata, ${SIZE} FROM ${RECORDSET.replace('ITEMS', ITEM)} RETURNING *;
+INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes)
+  SELECT ${ID}, :seq - 1 + m.n::int, m.role, m.content::json, m.metadata::json, ${SIZE}
+  FROM ${ARRAYS} WITH ORDINALITY AS m(role, content, metadata, n) RETURNING *;
 COMMIT;
 `,
+  // What it sends for a plain append now (HistoryWrites.append: SessionsRepository.touchForHistory with the messages' rider).
   'one statement': `\\set n random(1, ${PGBENCH_SESSIONS})
-WITH s AS (
+WITH touched AS (
   UPDATE sessions SET ${TOUCH} WHERE id = ${ID} AND user_id = ${USER} AND status <> 'deleted' RETURNING *
-), m AS (
-  ${INSERT_COLUMNS} SELECT s.id, s.last_seq - 1 + m.n, m.item->>'role', m.item->'content', m.item->'metadata',
-    octet_length((m.item->'content')::text) + octet_length((m.item->'metadata')::text)
-  FROM s, jsonb_array_elements('[{"role":"user","content":"bench message","metadata":{}}]'::jsonb) WITH ORDINALITY AS m(item, n)
-  RETURNING *
-) SELECT s.*, m.id AS message_id, m.seq, m.created_at AS message_created_at FROM s, m;
+), rider AS (
+  INSERT INTO messages (id, session_id, seq, role, content, metadata, text_bytes, created_at)
+  SELECT gen_random_uuid(), t.id, t.last_seq - 1 + m.n::int, m.role, m.content::json, m.metadata::json, ${SIZE}, t.last_activity_at
+  FROM touched t, ${ARRAYS} WITH ORDINALITY AS m(role, content, metadata, n)
+) SELECT * FROM touched;
 `,
 };
 export type PgbenchForm = keyof typeof PGBENCH_SCRIPTS;

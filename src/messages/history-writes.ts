@@ -4,6 +4,7 @@ import { DELETED, RUNNING } from '../sessions/session-status.js';
 import { type HistoryTx, SessionStore } from '../sessions/session.store.js';
 import type { HistoryState } from '../sessions/session-writes.js';
 import { historyEtag, historyStatesOf, requireHistoryMatch } from './history-etag.js';
+import { HistoryTailCache } from './history-tail.cache.js';
 import { MessageAppendsRepository } from './message-appends.repository.js';
 import type { Message } from './message.columns.js';
 import { MessagesRepository, type NewMessage } from './messages.repository.js';
@@ -28,7 +29,8 @@ export interface Written<T> {
  * that first takes the session row (counts, seq, activity). The row lock (an UPDATE's, or FOR
  * UPDATE's) serialises appends, pops, clears and replaces of one session, so seqs never collide or interleave, a precondition holds until the commit, and of racing repeats of an
  * Idempotency-Key the later ones find the first one's record. The row reaches the cache after the
- * commit (SessionWriter). A key is looked up before If-Match: a retried conditional write whose
+ * commit (SessionWriter), and then the history's cached tail is extended (an append) or dropped
+ * (history-tail.cache.ts: a tail of another state is never served anyway). A key is looked up before If-Match: a retried conditional write whose
  * first attempt committed gets its answer, not a 412 caused by itself.
  */
 @Injectable()
@@ -37,6 +39,7 @@ export class HistoryWrites {
     private readonly messages: MessagesRepository,
     private readonly appends: MessageAppendsRepository,
     private readonly rows: SessionStore,
+    private readonly tail: HistoryTailCache,
   ) {}
 
   async write(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]>> {
@@ -60,6 +63,7 @@ export class HistoryWrites {
       if (write.idempotencyKey !== undefined) await this.appends.record(tx, sessionId, write.idempotencyKey, { firstSeq, count: appended });
       return { items, state: session };
     });
+    await this.tail.forget(sessionId);
     if (!outcome) throw new SessionNotFoundError();
     return { result: outcome.items, etag: historyEtag(outcome.state) };
   }
@@ -73,7 +77,11 @@ export class HistoryWrites {
     const matching = ifMatch === undefined ? undefined : historyStatesOf(ifMatch);
     const { rider, written } = this.messages.appendRider(items);
     const session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { matching, rider });
-    if (session) return { result: written(session), etag: historyEtag(session) };
+    if (session) {
+      const messages = written(session);
+      await this.tail.appended(sessionId, session, messages);
+      return { result: messages, etag: historyEtag(session) };
+    }
     const current = matching ? await this.rows.findById(sessionId) : null;
     if (!current || current.userId !== userId || current.status === DELETED) throw new SessionNotFoundError();
     throw new PreconditionFailedError(historyEtag(current), 'the history');
@@ -83,7 +91,10 @@ export class HistoryWrites {
   async appendWhileRunning(userId: string, sessionId: string, items: NewMessage[]): Promise<Message[] | null> {
     const { rider, written } = this.messages.appendRider(items);
     const session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { onlyIf: RUNNING, rider });
-    return session && written(session);
+    if (!session) return null;
+    const messages = written(session);
+    await this.tail.appended(sessionId, session, messages);
+    return messages;
   }
 
   /** The removed message; null when there was none. */
@@ -97,6 +108,7 @@ export class HistoryWrites {
       const session = await history.touch(sessionId, userId, { popped: removed ? 1 : 0 });
       return session && { removed, state: session };
     });
+    await this.tail.forget(sessionId);
     if (!outcome) throw new SessionNotFoundError();
     return { result: outcome.removed, etag: historyEtag(outcome.state) };
   }
@@ -110,6 +122,7 @@ export class HistoryWrites {
       await this.appends.forgetAll(history.tx, sessionId);
       return history.touch(sessionId, userId, { cleared: true });
     });
+    await this.tail.forget(sessionId);
     if (!state) throw new SessionNotFoundError();
     return { result: undefined, etag: historyEtag(state) };
   }

@@ -41,6 +41,17 @@ export class Load {
     return this.line(name, cache, result, 1);
   }
 
+  /** Each of `targets` requested once (GET), e.g. to fill the caches a scenario is meant to find filled. */
+  async once(port: number, targets: Target[]): Promise<void> {
+    let next = 0;
+    await autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: this.connections,
+      amount: targets.length,
+      requests: [{ method: 'GET', setupRequest: (request: any) => this.aim(request, targets[next++ % targets.length]) }],
+    });
+  }
+
   /**
    * The agent's turn: getItems(20) then addItems(2) on the same session, each connection doing
    * turn after turn. Turns per second are half the requests per second; p50/p99 are per request.

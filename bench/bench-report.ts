@@ -4,7 +4,6 @@ import type { Result } from './bench-load.js';
 
 /** What each row is compared with, besides the ceiling: [row name, cache] of the reference and a label. */
 const COMPARED: Record<string, { with: [string, Result['cache']]; label: string }> = {
-  'POST /sessions/:id/messages': { with: ['pgbench append: four round trips', '-'], label: 'of pgbench (4 round trips)' },
   'pgbench append: one statement': { with: ['pgbench append: four round trips', '-'], label: 'of 4 round trips' },
   'pgbench append: one statement, synchronous_commit off': { with: ['pgbench append: one statement', '-'], label: 'of one statement' },
   'pgbench append: one statement, commit_delay 200 us': { with: ['pgbench append: one statement', '-'], label: 'of one statement' },
@@ -28,9 +27,14 @@ export function report(run: Run): void {
     const runs = results.filter((r) => r.name.startsWith(prefix));
     return Math.round(runs.reduce((sum, r) => sum + r.rps, 0) / runs.length);
   };
+  // An append is compared with pgbench running the SQL the service runs.
+  const compare: typeof COMPARED = {
+    ...COMPARED,
+    'POST /sessions/:id/messages': { with: [`pgbench append: ${run.appendForm}`, '-'], label: `of pgbench (${run.appendForm})` },
+  };
   const rows = results.map((r) => {
     const other = r.cache === 'on' ? find(r.name, 'off') : undefined;
-    const compared = COMPARED[r.name.replace(/ #\d+$/, '')];
+    const compared = compare[r.name.replace(/ #\d+$/, '')];
     const reference = compared && find(...compared.with);
     return {
       scenario: r.name,

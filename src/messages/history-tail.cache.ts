@@ -44,7 +44,8 @@ return 1`;
 const APPEND_IF_AT = `${NEWER}
 local current = redis.call('LINDEX', KEYS[1], 0)
 if current ~= ARGV[1] then
-  if current and not newer(current, ARGV[2]) then redis.call('DEL', KEYS[1]) end
+  -- A tail older than the state before is of no use; one at the state after (a reader's refill) or newer is kept.
+  if current and current ~= ARGV[2] and not newer(current, ARGV[2]) then redis.call('DEL', KEYS[1]) end
   return 0
 end
 redis.call('LPOP', KEYS[1])

@@ -7,7 +7,9 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
-RUN npx nest build
+COPY web ./web
+# The service and the dashboard (web/, by Vite into dist/web).
+RUN npm run build
 
 # Runtime stage: production dependencies and the build only.
 FROM node:24-bookworm-slim

@@ -28,6 +28,8 @@ export class Ledger {
   readonly unacknowledgedBatches: string[][] = [];
   /** sessions that were started at least once */
   readonly started = new Set<string>();
+  /** user -> the status changes (start, kill) its client was answered 2xx for: each must reach its subscriber once */
+  readonly statusChanges = new Map<string, Array<{ sessionId: string; to: string }>>();
   /** set by the run as it moves on; each answer is counted in the phase it was sent in */
   phase: Phase = 'baseline';
   readonly latencies: Record<Phase, number[]> = { baseline: [], hostile: [], faults: [] };
@@ -52,6 +54,12 @@ export class Ledger {
       const route = `${status} ${what.replace(/[0-9a-f-]{36}/g, ':id').replace(/\?.*$/, '')}`;
       this.clientErrorsByRoute[route] = (this.clientErrorsByRoute[route] ?? 0) + 1;
     }
+  }
+
+  statusChanged(user: string, sessionId: string, to: string): void {
+    const changes = this.statusChanges.get(user) ?? [];
+    changes.push({ sessionId, to });
+    this.statusChanges.set(user, changes);
   }
 
   /** Latency percentiles of one phase, in ms. */

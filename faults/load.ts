@@ -23,8 +23,8 @@ interface Conversation {
  * messageCount must equal the appends it was acknowledged (a stale cache copy would lag).
  */
 export class Client {
-  private readonly user = `faults-${randomUUID()}`;
-  private readonly token: string;
+  readonly user = `faults-${randomUUID()}`;
+  readonly token: string;
   private next = 0;
   private readonly conversations: Conversation[] = [];
   private readonly controlled: string[] = [];
@@ -151,7 +151,13 @@ export class Client {
     const id = this.controlled[Math.floor(Math.random() * this.controlled.length)];
     if (!id) return;
     const started = await this.call('POST', `/sessions/${id}/start`);
-    if (started.status === 202) this.ledger.started.add(id);
-    if (Math.random() < 0.5) await this.call('POST', `/sessions/${id}/kill`, { reason: 'faults run' });
+    if (started.status === 202) {
+      this.ledger.started.add(id);
+      this.ledger.statusChanged(this.user, id, 'running');
+    }
+    if (Math.random() < 0.5) {
+      const killed = await this.call('POST', `/sessions/${id}/kill`, { reason: 'faults run' });
+      if (killed.status === 202) this.ledger.statusChanged(this.user, id, 'killed');
+    }
   }
 }

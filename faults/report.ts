@@ -1,22 +1,27 @@
 import type { HostileClient } from './hostile.js';
 import type { Ledger } from './ledger.js';
 import type { Instance } from './service-instance.js';
+import type { EventFindings } from './subscriber.js';
 import type { Findings } from './verify.js';
 
 interface RunOutcome {
   ledger: Ledger;
   findings: Findings;
+  events: EventFindings;
   /** null when the run left the hostile client out */
   hostile: HostileClient | null;
   instances: Instance[];
   shutdownMs: number;
+  /** The remote HTTP workers' figures and their checks (see remote-workers.ts). */
+  remote: Record<string, unknown>;
+  remoteChecks: Record<string, boolean>;
 }
 
 /**
  * Prints what the run saw and the verdict; returns the number of violations. The last line,
  * `faults: N passed, M failed`, is what CI reads.
  */
-export function report({ ledger, findings, hostile, instances, shutdownMs }: RunOutcome): number {
+export function report({ ledger, findings, events, hostile, instances, shutdownMs, remote, remoteChecks }: RunOutcome): number {
   const shutdownExit = instances[0].lastExit?.signal ?? instances[0].lastExit?.code ?? null;
   const figures = {
     ...ledger.counts,
@@ -30,12 +35,18 @@ export function report({ ledger, findings, hostile, instances, shutdownMs }: Run
     staleTails: ledger.staleTails.length,
     shutdownMs,
     shutdownExit,
+    acknowledgedStatusChanges: [...ledger.statusChanges.values()].reduce((sum, changes) => sum + changes.length, 0),
+    eventsDelivered: events.eventsDelivered,
+    eventReconnects: events.eventReconnects,
+    statusChangesNotDeliveredOnce: events.statusChangesNotDeliveredOnce,
+    streamsWithGapsOrRepeats: events.streamsWithGapsOrRepeats,
   };
   const crashes = instances.flatMap((instance) => instance.crashes.map((crash) => ({ instance: instance.name, ...crash })));
   console.table(figures);
   console.log('answers by status (0 = no connection):', ledger.byStatus);
   console.log('4xx by route:', ledger.clientErrorsByRoute);
   if (ledger.serverErrorSamples.length) console.log('5xx samples:', ledger.serverErrorSamples);
+  if (events.samples.length) console.log('event findings:', events.samples);
   if (ledger.staleReads.length) console.log('stale reads:', ledger.staleReads.slice(0, 10));
   if (ledger.staleTails.length) console.log('stale history tails:', ledger.staleTails.slice(0, 10));
   console.log("other clients' latency (ms) by phase; refused = 503 or no connection:");
@@ -56,6 +67,7 @@ export function report({ ledger, findings, hostile, instances, shutdownMs }: Run
         `most costDelta 1e9 accepted on one session ${hostile.mostDeltasOnOneSession}`,
     );
   }
+  console.log('remote workers:', remote);
   for (const crash of crashes) {
     console.log(
       `crash of ${crash.instance} at ${crash.at.toISOString()} (${crash.signal ?? crash.code}): ${crash.reason}\n${crash.outputTail}`,
@@ -77,6 +89,9 @@ export function report({ ledger, findings, hostile, instances, shutdownMs }: Run
     // Nest re-raises the signal once closed, so a clean shutdown ends by SIGTERM (or exit code 0).
     'SIGTERM shutdown took over 10 s or failed': shutdownMs > 10000 || !['SIGTERM', 0].includes(shutdownExit as never),
     'nothing was acknowledged': figures.acknowledged === 0,
+    'an acknowledged status change did not reach its SSE subscriber exactly once': figures.statusChangesNotDeliveredOnce > 0,
+    "an SSE subscriber's events differ from its stream (a gap or repeat after a reconnection)": figures.streamsWithGapsOrRepeats > 0,
+    'no SSE subscriber reconnected (the faults did not reach the streams)': figures.eventReconnects === 0,
     'an instance crashed': crashes.length > 0,
     // Nothing but the hostile client disturbs these two phases: any refusal there is its doing.
     'another client was refused (503 or no connection) with no fault injected':
@@ -89,6 +104,7 @@ export function report({ ledger, findings, hostile, instances, shutdownMs }: Run
       'a page of messages held over 10 MiB': hostile.largestReadBytes > 10 * 2 ** 20,
       "the hostile client's poisoned session was left running": findings.hostileLeftRunning > 0,
     }),
+    ...remoteChecks,
   };
   const violations = Object.entries(checks).filter(([, violated]) => violated);
   for (const [violation] of violations) console.log(`VIOLATION: ${violation}`);

@@ -4,8 +4,10 @@ import { Ledger } from './ledger.js';
 import { HostileClient } from './hostile.js';
 import { Client } from './load.js';
 import { OwnPostgres, OwnRedis } from './processes.js';
+import { REMOTE_HANDLERS, RemoteWork } from './remote-workers.js';
 import { report } from './report.js';
 import { Instance } from './service-instance.js';
+import { caughtUp, Subscriber, verifyEvents } from './subscriber.js';
 import { runningCount, verify } from './verify.js';
 
 /*
@@ -13,7 +15,8 @@ import { runningCount, verify } from './verify.js';
  * concurrent clients, and, while it runs: a quiet baseline, then one hostile client (issue 9's crash
  * and stall attempts, see hostile.ts), then an instance restarted (SIGTERM) and one killed (SIGKILL),
  * Redis stopped for 10 s and PostgreSQL stopped for 10 s. Then PostgreSQL is read directly to
- * check that every acknowledged write is there exactly once. Exits 1 on any violation.
+ * check that every acknowledged write is there exactly once, and each client's SSE subscriber
+ * (reconnecting with Last-Event-ID) is compared with its user's event stream. Exits 1 on any violation.
  * FAULTS_HOSTILE=0 leaves the hostile client out (its phase is then quiet too).
  */
 const SECRET = 'faults-secret-at-least-16-chars';
@@ -25,6 +28,7 @@ const BASELINE_SECONDS = 15;
 // A cap such as a container sets: a bounded service needs far less, and the machine is shared.
 const INSTANCE_HEAP_MB = Number(process.env.FAULTS_INSTANCE_HEAP_MB || 1024);
 const STALE_AFTER_SECONDS = 8;
+const LEASE_SECONDS = 6;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -33,6 +37,7 @@ async function main(): Promise<number> {
   const postgres = new OwnPostgres(55432);
   const redis = new OwnRedis(56379);
   const instances: Instance[] = [];
+  let remote: RemoteWork | null = null;
   try {
     postgres.start();
     await redis.start();
@@ -49,6 +54,10 @@ async function main(): Promise<number> {
       CLEANUP_CRON: 'off',
       // Each load client sends far more than a person would: the run measures faults, not the rate limit.
       RATE_LIMIT_PER_MINUTE: '1000000',
+      // The Redis keys the run's own checks read (events, live progress) under a known prefix.
+      CONTROL_KEY_PREFIX: 'control',
+      REMOTE_HANDLERS,
+      WORK_LEASE_SECONDS: String(LEASE_SECONDS),
     };
     const heap = [`--max-old-space-size=${INSTANCE_HEAP_MB}`];
     instances.push(
@@ -63,7 +72,7 @@ async function main(): Promise<number> {
     for (const instance of instances) {
       instance.onCrash = async (crashed) => {
         const last = crashed.crashes.at(-1)!;
-        log(`${crashed.name} CRASHED (${last.signal ?? `code ${last.code}`}): ${last.reason}`);
+        log(`${crashed.name} CRASHED (${last.signal ?? `code ${last.code}`}): ${last.reason}\n${last.outputTail}`);
         for (let attempt = 1; attempt <= 30; attempt++) {
           await sleep(1000);
           try {
@@ -86,7 +95,15 @@ async function main(): Promise<number> {
     const ledger = new Ledger();
     let stop = false;
     const clients = Array.from({ length: CLIENTS }, () => new Client(ports, ledger, SECRET));
+    // One SSE subscriber per client for the whole run, open before its client does anything.
+    const subscribers = clients.map((client) => new Subscriber(ports, client.token, client.user));
+    await Promise.all(subscribers.map((subscriber) => subscriber.start()));
     const load = Promise.all(clients.map((client) => client.run(() => stop)));
+    // Remote HTTP workers join the load, long-polling on instance a first (restarted below).
+    remote = new RemoteWork(ports, SECRET, LEASE_SECONDS, log);
+    await remote.startWorkers(2, instances[0].port);
+    const driving = remote.drive(() => stop);
+    log('2 remote workers (examples/typescript-worker) long-poll on a; research sessions started every 3 s');
 
     await sleep(BASELINE_SECONDS * 1000);
     ledger.phase = 'hostile';
@@ -106,9 +123,21 @@ async function main(): Promise<number> {
 
     await sleep(2000);
     const shutdownMs = await instances[0].stop('SIGTERM');
+    const restartedAt = Date.now();
     log(`a: SIGTERM, exited in ${shutdownMs} ms with code ${instances[0].lastExit?.code}; starting again`);
+    // A slow shutdown says which step took the time (main.ts logs each).
+    if (shutdownMs > 10_000)
+      log(
+        `a's last output:\n${instances[0].lastOutput
+          .split('\n')
+          .filter((line) => /Shutdown|Bootstrap|drain|progress|WARN|ERROR/.test(line))
+          .slice(-20)
+          .join('\n')}`,
+      );
     await instances[0].start();
     await sleep(5000);
+    log(`remote workers reconnected ${remote.reconnections} time(s) so far`);
+    await remote.killWorkerMidRun();
     await instances[1].stop('SIGKILL');
     log('b: SIGKILL; starting again');
     await instances[1].start();
@@ -126,14 +155,44 @@ async function main(): Promise<number> {
     log('PostgreSQL back');
     await sleep(10000);
     stop = true;
-    await load;
+    await Promise.all([load, driving]);
     log('load stopped; waiting for running sessions to finish or be failed');
     for (let i = 0; i < (STALE_AFTER_SECONDS + 30) * 2 && (await runningCount(postgres.url)) > 0; i++) await sleep(500);
 
+    if (!(await caughtUp(redis.url, subscribers, 20_000))) log('event subscribers did not catch up within 20 s');
+    await Promise.all(subscribers.map((subscriber) => subscriber.stop()));
+    const events = await verifyEvents(redis.url, subscribers, ledger.statusChanges);
     const findings = await verify(postgres.url, ledger, hostile.poisonSessions);
+    const remoteOutcome = {
+      ...remote.figures,
+      ...(await remote.outcome(postgres.url, restartedAt)),
+      reconnections: remote.reconnections,
+      unexpectedWorkerExits: remote.unexpectedWorkerExits,
+    };
     log(`verified; run time so far ${Math.round((Date.now() - started) / 1000)} s`);
-    return report({ ledger, findings, hostile: HOSTILE ? hostile : null, instances, shutdownMs }) ? 1 : 0;
+    const remoteChecks = {
+      "the SIGKILLed remote worker's session was not failed as lost within WORK_LEASE_SECONDS + 5 s":
+        !/^failed: worker lost/.test(remote.figures.killedWorkerError) ||
+        remote.figures.killedWorkerFailedAfterMs < 0 ||
+        remote.figures.killedWorkerFailedAfterMs > (LEASE_SECONDS + 5) * 1000,
+      'the remote workers did not reconnect after the restart of the instance they long-polled': remoteOutcome.reconnections === 0,
+      'no remote session started after that restart was completed': remoteOutcome.completedAfter === 0,
+      'a remote worker process exited': remote.unexpectedWorkerExits > 0,
+    };
+    return report({
+      ledger,
+      findings,
+      events,
+      hostile: HOSTILE ? hostile : null,
+      instances,
+      shutdownMs,
+      remote: remoteOutcome,
+      remoteChecks,
+    })
+      ? 1
+      : 0;
   } finally {
+    await remote?.stop();
     for (const instance of instances) instance.kill();
     redis.remove();
     postgres.remove();

@@ -22,6 +22,9 @@ export class Instance {
     private readonly nodeArgs: string[] = [],
   ) {}
 
+  /** The end of the output of the process stop() ended (its shutdown's steps). */
+  lastOutput = '';
+
   /** Started and answering (it said it listens) and not exited since. */
   listening = false;
 
@@ -54,6 +57,7 @@ export class Instance {
     this.exitRequested = true;
     const { code, signal: exitSignal } = await this.process!.stop(signal);
     this.lastExit = { code, signal: exitSignal, afterMs: Date.now() - started };
+    this.lastOutput = this.process!.output().slice(-OUTPUT_TAIL_CHARS);
     return this.lastExit.afterMs;
   }
 

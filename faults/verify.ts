@@ -23,7 +23,7 @@ export async function verify(url: string, ledger: Ledger, hostileSessions: strin
     const ids = [...ledger.sessions.keys()];
     const { rows: sessions } = await client.query(`SELECT id FROM sessions WHERE id = ANY($1::uuid[])`, [ids]);
     const { rows: markers } = await client.query(
-      `SELECT content->>'marker' AS marker, count(*)::int AS n FROM messages WHERE session_id <> ALL($1::uuid[]) AND content ? 'marker' GROUP BY 1`,
+      `SELECT content->>'marker' AS marker, count(*)::int AS n FROM messages WHERE session_id <> ALL($1::uuid[]) AND json_typeof(content) = 'object' AND content->>'marker' IS NOT NULL GROUP BY 1`,
       [hostileSessions],
     );
     const stored = new Map<string, number>(markers.map((row: { marker: string; n: number }) => [row.marker, row.n]));

@@ -6,6 +6,7 @@ import { AddMessageTextBytes1764403200000 } from './1764403200000-add-message-te
 import { AddSessionKey1764489600000 } from './1764489600000-add-session-key.js';
 import { FreeFormJsonAsSent1764576000000 } from './1764576000000-free-form-json-as-sent.js';
 import { CreateMessageAppends1764590400000 } from './1764590400000-create-message-appends.js';
+import { AddTitleSearchIndex1764835200000 } from './1764835200000-add-title-search-index.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   AddSessionKey1764489600000,
   FreeFormJsonAsSent1764576000000,
   CreateMessageAppends1764590400000,
+  AddTitleSearchIndex1764835200000,
 ];

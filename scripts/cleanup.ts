@@ -3,7 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { AppModule } from '../src/app.module.js';
 import { CleanupService } from '../src/cleanup/cleanup.service.js';
+import { readEnvFile } from '../src/config/env-file.js';
 import { validateEnv } from '../src/config/env.validation.js';
+import { assertServerDatabase } from '../src/database/database-choice.js';
 
 /*
  * One cleanup pass from a shell or an external scheduler: `npm run cleanup -- [--dry-run]`.
@@ -13,8 +15,10 @@ import { validateEnv } from '../src/config/env.validation.js';
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false } } });
   const dryRun = values['dry-run'];
+  readEnvFile();
   // A line per bad variable, as main.ts does; then no schedule in this short-lived context.
   const env = { ...validateEnv(process.env), CLEANUP_CRON: 'off' };
+  assertServerDatabase(env);
   // abortOnError off: a failure to start (PostgreSQL unreachable) is thrown and printed, not an abort().
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(env), { logger: ['error', 'warn'], abortOnError: false });
   try {

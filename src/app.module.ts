@@ -4,9 +4,13 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { CleanupModule } from './cleanup/cleanup.module.js';
+import { ShutdownGate } from './common/shutdown-gate.js';
 import { databaseConfig, loadConfig } from './config/app.config.js';
 import { type Env, validateEnv } from './config/env.validation.js';
 import { ControlModule } from './control/control.module.js';
+import { EventsModule } from './events/events.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { DevTokenModule } from './dashboard/dev-token.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
 import { LimitsModule } from './limits/limits.module.js';
@@ -14,6 +18,7 @@ import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { WorkModule } from './work/work.module.js';
 
 @Module({})
 export class AppModule {
@@ -23,6 +28,7 @@ export class AppModule {
    * the cleanup script pass the environment they parsed, with their own overrides.
    */
   static forRoot(env: Env = validateEnv(process.env)): DynamicModule {
+    const control = ControlModule.forRoot();
     return {
       module: AppModule,
       imports: [
@@ -45,8 +51,13 @@ export class AppModule {
         MessagesModule,
         MetricsModule,
         CleanupModule,
-        ControlModule.forRoot(),
+        control,
+        WorkModule.forRoot(control),
+        EventsModule,
+        WebhooksModule.forRoot(),
+        DevTokenModule.forRoot(env),
       ],
+      providers: [ShutdownGate],
     };
   }
 }

@@ -13,8 +13,11 @@ import { stringifyExact } from './common/json-text.js';
 import { JsonValidationPipe } from './common/json-validation.pipe.js';
 import { RefuseUnexpectedBodyInterceptor } from './common/refuse-unexpected-body.interceptor.js';
 import { refuseWhileClosing } from './common/refuse-while-closing.js';
+import { ShutdownGate } from './common/shutdown-gate.js';
 import { applySecurityHeaders } from './common/security-headers.js';
 import { validateEnv } from './config/env.validation.js';
+import { serveDashboard } from './dashboard/serve-dashboard.js';
+import { DEV_TOKEN_PATH } from './dashboard/dev-token.controller.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -29,10 +32,10 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   });
   // Answers write free-form values (JsonText) as the exact text the client sent.
   fastify.setReplySerializer((payload) => stringifyExact(payload));
-  refuseWhileClosing(fastify);
+  refuseWhileClosing(fastify, app.get(ShutdownGate));
   applySecurityHeaders(app, config.getOrThrow<string[]>('app.corsOrigins'));
   // After the security headers, so that CORS preflights are answered before authentication.
-  authenticateBeforeBody(app, API_PREFIX);
+  authenticateBeforeBody(app, API_PREFIX, [DEV_TOKEN_PATH]);
   // After authentication: the limit is per user.
   limitRequests(app, config.getOrThrow<number>('limits.ratePerMinute'));
 
@@ -40,7 +43,8 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   app.useGlobalPipes(new JsonValidationPipe());
   app.useGlobalInterceptors(new RefuseUnexpectedBodyInterceptor());
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
+  // No enableShutdownHooks: main.ts closes the app on SIGTERM itself (and then the embedded
+  // database), and tests close theirs.
 
   const document = SwaggerModule.createDocument(
     app,
@@ -52,6 +56,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await serveDashboard(app);
   await app.init();
   await fastify.ready();
   return app;

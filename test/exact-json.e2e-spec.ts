@@ -170,11 +170,10 @@ describe('exactly as sent: rows written as jsonb before the migration', () => {
     url = await ownDatabase('exact_migration');
     const db = await new DataSource(dataSourceOptions(url)).initialize();
     try {
-      // Undo migrations down to and including the one that made the columns json (later ones first).
+      // Back to just before FreeFormJsonAsSent: the migrations after it are undone first.
       let undone: string;
       do {
-        const [last] = await db.query(`SELECT name FROM migrations ORDER BY id DESC LIMIT 1`);
-        undone = last.name;
+        [{ name: undone }] = await db.query(`SELECT name FROM migrations ORDER BY timestamp DESC LIMIT 1`);
         await db.undoLastMigration({ transaction: 'each' });
       } while (undone !== 'FreeFormJsonAsSent1764576000000');
       const [{ type }] = await db.query(

@@ -80,6 +80,44 @@ export class WorkQueueUnavailableError extends DomainError {
   readonly headers = { 'Retry-After': '5' };
 }
 
+/** This instance is closing: a worker's long poll is sent on to another instance at once. */
+export class ShuttingDownError extends DomainError {
+  readonly code = 'SHUTTING_DOWN';
+  readonly status = HttpStatus.SERVICE_UNAVAILABLE;
+  readonly headers = { 'Retry-After': '1' };
+  constructor() {
+    super('This instance is shutting down; retry on another');
+  }
+}
+
+/** POST /sessions/:id/start named a handler this deployment does not register. */
+export class UnknownHandlerError extends DomainError {
+  readonly code = 'UNKNOWN_HANDLER';
+  readonly status = HttpStatus.BAD_REQUEST;
+  constructor(name: string, known: readonly string[]) {
+    super(`handler ${JSON.stringify(name)} is not registered here; the handlers are: ${known.join(', ')}`);
+    this.details.handlers = known;
+  }
+}
+
+/** A work lease this service never issued (or forgot, a day after it ended). */
+export class LeaseNotFoundError extends DomainError {
+  readonly code = 'LEASE_NOT_FOUND';
+  readonly status = HttpStatus.NOT_FOUND;
+  constructor() {
+    super('Work lease not found');
+  }
+}
+
+/** A work lease that ran out: its session was failed as lost, and nothing under it changes anything any more. */
+export class LeaseExpiredError extends DomainError {
+  readonly code = 'LEASE_EXPIRED';
+  readonly status = HttpStatus.GONE;
+  constructor() {
+    super('The work lease expired (no heartbeat within WORK_LEASE_SECONDS); its session was failed as lost. Nothing was changed.');
+  }
+}
+
 export class CostLimitExceededError extends DomainError {
   readonly code = 'COST_LIMIT_EXCEEDED';
   readonly status = HttpStatus.UNPROCESSABLE_ENTITY;
@@ -127,5 +165,23 @@ export class QuotaExceededError extends DomainError {
     this.details.quota = quota;
     this.details.limit = limit;
     this.headers['Retry-After'] = String(QUOTA_RETRY_AFTER_SECONDS[quota]);
+  }
+}
+
+/** The event streams live in Redis: without it (REDIS_URL empty, or unreachable) there is nothing to serve. */
+export class EventsUnavailableError extends DomainError {
+  readonly code = 'EVENTS_UNAVAILABLE';
+  readonly status = HttpStatus.SERVICE_UNAVAILABLE;
+  readonly headers = { 'Retry-After': '5' };
+  constructor(why: string) {
+    super(`Events are unavailable: ${why}. Retry later (with Last-Event-ID, nothing from the last hour is missed).`);
+  }
+}
+
+export class InvalidLastEventIdError extends DomainError {
+  readonly code = 'INVALID_LAST_EVENT_ID';
+  readonly status = HttpStatus.BAD_REQUEST;
+  constructor() {
+    super('Last-Event-ID must be an id this service sent (such as 1718000000000-0)');
   }
 }

@@ -1,4 +1,5 @@
 import { registerAs } from '@nestjs/config';
+import { databaseName } from '../database/database-url.js';
 import { DEV_JWT_SECRET, type Env, validateEnv } from './env.validation.js';
 
 /**
@@ -58,16 +59,30 @@ export const sessionsConfig = namespace('sessions', (env) => ({
 }));
 
 export const controlConfig = namespace('control', (env) => ({
-  // An API-only instance sets false; without Redis there is no queue, so no worker either.
-  workerEnabled: env.WORKER_ENABLED && env.REDIS_URL !== '',
+  // An API-only instance sets false; without Redis there is no queue (so no worker either) unless
+  // the queue is in-process: then this instance's worker runs what this instance starts.
+  workQueue: env.WORK_QUEUE === 'in-process' ? ('in-process' as const) : env.REDIS_URL !== '' ? ('redis' as const) : ('none' as const),
+  workerEnabled: env.WORKER_ENABLED && (env.WORK_QUEUE === 'in-process' || env.REDIS_URL !== ''),
   workerConcurrency: env.WORKER_CONCURRENCY,
   handler: env.DELIBERATION_HANDLER,
+  remoteHandlers: [...new Set(env.REMOTE_HANDLERS.split(',').map((name) => name.trim()))].filter(Boolean),
+  leaseSeconds: env.WORK_LEASE_SECONDS,
   rounds: env.DELIBERATION_ROUNDS,
   stepMs: env.DELIBERATION_STEP_MS,
   staleAfterSeconds: env.RUNNING_STALE_AFTER_SECONDS,
   // Namespaces the queue, the cancel channel and the live-progress keys in a shared Redis.
-  keyPrefix: env.CONTROL_KEY_PREFIX,
+  keyPrefix: env.CONTROL_KEY_PREFIX || controlPrefixOf(env.DATABASE_URL),
 }));
+
+/**
+ * The default namespace of the control plane's keys: named after the database, so two
+ * instances on different databases that share a Redis index (every development instance
+ * defaults to db 0) never take each other's jobs, while every instance of one database (an
+ * app in a container and a worker on the host alike, whatever host name each uses) shares it.
+ */
+export function controlPrefixOf(databaseUrl: string): string {
+  return `control:${databaseName(databaseUrl).replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+}
 
 export const limitsConfig = namespace('limits', (env) => ({
   // 0: no rate limiter at all (not even a guard that lets everything through).
@@ -76,7 +91,25 @@ export const limitsConfig = namespace('limits', (env) => ({
   maxSessionsPerUser: env.MAX_SESSIONS_PER_USER,
 }));
 
-export const configNamespaces = [appConfig, databaseConfig, redisConfig, authConfig, sessionsConfig, controlConfig, limitsConfig];
+export const webhooksConfig = namespace('webhooks', (env) => ({
+  // Deliveries need the queue, so Redis; they run where workers run (WORKER_ENABLED, npm run worker).
+  enabled: env.WEBHOOK_URL !== '' && env.REDIS_URL !== '',
+  deliver: env.WEBHOOK_URL !== '' && env.REDIS_URL !== '' && env.WORKER_ENABLED,
+  url: env.WEBHOOK_URL,
+  secret: env.WEBHOOK_SECRET,
+  redisUrl: env.REDIS_URL,
+}));
+
+export const configNamespaces = [
+  appConfig,
+  databaseConfig,
+  redisConfig,
+  authConfig,
+  sessionsConfig,
+  controlConfig,
+  limitsConfig,
+  webhooksConfig,
+];
 
 /** The namespaces of one parsed environment, for ConfigModule's `load`. */
 export function loadConfig(env: Env) {

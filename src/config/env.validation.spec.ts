@@ -69,4 +69,11 @@ describe('validateEnv', () => {
     expect(() => sut({ NODE_ENV: 'production' })).toThrow('AUTH_JWT_SECRET');
     expect(() => sut({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'a-real-secret-of-enough-length' })).not.toThrow();
   });
+
+  it("refuses placeholder secrets in production (the development default, .env.example's), and accepts them elsewhere", () => {
+    for (const secret of ['dev-only-secret-change-me', 'change-me-to-a-long-random-secret', 'please-CHANGEME-0123456789']) {
+      expect(() => sut({ NODE_ENV: 'production', AUTH_JWT_SECRET: secret })).toThrow(/AUTH_JWT_SECRET: must not be a placeholder/);
+      expect(() => sut({ NODE_ENV: 'development', AUTH_JWT_SECRET: secret })).not.toThrow();
+    }
+  });
 });

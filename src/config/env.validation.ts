@@ -4,6 +4,15 @@ import { validateCronExpression } from 'cron';
 /** The development-only secret: the default of AUTH_JWT_SECRET, refused when NODE_ENV is production. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me';
 
+/**
+ * Secrets anyone can read (this default, the one in .env.example, and anything asking to be
+ * changed): production refuses them, so `docker compose --env-file .env.example` cannot go live
+ * with a published key.
+ */
+export function isPlaceholderSecret(secret: string): boolean {
+  return secret === DEV_JWT_SECRET || /change[-_ ]?me/i.test(secret);
+}
+
 /** A cron expression the scheduler will accept, checked by the parser it uses (@nestjs/schedule's cron). */
 function IsCronExpression(): PropertyDecorator {
   return (target, propertyName) =>
@@ -33,7 +42,9 @@ class EnvironmentVariables {
   @IsIntBetween(0, 65535)
   readonly PORT: number = 3000;
 
-  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'a postgres:// URL' })
+  // Unset, and nothing answers at this default: the embedded database (database-choice.ts), as
+  // with `embedded`, which asks for it even when a server runs. Never in production.
+  @Matches(/^(postgres(ql)?:\/\/.+|embedded)$/, { message: 'a postgres:// URL, or embedded' })
   readonly DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/session_store';
 
   // Connections of this instance for requests; limit=all streams get a separate quarter of it.
@@ -119,8 +130,25 @@ class EnvironmentVariables {
   @IsIntBetween(1, 256)
   readonly WORKER_CONCURRENCY: number = 4;
 
-  // Checked against the registered names by the factory that knows them (control/deliberation).
+  // Where started sessions wait for a worker: BullMQ on Redis (any instance runs them), or
+  // in-process (this instance runs what it starts; set by the embedded first run without Redis).
+  @IsIn(['redis', 'in-process'], { message: 'redis or in-process' })
+  readonly WORK_QUEUE: 'redis' | 'in-process' = 'redis';
+
+  // A registered name, or `module:<path>` of an ES module of the user's: checked (and the module
+  // loaded) by control/deliberation/handler-catalog.ts, which knows the names.
   readonly DELIBERATION_HANDLER: string = 'scripted';
+
+  // Handlers run by remote workers over HTTP (/api/v1/work): sessions started with them wait to be claimed.
+  @ValidateIf((env: EnvironmentVariables) => env.REMOTE_HANDLERS !== '')
+  @Matches(/^\s*[a-z0-9][a-z0-9_-]{0,63}(\s*,\s*[a-z0-9][a-z0-9_-]{0,63})*\s*$/, {
+    message: 'comma-separated handler names (lower-case letters, digits, - and _, up to 64 each), or empty',
+  })
+  readonly REMOTE_HANDLERS: string = '';
+
+  // How long a remote worker's lease lasts without a heartbeat before its session fails as lost.
+  @IsIntBetween(1, 3600)
+  readonly WORK_LEASE_SECONDS: number = 30;
 
   @IsIntBetween(1, 1000)
   readonly DELIBERATION_ROUNDS: number = 3;
@@ -131,15 +159,30 @@ class EnvironmentVariables {
   @IsIntBetween(1, 86400)
   readonly RUNNING_STALE_AFTER_SECONDS: number = 60;
 
+  // Empty: `control:<database name>` (app.config.ts), so that instances of different databases
+  // sharing a Redis index never share a work queue; set, it is used as given.
+  @ValidateIf((env: EnvironmentVariables) => env.CONTROL_KEY_PREFIX !== '')
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: '1..64 letters, digits, dots, dashes or underscores' })
-  readonly CONTROL_KEY_PREFIX: string = 'control';
+  readonly CONTROL_KEY_PREFIX: string = '';
+
+  // Webhooks (src/webhooks): where sessions that end are POSTed, signed per Standard Webhooks. Empty: none.
+  @ValidateIf((env: EnvironmentVariables) => env.WEBHOOK_URL !== '')
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'an http(s) URL, or empty' })
+  readonly WEBHOOK_URL: string = '';
+
+  // The Standard Webhooks form: "whsec_" and the base64 of 24..64 random bytes.
+  @ValidateIf((env: EnvironmentVariables) => env.WEBHOOK_URL !== '' || env.WEBHOOK_SECRET !== '')
+  @Matches(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, {
+    message: 'set when WEBHOOK_URL is: "whsec_" and the base64 of 24..64 random bytes (e.g. whsec_$(openssl rand -base64 32))',
+  })
+  readonly WEBHOOK_SECRET: string = '';
 }
 
 /** The parsed environment: every variable present, typed, defaults applied. */
 export type Env = Readonly<EnvironmentVariables>;
 
 // Printed in error lines as their length only.
-const SECRETS = new Set(['AUTH_JWT_SECRET']);
+const SECRETS = new Set(['AUTH_JWT_SECRET', 'WEBHOOK_SECRET']);
 
 /**
  * A raw value converted to the type of the variable's default. A value that does not convert
@@ -166,10 +209,12 @@ export function validateEnv(raw: Record<string, string | undefined>): Env {
     (error) =>
       `Invalid environment variable ${error.property}=${shown(error.property)}: must be ${Object.values(error.constraints ?? {})[0]}`,
   );
-  if (env.NODE_ENV === 'production' && (env.AUTH_JWT_SECRET === DEV_JWT_SECRET || (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL))) {
+  if (env.NODE_ENV === 'production' && env.AUTH_JWT_SECRET && isPlaceholderSecret(env.AUTH_JWT_SECRET)) {
     lines.push(
-      'Invalid environment variable AUTH_JWT_SECRET: must be set (not the development default) when NODE_ENV=production, unless AUTH_JWKS_URL is',
+      "Invalid environment variable AUTH_JWT_SECRET: must not be a placeholder (the development default or .env.example's) when NODE_ENV=production; generate one with `openssl rand -hex 32`",
     );
+  } else if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+    lines.push('Invalid environment variable AUTH_JWT_SECRET: must be set when NODE_ENV=production, unless AUTH_JWKS_URL is');
   }
   if (lines.length > 0) throw new Error(lines.join('\n'));
   return env;

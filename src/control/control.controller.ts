@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiConflictResponse,
   ApiNoContentResponse,
@@ -19,6 +20,7 @@ import { CompleteSessionDto } from './dto/complete-session.dto.js';
 import { FailSessionDto } from './dto/fail-session.dto.js';
 import { KillSessionDto } from './dto/kill-session.dto.js';
 import { RecordProgressDto } from './dto/record-progress.dto.js';
+import { StartSessionDto } from './dto/start-session.dto.js';
 import { TransitionListResponse } from './dto/transition.response.js';
 
 const ILLEGAL = 'INVALID_TRANSITION: not allowed from the current status, which the body carries as currentStatus';
@@ -33,10 +35,11 @@ export class ControlController {
   @HttpCode(202)
   @ApiAcceptedResponse({ type: SessionResponse, description: 'running; the work is queued for a worker' })
   @ApiConflictResponse({ description: ILLEGAL })
+  @ApiBadRequestResponse({ description: 'UNKNOWN_HANDLER: `handler` names no registered handler; nothing was changed' })
   @ApiServiceUnavailableResponse({ description: 'WORK_QUEUE_UNAVAILABLE: Redis (the queue) cannot be reached' })
   @UseInterceptors(SessionEtagInterceptor)
-  start(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string): Promise<TaggedSession> {
-    return this.control.start(user.id, id);
+  start(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string, @Body() dto: StartSessionDto): Promise<TaggedSession> {
+    return this.control.start(user.id, id, dto.handler);
   }
 
   @Post(':id/kill')

@@ -1,16 +1,19 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { controlConfig, redisConfig } from '../config/app.config.js';
+import { controlConfig } from '../config/app.config.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { CancelChannel } from './cancel.channel.js';
 import { ControlController } from './control.controller.js';
 import { ControlService } from './control.service.js';
-import { deliberationHandlerProviders } from './deliberation/deliberation-handlers.js';
+import { handlerCatalogProvider, inProcessHandlerProviders } from './deliberation/deliberation-handlers.js';
 import { DeliberationProcessor } from './deliberation/deliberation.processor.js';
+import { HandlerCatalog } from './deliberation/handler-catalog.js';
+import { inProcessQueueProviders, inProcessWorkerProviders } from './in-process.queue.js';
 import { LiveProgressCache } from './live-progress.cache.js';
 import { LiveProgressFlusher } from './live-progress.flusher.js';
 import { LostWorkerSweeper } from './lost-worker.sweeper.js';
 import { ProgressRecorder } from './progress.recorder.js';
+import { RemoteWorkQueues } from './remote-work.queues.js';
 import { RunService } from './run.service.js';
 import { WorkQueueModule } from './work-queue.module.js';
 import { WorkQueue } from './work.queue.js';
@@ -18,15 +21,16 @@ import { WorkQueue } from './work.queue.js';
 @Module({})
 export class ControlModule {
   /**
-   * Shaped by configuration when the app is created: the queue only with Redis, the worker only
-   * where WORKER_ENABLED is not false (an API-only instance still starts, kills and sweeps).
+   * Shaped by configuration when the app is created: the queue only with Redis (or in-process),
+   * the worker only where WORKER_ENABLED is not false (an API-only instance still starts, kills
+   * and sweeps).
    */
   static forRoot(): DynamicModule {
-    const withQueue = redisConfig().url !== '';
-    const withWorker = withQueue && controlConfig().workerEnabled;
+    const { workQueue, workerEnabled } = controlConfig();
+    const withWorker = workQueue !== 'none' && workerEnabled;
     return {
       module: ControlModule,
-      imports: [SessionsModule, MessagesModule, ...(withQueue ? [WorkQueueModule] : [])],
+      imports: [SessionsModule, MessagesModule, ...(workQueue === 'redis' ? [WorkQueueModule] : [])],
       controllers: [ControlController],
       providers: [
         ControlService,
@@ -37,9 +41,13 @@ export class ControlModule {
         CancelChannel,
         LiveProgressFlusher,
         LostWorkerSweeper,
-        ...(withWorker ? [DeliberationProcessor, ...deliberationHandlerProviders] : []),
+        RemoteWorkQueues,
+        handlerCatalogProvider,
+        ...(withWorker ? [DeliberationProcessor, ...inProcessHandlerProviders] : []),
+        ...(workQueue === 'in-process' ? inProcessQueueProviders : []),
+        ...(workQueue === 'in-process' && withWorker ? inProcessWorkerProviders : []),
       ],
-      exports: [ControlService, RunService],
+      exports: [ControlService, RunService, ProgressRecorder, RemoteWorkQueues, CancelChannel, HandlerCatalog],
     };
   }
 }

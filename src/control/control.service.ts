@@ -11,6 +11,7 @@ import { SessionStore } from '../sessions/session.store.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { TransitionRecord } from '../sessions/transition.columns.js';
 import { CancelChannel } from './cancel.channel.js';
+import { HandlerCatalog } from './deliberation/handler-catalog.js';
 import { type LiveProgress, LiveProgressCache } from './live-progress.cache.js';
 import { ProgressRecorder } from './progress.recorder.js';
 import type { ProgressUpdate } from '../sessions/session-writes.js';
@@ -48,10 +49,13 @@ export class ControlService {
     private readonly recorder: ProgressRecorder,
     private readonly queue: WorkQueue,
     private readonly cancel: CancelChannel,
+    private readonly handlers: HandlerCatalog,
     @Inject(limitsConfig.KEY) private readonly limits: ConfigType<typeof limitsConfig>,
   ) {}
 
-  async start(userId: string, id: string): Promise<TaggedSession> {
+  /** `handler` names a registered handler (UNKNOWN_HANDLER otherwise, before anything happens); absent, the default. */
+  async start(userId: string, id: string, handler?: string): Promise<TaggedSession> {
+    const choice = this.handlers.choose(handler);
     if (!this.queue.available) throw new WorkQueueUnavailableError('REDIS_URL is empty: this instance has no work queue');
     // Probed before the transition, so that during a Redis outage a start changes nothing and can be retried.
     if (!(await this.queue.reachable()))
@@ -59,13 +63,14 @@ export class ControlService {
     const { session } = await this.move(id, 'start', { actor: userId }, { userId }, this.limits.maxRunningPerUser);
     await this.live.open(session);
     try {
-      await this.queue.enqueue(id);
+      await this.queue.enqueue(id, choice);
     } catch (error) {
       // Redis went away between the probe and the add. Nothing would ever run it (nothing to stop): fail it now.
       const message = `work could not be queued: ${(error as Error).message}`;
       await this.move(id, 'fail', { actor: SYSTEM_ACTOR, reason: message, set: { error: message } }).catch(() => undefined);
       throw new WorkQueueUnavailableError(`${message}; the session was marked failed`);
     }
+    if (choice.remote) await this.cancel.announce(choice.name);
     return tagged(session);
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CostLimitExceededError } from '../common/domain-error.js';
 import { MAX_TOTAL_COST } from '../sessions/progress-bounds.js';
 import { RUNNING } from '../sessions/session-status.js';
+import { SessionEvents } from '../sessions/session-events.js';
 import { SessionStore } from '../sessions/session.store.js';
 import type { ProgressUpdate } from '../sessions/session-writes.js';
 import { LiveProgressCache } from './live-progress.cache.js';
@@ -12,10 +13,17 @@ export class ProgressRecorder {
   constructor(
     private readonly live: LiveProgressCache,
     private readonly rows: SessionStore,
+    private readonly events: SessionEvents,
   ) {}
 
   /** False when the session is not running; COST_LIMIT_EXCEEDED (nothing recorded) past the cost ceiling. */
   async record(id: string, update: ProgressUpdate): Promise<boolean> {
+    const recorded = await this.recordOnce(id, update);
+    if (recorded) await this.events.progressed(id, update);
+    return recorded;
+  }
+
+  private async recordOnce(id: string, update: ProgressUpdate): Promise<boolean> {
     let outcome = await this.live.record(id, update);
     if (outcome === 'missing') {
       // Redis lost the live state (restart, flush, expiry): seed it from PostgreSQL, then retry once.

@@ -3,13 +3,14 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { JobState, Queue } from 'bullmq';
 import { OutageLog } from '../common/log-once.js';
 import { FAILED_JOB_AGE_SECONDS } from '../redis/keys.js';
+import type { HandlerChoice } from './deliberation/handler-catalog.js';
+import { RemoteWorkQueues } from './remote-work.queues.js';
+import type { DeliberationJobData } from './work-job.js';
 
 export const DELIBERATION_QUEUE = 'deliberation';
 export const DELIBERATE_JOB = 'deliberate';
 
-export interface DeliberationJobData {
-  sessionId: string;
-}
+export type { DeliberationJobData } from './work-job.js';
 
 // BullMQ waits for Redis to come back rather than failing; a request must not wait that long.
 const QUEUE_TIMEOUT_MS = 3000;
@@ -17,15 +18,19 @@ const PROBE_TIMEOUT_MS = 1000;
 const QUEUED: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 /**
- * The only class that speaks to the BullMQ queue. Absent when REDIS_URL is empty: then nothing
- * can be started, and the rest of the control plane still answers.
+ * The only class that speaks to the BullMQ queues: the in-process workers' queue, and through
+ * RemoteWorkQueues the remote handlers' ones. Absent when REDIS_URL is empty: then nothing can be
+ * started, and the rest of the control plane still answers.
  */
 @Injectable()
 export class WorkQueue {
   // One line per outage, not one per reconnect attempt.
   private readonly outage = new OutageLog(new Logger(WorkQueue.name), 'work queue unavailable');
 
-  constructor(@Optional() @InjectQueue(DELIBERATION_QUEUE) private readonly queue?: Queue) {
+  constructor(
+    private readonly remote: RemoteWorkQueues,
+    @Optional() @InjectQueue(DELIBERATION_QUEUE) private readonly queue?: Queue,
+  ) {
     // At once, not in a lifecycle hook: the queue connects, and may fail, while the app still starts.
     this.queue?.on('error', (error) => this.outage.failed(error));
   }
@@ -43,12 +48,16 @@ export class WorkQueue {
     );
   }
 
-  /** The job id is the session id: a second add of the same session is a no-op in BullMQ. */
-  async enqueue(sessionId: string): Promise<void> {
-    const data: DeliberationJobData = { sessionId };
+  /**
+   * The job id is the session id: a second add of the same session is a no-op in BullMQ. A remote
+   * handler's job goes to that handler's queue, where a remote worker claims it.
+   */
+  async enqueue(sessionId: string, handler: HandlerChoice): Promise<void> {
+    const data: DeliberationJobData = { sessionId, handler: handler.name };
+    const queue = handler.remote ? this.remote.queue(handler.name)! : this.queue!;
     await this.bounded(
       'enqueue',
-      this.queue!.add(DELIBERATE_JOB, data, {
+      queue.add(DELIBERATE_JOB, data, {
         jobId: sessionId,
         removeOnComplete: true,
         removeOnFail: { age: FAILED_JOB_AGE_SECONDS },
@@ -59,16 +68,23 @@ export class WorkQueue {
 
   /** Removes the session's job if no worker holds it yet; a running one is stopped by its signal. */
   async removeQueued(sessionId: string): Promise<boolean> {
-    return (await this.bounded('remove', this.queue!.remove(sessionId))) === 1;
+    const [local, remote] = await this.bounded(
+      'remove',
+      Promise.all([this.queue!.remove(sessionId), this.remote.removeWaiting(sessionId)]),
+    );
+    return local === 1 || remote;
   }
 
   async stateOf(sessionId: string): Promise<JobState | 'unknown'> {
     return this.bounded('state', this.queue!.getJobState(sessionId));
   }
 
-  /** Still waiting for a worker: its session is running on paper but nobody could have lost it. */
+  /**
+   * Still waiting for a worker, or held under a live lease by a remote one: its session is running
+   * on paper but nobody could have lost it.
+   */
   async isQueued(sessionId: string): Promise<boolean> {
-    return QUEUED.has(await this.stateOf(sessionId));
+    return QUEUED.has(await this.stateOf(sessionId)) || (await this.bounded('state', this.remote.isHeld(sessionId)));
   }
 
   private async bounded<T>(operation: string, work: Promise<T>, timeoutMs = QUEUE_TIMEOUT_MS): Promise<T> {

@@ -73,6 +73,11 @@ export class MessagesService {
     return this.writes.appendWhileRunning(userId, sessionId, written);
   }
 
+  /** For remote workers: messages as their client sent them (exact text); null once the session is no longer running. */
+  appendSentWhileRunning(userId: string, sessionId: string, dto: AppendMessagesDto): Promise<Message[] | null> {
+    return this.writes.appendWhileRunning(userId, sessionId, toNewMessages(dto));
+  }
+
   popLast(userId: string, sessionId: string, ifMatch?: string): Promise<Written<Message | null>> {
     return this.writes.popLast(userId, sessionId, ifMatch);
   }

@@ -18,13 +18,32 @@ export const liveKeyPrefix = (controlPrefix: string): string => `${controlPrefix
 /** The set of sessions whose live progress has not reached PostgreSQL yet. */
 export const liveDirtyKey = (controlPrefix: string): string => `${liveKeyPrefix(controlPrefix)}-dirty`;
 export const cancelChannel = (controlPrefix: string): string => `${controlPrefix}:cancel`;
+/** Published with a remote handler's name when its work is queued: waiting claims look again. */
+export const workReadyChannel = (controlPrefix: string): string => `${controlPrefix}:work-ready`;
+/** `<prefix>:work:lease:<lease id>`: a remote worker's lease (session, handler, user, state). */
+export const leaseKeyPrefix = (controlPrefix: string): string => `${controlPrefix}:work:lease:`;
+/** The live leases by expiry time (ms): the lease sweeper takes those past it. */
+export const leaseExpiriesKey = (controlPrefix: string): string => `${controlPrefix}:work:leases`;
 /** `<prefix>:rate:<window>`: a hash of each user's requests in one rate-limit window, shared by every instance. */
 export const rateLimitKey = (controlPrefix: string, window: number): string => `${controlPrefix}:rate:${window}`;
 
+/** `<prefix>:events:user:<user id>`: one user's events (SSE replay with Last-Event-ID); nobody else's land there. */
+export const eventsUserKey = (controlPrefix: string, userId: string): string => `${controlPrefix}:events:user:${userId}`;
+/** Every user's events in one stream, with the same ids: what each instance's one reader follows live. */
+export const eventsFeedKey = (controlPrefix: string): string => `${controlPrefix}:events:feed`;
+/** Marks an event as appended, so a retry after a timed-out append (it may have run) does not add it twice. */
+export const eventSeenKey = (controlPrefix: string, eventId: string): string => `${controlPrefix}:events:seen:${eventId}`;
+/** The webhook deliveries' BullMQ queue (under the control prefix like the work queue). */
+export const WEBHOOK_QUEUE = 'webhooks';
+
+// Events are kept (and can be replayed with Last-Event-ID) for an hour.
+export const EVENT_RETENTION_SECONDS = 3600;
 // Outlives any read that could still be refilling a purged session (queries time out at 15 s).
 export const TOMBSTONE_TTL_SECONDS = 300;
 // A closed live hash only has to outlive the requests that raced the status change.
 export const CLOSED_LIVE_TTL_SECONDS = 60;
+// A lease is remembered this long after it was last renewed, so that late calls under it get 409 or 410, not 404.
+export const LEASE_MEMORY_SECONDS = 86400;
 // A failed job is kept a day for inspection; BullMQ's keys have no other TTL.
 export const FAILED_JOB_AGE_SECONDS = 86400;
 
@@ -63,8 +82,46 @@ export class RedisKeys {
     return rateLimitKey(this.controlPrefix, window);
   }
 
+  eventsOfUser(userId: string): string {
+    return eventsUserKey(this.controlPrefix, userId);
+  }
+
+  eventsFeed(): string {
+    return eventsFeedKey(this.controlPrefix);
+  }
+
+  eventSeen(eventId: string): string {
+    return eventSeenKey(this.controlPrefix, eventId);
+  }
+
+  /** The events' keys live as long as the replay window, and never past SESSION_CACHE_TTL_SECONDS. */
+  get eventsTtlSeconds(): number {
+    return Math.min(EVENT_RETENTION_SECONDS, this.ttlSeconds);
+  }
+
   cancelChannel(): string {
     return cancelChannel(this.controlPrefix);
+  }
+
+  workReadyChannel(): string {
+    return workReadyChannel(this.controlPrefix);
+  }
+
+  leasePrefix(): string {
+    return leaseKeyPrefix(this.controlPrefix);
+  }
+
+  lease(id: string): string {
+    return leaseKeyPrefix(this.controlPrefix) + id;
+  }
+
+  leaseExpiries(): string {
+    return leaseExpiriesKey(this.controlPrefix);
+  }
+
+  /** Bounded by SESSION_CACHE_TTL_SECONDS like every key written for a session. */
+  get leaseMemorySeconds(): number {
+    return Math.min(LEASE_MEMORY_SECONDS, this.ttlSeconds);
   }
 
   get closedLiveTtlSeconds(): number {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
+import { type SessionEvent, SessionEvents } from './session-events.js';
 
 const OPEN = Symbol('SessionTx');
 
@@ -13,6 +14,7 @@ const OPEN = Symbol('SessionTx');
  */
 export class SessionTx {
   private readonly rows = new Map<string, Session>();
+  private readonly happened: SessionEvent[] = [];
 
   constructor(
     key: typeof OPEN,
@@ -27,17 +29,31 @@ export class SessionTx {
     return session;
   }
 
+  /** Called by the repository for what a statement did (created, moved, changed the history), in order. */
+  told(...events: SessionEvent[]): void {
+    this.happened.push(...events);
+  }
+
   get written(): Session[] {
     return [...this.rows.values()];
   }
+
+  get events(): SessionEvent[] {
+    return this.happened;
+  }
 }
 
-/** The write order in one place: PostgreSQL commits first, then the cache gets the committed copy. */
+/**
+ * The write order in one place: PostgreSQL commits first, then the cache gets the committed copy,
+ * then the events are told (so a rolled-back change is never announced, and a reader that hears
+ * of a change finds it in the cache).
+ */
 @Injectable()
 export class SessionWriter {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly cache: SessionCache,
+    private readonly events: SessionEvents,
   ) {}
 
   /** Statements that each commit on their own (most writes are one statement). */
@@ -61,5 +77,6 @@ export class SessionWriter {
 
   private async cached(tx: SessionTx): Promise<void> {
     for (const session of tx.written) await this.cache.set(session);
+    await this.events.publish(tx.events);
   }
 }

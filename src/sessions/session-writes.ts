@@ -19,6 +19,8 @@ export interface SessionChanges {
 
 export interface ListPosition {
   status?: SessionStatus;
+  /** Title contains this text, case-insensitively. */
+  titleContains?: string;
   limit: number;
   after?: { createdAt: Date; id: string };
 }

@@ -7,6 +7,7 @@ import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
 import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
 import { DELETED, RUNNING } from './session-status.js';
+import { moveEvents } from './session-events.js';
 import type { SessionTx } from './session-writer.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
@@ -103,7 +104,10 @@ export class SessionsRepository {
           session.key,
         ],
       );
-      if (inserted) return { created: inserted };
+      if (inserted) {
+        tx.told({ type: 'session.created', session: inserted });
+        return { created: inserted };
+      }
       if (session.idempotencyKey === null && session.key === null) return { refused: 'quota' };
       if (session.idempotencyKey !== null) {
         const existing = await this.findVisible(tx, session.userId, 'idempotency_key', session.idempotencyKey);
@@ -166,6 +170,9 @@ export class SessionsRepository {
     const where = ['user_id = $1'];
     if (position.status) where.push(`status = $${params.push(position.status)}`);
     else where.push(`status <> $${params.push(DELETED)}`);
+    // Served by the trigram index on (user_id, title) (migration AddTitleSearchIndex), not a scan
+    // of the user's rows; LIKE's wildcards in the text are matched as themselves.
+    if (position.titleContains !== undefined) where.push(`title ILIKE $${params.push(`%${escapeLike(position.titleContains)}%`)}`);
     if (position.after) {
       params.push(position.after.createdAt, position.after.id);
       where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
@@ -239,6 +246,7 @@ export class SessionsRepository {
     const update = `UPDATE sessions SET ${counts}, ${TOUCH} WHERE ${where.join(' AND ')} RETURNING *`;
     const sql = guard.rider ? `WITH touched AS (${update}), rider AS (${guard.rider(param)}) SELECT * FROM touched` : update;
     const [row] = await this.write(tx, sql, params);
+    if (row) tx.told({ type: 'session.messages', session: row, change });
     return row ?? null;
   }
 
@@ -248,7 +256,9 @@ export class SessionsRepository {
     const [row] = await tx.manager.query(sql, [this.retentionSeconds, ...params]);
     if (!row) return { session: null, from: null, currentStatus: null };
     if (!row.id) return { session: null, from: null, currentStatus: row.prior_status };
-    return { session: tx.wrote(sessionFromRow(row)), from: row.from_status, currentStatus: move.to };
+    const session = tx.wrote(sessionFromRow(row));
+    tx.told(...moveEvents(session, row.from_status, move));
+    return { session, from: row.from_status, currentStatus: move.to };
   }
 
   async listTransitions(sessionId: string): Promise<TransitionRecord[]> {
@@ -343,4 +353,9 @@ export class SessionsRepository {
     const rows: Record<string, unknown>[] = Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
     return rows.map((row) => tx.wrote(sessionFromRow(row)));
   }
+}
+
+/** `text` as a LIKE pattern that matches it literally (backslash is PostgreSQL's default ESCAPE). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }

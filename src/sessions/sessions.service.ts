@@ -110,7 +110,7 @@ export class SessionsService {
   async list(userId: string, query: ListSessionsQuery): Promise<{ items: string[]; nextCursor: string | null }> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     // One extra row tells whether another page exists without a COUNT.
-    const rows = await this.repository.listOwned(userId, { status: query.status, limit: query.limit + 1, after });
+    const rows = await this.repository.listOwned(userId, { status: query.status, titleContains: query.q, limit: query.limit + 1, after });
     const page = rows.slice(0, query.limit);
     const nextCursor = rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null;
     // Running sessions are shown as GET shows them (their live progress laid over): read again, whole.

@@ -29,12 +29,14 @@ export interface ReadyOptions {
   timeoutMs?: number;
   /** Names the process in errors. */
   name?: string;
+  /** Its working directory (where it reads .env and keeps ./data); this process's by default. */
+  cwd?: string;
 }
 
 /** Starts `command`; resolves once `readyLine` appears, rejects (and kills it) if it exits or times out first. */
 export function startReadyProcess(command: string, args: string[], options: ReadyOptions): Promise<ReadyProcess> {
-  const { readyLine, env = {}, timeoutMs = 30_000, name = command } = options;
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { readyLine, env = {}, timeoutMs = 30_000, name = command, cwd } = options;
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   // 'close', not 'exit': by then its stdout and stderr are read to the end.
   const exited = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));

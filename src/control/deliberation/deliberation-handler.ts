@@ -42,9 +42,6 @@ export interface DeliberationHandler {
   run(context: DeliberationContext): Promise<DeliberationResult>;
 }
 
-/** Injection token of the handler the worker runs (chosen by DELIBERATION_HANDLER). */
-export const DELIBERATION_HANDLER = Symbol('DELIBERATION_HANDLER');
-
 /** Thrown into a handler that keeps working after its session stopped running. */
 export class WorkStoppedError extends Error {
   constructor(sessionId: string) {

@@ -20,10 +20,13 @@ import { toSessionResponse } from '../../sessions/session.mapper.js';
 import { CancelChannel } from '../cancel.channel.js';
 import { RunService } from '../run.service.js';
 import { DELIBERATION_QUEUE, type DeliberationJobData } from '../work.queue.js';
-import { DELIBERATION_HANDLER, type DeliberationContext, type DeliberationHandler, WorkStoppedError } from './deliberation-handler.js';
+import { type DeliberationContext, WorkStoppedError } from './deliberation-handler.js';
+import { IN_PROCESS_HANDLERS, type InProcessHandlers } from './deliberation-handlers.js';
+import { HandlerCatalog } from './handler-catalog.js';
 
-// Shutdown must finish within about 10 s; what has not finished by then is failed as lost elsewhere.
-const DRAIN_LIMIT_MS = 8000;
+// Shutdown must finish within 10 s (main.ts): 6 s for runs to finish leaves the rest of the close room on a
+// loaded machine; what has not finished by then is failed as lost elsewhere.
+const DRAIN_LIMIT_MS = 6000;
 
 type Json = Record<string, unknown>;
 /**
@@ -45,7 +48,8 @@ export class DeliberationProcessor
     private readonly runs: RunService,
     private readonly messages: MessagesService,
     private readonly cancel: CancelChannel,
-    @Inject(DELIBERATION_HANDLER) private readonly handler: DeliberationHandler,
+    @Inject(IN_PROCESS_HANDLERS) private readonly handlers: InProcessHandlers,
+    private readonly catalog: HandlerCatalog,
     @Inject(controlConfig.KEY) private readonly config: ConfigType<typeof controlConfig>,
     metrics: MetricsService,
   ) {
@@ -74,6 +78,7 @@ export class DeliberationProcessor
    * closes at once: BullMQ's graceful close also waits on Redis, which in an outage is forever.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.running.size) this.logger.log(`waiting up to ${DRAIN_LIMIT_MS} ms for ${this.running.size} runs in progress`);
     const closing = this.worker.close(this.running.size === 0);
     const closed = await Promise.race([closing.then(() => true), sleep(DRAIN_LIMIT_MS, undefined, { ref: false }).then(() => false)]);
     if (!closed) {
@@ -96,12 +101,19 @@ export class DeliberationProcessor
 
   private async runJob(job: Job<DeliberationJobData>, signal?: AbortSignal): Promise<string> {
     const id = job.data.sessionId;
+    // Jobs queued before handlers were named run the default.
+    const handler = this.handlers.get(job.data.handler ?? this.catalog.defaultName);
     const session = await this.runs.claim(id);
     if (!session) return 'skipped: no longer running';
+    if (!handler) {
+      // Started on an instance configured with a handler this worker lacks: a deployment mismatch, said plainly.
+      await this.runs.finishRun(id, { error: `handler ${job.data.handler} is not registered on the worker that took the job` });
+      return 'threw';
+    }
     const stop = signal ?? new AbortController().signal;
     this.running.add(id);
     try {
-      const result = await this.handler.run(this.contextFor(session, stop));
+      const result = await handler.run(this.contextFor(session, stop));
       if (stop.aborted) return 'stopped';
       await this.runs.finishRun(id, { result });
       return 'returned';

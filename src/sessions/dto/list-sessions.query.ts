@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { FitsVarchar } from '../../common/varchar.validator.js';
 import { SESSION_STATUSES, type SessionStatus } from '../session-status.js';
 
 export class ListSessionsQuery {
@@ -8,6 +9,14 @@ export class ListSessionsQuery {
   @IsOptional()
   @IsIn(SESSION_STATUSES)
   readonly status?: SessionStatus;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, description: 'only sessions whose title contains this text, case-insensitively' })
+  @IsOptional()
+  @IsString()
+  @FitsVarchar(1, 200)
+  // Never U+0000 (PostgreSQL text cannot hold it); no title search needs another control character either.
+  @Matches(/^[^\p{Cc}]*$/u, { message: 'q must not contain control characters' })
+  readonly q?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()

@@ -1,0 +1,72 @@
+import { PGlite } from '@electric-sql/pglite';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { EmbeddedWireServer } from './embedded-wire.js';
+
+/** Where `npm start` keeps the embedded database: ./data/pglite in the working directory. */
+export const EMBEDDED_DATA_DIR = resolve('data', 'pglite');
+
+export interface EmbeddedDatabase {
+  /** A postgres:// URL the ordinary pg driver (TypeORM, the stream pool) connects to. */
+  readonly url: string;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * PGlite (PostgreSQL compiled to WebAssembly, in this process) served on a local TCP port in
+ * PostgreSQL's wire protocol (embedded-wire.ts): the app, its migrations and its pools use the
+ * same pg driver and SQL as against a real server, so there is one code path. Only for a
+ * first run on a machine without PostgreSQL: one process, one instance (a lock file says which).
+ * `dataDir` undefined keeps it in memory (the CI job that runs specs against it).
+ */
+export async function startEmbeddedDatabase(dataDir?: string): Promise<EmbeddedDatabase> {
+  const lock = dataDir ? claimDataDir(dataDir) : undefined;
+  try {
+    const db = await PGlite.create(dataDir ? { dataDir } : {});
+    const server = new EmbeddedWireServer(db);
+    const port = await server.listen();
+    return {
+      // PGlite ignores the database name; it names this data directory, so that the control
+      // plane's default key prefix (control:<database name>) is this directory's own.
+      url: `postgres://postgres@127.0.0.1:${port}/${embeddedDatabaseName(dataDir)}`,
+      dataDir: dataDir ?? '(memory)',
+      stop: async () => {
+        await server.close();
+        await db.close();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+export function embeddedDatabaseName(dataDir?: string): string {
+  return `embedded_${dataDir ? createHash('sha256').update(dataDir).digest('hex').slice(0, 8) : `memory_${process.pid}`}`;
+}
+
+/** `<dataDir>.lock` holds the pid of the process serving it: a second `npm start` is refused. */
+function claimDataDir(dataDir: string): { release: () => void } {
+  const path = `${dataDir}.lock`;
+  mkdirSync(dirname(path), { recursive: true });
+  const holder = Number(readFileSync(path, { encoding: 'utf8', flag: 'a+' }).trim());
+  if (holder && holder !== process.pid && isAlive(holder)) {
+    throw new Error(
+      `the embedded database in ${dataDir} is in use by process ${holder}: it serves one instance only (set DATABASE_URL to share a PostgreSQL)`,
+    );
+  }
+  writeFileSync(path, String(process.pid));
+  return { release: () => rmSync(path, { force: true }) };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,159 @@
+import type { PGlite } from '@electric-sql/pglite';
+import { createServer, type Server, type Socket } from 'node:net';
+
+const SSL_REQUEST = 80877103;
+const CANCEL_REQUEST = 80877102;
+// Frontend messages after which the client waits for an answer: a simple Query, Sync (which ends
+// an extended query with ReadyForQuery), Flush (a cursor reading rows), Terminate.
+const UNIT_ENDS = new Set(['Q', 'S', 'H', 'X']);
+const SYNC = new Uint8Array([0x53, 0, 0, 0, 4]);
+
+/**
+ * PGlite's one PostgreSQL session served to many pg connections over TCP, one transaction at a
+ * time. pglite-socket queues single messages, so one connection's Parse could land between
+ * another's Parse and Sync (one backend, one unnamed statement): under concurrent requests that
+ * answered wrong results and 503s. Here a connection holds the session from its first message
+ * until the backend is idle again (ReadyForQuery 'I'), so a transaction, or an extended query,
+ * is never interleaved with another connection's; the others wait their turn, as they would wait
+ * on row locks in a real server.
+ */
+export class EmbeddedWireServer {
+  private readonly server: Server;
+  private holder: Socket | null = null;
+  private readonly waiters: Array<() => void> = [];
+  private readonly sockets = new Set<Socket>();
+  private startupReply?: Promise<Buffer>;
+
+  constructor(private readonly db: PGlite) {
+    this.server = createServer((socket) => this.serve(socket));
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => this.server.once('error', reject).listen(0, '127.0.0.1', resolve));
+    return (this.server.address() as { port: number }).port;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private serve(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    let buffer = Buffer.alloc(0);
+    let started = false;
+    let chain = Promise.resolve();
+    let unit: Buffer[] = [];
+    socket.on('data', (data) => {
+      buffer = Buffer.concat([buffer, data]);
+      for (;;) {
+        if (!started) {
+          if (buffer.length < 8) return;
+          const length = buffer.readInt32BE(0);
+          if (buffer.length < length) return;
+          const code = buffer.readInt32BE(4);
+          const message = buffer.subarray(0, length);
+          buffer = buffer.subarray(length);
+          if (code === SSL_REQUEST) socket.write('N');
+          else if (code === CANCEL_REQUEST) socket.destroy();
+          else {
+            started = true;
+            chain = chain.then(() => this.startup(socket, message)).catch(() => void socket.destroy());
+          }
+          continue;
+        }
+        if (buffer.length < 5) return;
+        const length = 1 + buffer.readInt32BE(1);
+        if (buffer.length < length) return;
+        const type = String.fromCharCode(buffer[0]);
+        unit.push(buffer.subarray(0, length));
+        buffer = buffer.subarray(length);
+        if (UNIT_ENDS.has(type)) {
+          const messages = unit;
+          unit = [];
+          // A failure drops the connection (as a server would); 'close' then lets the session go.
+          chain = chain
+            .then(() => this.run(socket, messages))
+            .then(
+              () => undefined,
+              () => void socket.destroy(),
+            );
+        }
+      }
+    });
+    const gone = () => {
+      this.sockets.delete(socket);
+      chain = chain.then(() => this.abandon(socket));
+    };
+    socket.once('close', gone);
+    socket.once('error', () => socket.destroy());
+  }
+
+  /**
+   * Every connection talks to the same session, so the first startup's answer (authentication
+   * ok, parameters, ready) is every later one's too: replayed at once, a new connection does not
+   * wait behind running transactions (the pools' 3 s connect timeout would answer 503s).
+   */
+  private async startup(socket: Socket, message: Buffer): Promise<void> {
+    this.startupReply ??= this.run(socket, [message], true);
+    const reply = await this.startupReply;
+    if (!socket.destroyed && reply.length) socket.write(reply);
+  }
+
+  /** Runs one connection's messages with the session held; lets it go once the backend is idle. */
+  private async run(socket: Socket, messages: Buffer[], collect = false): Promise<Buffer> {
+    await this.acquire(socket);
+    let last = 0;
+    const collected: Buffer[] = [];
+    for (const message of messages) {
+      if (message[0] === 0x58) {
+        socket.end(); // Terminate: 'close' lets the session go
+        return Buffer.alloc(0);
+      }
+      await this.db.runExclusive(() =>
+        this.db.execProtocolRawStream(new Uint8Array(message), {
+          onRawData: (data) => {
+            if (data.length >= 6 && data[data.length - 6] === 0x5a) last = data[data.length - 1];
+            // A copy: the view is into PGlite's memory, which the next message reuses before the write drains.
+            const copy = Buffer.from(data);
+            if (collect) collected.push(copy);
+            else if (!socket.destroyed) socket.write(copy);
+          },
+        }),
+      );
+    }
+    // 'I': idle, outside a transaction. Anything else (in a transaction, or mid extended query
+    // after a Flush): this connection keeps the session.
+    if (last === 0x49) this.release(socket);
+    return Buffer.concat(collected);
+  }
+
+  /** A connection gone while holding the session: end what it left open, then let the next in. */
+  private async abandon(socket: Socket): Promise<void> {
+    if (this.holder !== socket) return;
+    await this.db.runExclusive(() => this.db.execProtocolRaw(SYNC)).catch(() => undefined);
+    if (this.db.isInTransaction()) await this.db.exec('ROLLBACK').catch(() => undefined);
+    this.release(socket);
+  }
+
+  private acquire(socket: Socket): Promise<void> {
+    if (this.holder === socket) return Promise.resolve();
+    if (!this.holder) {
+      this.holder = socket;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.waiters.push(() => {
+        this.holder = socket;
+        resolve();
+      }),
+    );
+  }
+
+  private release(socket: Socket): void {
+    if (this.holder !== socket) return;
+    this.holder = null;
+    this.waiters.shift()?.();
+  }
+}

@@ -1,0 +1,77 @@
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { LoggedEvent } from './event-log.js';
+import { SseSubscription } from './sse-subscription.js';
+
+/** A response that keeps what was written; `writableLength` stands for what the client has not read. */
+class FakeResponse extends EventEmitter {
+  written = '';
+  writableLength = 0;
+  ended = false;
+  write(text: string): boolean {
+    this.written += text;
+    return true;
+  }
+  end(): void {
+    this.ended = true;
+  }
+}
+
+const event = (id: string, sessionId = 's1', type = 'session.messages'): LoggedEvent => ({
+  id,
+  userId: 'u',
+  type,
+  sessionId,
+  data: `{"sessionId":"${sessionId}"}`,
+});
+const ids = (response: FakeResponse) => [...response.written.matchAll(/^id: (.+)$/gm)].map((match) => match[1]);
+
+describe('SseSubscription', () => {
+  let response: FakeResponse;
+  let ended: number;
+  const open = (sessionId: string | null = null, lastId = '0-0') =>
+    new SseSubscription(response as unknown as ServerResponse, 'u', sessionId, lastId, () => ended++);
+
+  beforeEach(() => {
+    response = new FakeResponse();
+    ended = 0;
+  });
+
+  it('holds live events during the replay, then sends each id once, in order', () => {
+    const sut = open(null, '1-0');
+    sut.receive(event('3-0'));
+    sut.receive(event('4-0'));
+    sut.send(event('1-0')); // the Last-Event-ID itself: already had
+    sut.send(event('2-0'));
+    sut.send(event('3-0'));
+    expect(ids(response)).toEqual(['2-0', '3-0']);
+    sut.goLive();
+    sut.receive(event('4-0'));
+    sut.receive(event('5-0'));
+    expect(ids(response)).toEqual(['2-0', '3-0', '4-0', '5-0']);
+    expect(response.written).toContain('id: 5-0\nevent: session.messages\ndata: {"sessionId":"s1"}\n\n');
+  });
+
+  it('on one session: only its events, and it ends after its deletion', () => {
+    const sut = open('s1');
+    sut.goLive();
+    sut.receive(event('1-0', 's2'));
+    sut.receive(event('2-0', 's1'));
+    sut.receive(event('3-0', 's1', 'session.deleted'));
+    sut.receive(event('4-0', 's1'));
+    expect(ids(response)).toEqual(['2-0', '3-0']);
+    expect(response.ended).toBe(true);
+    expect(ended).toBe(1);
+  });
+
+  it('lets a client go that does not read (it resumes with Last-Event-ID), and ends once', () => {
+    const sut = open();
+    sut.goLive();
+    response.writableLength = 5 * 1024 * 1024;
+    sut.receive(event('1-0'));
+    expect(response.ended).toBe(true);
+    response.emit('close');
+    expect(ended).toBe(1);
+    expect(ids(response)).toEqual([]);
+  });
+});

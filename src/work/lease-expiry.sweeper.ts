@@ -1,0 +1,75 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { controlConfig } from '../config/app.config.js';
+import { ControlService, ignoreRefusal, SYSTEM_ACTOR } from '../control/control.service.js';
+import { RemoteWorkQueues } from '../control/remote-work.queues.js';
+import { RUNNING } from '../sessions/session-status.js';
+import { type ExpiredLease, LeaseBook } from './lease.book.js';
+
+// Every second: a lease that runs out fails its session well within WORK_LEASE_SECONDS + 5 s.
+const SWEEP_MS = 1000;
+const BATCH = 100;
+
+/**
+ * Runs on every instance with Redis. Each expired lease is taken by one sweeper (an atomic step in
+ * LeaseBook): its session fails as lost, by `system`, and its job leaves the queue. If the move
+ * cannot be made (PostgreSQL down), the lost-worker sweep fails the session later: its job's lock
+ * is gone by then, so nobody holds it.
+ */
+@Injectable()
+export class LeaseExpirySweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(LeaseExpirySweeper.name);
+  private readonly leaseSeconds: number;
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+
+  constructor(
+    private readonly leases: LeaseBook,
+    private readonly control: ControlService,
+    private readonly queues: RemoteWorkQueues,
+    @Inject(controlConfig.KEY) config: ConfigType<typeof controlConfig>,
+  ) {
+    this.leaseSeconds = config.leaseSeconds;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.leases.available || this.queues.names.length === 0) return;
+    this.timer = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One pass; resolves to the sessions it failed. */
+  async sweep(): Promise<string[]> {
+    if (this.busy) return [];
+    this.busy = true;
+    const failed: string[] = [];
+    try {
+      for (const lease of await this.leases.expireDue(BATCH)) if (await this.failLost(lease)) failed.push(lease.sessionId);
+    } catch (error) {
+      this.logger.warn(`lease sweep interrupted: ${(error as Error).message}`);
+    } finally {
+      this.busy = false;
+    }
+    if (failed.length) this.logger.warn(`failed ${failed.length} session(s) whose remote worker's lease expired: ${failed.join(', ')}`);
+    return failed;
+  }
+
+  private async failLost(lease: ExpiredLease): Promise<boolean> {
+    const error = `worker lost: lease expired (no heartbeat for ${this.leaseSeconds} s)`;
+    try {
+      const moved = await this.control
+        .move(lease.sessionId, 'fail', { actor: SYSTEM_ACTOR, reason: 'worker lost', set: { error } })
+        .catch(ignoreRefusal);
+      if (moved?.from === RUNNING) await this.control.stopWork(lease.sessionId);
+      await this.queues.finish(lease.handler, lease.sessionId, { error: 'lease expired' });
+      return moved !== undefined;
+    } catch (failure) {
+      this.logger.warn(`session ${lease.sessionId} of expired lease ${lease.id} not failed yet: ${(failure as Error).message}`);
+      return false;
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// Functions passed to page.evaluate/waitForFunction run in the page: they see the DOM.
+/// <reference lib="dom" />
+import { existsSync } from 'node:fs';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it): playwright-core downloads no browser. */
+export const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}
+
+export const WIDE = { width: 1440, height: 900 };
+export const NARROW = { width: 360, height: 780 };
+
+/** A context of its own (its own sessionStorage: one person), failing the test on any page error. */
+export async function personAt(
+  browser: Browser,
+  baseURL: string,
+  viewport = WIDE,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ baseURL, viewport });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  // A CSP refusal shows up as a console error: the page must run under the service's policy as it is.
+  page.on(
+    'console',
+    (message) => message.type() === 'error' && /Content Security Policy/.test(message.text()) && errors.push(message.text()),
+  );
+  return { context, page, errors };
+}
+
+/** "Sign in as" on the sign-in page, as a person in development would. */
+export async function signInAs(page: Page, user: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('User name').fill(user);
+  await page.getByRole('button', { name: `Sign in as ${user}` }).click();
+  await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+}
+
+export const rows = (page: Page) => page.locator('tr[data-session-id]');
+
+/** The rows' titles, top to bottom. */
+export const titles = (page: Page) => page.locator('tr[data-session-id] td.title').allInnerTexts();
+
+/** Waits until the page shows `count` rows (a state with a deadline, not a speed assertion). */
+export async function waitForRows(page: Page, count: number, timeout = 15_000): Promise<void> {
+  await page.waitForFunction((n) => document.querySelectorAll('tr[data-session-id]').length === n, count, { timeout });
+}

@@ -16,6 +16,10 @@ export class Ledger {
   readonly clientErrorsByRoute: Record<string, number> = {};
   readonly serverErrorSamples: string[] = [];
   readonly staleReads: string[] = [];
+  /** GET .../messages?limit=20 answers (the history's cached tail, or PostgreSQL) missing an acknowledged append */
+  readonly staleTails: string[] = [];
+  /** of those answers, how many were checked */
+  tailReads = 0;
   /** session id -> owner, for sessions whose create was acknowledged */
   readonly sessions = new Map<string, string>();
   /** message marker -> session id, for appends that were acknowledged */

@@ -5,6 +5,16 @@ import type { Ledger } from './ledger.js';
 interface Answer {
   status: number;
   body: any;
+  etag?: string | null;
+}
+
+interface Conversation {
+  id: string;
+  acknowledged: number;
+  uncertain: number;
+  /** the last message of the last acknowledged append, and the uncertain messages appended since */
+  lastMarker: string | null;
+  uncertainSince: number;
 }
 
 /**
@@ -16,7 +26,7 @@ export class Client {
   readonly user = `faults-${randomUUID()}`;
   readonly token: string;
   private next = 0;
-  private readonly conversations: Array<{ id: string; acknowledged: number; uncertain: number }> = [];
+  private readonly conversations: Conversation[] = [];
   private readonly controlled: string[] = [];
 
   constructor(
@@ -41,7 +51,7 @@ export class Client {
       });
       const text = await response.text();
       this.ledger.record(response.status, response.headers, `${method} ${path}`, performance.now() - sent, phase);
-      return { status: response.status, body: text ? JSON.parse(text) : null };
+      return { status: response.status, body: text ? JSON.parse(text) : null, etag: response.headers.get('etag') };
     } catch {
       this.ledger.record(0, null, `${method} ${path}`, performance.now() - sent, phase);
       return { status: 0, body: null };
@@ -73,7 +83,7 @@ export class Client {
       if (answer.status === 201) {
         this.ledger.sessions.set(answer.body.id, this.user);
         if (forControl) this.controlled.push(answer.body.id);
-        else this.conversations.push({ id: answer.body.id, acknowledged: 0, uncertain: 0 });
+        else this.conversations.push({ id: answer.body.id, acknowledged: 0, uncertain: 0, lastMarker: null, uncertainSince: 0 });
         return;
       }
     }
@@ -89,10 +99,15 @@ export class Client {
     if (answer.status === 201) {
       for (const marker of markers) this.ledger.messages.set(marker, conversation.id);
       conversation.acknowledged += markers.length;
+      conversation.lastMarker = markers[markers.length - 1];
+      conversation.uncertainSince = 0;
     } else {
       this.ledger.unacknowledgedBatches.push(markers);
       // A connection lost after the commit may still have stored it: the exact check stops here.
-      if (answer.status === 0 || answer.status === 503) conversation.uncertain += markers.length;
+      if (answer.status === 0 || answer.status === 503) {
+        conversation.uncertain += markers.length;
+        conversation.uncertainSince += markers.length;
+      }
     }
   }
 
@@ -108,8 +123,28 @@ export class Client {
     if (count < low || count > high) {
       this.ledger.staleReads.push(`${conversation.id}: messageCount ${count}, expected ${low}..${high} (${phase} phase)`);
     }
-    await this.call('GET', `/sessions/${conversation.id}/messages?limit=20`);
+    const tail = await this.call('GET', `/sessions/${conversation.id}/messages?limit=20`);
+    if (tail.status === 200) this.checkTail(conversation, tail, phase);
     await this.call('GET', '/sessions?limit=5');
+  }
+
+  /**
+   * The latest 20 (served from the history's cached tail when it is current): the history's count
+   * (its ETag) is within what was acknowledged, and the last acknowledged message is in the page
+   * unless the appends of uncertain outcome since could have pushed it out.
+   */
+  private checkTail(conversation: Conversation, page: Answer, phase: string): void {
+    this.ledger.tailReads++;
+    const count = Number(/^"h\d+\.(\d+)"$/.exec(page.etag ?? '')?.[1] ?? NaN);
+    const markers = page.body.items.map((item: any) => item.content?.marker);
+    const low = conversation.acknowledged;
+    const high = low + conversation.uncertain;
+    const missing = conversation.lastMarker !== null && conversation.uncertainSince <= 18 && !markers.includes(conversation.lastMarker);
+    if (!(count >= low && count <= high) || missing) {
+      this.ledger.staleTails.push(
+        `${conversation.id}: count ${count} (expected ${low}..${high}), last acknowledged ${missing ? 'missing' : 'present'} (${phase} phase)`,
+      );
+    }
   }
 
   private async control(): Promise<void> {

@@ -31,6 +31,8 @@ export function report({ ledger, findings, events, hostile, instances, shutdownM
     ...findings,
     lost: findings.lostSessions + findings.lostMessages,
     staleReads: ledger.staleReads.length,
+    tailReads: ledger.tailReads,
+    staleTails: ledger.staleTails.length,
     shutdownMs,
     shutdownExit,
     acknowledgedStatusChanges: [...ledger.statusChanges.values()].reduce((sum, changes) => sum + changes.length, 0),
@@ -46,6 +48,7 @@ export function report({ ledger, findings, events, hostile, instances, shutdownM
   if (ledger.serverErrorSamples.length) console.log('5xx samples:', ledger.serverErrorSamples);
   if (events.samples.length) console.log('event findings:', events.samples);
   if (ledger.staleReads.length) console.log('stale reads:', ledger.staleReads.slice(0, 10));
+  if (ledger.staleTails.length) console.log('stale history tails:', ledger.staleTails.slice(0, 10));
   console.log("other clients' latency (ms) by phase; refused = 503 or no connection:");
   console.table(
     Object.fromEntries(
@@ -79,6 +82,9 @@ export function report({ ledger, findings, events, hostile, instances, shutdownM
     'a refused batch is half-written': figures.halfWrittenBatches > 0,
     "a session's seqs are not 1..n": figures.sessionsWithSeqGaps > 0,
     'a read was stale': figures.staleReads > 0,
+    // Issue 11: the history's cached tail is never older than an acknowledged append, Redis outage or not.
+    'a history tail was stale': figures.staleTails > 0,
+    'no history tail was checked': figures.tailReads === 0,
     'a session was left running without a worker': figures.leftRunning > 0,
     // Nest re-raises the signal once closed, so a clean shutdown ends by SIGTERM (or exit code 0).
     'SIGTERM shutdown took over 10 s or failed': shutdownMs > 10000 || !['SIGTERM', 0].includes(shutdownExit as never),

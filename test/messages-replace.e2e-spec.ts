@@ -95,6 +95,30 @@ describe('conditional writes and replaces of a history', () => {
     ]);
   });
 
+  it('of racing plain appends conditional on one ETag (the one-statement path), lets exactly one through', async () => {
+    const tag = (await append({ items: texts(2, 'a') }).expect(201)).headers.etag;
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => api.post(path(), { role: 'user', content: `w${i}` }).set('If-Match', tag)),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 412, 412, 412, 412]);
+    const winner = answers.find((a) => a.status === 201)!;
+    for (const refused of answers.filter((a) => a.status === 412)) expect(refused.body.currentEtag).toBe(winner.headers.etag);
+    expect(await history()).toEqual([
+      { seq: 1, content: 'a0' },
+      { seq: 2, content: 'a1' },
+      { seq: 3, content: winner.body.items[0].content },
+    ]);
+  });
+
+  it("answers 404, never 412, to a conditional append on another user's session", async () => {
+    const tag = (await append({ items: texts(1, 'a') }).expect(201)).headers.etag;
+    const before = { history: await history(), counters: await counters() };
+    const intruder = apiAs(app, newUser());
+    for (const ifMatch of [tag, '"h9.9"', '*'])
+      await intruder.post(path(), { role: 'user', content: 'x' }).set('If-Match', ifMatch).expect(404);
+    expect({ history: await history(), counters: await counters() }).toEqual(before);
+  });
+
   it('answers the retry of a conditional, keyed write with its first answer rather than a 412', async () => {
     const tag = (await append({ items: texts(2, 'a') }).expect(201)).headers.etag;
     const send = () =>

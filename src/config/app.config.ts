@@ -38,6 +38,7 @@ export const redisConfig = namespace('redis', (env) => ({
   // '' turns the cache off.
   url: env.REDIS_URL,
   cacheTtlSeconds: env.SESSION_CACHE_TTL_SECONDS,
+  historyTailSize: env.REDIS_URL === '' ? 0 : env.HISTORY_TAIL_CACHE_SIZE,
 }));
 
 export const authConfig = namespace('auth', (env) => ({

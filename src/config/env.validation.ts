@@ -77,6 +77,10 @@ class EnvironmentVariables {
   @IsIntBetween(1, 30 * 86400)
   readonly SESSION_CACHE_TTL_SECONDS: number = 86400;
 
+  // The latest messages of each read or written history kept in Redis (GET .../messages?limit<=N); 0: none.
+  @IsIntBetween(0, 1000)
+  readonly HISTORY_TAIL_CACHE_SIZE: number = 50;
+
   @IsIntBetween(1, 36500)
   readonly SESSION_RETENTION_DAYS: number = 30;
 

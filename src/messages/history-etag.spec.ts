@@ -1,5 +1,5 @@
 import { PreconditionFailedError } from '../common/domain-error.js';
-import { historyEtag, requireHistoryMatch } from './history-etag.js';
+import { historyEtag, historyStatesOf, requireHistoryMatch } from './history-etag.js';
 
 describe('historyEtag', () => {
   it('gives every state a history can pass through its own tag', () => {
@@ -35,5 +35,38 @@ describe('requireHistoryMatch', () => {
     })();
     expect(refused).toBeInstanceOf(PreconditionFailedError);
     expect(refused).toMatchObject({ status: 412, details: { currentEtag: '"h7.5"' } });
+  });
+});
+
+describe('historyStatesOf (If-Match folded into the WHERE of an append)', () => {
+  it('names the states of the strong history tags listed, and any state for *', () => {
+    expect(historyStatesOf('*')).toBeUndefined();
+    expect(historyStatesOf('"h7.5", "h0.0"')).toEqual([
+      { lastSeq: 7, messageCount: 5 },
+      { lastSeq: 0, messageCount: 0 },
+    ]);
+  });
+
+  it.each(['W/"h7.5"', '"7"', 'h7.5', '', '"h7.5', '"h2147483648.1"', '"h99999999999.1"'])(
+    'names no state for %j (a 412 without a write)',
+    (header) => {
+      expect(historyStatesOf(header)).toEqual([]);
+    },
+  );
+
+  it('agrees with requireHistoryMatch on whether a state matches', () => {
+    const state = { lastSeq: 7, messageCount: 5 };
+    for (const header of ['"h7.5"', '"h7.4", "h7.5"', '"h7.4"', 'W/"h7.5"', '"1"']) {
+      const folded = historyStatesOf(header)!.some((s) => s.lastSeq === state.lastSeq && s.messageCount === state.messageCount);
+      const checked = (() => {
+        try {
+          requireHistoryMatch(header, state);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect(folded).toBe(checked);
+    }
   });
 });

@@ -21,3 +21,24 @@ export function requireHistoryMatch(ifMatch: string | undefined, state: HistoryS
   const current = historyEtag(state);
   if (tags !== '*' && !tags.includes(current)) throw new PreconditionFailedError(current, 'the history');
 }
+
+const HISTORY_TAG = /^"h(\d{1,10})\.(\d{1,10})"$/;
+
+/**
+ * The states If-Match names, for a write that checks them in its own WHERE (the same rule as
+ * requireHistoryMatch: a state matches when its tag is listed); undefined for `*` (any state).
+ */
+export function historyStatesOf(ifMatch: string): HistoryState[] | undefined {
+  const tags = strongEntityTags(ifMatch);
+  if (tags === '*') return undefined;
+  const states: HistoryState[] = [];
+  for (const tag of tags) {
+    const match = HISTORY_TAG.exec(tag);
+    // Counters are int columns: a larger number names no state (and must not overflow the cast).
+    if (match && Number(match[1]) <= MAX_INT && Number(match[2]) <= MAX_INT)
+      states.push({ lastSeq: Number(match[1]), messageCount: Number(match[2]) });
+  }
+  return states;
+}
+
+const MAX_INT = 2 ** 31 - 1;

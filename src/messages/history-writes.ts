@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { SessionNotFoundError } from '../common/domain-error.js';
-import { RUNNING } from '../sessions/session-status.js';
+import { PreconditionFailedError, SessionNotFoundError } from '../common/domain-error.js';
+import { DELETED, RUNNING } from '../sessions/session-status.js';
 import { type HistoryTx, SessionStore } from '../sessions/session.store.js';
 import type { HistoryState } from '../sessions/session-writes.js';
-import { historyEtag, requireHistoryMatch } from './history-etag.js';
+import { historyEtag, historyStatesOf, requireHistoryMatch } from './history-etag.js';
+import { HistoryTailCache } from './history-tail.cache.js';
 import { MessageAppendsRepository } from './message-appends.repository.js';
 import type { Message } from './message.columns.js';
 import { MessagesRepository, type NewMessage } from './messages.repository.js';
@@ -24,11 +25,12 @@ export interface Written<T> {
 }
 
 /**
- * Every history change is one transaction that first takes the session row (counts, seq,
- * activity): that row lock serialises appends, pops, clears and replaces of one session, so seqs
- * never collide or interleave, a precondition holds until the commit, and of racing repeats of an
+ * A plain append is one statement (see append). Every other history change is one transaction
+ * that first takes the session row (counts, seq, activity). The row lock (an UPDATE's, or FOR
+ * UPDATE's) serialises appends, pops, clears and replaces of one session, so seqs never collide or interleave, a precondition holds until the commit, and of racing repeats of an
  * Idempotency-Key the later ones find the first one's record. The row reaches the cache after the
- * commit (SessionWriter). A key is looked up before If-Match: a retried conditional write whose
+ * commit (SessionWriter), and then the history's cached tail is extended (an append) or dropped
+ * (history-tail.cache.ts: a tail of another state is never served anyway). A key is looked up before If-Match: a retried conditional write whose
  * first attempt committed gets its answer, not a 412 caused by itself.
  */
 @Injectable()
@@ -37,20 +39,20 @@ export class HistoryWrites {
     private readonly messages: MessagesRepository,
     private readonly appends: MessageAppendsRepository,
     private readonly rows: SessionStore,
+    private readonly tail: HistoryTailCache,
   ) {}
 
   async write(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]>> {
+    if (write.replaceFrom === undefined && write.idempotencyKey === undefined)
+      return this.append(userId, sessionId, write.items, write.ifMatch);
     const outcome = await this.rows.changeHistory(async (history): Promise<{ items: Message[]; state: HistoryState } | null> => {
       const { tx } = history;
       const replacing = write.replaceFrom !== undefined;
-      // A plain append needs no lock first: its UPDATE of the row takes it (one round trip less).
-      if (replacing || write.ifMatch !== undefined || write.idempotencyKey !== undefined) {
-        const state = await history.lock(sessionId, userId);
-        if (!state) return null;
-        const prior = write.idempotencyKey === undefined ? null : await this.appends.find(tx, sessionId, write.idempotencyKey);
-        if (prior) return { items: await this.messages.listRange(tx, sessionId, prior.firstSeq, prior.count), state };
-        requireHistoryMatch(write.ifMatch, state);
-      }
+      const state = await history.lock(sessionId, userId);
+      if (!state) return null;
+      const prior = write.idempotencyKey === undefined ? null : await this.appends.find(tx, sessionId, write.idempotencyKey);
+      if (prior) return { items: await this.messages.listRange(tx, sessionId, prior.firstSeq, prior.count), state };
+      requireHistoryMatch(write.ifMatch, state);
       const removed = replacing ? await this.removeFrom(history, sessionId, write.replaceFrom!) : 0;
       const appended = write.items.length;
       const change = replacing ? { replaced: { removed, appended } } : { appended };
@@ -61,16 +63,38 @@ export class HistoryWrites {
       if (write.idempotencyKey !== undefined) await this.appends.record(tx, sessionId, write.idempotencyKey, { firstSeq, count: appended });
       return { items, state: session };
     });
+    await this.tail.forget(sessionId);
     if (!outcome) throw new SessionNotFoundError();
     return { result: outcome.items, etag: historyEtag(outcome.state) };
   }
 
+  /**
+   * A plain append (no key, no replace) is one statement, the row's UPDATE and the INSERT as one
+   * CTE: no BEGIN, no COMMIT, one round trip. If-Match is part of its WHERE; only when nothing
+   * matched does a read tell a 404 from a 412 (with the tag as it is then).
+   */
+  private async append(userId: string, sessionId: string, items: NewMessage[], ifMatch?: string): Promise<Written<Message[]>> {
+    const matching = ifMatch === undefined ? undefined : historyStatesOf(ifMatch);
+    const { rider, written } = this.messages.appendRider(items);
+    const session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { matching, rider });
+    if (session) {
+      const messages = written(session);
+      await this.tail.appended(sessionId, session, messages);
+      return { result: messages, etag: historyEtag(session) };
+    }
+    const current = matching ? await this.rows.findById(sessionId) : null;
+    if (!current || current.userId !== userId || current.status === DELETED) throw new SessionNotFoundError();
+    throw new PreconditionFailedError(historyEtag(current), 'the history');
+  }
+
   /** For the control plane's handlers: null once the session is no longer running (the row lock orders it against a kill). */
-  appendWhileRunning(userId: string, sessionId: string, items: NewMessage[]): Promise<Message[] | null> {
-    return this.rows.changeHistory(async (history) => {
-      const session = await history.touch(sessionId, userId, { appended: items.length }, RUNNING);
-      return session && this.messages.insert(history.tx, sessionId, session.lastSeq - items.length + 1, items);
-    });
+  async appendWhileRunning(userId: string, sessionId: string, items: NewMessage[]): Promise<Message[] | null> {
+    const { rider, written } = this.messages.appendRider(items);
+    const session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { onlyIf: RUNNING, rider });
+    if (!session) return null;
+    const messages = written(session);
+    await this.tail.appended(sessionId, session, messages);
+    return messages;
   }
 
   /** The removed message; null when there was none. */
@@ -84,6 +108,7 @@ export class HistoryWrites {
       const session = await history.touch(sessionId, userId, { popped: removed ? 1 : 0 });
       return session && { removed, state: session };
     });
+    await this.tail.forget(sessionId);
     if (!outcome) throw new SessionNotFoundError();
     return { result: outcome.removed, etag: historyEtag(outcome.state) };
   }
@@ -97,6 +122,7 @@ export class HistoryWrites {
       await this.appends.forgetAll(history.tx, sessionId);
       return history.touch(sessionId, userId, { cleared: true });
     });
+    await this.tail.forget(sessionId);
     if (!state) throw new SessionNotFoundError();
     return { result: undefined, etag: historyEtag(state) };
   }

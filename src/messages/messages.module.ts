@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { HistoryTailCache } from './history-tail.cache.js';
 import { HistoryWrites } from './history-writes.js';
 import { MessageAppendsRepository } from './message-appends.repository.js';
 import { MessagesController } from './messages.controller.js';
@@ -9,7 +10,7 @@ import { MessagesService } from './messages.service.js';
 @Module({
   imports: [SessionsModule],
   controllers: [MessagesController],
-  providers: [MessagesRepository, MessageAppendsRepository, HistoryWrites, MessagesService],
+  providers: [MessagesRepository, MessageAppendsRepository, HistoryTailCache, HistoryWrites, MessagesService],
   exports: [MessagesService],
 })
 export class MessagesModule {}

@@ -1,13 +1,15 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { JsonText } from '../common/json-text.js';
 import { databaseConfig } from '../config/app.config.js';
 import { streamPoolOptions } from '../database/data-source-options.js';
 import type { SessionTx } from '../sessions/session-writer.js';
-import type { HistoryState } from '../sessions/session-writes.js';
+import type { Session } from '../sessions/session.columns.js';
+import type { HistoryRider, HistoryState } from '../sessions/session-writes.js';
 import { type Message, messageFromRow } from './message.columns.js';
 import { HistorySnapshot } from './history-snapshot.js';
 import { type Cut, cutQuery, pageWithStateQuery, STATE_QUERY } from './history.sql.js';
@@ -72,6 +74,34 @@ export class MessagesRepository implements OnModuleDestroy {
       ],
     );
     return inserted.map(messageFromRow).sort((a: Message, b: Message) => a.seq - b.seq);
+  }
+
+  /**
+   * The insert of an append as a rider of the session row's touch (SessionStore.touchHistory): one
+   * statement, numbered after the touched row's new last_seq, created at its activity time (the
+   * same now() the transaction's every default gives). Ids are made here, so the statement needs
+   * to return only the row and `written` knows each message without reading it back.
+   */
+  appendRider(items: NewMessage[]): { rider: HistoryRider; written: (session: Session) => Message[] } {
+    const ids = items.map(() => randomUUID());
+    const rider: HistoryRider = (param) =>
+      `INSERT INTO messages (id, session_id, seq, role, content, metadata, text_bytes, created_at)
+       SELECT m.id, t.id, t.last_seq - ${param(items.length)}::int + m.n::int, m.role, m.content::json, m.metadata::json,
+         octet_length(m.content) + octet_length(m.metadata), t.last_activity_at
+       FROM touched t, unnest(${param(ids)}::uuid[], ${param(items.map((item) => item.role))}::text[],
+         ${param(items.map((item) => item.content.text))}::text[], ${param(items.map((item) => item.metadata.text))}::text[])
+         WITH ORDINALITY AS m(id, role, content, metadata, n)`;
+    const written = (session: Session): Message[] =>
+      items.map((item, index) => ({
+        id: ids[index],
+        sessionId: session.id,
+        seq: session.lastSeq - items.length + index + 1,
+        role: item.role,
+        content: item.content,
+        metadata: item.metadata,
+        createdAt: session.lastActivityAt,
+      }));
+    return { rider, written };
   }
 
   /**

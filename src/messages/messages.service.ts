@@ -6,11 +6,13 @@ import { databaseConfig } from '../config/app.config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { AppendMessagesDto, MessageInputDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';
 import { historyEtag } from './history-etag.js';
+import { HistoryTailCache } from './history-tail.cache.js';
 import { HistoryWrites, type Written } from './history-writes.js';
 import { MessageAppendsRepository } from './message-appends.repository.js';
 import type { HistorySnapshot } from './history-snapshot.js';
 import { NO_SEQ_BOUND } from './history.sql.js';
 import type { Message } from './message.columns.js';
+import type { HistoryState } from '../sessions/session-writes.js';
 import { MessagesRepository, type NewMessage } from './messages.repository.js';
 import { ReadGate } from './read-gate.js';
 
@@ -43,6 +45,7 @@ export class MessagesService {
     private readonly appends: MessageAppendsRepository,
     private readonly writes: HistoryWrites,
     private readonly sessions: SessionsService,
+    private readonly tail: HistoryTailCache,
     @Inject(databaseConfig.KEY) database: ConfigType<typeof databaseConfig>,
   ) {
     // Half the pool for pages at most, two per user; a stream holds a connection of its own pool.
@@ -101,13 +104,22 @@ export class MessagesService {
     limit: number,
     before = NO_SEQ_BOUND,
   ): Promise<{ items: Message[]; nextBefore: number | null; etag: string }> {
-    await this.sessions.getOwned(userId, sessionId);
+    const session = await this.sessions.getOwned(userId, sessionId);
+    // The agent's turn: the latest few from the history's cached tail, if it is of the session's current state.
+    const fromTail = before === NO_SEQ_BOUND && this.tail.covers(limit);
+    if (fromTail) {
+      const tail = await this.tail.get(sessionId, session);
+      if (tail) return latestOf(tail, limit, tail.length < session.messageCount, session);
+    }
     // limit=0 reads no message, only the ETag: no need to wait for a page's turn.
     const release = limit === 0 ? () => undefined : await this.pages.enter(userId);
     try {
-      const { items, more, state } = await this.repository.listLatest(sessionId, { before, limit, maxBytes: PAGE_MAX_BYTES });
+      // A miss reads the whole tail (a few more rows) to cache it.
+      const read = fromTail ? this.tail.size : limit;
+      const { items, more, state } = await this.repository.listLatest(sessionId, { before, limit: read, maxBytes: PAGE_MAX_BYTES });
       if (!state) throw new SessionNotFoundError();
-      return { items, nextBefore: more ? items[0].seq : null, etag: historyEtag(state) };
+      if (fromTail && (items.length === read || !more)) await this.tail.fill(sessionId, state, items);
+      return latestOf(items, limit, more, state);
     } finally {
       release();
     }
@@ -132,6 +144,13 @@ export class MessagesService {
       throw error;
     }
   }
+}
+
+/** The latest `limit` of `items` (the history's latest, oldest first; `more`: older ones exist) as a page. */
+function latestOf(items: Message[], limit: number, more: boolean, state: HistoryState) {
+  const page = items.slice(-limit);
+  const older = more || page.length < items.length;
+  return { items: page, nextBefore: older && page.length ? page[0].seq : null, etag: historyEtag(state) };
 }
 
 /** A message as a handler gives it: JS values, written as their JSON text. */

@@ -10,6 +10,9 @@ import { controlConfig, redisConfig } from '../config/app.config.js';
 export const SESSION_KEY_PREFIX = 'session:';
 export const sessionKey = (id: string): string => SESSION_KEY_PREFIX + id;
 
+/** A list: the history's state ("<lastSeq>.<messageCount>") first, then its latest messages, oldest first. */
+export const historyTailKey = (id: string): string => `history-tail:${id}`;
+
 /** `<prefix>:live:<session id>`: the live progress hash of a running session. */
 export const liveKeyPrefix = (controlPrefix: string): string => `${controlPrefix}:live:`;
 /** The set of sessions whose live progress has not reached PostgreSQL yet. */
@@ -61,6 +64,10 @@ export class RedisKeys {
 
   session(id: string): string {
     return sessionKey(id);
+  }
+
+  historyTail(id: string): string {
+    return historyTailKey(id);
   }
 
   live(id: string): string {

@@ -32,6 +32,21 @@ export interface ListPosition {
 export type HistoryChange =
   { appended: number } | { popped: number } | { cleared: true } | { replaced: { removed: number; appended: number } };
 
+/**
+ * Another table's statement run inside a history touch's statement (one round trip, no explicit
+ * transaction: one statement commits or fails whole). Its SQL is a data-modifying CTE body that
+ * reads the touched row as `touched` (none when the touch matched nothing) and takes its
+ * parameters through `param`, which returns each one's placeholder.
+ */
+export type HistoryRider = (param: (value: unknown) => string) => string;
+
+/** What else a history touch requires: a status, If-Match's states (none matches: nothing written), a rider. */
+export interface HistoryGuard {
+  onlyIf?: SessionStatus;
+  matching?: HistoryState[];
+  rider?: HistoryRider;
+}
+
 /** What a history's ETag is made of (lastSeq never decreases; at one lastSeq the count only decreases). */
 export type HistoryState = Pick<Session, 'lastSeq' | 'messageCount'>;
 

@@ -1,4 +1,4 @@
-import type { SessionPageResponse, SessionResponse } from './dto/session.response.js';
+import type { SessionResponse } from './dto/session.response.js';
 import type { Session } from './session.columns.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -45,6 +45,7 @@ export function toSessionResponse(session: Session): SessionResponse {
   };
 }
 
-export function toSessionPage(page: { items: Session[]; nextCursor: string | null }): SessionPageResponse {
-  return { items: page.items.map(toSessionResponse), nextCursor: page.nextCursor };
+/** The list's answer, its items already JSON: concatenated, never decoded. */
+export function toSessionPageJson(page: { items: string[]; nextCursor: string | null }): string {
+  return `{"items":[${page.items.join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Session } from './session.columns.js';
 import type { SessionStatus } from './session-status.js';
 import type { Move, MoveOutcome, ProgressSnapshot } from './session-transition.sql.js';
-import type { HistoryChange, HistoryState, ProgressUpdate } from './session-writes.js';
+import type { HistoryChange, HistoryGuard, HistoryState, ProgressUpdate } from './session-writes.js';
 import { type SessionTx, SessionWriter } from './session-writer.js';
 import { SessionsRepository } from './sessions.repository.js';
 import type { TransitionRecord } from './transition.columns.js';
@@ -68,8 +68,17 @@ export class SessionStore {
       work({
         tx,
         lock: (id, userId) => this.repository.lockForHistory(tx, id, userId),
-        touch: (id, userId, change, onlyIf) => this.repository.touchForHistory(tx, id, userId, change, onlyIf),
+        touch: (id, userId, change, onlyIf) => this.repository.touchForHistory(tx, id, userId, change, { onlyIf }),
       }),
     );
+  }
+
+  /**
+   * A history change as one statement, committed on its own (no BEGIN/COMMIT round trips): the
+   * row's touch and the guard's rider (the messages' insert) succeed or fail together, and the
+   * row reaches the cache after the commit. Null when the guard or ownership did not match.
+   */
+  touchHistory(id: string, userId: string, change: HistoryChange, guard: HistoryGuard): Promise<Session | null> {
+    return this.writer.write((tx) => this.repository.touchForHistory(tx, id, userId, change, guard));
   }
 }

@@ -20,7 +20,7 @@ import { IdempotencyKey } from './idempotency-key.decorator.js';
 import { SessionEtagInterceptor } from './session-etag.interceptor.js';
 import { SessionIdPipe } from './session-id.pipe.js';
 import { SessionKeyPipe } from './session-key.js';
-import { type TaggedSession, toSessionPage } from './session.mapper.js';
+import { type TaggedSession, toSessionPageJson } from './session.mapper.js';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('sessions')
@@ -72,8 +72,14 @@ export class SessionsController {
 
   @Get()
   @ApiOkResponse({ type: SessionPageResponse })
-  async list(@CurrentUser() user: AuthUser, @Query() query: ListSessionsQuery): Promise<SessionPageResponse> {
-    return toSessionPage(await this.sessions.list(user.id, query));
+  async list(
+    @CurrentUser() user: AuthUser,
+    @Query() query: ListSessionsQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    // Already JSON (a SessionPageResponse): sent as it is.
+    reply.type('application/json; charset=utf-8');
+    return toSessionPageJson(await this.sessions.list(user.id, query));
   }
 
   @Get(':id')

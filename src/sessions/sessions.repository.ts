@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { sessionsConfig } from '../config/app.config.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
-import { DELETED, RUNNING, type SessionStatus } from './session-status.js';
+import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
+import { DELETED, RUNNING } from './session-status.js';
 import { moveEvents } from './session-events.js';
 import type { SessionTx } from './session-writer.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
@@ -13,6 +14,7 @@ import { type TransitionRecord, transitionFromRow } from './transition.columns.j
 
 import type {
   HistoryChange,
+  HistoryGuard,
   HistoryState,
   InsertOutcome,
   ListPosition,
@@ -24,6 +26,8 @@ import type {
 export type { Move, MoveOutcome, ProgressSnapshot, TransitionColumns } from './session-transition.sql.js';
 export type {
   HistoryChange,
+  HistoryGuard,
+  HistoryRider,
   HistoryState,
   InsertOutcome,
   ListPosition,
@@ -146,13 +150,22 @@ export class SessionsRepository {
     return row ? sessionFromRow(row) : null;
   }
 
+  /** These sessions of the user (any status), in no particular order. */
+  async findOwnedMany(ids: string[], userId: string): Promise<Session[]> {
+    const rows = await this.db.query(`SELECT * FROM sessions WHERE id = ANY($1::uuid[]) AND user_id = $2`, [ids, userId]);
+    return rows.map(sessionFromRow);
+  }
+
   async findById(id: string): Promise<Session | null> {
     const [row] = await this.db.query(`SELECT * FROM sessions WHERE id = $1`, [id]);
     return row ? sessionFromRow(row) : null;
   }
 
-  /** A user's sessions newest first, by keyset on (created_at, id): deep pages cost what the first does. */
-  async listOwned(userId: string, position: ListPosition): Promise<Session[]> {
+  /**
+   * A user's sessions newest first, by keyset on (created_at, id): deep pages cost what the first
+   * does. Each row carries its response JSON, built by PostgreSQL (session-page.sql.ts).
+   */
+  async listOwned(userId: string, position: ListPosition): Promise<PageRow[]> {
     const params: unknown[] = [userId, position.limit];
     const where = ['user_id = $1'];
     if (position.status) where.push(`status = $${params.push(position.status)}`);
@@ -165,10 +178,10 @@ export class SessionsRepository {
       where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
     }
     const rows = await this.db.query(
-      `SELECT * FROM sessions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
+      `SELECT ${PAGE_COLUMNS} FROM sessions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
       params,
     );
-    return rows.map(sessionFromRow);
+    return rows.map(pageRowFrom);
   }
 
   /**
@@ -200,11 +213,19 @@ export class SessionsRepository {
   }
 
   /**
-   * The session row's part of a history change: counts, seq allocation and activity, in the
-   * history's transaction. Its row lock serialises appends, pops and clears of one session. Null
-   * when the session is not the user's visible session, or not in `onlyIf`.
+   * The session row's part of a history change: counts, seq allocation and activity. Its row lock
+   * serialises appends, pops and clears of one session. With a rider (an insert of messages), the
+   * two are one statement: `WITH touched AS (UPDATE ...), rider AS (...)`, which commits on its
+   * own or fails whole. Null when the session is not the user's visible session, not in
+   * `guard.onlyIf`, or not in one of `guard.matching`'s states.
    */
-  async touchForHistory(tx: SessionTx, id: string, userId: string, change: HistoryChange, onlyIf?: SessionStatus): Promise<Session | null> {
+  async touchForHistory(
+    tx: SessionTx,
+    id: string,
+    userId: string,
+    change: HistoryChange,
+    guard: HistoryGuard = {},
+  ): Promise<Session | null> {
     const params: unknown[] = [id, userId];
     // $1 is the retention (this.write puts it first): a value pushed as the n-th param is $(n + 1).
     const param = (value: unknown) => `$${params.push(value) + 1}`;
@@ -217,12 +238,14 @@ export class SessionsRepository {
             ? `last_seq = last_seq + ${param(change.replaced.appended)},
                message_count = message_count - ${param(change.replaced.removed)} + $${params.length}`
             : 'message_count = 0';
-    const status = onlyIf ? `status = $${params.push(onlyIf) + 1}` : `status <> $${params.push(DELETED) + 1}`;
-    const [row] = await this.write(
-      tx,
-      `UPDATE sessions SET ${counts}, ${TOUCH} WHERE id = $2 AND user_id = $3 AND ${status} RETURNING *`,
-      params,
-    );
+    const where = ['id = $2', 'user_id = $3', guard.onlyIf ? `status = ${param(guard.onlyIf)}` : `status <> ${param(DELETED)}`];
+    if (guard.matching) {
+      const states = guard.matching.map((state) => `(${param(state.lastSeq)}::int, ${param(state.messageCount)}::int)`);
+      where.push(states.length ? `(last_seq, message_count) IN (${states.join(', ')})` : 'false');
+    }
+    const update = `UPDATE sessions SET ${counts}, ${TOUCH} WHERE ${where.join(' AND ')} RETURNING *`;
+    const sql = guard.rider ? `WITH touched AS (${update}), rider AS (${guard.rider(param)}) SELECT * FROM touched` : update;
+    const [row] = await this.write(tx, sql, params);
     if (row) tx.told({ type: 'session.messages', session: row, change });
     return row ?? null;
   }

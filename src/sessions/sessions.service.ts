@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { JsonText } from '../common/json-text.js';
+import { JsonText, stringifyExact } from '../common/json-text.js';
 import { PreconditionFailedError, QuotaExceededError, SessionKeyTakenError, SessionNotFoundError } from '../common/domain-error.js';
 import { limitsConfig } from '../config/app.config.js';
 import type { CreateSessionDto } from './dto/create-session.dto.js';
@@ -10,7 +10,7 @@ import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
 import { decodeCursor, encodeCursor } from './session-cursor.js';
 import { parseIfMatch } from './if-match.js';
-import { etagOf, type TaggedSession, tagged } from './session.mapper.js';
+import { etagOf, type TaggedSession, tagged, toSessionResponse } from './session.mapper.js';
 import { DELETED } from './session-status.js';
 import { SessionWriter } from './session-writer.js';
 import { type InsertOutcome, SessionsRepository } from './sessions.repository.js';
@@ -106,18 +106,23 @@ export class SessionsService {
     return tagged(session);
   }
 
-  async list(userId: string, query: ListSessionsQuery): Promise<{ items: Session[]; nextCursor: string | null }> {
+  /** A page of the user's sessions, as the JSON of each item (see session-page.sql.ts). */
+  async list(userId: string, query: ListSessionsQuery): Promise<{ items: string[]; nextCursor: string | null }> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     // One extra row tells whether another page exists without a COUNT.
-    const rows = await this.repository.listOwned(userId, {
-      status: query.status,
-      titleContains: query.q,
-      limit: query.limit + 1,
-      after,
-    });
-    const items = rows.slice(0, query.limit);
-    const nextCursor = rows.length > query.limit ? encodeCursor(items[items.length - 1]) : null;
-    return { items: await this.overlay(items), nextCursor };
+    const rows = await this.repository.listOwned(userId, { status: query.status, titleContains: query.q, limit: query.limit + 1, after });
+    const page = rows.slice(0, query.limit);
+    const nextCursor = rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null;
+    // Running sessions are shown as GET shows them (their live progress laid over): read again, whole.
+    const running = page.filter((row) => row.running).map((row) => row.id);
+    const live = new Map<string, string>();
+    if (running.length) {
+      for (const session of await this.overlay(await this.repository.findOwnedMany(running, userId))) {
+        live.set(session.id, stringifyExact(toSessionResponse(session)));
+      }
+    }
+    const items = page.map((row) => live.get(row.id) ?? row.item);
+    return { items, nextCursor };
   }
 
   async update(userId: string, id: string, dto: UpdateSessionDto, ifMatch?: string): Promise<TaggedSession> {

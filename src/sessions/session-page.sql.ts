@@ -1,0 +1,63 @@
+import { RUNNING } from './session-status.js';
+
+/*
+ * The list's items are built as JSON by PostgreSQL, each exactly what toSessionResponse makes of
+ * the row (test/sessions-list.e2e-spec.ts compares the two for every field): decoding 21 rows of
+ * 26 columns into objects, mapping and serialising them again was most of a list's CPU
+ * (README, Speed). Timestamps print as Date.toISOString() does (UTC, milliseconds truncated).
+ * A running session's item is not used: its live progress is laid over it as GET does (service).
+ */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/*
+ * Written field by field as JSON.stringify writes them, compact (json_build_object puts spaces
+ * around ':' and ','), each value through to_json (strings escaped as JSON.stringify escapes them;
+ * a json column's text as it is). total_cost as the JS number Number() makes of it: float8 prints
+ * as the same shortest digits, but in exponent form below 1e-4, where the exact decimal (at most
+ * six places) is what JS prints.
+ */
+const TOTAL_COST = `CASE WHEN total_cost = 0 OR abs(total_cost) >= 0.0001 THEN total_cost::float8::text ELSE trim_scale(total_cost)::text END`;
+
+/** A SQL value's JSON text (null as null). */
+const json = (sql: string) => `coalesce(to_json(${sql})::text, 'null')`;
+
+const FIELDS: [string, string][] = [
+  ['id', json('id')],
+  ['userId', json('user_id')],
+  ['key', json('key')],
+  ['title', json('title')],
+  ['problemStatement', json('problem_statement')],
+  ['context', json('context')],
+  ['metadata', json('metadata')],
+  ['status', json('status')],
+  ['phase', json('phase')],
+  ['roundNumber', json('round_number')],
+  ['totalCost', TOTAL_COST],
+  ['synthesisText', json('synthesis_text')],
+  ['finalRecommendation', json('final_recommendation')],
+  ['error', json('error')],
+  ['messageCount', json('message_count')],
+  ['createdAt', json(iso('created_at'))],
+  ['updatedAt', json(iso('updated_at'))],
+  ['startedAt', json(iso('started_at'))],
+  ['endedAt', json(iso('ended_at'))],
+  ['lastActivityAt', json(iso('last_activity_at'))],
+  ['expiresAt', json(iso('expires_at'))],
+];
+
+export const SESSION_RESPONSE_JSON = `('{' || ${FIELDS.map(([name, sql], i) => `'${i ? ',' : ''}"${name}":' || ${sql}`).join(' || ')} || '}')`;
+
+/** One listed session: its response JSON and its cursor position; a running one is shown live instead. */
+export interface PageRow {
+  item: string;
+  id: string;
+  createdAt: Date;
+  running: boolean;
+}
+
+/** The columns of a list row: the item and only what a cursor needs decoded. */
+export const PAGE_COLUMNS = `${SESSION_RESPONSE_JSON} AS item, id, floor(extract(epoch FROM created_at) * 1000)::int8 AS created_ms, status`;
+
+export function pageRowFrom(row: Record<string, any>): PageRow {
+  return { item: row.item, id: row.id, createdAt: new Date(Number(row.created_ms)), running: row.status === RUNNING };
+}

@@ -23,9 +23,10 @@ async function main(): Promise<void> {
   if (fromFile.length) logger.log(`read from .env: ${fromFile.join(', ')} (the environment wins over the file)`);
   // Fail before Nest starts, a line per bad variable, or one line for an unreachable PostgreSQL.
   let env = validateEnv(process.env);
-  await checkHandlers(controlConfig.of(env)());
   const embedded = await startEmbeddedIfNeeded();
   env = validateEnv(process.env);
+  // After the database choice (the queue's key prefix names the database), before migrating.
+  await checkHandlers(controlConfig.of(env)());
   if (!embedded) await ensureDatabase(env.DATABASE_URL);
   const applied = await runMigrations(env.DATABASE_URL);
   if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);

@@ -99,7 +99,7 @@ describe('first run on the embedded database', () => {
     const steps = [
       'SIGTERM received',
       'closing: new requests get 503',
-      'waiting up to 8000 ms for 1 runs in progress',
+      'waiting up to 6000 ms for 1 runs in progress',
       'HTTP server closed',
       'embedded database closed',
       'stopped',

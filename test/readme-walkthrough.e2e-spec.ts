@@ -63,5 +63,5 @@ describe("the README's walk-through", () => {
         });
       }
     }
-  });
+  }, 300_000);
 });

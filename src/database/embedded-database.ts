@@ -1,4 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -24,7 +26,9 @@ export interface EmbeddedDatabase {
 export async function startEmbeddedDatabase(dataDir?: string): Promise<EmbeddedDatabase> {
   const lock = dataDir ? claimDataDir(dataDir) : undefined;
   try {
-    const db = await PGlite.create(dataDir ? { dataDir } : {});
+    // The extensions the migrations create (the title search's trigram index), built into PGlite.
+    const extensions = { pg_trgm, btree_gin };
+    const db = await PGlite.create(dataDir ? { dataDir, extensions } : { extensions });
     const server = new EmbeddedWireServer(db);
     const port = await server.listen();
     return {

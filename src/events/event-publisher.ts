@@ -58,6 +58,9 @@ export class EventPublisher implements SessionEventSink, BeforeApplicationShutdo
       if (userId !== null) resolved.push(toNewEvent(event, userId));
     }
     if (!resolved.length) return;
+    // Closing, the retries have stopped, but requests in flight and runs draining still change
+    // sessions: each change is appended once, now, before its answer (or logged as lost).
+    if (this.closed) return this.appendWhileClosing(resolved);
     await new Promise<void>((release) => {
       // Nobody waits while Redis is away, nor once closing (the retries have stopped).
       const waits = !this.parked && !this.closed;
@@ -74,6 +77,12 @@ export class EventPublisher implements SessionEventSink, BeforeApplicationShutdo
     for (let waited = 0; this.pending.length && waited < SHUTDOWN_WAIT_MS; waited += 100) await sleep(100);
     if (this.pending.length) this.logger.error(`${this.pending.length} events not appended: Redis stayed away until shutdown`);
     this.closed = true;
+  }
+
+  private async appendWhileClosing(events: NewEvent[]): Promise<void> {
+    for (const event of events) {
+      await this.log.append(event).catch((error: Error) => this.logger.error(`event not appended while closing: ${error.message}`));
+    }
   }
 
   /** How many events wait for Redis (for tests and shutdown). */

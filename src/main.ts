@@ -22,9 +22,9 @@ async function main(): Promise<void> {
   const fromFile = readEnvFile();
   if (fromFile.length) logger.log(`read from .env: ${fromFile.join(', ')} (the environment wins over the file)`);
   // Fail before Nest starts, a line per bad variable, or one line for an unreachable PostgreSQL.
-  let env = validateEnv(process.env);
+  // startEmbeddedIfNeeded validates the environment first (a line per bad variable).
   const embedded = await startEmbeddedIfNeeded();
-  env = validateEnv(process.env);
+  const env = validateEnv(process.env);
   // After the database choice (the queue's key prefix names the database), before migrating.
   await checkHandlers(controlConfig.of(env)());
   if (!embedded) await ensureDatabase(env.DATABASE_URL);

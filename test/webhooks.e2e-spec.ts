@@ -58,6 +58,7 @@ describe('webhooks (Standard Webhooks, retried by the queue)', () => {
     return new Webhook(secret).verify(delivery.body, delivery.headers as Record<string, string>) as Record<string, unknown>;
   }
 
+  // A retry waits for the queue's backoff (5 s, then doubling): bounds for a loaded machine, not timing checks.
   it('POSTs a completed session signed, retries the 500 with the same webhook-id until the 200', async () => {
     const api = apiAs(app, newUser());
     const session = await createSession(api, { title: 'hooked' });
@@ -67,7 +68,7 @@ describe('webhooks (Standard Webhooks, retried by the queue)', () => {
     const deliveries = await waitFor(
       async () => receiver.of(session.id),
       (found) => found.some((delivery) => delivery.answered === 200),
-      { timeoutMs: 30_000, what: 'a delivery answered 200' },
+      { timeoutMs: 90_000, what: 'a delivery answered 200' },
     );
     expect(deliveries.map((delivery) => delivery.answered)).toEqual([500, 200]);
     expect(new Set(deliveries.map((delivery) => delivery.headers['webhook-id'])).size).toBe(1);
@@ -76,7 +77,7 @@ describe('webhooks (Standard Webhooks, retried by the queue)', () => {
       expect(delivery.headers['webhook-signature']).toMatch(/^v1,/);
       expect(verified(delivery)).toEqual({ ...completed, status: 'completed', synthesisText: 'done' });
     }
-  });
+  }, 300_000);
 
   it('tells failed and killed sessions too (a running session deleted: killed), and not a session that never ran', async () => {
     const api = apiAs(app, newUser());
@@ -93,12 +94,12 @@ describe('webhooks (Standard Webhooks, retried by the queue)', () => {
       const deliveries = await waitFor(
         async () => receiver.of(id),
         (found) => found.some((delivery) => delivery.answered === 200),
-        { timeoutMs: 30_000, what: `the ${status} delivery of ${id}` },
+        { timeoutMs: 90_000, what: `the ${status} delivery of ${id}` },
       );
       expect(deliveries.map((delivery) => verified(delivery).status)).toEqual([status, status]);
       expect(new Set(deliveries.map((delivery) => delivery.headers['webhook-id'])).size).toBe(1);
     }
     expect(receiver.of(neverRan.id)).toEqual([]);
     expect(verified(receiver.of(failed.id)[0])).toMatchObject({ error: 'boom' });
-  });
+  }, 300_000);
 });

@@ -2,13 +2,11 @@ import pg from 'pg';
 import { APPEND_KEYS_KEPT_MS } from '../src/cleanup/cleanup.service.js';
 import { MessagesService } from '../src/messages/messages.service.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { seqs, texts } from './factories/message.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 type Item = { id: string; seq: number; role: string; content: unknown };
-
-const seqs = (items: Array<{ seq: number }>) => items.map((m) => m.seq);
-const texts = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ role: 'user', content: `${prefix}${i}` }));
 
 // The contract's (v2) "Agent memory": one POST is one transaction, at most once with Idempotency-Key.
 describe('appending to a history: atomic and idempotent', () => {

@@ -1,10 +1,8 @@
 import pg from 'pg';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { seqs, texts } from './factories/message.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
-
-const seqs = (items: Array<{ seq: number }>) => items.map((m) => m.seq);
-const texts = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ role: 'user', content: `${prefix}${i}` }));
 
 // The contract's (v2) "Agent memory": the history's ETag and If-Match, replaceFromSeq and PUT.
 describe('conditional writes and replaces of a history', () => {

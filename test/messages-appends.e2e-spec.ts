@@ -83,6 +83,26 @@ describe('appending to a history: atomic and idempotent', () => {
     expect(seqs((await append({ role: 'user', content: 'x' }, 'turn-2').expect(201)).body.items)).toEqual([3]);
   });
 
+  it('answers the retry of a conditional keyed append that committed with its first answer, not a 412 caused by itself', async () => {
+    const tag = (await api.get(`/sessions/${id}/messages?limit=0`).expect(200)).headers.etag;
+    const first = await append({ items: texts(2, 'turn') }, 'turn-once')
+      .set('If-Match', tag)
+      .expect(201);
+    // The history moved on (the first attempt, then another write): the retry's If-Match is stale now.
+    await append({ role: 'user', content: 'later' }).expect(201);
+    const retry = await append({ items: texts(2, 'turn') }, 'turn-once')
+      .set('If-Match', tag)
+      .expect(201);
+    expect(retry.body).toEqual(first.body);
+    expect(seqs(await stored())).toEqual([1, 2, 3]);
+    // A new key with the stale tag is refused, and appends nothing.
+    await append({ role: 'user', content: 'x' }, 'turn-other').set('If-Match', tag).expect(412);
+    expect(seqs(await stored())).toEqual([1, 2, 3]);
+    expect(await db.query(`SELECT key FROM message_appends WHERE session_id = $1 ORDER BY key`, [id]).then((r) => r.rows)).toEqual([
+      { key: 'turn-once' },
+    ]);
+  });
+
   it('applies five concurrent repeats of one key once, and all five get the same answer', async () => {
     const answers = await Promise.all(Array.from({ length: 5 }, () => append({ items: texts(3, 'r') }, 'racing-key')));
     expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201, 201, 201]);

@@ -7,6 +7,8 @@ const CANCEL_REQUEST = 80877102;
 // an extended query with ReadyForQuery), Flush (a cursor reading rows), Terminate.
 const UNIT_ENDS = new Set(['Q', 'S', 'H', 'X']);
 const SYNC = new Uint8Array([0x53, 0, 0, 0, 4]);
+const PARSE = 0x50;
+const PARSE_COMPLETE = Buffer.from([0x31, 0, 0, 0, 4]);
 
 /**
  * PGlite's one PostgreSQL session served to many pg connections over TCP, one transaction at a
@@ -23,6 +25,13 @@ export class EmbeddedWireServer {
   private readonly waiters: Array<() => void> = [];
   private readonly sockets = new Set<Socket>();
   private startupReply?: Promise<Buffer>;
+  /*
+   * Named statements the one session has prepared. Each pg connection prepares a name the first
+   * time it uses it, but here every connection shares the session, where a second Parse of the
+   * name fails. The service names a statement by its text's hash (prepared-query.ts), so a name
+   * already prepared is that very statement: its Parse is answered without the backend.
+   */
+  private readonly prepared = new Set<string>();
 
   constructor(private readonly db: PGlite) {
     this.server = createServer((socket) => this.serve(socket));
@@ -111,9 +120,16 @@ export class EmbeddedWireServer {
         socket.end(); // Terminate: 'close' lets the session go
         return Buffer.alloc(0);
       }
+      const statement = message[0] === PARSE ? message.toString('latin1', 5, message.indexOf(0, 5)) : '';
+      if (statement && this.prepared.has(statement)) {
+        if (collect) collected.push(PARSE_COMPLETE);
+        else if (!socket.destroyed) socket.write(PARSE_COMPLETE);
+        continue;
+      }
       await this.db.runExclusive(() =>
         this.db.execProtocolRawStream(new Uint8Array(message), {
           onRawData: (data) => {
+            if (statement && data[0] === PARSE_COMPLETE[0]) this.prepared.add(statement);
             if (data.length >= 6 && data[data.length - 6] === 0x5a) last = data[data.length - 1];
             // A copy: the view is into PGlite's memory, which the next message reuses before the write drains.
             const copy = Buffer.from(data);

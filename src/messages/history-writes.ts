@@ -5,7 +5,8 @@ import { type HistoryTx, SessionStore } from '../sessions/session.store.js';
 import type { HistoryState } from '../sessions/session-writes.js';
 import { historyEtag, historyStatesOf, requireHistoryMatch } from './history-etag.js';
 import { HistoryTailCache } from './history-tail.cache.js';
-import { MessageAppendsRepository } from './message-appends.repository.js';
+import type { Session } from '../sessions/session.columns.js';
+import { isKeyRecorded, MessageAppendsRepository } from './message-appends.repository.js';
 import type { Message } from './message.columns.js';
 import { MessagesRepository, type NewMessage } from './messages.repository.js';
 
@@ -25,13 +26,15 @@ export interface Written<T> {
 }
 
 /**
- * A plain append is one statement (see append). Every other history change is one transaction
- * that first takes the session row (counts, seq, activity). The row lock (an UPDATE's, or FOR
- * UPDATE's) serialises appends, pops, clears and replaces of one session, so seqs never collide or interleave, a precondition holds until the commit, and of racing repeats of an
- * Idempotency-Key the later ones find the first one's record. The row reaches the cache after the
- * commit (SessionWriter), and then the history's cached tail is extended (an append) or dropped
- * (history-tail.cache.ts: a tail of another state is never served anyway). A key is looked up before If-Match: a retried conditional write whose
- * first attempt committed gets its answer, not a 412 caused by itself.
+ * An append is one statement (see append). Every other history change, and a keyed append whose
+ * key is recorded already, is one transaction that first takes the session row (counts, seq,
+ * activity). The row lock (an UPDATE's, or FOR UPDATE's) serialises appends, pops, clears and
+ * replaces of one session, so seqs never collide or interleave, a precondition holds until the
+ * commit, and of racing repeats of an Idempotency-Key the later ones find the first one's record.
+ * The row reaches the cache after the commit (SessionWriter), and then the history's cached tail is
+ * extended (an append) or dropped (history-tail.cache.ts: a tail of another state is never served
+ * anyway). A key is looked up before If-Match: a retried conditional write whose first attempt
+ * committed gets its answer, not a 412 caused by itself.
  */
 @Injectable()
 export class HistoryWrites {
@@ -43,8 +46,10 @@ export class HistoryWrites {
   ) {}
 
   async write(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]>> {
-    if (write.replaceFrom === undefined && write.idempotencyKey === undefined)
-      return this.append(userId, sessionId, write.items, write.ifMatch);
+    if (write.replaceFrom === undefined) {
+      const appended = await this.append(userId, sessionId, write);
+      if (appended) return appended;
+    }
     const outcome = await this.rows.changeHistory(async (history): Promise<{ items: Message[]; state: HistoryState } | null> => {
       const { tx } = history;
       const replacing = write.replaceFrom !== undefined;
@@ -69,19 +74,31 @@ export class HistoryWrites {
   }
 
   /**
-   * A plain append (no key, no replace) is one statement, the row's UPDATE and the INSERT as one
-   * CTE: no BEGIN, no COMMIT, one round trip. If-Match is part of its WHERE; only when nothing
-   * matched does a read tell a 404 from a 412 (with the tag as it is then).
+   * An append (no replace) is one statement, the row's UPDATE and the INSERT (and a key's record)
+   * as one CTE: no BEGIN, no COMMIT, one round trip. If-Match is part of its WHERE; only when
+   * nothing matched does a read tell a 404 from a 412 (with the tag as it is then). A keyed append
+   * whose key is recorded already (a retry, or a racing repeat) fails whole on the record's primary
+   * key, and one that matched nothing may be a repeat whose first attempt moved the history since:
+   * both get null, for the transaction path, which looks the key up before If-Match.
    */
-  private async append(userId: string, sessionId: string, items: NewMessage[], ifMatch?: string): Promise<Written<Message[]>> {
+  private async append(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]> | null> {
+    const { items, ifMatch, idempotencyKey } = write;
     const matching = ifMatch === undefined ? undefined : historyStatesOf(ifMatch);
     const { rider, written } = this.messages.appendRider(items);
-    const session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { matching, rider });
+    const riders = idempotencyKey === undefined ? [rider] : [rider, this.appends.recordRider(idempotencyKey, items.length)];
+    let session: Session | null;
+    try {
+      session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { matching, riders });
+    } catch (error) {
+      if (idempotencyKey !== undefined && isKeyRecorded(error)) return null;
+      throw error;
+    }
     if (session) {
       const messages = written(session);
       await this.tail.appended(sessionId, session, messages);
       return { result: messages, etag: historyEtag(session) };
     }
+    if (idempotencyKey !== undefined) return null;
     const current = matching ? await this.rows.findById(sessionId) : null;
     if (!current || current.userId !== userId || current.status === DELETED) throw new SessionNotFoundError();
     throw new PreconditionFailedError(historyEtag(current), 'the history');
@@ -90,7 +107,7 @@ export class HistoryWrites {
   /** For the control plane's handlers: null once the session is no longer running (the row lock orders it against a kill). */
   async appendWhileRunning(userId: string, sessionId: string, items: NewMessage[]): Promise<Message[] | null> {
     const { rider, written } = this.messages.appendRider(items);
-    const session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { onlyIf: RUNNING, rider });
+    const session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { onlyIf: RUNNING, riders: [rider] });
     if (!session) return null;
     const messages = written(session);
     await this.tail.appended(sessionId, session, messages);

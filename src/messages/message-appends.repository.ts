@@ -1,7 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { queryPrepared } from '../database/prepared-query.js';
 import type { SessionTx } from '../sessions/session-writer.js';
+import type { HistoryRider } from '../sessions/session-writes.js';
+
+const UNIQUE_VIOLATION = '23505';
+const PRIMARY_KEY = 'message_appends_pkey';
+
+/** The statement failed because its key was already recorded for the session (see recordRider). */
+export function isKeyRecorded(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === UNIQUE_VIOLATION && constraint === PRIMARY_KEY;
+}
 
 /** What the first write of an Idempotency-Key appended: seqs firstSeq .. firstSeq + count - 1. */
 export interface AppendRecord {
@@ -20,7 +31,7 @@ export class MessageAppendsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async find(tx: SessionTx, sessionId: string, key: string): Promise<AppendRecord | null> {
-    const [row] = await tx.manager.query(`SELECT first_seq, count FROM message_appends WHERE session_id = $1 AND key = $2`, [
+    const [row] = await queryPrepared(tx.manager, `SELECT first_seq, count FROM message_appends WHERE session_id = $1 AND key = $2`, [
       sessionId,
       key,
     ]);
@@ -28,12 +39,26 @@ export class MessageAppendsRepository {
   }
 
   async record(tx: SessionTx, sessionId: string, key: string, written: AppendRecord): Promise<void> {
-    await tx.manager.query(`INSERT INTO message_appends (session_id, key, first_seq, count) VALUES ($1, $2, $3, $4)`, [
+    await queryPrepared(tx.manager, `INSERT INTO message_appends (session_id, key, first_seq, count) VALUES ($1, $2, $3, $4)`, [
       sessionId,
       key,
       written.firstSeq,
       written.count,
     ]);
+  }
+
+  /**
+   * The record of a keyed append as a rider of its one statement (HistoryWrites.append): the key
+   * of the `count` messages the touched row's new last_seq ends. A key already recorded fails the
+   * whole statement on the primary key (isKeyRecorded), whoever recorded it and whenever, so
+   * nothing is appended twice; the caller then answers from the record.
+   */
+  recordRider(key: string, count: number): HistoryRider {
+    return (param) => {
+      const counted = param(count);
+      return `INSERT INTO message_appends (session_id, key, first_seq, count)
+       SELECT t.id, ${param(key)}::varchar, t.last_seq - ${counted}::int + 1, ${counted}::int FROM touched t`;
+    };
   }
 
   /**

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { JsonText } from '../common/json-text.js';
+import { queryPrepared } from '../database/prepared-query.js';
 import { databaseConfig } from '../config/app.config.js';
 import { streamPoolOptions } from '../database/data-source-options.js';
 import type { SessionTx } from '../sessions/session-writer.js';
@@ -60,7 +61,8 @@ export class MessagesRepository implements OnModuleDestroy {
    * so the column holds the client's text.
    */
   async insert(tx: SessionTx, sessionId: string, firstSeq: number, items: NewMessage[]): Promise<Message[]> {
-    const inserted = await tx.manager.query(
+    const inserted = await queryPrepared(
+      tx.manager,
       `INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes)
        SELECT $1, $2::int + m.n::int - 1, m.role, m.content::json, m.metadata::json, octet_length(m.content) + octet_length(m.metadata)
        FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS m(role, content, metadata, n)
@@ -109,14 +111,14 @@ export class MessagesRepository implements OnModuleDestroy {
    * getItems(limit)), stopping early at `cut.maxBytes`: one statement, so one snapshot.
    */
   async listLatest(sessionId: string, cut: Cut): Promise<MessagePage> {
-    const rows: Record<string, any>[] = await this.db.query(pageWithStateQuery(), [sessionId, 0, cut.before, cut.limit, cut.maxBytes]);
+    const rows = await queryPrepared(this.db.manager, pageWithStateQuery(), [sessionId, 0, cut.before, cut.limit, cut.maxBytes]);
     const messages = rows.filter((row) => row.seq !== null);
     return { items: messages.map(messageFromRow), more: messages[0]?.more ?? false, state: stateFromRow(rows[0]) };
   }
 
   /** The messages with seqs firstSeq .. firstSeq + count - 1 (what an Idempotency-Key's first write appended), in order. */
   async listRange(tx: SessionTx, sessionId: string, firstSeq: number, count: number): Promise<Message[]> {
-    const rows = await tx.manager.query(`SELECT * FROM messages WHERE session_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`, [
+    const rows = await queryPrepared(tx.manager, `SELECT * FROM messages WHERE session_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`, [
       sessionId,
       firstSeq,
       firstSeq + count,

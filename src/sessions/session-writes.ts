@@ -40,11 +40,12 @@ export type HistoryChange =
  */
 export type HistoryRider = (param: (value: unknown) => string) => string;
 
-/** What else a history touch requires: a status, If-Match's states (none matches: nothing written), a rider. */
+/** What else a history touch requires: a status, If-Match's states (none matches: nothing written), riders. */
 export interface HistoryGuard {
   onlyIf?: SessionStatus;
   matching?: HistoryState[];
-  rider?: HistoryRider;
+  /** Each one CTE of the statement, in order (the messages' insert; an Idempotency-Key's record). */
+  riders?: HistoryRider[];
 }
 
 /** What a history's ETag is made of (lastSeq never decreases; at one lastSeq the count only decreases). */

@@ -75,7 +75,7 @@ export class SessionStore {
 
   /**
    * A history change as one statement, committed on its own (no BEGIN/COMMIT round trips): the
-   * row's touch and the guard's rider (the messages' insert) succeed or fail together, and the
+   * row's touch and the guard's riders (the messages' insert, a key's record) succeed or fail together, and the
    * row reaches the cache after the commit. Null when the guard or ownership did not match.
    */
   touchHistory(id: string, userId: string, change: HistoryChange, guard: HistoryGuard): Promise<Session | null> {

@@ -9,6 +9,7 @@ import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
 import { DELETED, RUNNING } from './session-status.js';
 import { moveEvents } from './session-events.js';
 import type { SessionTx } from './session-writer.js';
+import { queryPrepared } from '../database/prepared-query.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
@@ -146,7 +147,7 @@ export class SessionsRepository {
     return this.transition(tx, id, move);
   }
   async findOwned(id: string, userId: string): Promise<Session | null> {
-    const [row] = await this.db.query(`SELECT * FROM sessions WHERE id = $1 AND user_id = $2`, [id, userId]);
+    const [row] = await queryPrepared(this.db.manager, `SELECT * FROM sessions WHERE id = $1 AND user_id = $2`, [id, userId]);
     return row ? sessionFromRow(row) : null;
   }
 
@@ -157,7 +158,7 @@ export class SessionsRepository {
   }
 
   async findById(id: string): Promise<Session | null> {
-    const [row] = await this.db.query(`SELECT * FROM sessions WHERE id = $1`, [id]);
+    const [row] = await queryPrepared(this.db.manager, `SELECT * FROM sessions WHERE id = $1`, [id]);
     return row ? sessionFromRow(row) : null;
   }
 
@@ -177,7 +178,8 @@ export class SessionsRepository {
       params.push(position.after.createdAt, position.after.id);
       where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
     }
-    const rows = await this.db.query(
+    const rows = await queryPrepared(
+      this.db.manager,
       `SELECT ${PAGE_COLUMNS} FROM sessions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
       params,
     );
@@ -205,7 +207,8 @@ export class SessionsRepository {
 
   /** Locks a visible session of this user for a history change in `tx`: its history's counters, or null when there is none. */
   async lockForHistory(tx: SessionTx, id: string, userId: string): Promise<HistoryState | null> {
-    const [row] = await tx.manager.query(
+    const [row] = await queryPrepared(
+      tx.manager,
       `SELECT last_seq, message_count FROM sessions WHERE id = $1 AND user_id = $2 AND status <> $3 FOR UPDATE`,
       [id, userId, DELETED],
     );
@@ -214,8 +217,8 @@ export class SessionsRepository {
 
   /**
    * The session row's part of a history change: counts, seq allocation and activity. Its row lock
-   * serialises appends, pops and clears of one session. With a rider (an insert of messages), the
-   * two are one statement: `WITH touched AS (UPDATE ...), rider AS (...)`, which commits on its
+   * serialises appends, pops and clears of one session. With riders (an insert of messages, a key's
+   * record), all are one statement: `WITH touched AS (UPDATE ...), rider0 AS (...)`, which commits on its
    * own or fails whole. Null when the session is not the user's visible session, not in
    * `guard.onlyIf`, or not in one of `guard.matching`'s states.
    */
@@ -244,7 +247,8 @@ export class SessionsRepository {
       where.push(states.length ? `(last_seq, message_count) IN (${states.join(', ')})` : 'false');
     }
     const update = `UPDATE sessions SET ${counts}, ${TOUCH} WHERE ${where.join(' AND ')} RETURNING *`;
-    const sql = guard.rider ? `WITH touched AS (${update}), rider AS (${guard.rider(param)}) SELECT * FROM touched` : update;
+    const riders = (guard.riders ?? []).map((rider, index) => `, rider${index} AS (${rider(param)})`).join('');
+    const sql = riders ? `WITH touched AS (${update})${riders} SELECT * FROM touched` : update;
     const [row] = await this.write(tx, sql, params);
     if (row) tx.told({ type: 'session.messages', session: row, change });
     return row ?? null;
@@ -348,9 +352,7 @@ export class SessionsRepository {
 
   /** Every statement that returns written rows goes through here: mapped once, and handed to the tx. */
   private async write(tx: SessionTx, sql: string, params: unknown[]): Promise<Session[]> {
-    const result = await tx.manager.query(sql, [this.retentionSeconds, ...params]);
-    // UPDATE ... RETURNING arrives as [rows, count]; INSERT ... RETURNING as rows.
-    const rows: Record<string, unknown>[] = Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
+    const rows = await queryPrepared(tx.manager, sql, [this.retentionSeconds, ...params]);
     return rows.map((row) => tx.wrote(sessionFromRow(row)));
   }
 }

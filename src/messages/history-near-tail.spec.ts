@@ -33,6 +33,7 @@ describe('HistoryNearTail', () => {
     sut.set(ID, at(2, 2), messages([1, 2]));
     expect(seqsOf(sut.get(ID, at(2, 2)))).toEqual([1, 2]);
     expect(sut.get(ID, at(3, 3))).toBeUndefined(); // appended elsewhere
+    expect(sut.get(ID, at(3, 2))).toBeUndefined(); // popped and appended, or a message replaced, elsewhere
     expect(sut.get(ID, at(2, 1))).toBeUndefined(); // popped elsewhere
     expect(sut.get(ID, at(2, 0))).toBeUndefined(); // cleared elsewhere
     expect(sut.get('another', at(2, 2))).toBeUndefined();

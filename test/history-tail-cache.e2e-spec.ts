@@ -103,6 +103,43 @@ describe('history tail cache', () => {
       }
     });
 
+    /** Puts a tail in Redis at `state` whose only message says "from Redis": a read that serves it asked Redis. */
+    async function planted(id: string, state: string) {
+      const key = historyTailKey(id);
+      await redis.del(key);
+      await redis.rpush(key, state, JSON.stringify([id, 1, 'user', '"from Redis"', '{}', 0]));
+      await redis.expire(key, 60);
+    }
+
+    it("serves a warm read from this instance's own copy, asking Redis nothing", async () => {
+      const { id } = await createSession(api);
+      await api.post(path(id), { items: ['a', 'b', 'c'].map((content) => ({ role: 'user', content })) }).expect(201);
+      await api.get(`${path(id)}?limit=2`).expect(200); // fills both copies
+      await planted(id, '3.3');
+      const page = [
+        [2, 'b'],
+        [3, 'c'],
+      ];
+      expect(shown((await api.get(`${path(id)}?limit=2`).expect(200)).body)).toEqual({ items: page, nextBefore: 2 });
+      await redis.del(historyTailKey(id));
+      expect(shown((await api.get(`${path(id)}?limit=2`).expect(200)).body)).toEqual({ items: page, nextBefore: 2 });
+
+      // This instance's append extends its copy of the state before: the next read asks Redis nothing either.
+      await api.post(path(id), { role: 'user', content: 'd' }).expect(201);
+      await planted(id, '4.4');
+      expect(shown((await api.get(`${path(id)}?limit=2`).expect(200)).body)).toEqual({
+        items: [
+          [3, 'c'],
+          [4, 'd'],
+        ],
+        nextBefore: 3,
+      });
+      // A read of another state than its copy's (a pop) reads again, from PostgreSQL as Redis has no tail of it.
+      await api.delete(`${path(id)}/last`).expect(200);
+      await planted(id, '4.4');
+      await expectCurrent(api, id, 2);
+    });
+
     it('shows another instance the append it just answered', async () => {
       const other: NestFastifyApplication = await createTestApp({ HISTORY_TAIL_CACHE_SIZE: '10' });
       try {
@@ -119,6 +156,49 @@ describe('history tail cache', () => {
         }
       } finally {
         await other.close();
+      }
+    });
+  });
+
+  describe('with two instances on one database and one Redis', () => {
+    const one = useTestApp({ HISTORY_TAIL_CACHE_SIZE: '10' });
+    const two = useTestApp({ HISTORY_TAIL_CACHE_SIZE: '10' });
+
+    it("never serves a page older than a change made on the other instance (each instance's copy is of its last read)", async () => {
+      const user = newUser();
+      const [reader, writer] = [apiAs(one, user), apiAs(two, user)];
+      const { id } = await createSession(writer);
+      const item = (content: string) => ({ role: 'user', content });
+      await writer.post(path(id), { items: [item('a'), item('b'), item('c')] }).expect(201);
+      // Each step follows a warm read on the reader, whose copy is then of the state before.
+      const steps = [
+        () => writer.post(path(id), item('d')).expect(201),
+        () => writer.delete(`${path(id)}/last`).expect(200),
+        () => writer.post(path(id), item('after pop')).expect(201),
+        async () => {
+          // The count comes back, at a new lastSeq.
+          await writer.delete(`${path(id)}/last`).expect(200);
+          await writer.post(path(id), item('popped and appended')).expect(201);
+        },
+        () => writer.post(path(id), { items: [item('the last one replaced')], replaceFromSeq: 5 }).expect(201),
+        () => writer.post(path(id), { items: [item('r1')], replaceFromSeq: 2 }).expect(201),
+        () => writer.post(path(id), item('keyed')).set('Idempotency-Key', 'k1').expect(201),
+        () => writer.put(path(id), { items: [item('p1'), item('p2')] }).expect(200),
+        () => reader.post(path(id), item('from the reader')).expect(201),
+        async () => {
+          // The reader's append follows a state its copy is not of: it must not extend that copy.
+          await writer.post(path(id), item('from the writer')).expect(201);
+          await reader.post(path(id), item('from the reader, after it')).expect(201);
+        },
+        () => writer.delete(`${path(id)}/last`).expect(200),
+        () => writer.delete(path(id)).expect(204),
+        () => writer.post(path(id), item('after clear')).expect(201),
+      ];
+      for (const step of steps) {
+        await expectCurrent(reader, id, 3); // the reader holds a copy of the state before
+        await step();
+        await expectCurrent(reader, id, 3);
+        await expectCurrent(reader, id, 10);
       }
     });
   });
@@ -172,8 +252,28 @@ describe('history tail cache', () => {
       await api.post(path(id), { role: 'user', content: 'x' }).expect(201);
       await expectCurrent(api, id);
       expect(await redis.exists(historyTailKey(id))).toBe(0);
+      await expectReadFromPostgres(app, api, id);
     } finally {
       await app.close();
     }
   });
+
+  it('keeps no copy in process without Redis (REDIS_URL empty: the cache is off)', async () => {
+    const app = await createTestApp({ REDIS_URL: '', HISTORY_TAIL_CACHE_SIZE: '10' });
+    try {
+      const api = apiAs(app, newUser());
+      const { id } = await createSession(api);
+      await api.post(path(id), { role: 'user', content: 'x' }).expect(201);
+      await expectCurrent(api, id);
+      await expectReadFromPostgres(app, api, id);
+    } finally {
+      await app.close();
+    }
+  });
+
+  /** The latest message changed in SQL behind the service's back is what the next read shows. */
+  async function expectReadFromPostgres(app: NestFastifyApplication, api: Api, id: string) {
+    await app.get(DataSource).query(`UPDATE messages SET content = '"changed in SQL"' WHERE session_id = $1`, [id]);
+    expect((await api.get(`${path(id)}?limit=1`).expect(200)).body.items.map((m: any) => m.content)).toEqual(['changed in SQL']);
+  }
 });

@@ -8,6 +8,8 @@ import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { SessionCache, type SessionKeyOwner } from '../sessions/session.cache.js';
 import type { HistoryState } from '../sessions/session-writes.js';
 import type { Message } from './message.columns.js';
+import { HistoryNearTail, type SizedMessage } from './history-near-tail.js';
+import { APPEND_IF_AT, FILL_IF_NEWER } from './history-tail.scripts.js';
 
 // A tail larger than this is not kept (a page of it could pass the page's byte bound; Redis memory).
 const MAX_TAIL_BYTES = 256 * 1024;
@@ -17,56 +19,35 @@ const MAX_TAIL_BYTES = 256 * 1024;
  * its latest messages. A state names exactly one history (lastSeq never decreases, and at one
  * lastSeq the count only decreases: history-etag.ts), so a tail is served only when its state is
  * the session row's current one (the session copy, kept exact by its own write-through): a
- * missed, late or failed update of the tail can only make it unused, never wrong.
- *
- * Compare-and-set keeps a slow refill from replacing a newer tail: a state is newer when its
- * lastSeq is larger, or at the same lastSeq its count smaller.
+ * missed, late or failed update of the tail can only make it unused, never wrong. The same holds
+ * for the in-process copy (history-near-tail.ts). The Lua steps: history-tail.scripts.ts.
  */
-const NEWER = `
-local function newer(a, b)
-  local al, ac = string.match(a, '^(%d+)%.(%d+)$')
-  local bl, bc = string.match(b, '^(%d+)%.(%d+)$')
-  if not al or not bl then return false end
-  al, ac, bl, bc = tonumber(al), tonumber(ac), tonumber(bl), tonumber(bc)
-  return al > bl or (al == bl and ac < bc)
-end`;
-
-// KEYS[1]; ARGV: state, ttl, messages...: the whole tail, unless a newer one is there.
-const FILL_IF_NEWER = `${NEWER}
-local current = redis.call('LINDEX', KEYS[1], 0)
-if current and newer(current, ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('RPUSH', KEYS[1], ARGV[1], unpack(ARGV, 3))
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1`;
-
-// KEYS[1]; ARGV: state before, state after, size, ttl, messages...: an append to the tail of the state before only.
-const APPEND_IF_AT = `${NEWER}
-local current = redis.call('LINDEX', KEYS[1], 0)
-if current ~= ARGV[1] then
-  -- A tail older than the state before is of no use; one at the state after (a reader's refill) or newer is kept.
-  if current and current ~= ARGV[2] and not newer(current, ARGV[2]) then redis.call('DEL', KEYS[1]) end
-  return 0
-end
-redis.call('LPOP', KEYS[1])
-redis.call('RPUSH', KEYS[1], unpack(ARGV, 5))
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
-redis.call('LPUSH', KEYS[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-return 1`;
-
 const stateOf = (state: HistoryState) => `${state.lastSeq}.${state.messageCount}`;
+
+// The in-process copies: how many tails at most, and their text in all (in UTF-16 characters, as MAX_TAIL_BYTES counts).
+const NEAR_TAILS = 10_000;
+const NEAR_TAIL_CHARS = 32 * 1024 * 1024;
+
+type TailCommand = (key: string, ...args: (string | number)[]) => Promise<number>;
+/** The scripts as defineCommand adds them to the client. */
+interface TailCommands {
+  historyTailFill: TailCommand;
+  historyTailAppend: TailCommand;
+}
 
 /**
  * The write-through cache of each history's latest messages (HISTORY_TAIL_CACHE_SIZE of them),
- * for the agent's turn: GET .../messages?limit=N (N <= size) without PostgreSQL. Any Redis
- * failure is a miss: PostgreSQL answers.
+ * for the agent's turn: GET .../messages?limit=N (N <= size) without PostgreSQL. In front of the
+ * Redis tail (which other instances fill from) an in-process copy of the newest state seen
+ * (HistoryNearTail) answers a warm read with no round trip; it needs no invalidation, as both are
+ * served only at the session's current state. Any Redis failure is a miss: PostgreSQL answers.
  */
 @Injectable()
 export class HistoryTailCache implements SessionKeyOwner {
   private readonly logger = new Logger(HistoryTailCache.name);
   readonly size: number;
   private readonly ttlSeconds: number;
+  private readonly near: HistoryNearTail;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
@@ -76,6 +57,10 @@ export class HistoryTailCache implements SessionKeyOwner {
   ) {
     this.size = redis ? config.historyTailSize : 0;
     this.ttlSeconds = config.cacheTtlSeconds;
+    this.near = new HistoryNearTail({ size: this.size, maxTailBytes: MAX_TAIL_BYTES, maxEntries: NEAR_TAILS, maxBytes: NEAR_TAIL_CHARS });
+    // EVALSHA, with EVAL when Redis does not know the script yet: the bodies are not sent on every call.
+    redis?.defineCommand('historyTailFill', { numberOfKeys: 1, lua: FILL_IF_NEWER });
+    redis?.defineCommand('historyTailAppend', { numberOfKeys: 1, lua: APPEND_IF_AT });
     sessions.alsoPurge(this);
   }
 
@@ -84,12 +69,16 @@ export class HistoryTailCache implements SessionKeyOwner {
     return limit > 0 && limit <= this.size;
   }
 
-  /** The history's latest messages, if the tail is the one of `state` (the session's current counters). */
-  async get(id: string, state: HistoryState): Promise<Message[] | null> {
+  /** The history's latest messages, if the tail is the one of `state` (the session's current counters); not to be changed. */
+  async get(id: string, state: HistoryState): Promise<readonly Message[] | null> {
+    const near = this.near.get(id, state);
+    if (near) return near;
     try {
       const [head, ...encoded] = await this.redis!.lrange(this.keys.historyTail(id), 0, -1);
       if (head !== stateOf(state)) return null;
-      return encoded.map((item) => decode(id, item));
+      const latest = encoded.map((item) => ({ message: decode(id, item), bytes: item.length }));
+      this.near.set(id, state, latest);
+      return this.near.get(id, state) ?? latest.map((item) => item.message);
     } catch (error) {
       this.failed('get', error);
       return null;
@@ -98,10 +87,12 @@ export class HistoryTailCache implements SessionKeyOwner {
 
   /** The latest messages of the history at `state`, as read from PostgreSQL (all of them, or the latest `size`). */
   async fill(id: string, state: HistoryState, latest: Message[]): Promise<void> {
-    const encoded = latest.slice(-this.size).map(encode);
+    const kept = latest.slice(-this.size);
+    const encoded = kept.map(encode);
     if (!this.fits(encoded)) return;
+    this.near.set(id, state, sized(kept, encoded));
     try {
-      await this.redis!.eval(FILL_IF_NEWER, 1, this.keys.historyTail(id), stateOf(state), this.ttlSeconds, ...encoded);
+      await this.scripts.historyTailFill(this.keys.historyTail(id), stateOf(state), this.ttlSeconds, ...encoded);
     } catch (error) {
       this.failed('fill', error);
     }
@@ -111,11 +102,13 @@ export class HistoryTailCache implements SessionKeyOwner {
   async appended(id: string, after: HistoryState, items: Message[]): Promise<void> {
     if (!this.size) return;
     const before = { lastSeq: after.lastSeq - items.length, messageCount: after.messageCount - items.length };
-    const encoded = items.slice(-this.size).map(encode);
+    const latest = items.slice(-this.size);
+    const encoded = latest.map(encode);
     if (!this.fits(encoded)) return this.forget(id);
+    this.near.appended(id, before, after, sized(latest, encoded));
     const key = this.keys.historyTail(id);
     try {
-      await this.redis!.eval(APPEND_IF_AT, 1, key, stateOf(before), stateOf(after), this.size, this.ttlSeconds, ...encoded);
+      await this.scripts.historyTailAppend(key, stateOf(before), stateOf(after), this.size, this.ttlSeconds, ...encoded);
     } catch (error) {
       this.failed('append', error);
     }
@@ -124,6 +117,7 @@ export class HistoryTailCache implements SessionKeyOwner {
   /** After any other change (pop, clear, replace, a keyed write): the cached tail is of an older state; dropped to save the memory. */
   async forget(id: string): Promise<void> {
     if (!this.size) return;
+    this.near.delete(id);
     try {
       await this.redis!.del(this.keys.historyTail(id));
     } catch (error) {
@@ -137,11 +131,16 @@ export class HistoryTailCache implements SessionKeyOwner {
 
   async purge(ids: string[]): Promise<void> {
     if (!this.redis || !ids.length) return;
+    for (const id of ids) this.near.delete(id);
     try {
       await this.redis.del(...ids.flatMap((id) => this.keysOf(id)));
     } catch (error) {
       this.failed('purge', error);
     }
+  }
+
+  private get scripts(): TailCommands {
+    return this.redis as unknown as TailCommands;
   }
 
   private fits(encoded: string[]): boolean {
@@ -155,6 +154,9 @@ export class HistoryTailCache implements SessionKeyOwner {
     this.logger.warn(`history tail ${operation} failed: ${(error as Error).message}`);
   }
 }
+
+const sized = (messages: Message[], encoded: string[]): SizedMessage[] =>
+  messages.map((message, n) => ({ message, bytes: encoded[n].length }));
 
 // A message as a JSON array of strings and numbers: content and metadata as their exact texts.
 function encode(message: Message): string {

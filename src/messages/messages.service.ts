@@ -147,7 +147,7 @@ export class MessagesService {
 }
 
 /** The latest `limit` of `items` (the history's latest, oldest first; `more`: older ones exist) as a page. */
-function latestOf(items: Message[], limit: number, more: boolean, state: HistoryState) {
+function latestOf(items: readonly Message[], limit: number, more: boolean, state: HistoryState) {
   const page = items.slice(-limit);
   const older = more || page.length < items.length;
   return { items: page, nextBefore: older && page.length ? page[0].seq : null, etag: historyEtag(state) };

@@ -83,6 +83,11 @@ describe('session expiry: at least TTL after the last activity, at most 1 % (<= 
     expect(now.expiresAt - now.lastActivityAt).toBe(101 * SECOND);
   });
 
+  it('the sessions table leaves 10 % of each page free for HOT row versions (migration SessionsFillfactor)', async () => {
+    const [row] = await db.query(`SELECT reloptions FROM pg_class WHERE relname = 'sessions' AND relkind = 'r'`);
+    expect(row.reloptions).toContain('fillfactor=90');
+  });
+
   it('appends are HOT updates of the session row (no index entries written)', async () => {
     const { id } = await createSession(api); // the retention: S = 1 h, far more than 50 appends take
     const before = await updateCounts(db);

@@ -7,6 +7,7 @@ import { AddSessionKey1764489600000 } from './1764489600000-add-session-key.js';
 import { FreeFormJsonAsSent1764576000000 } from './1764576000000-free-form-json-as-sent.js';
 import { CreateMessageAppends1764590400000 } from './1764590400000-create-message-appends.js';
 import { AddTitleSearchIndex1764835200000 } from './1764835200000-add-title-search-index.js';
+import { SessionsFillfactor1764921600000 } from './1764921600000-sessions-fillfactor.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   FreeFormJsonAsSent1764576000000,
   CreateMessageAppends1764590400000,
   AddTitleSearchIndex1764835200000,
+  SessionsFillfactor1764921600000,
 ];

@@ -1,4 +1,5 @@
 import type { Session } from './session.columns.js';
+import { EXPIRY_ON_WRITE } from './session-expiry.sql.js';
 import { DELETED, ENDS_RUN, STARTS_RUN, type SessionStatus } from './session-status.js';
 
 /** Columns a status change may set besides the status and its timestamps. */
@@ -95,11 +96,7 @@ export function transitionSql(id: string, move: Move): { sql: string; params: un
          started_at = CASE WHEN $4::varchar = ANY($9::varchar[]) THEN now() ELSE s.started_at END,
          heartbeat_at = CASE WHEN $4::varchar = ANY($9::varchar[]) THEN now() ELSE s.heartbeat_at END,
          ended_at = CASE WHEN $4::varchar = ANY($10::varchar[]) THEN coalesce(s.ended_at, now()) ELSE s.ended_at END,
-         ${[
-           ...sets,
-           'version = version + 1, updated_at = now(), last_activity_at = now()',
-           'expires_at = now() + make_interval(secs => coalesce(ttl_seconds, $1::int))',
-         ].join(', ')}
+         ${[...sets, 'version = version + 1, updated_at = now(), last_activity_at = now()', EXPIRY_ON_WRITE].join(', ')}
        FROM prior WHERE s.id = prior.id AND s.status = ANY($5::varchar[])${silent}
        RETURNING s.*, prior.status AS from_status
      ), audit AS (

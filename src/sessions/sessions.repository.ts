@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { sessionsConfig } from '../config/app.config.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
+import { EXPIRY_ON_WRITE, latestExpiry } from './session-expiry.sql.js';
 import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
 import { DELETED, RUNNING } from './session-status.js';
 import { moveEvents } from './session-events.js';
@@ -38,11 +39,11 @@ export type {
 } from './session-writes.js';
 
 /*
- * SET clause of every write to a session or its messages: activity and expiry move forward, and
- * `version` (the ETag, and the cache's ordering) grows. $1 is always the default retention.
+ * SET clause of every write to a session or its messages: activity and expiry move forward (the
+ * expiry only when it must, session-expiry.sql.ts), and `version` (the ETag, and the cache's
+ * ordering) grows. $1 is always the default retention.
  */
-const TOUCH = `version = version + 1, updated_at = now(), last_activity_at = now(),
-  expires_at = now() + make_interval(secs => coalesce(ttl_seconds, $1::int))`;
+const TOUCH = `version = version + 1, updated_at = now(), last_activity_at = now(), ${EXPIRY_ON_WRITE}`;
 
 /*
  * Advisory lock classes (the first key of pg_advisory_xact_lock(int, int); the second is the
@@ -87,7 +88,7 @@ export class SessionsRepository {
       const [inserted] = await this.write(
         tx,
         `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at, key)
-         SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::json, $7::json, $8::int, now() + make_interval(secs => coalesce($8::int, $1::int)), $11::varchar
+         SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::json, $7::json, $8::int, ${latestExpiry('$8::int')}, $11::varchar
          WHERE (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE user_id = $2 AND status <> $10 LIMIT $9) kept) < $9
            AND ($11::varchar IS NULL OR NOT EXISTS (SELECT 1 FROM sessions WHERE user_id = $2 AND key = $11 AND status <> $10))
          ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND status <> 'deleted' DO NOTHING

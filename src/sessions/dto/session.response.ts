@@ -24,7 +24,12 @@ export class SessionResponse {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) endedAt: string | null;
   @ApiProperty({ format: 'date-time' }) lastActivityAt: string;
-  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+  @ApiProperty({
+    format: 'date-time',
+    description:
+      'from when the cleanup may remove the session: at least TTL (ttlSeconds, else the retention) after the last activity, at most 1 % of the TTL (≤ 1 h) later',
+  })
+  expiresAt: string;
 }
 
 export class SessionPageResponse {

@@ -439,7 +439,10 @@ export interface components {
             endedAt: string | null;
             /** Format: date-time */
             lastActivityAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description from when the cleanup may remove the session: at least TTL (ttlSeconds, else the retention) after the last activity, at most 1 % of the TTL (≤ 1 h) later
+             */
             expiresAt: string;
         };
         SessionPageResponse: {

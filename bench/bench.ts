@@ -85,8 +85,8 @@ async function main(): Promise<void> {
   ]);
   const results: Result[] = [];
   const load = new Load(CONNECTIONS, SECONDS, bearer);
-  const pgbench = async (name: string, form: PgbenchForm, settings?: Record<string, string>) => {
-    const result = await runPgbench(DATABASE_URL, form, { clients: CONNECTIONS, seconds: SECONDS, settings });
+  const pgbench = async (name: string, form: PgbenchForm, settings?: Record<string, string>, protocol?: 'prepared' | 'extended') => {
+    const result = await runPgbench(DATABASE_URL, form, { clients: CONNECTIONS, seconds: SECONDS, settings, protocol });
     console.log(`  ${name}: ${result.tps} commits/s, p50 ${result.p50} ms, p99 ${result.p99} ms, failed ${result.failed}`);
     results.push({ name, cache: '-', rps: result.tps, p50: result.p50, p99: result.p99, errors: result.failed });
   };
@@ -119,8 +119,10 @@ async function main(): Promise<void> {
     results.push(await load.run('POST /sessions', 'on', PORTS.on, create, { title: 'bench' }));
     // An append beside pgbench doing its SQL, adjacent so that the machine's load falls on both alike.
     results.push(await load.run('POST /sessions/:id/messages', 'on', PORTS.on, append, { role: 'user', content: 'bench message' }));
-    await pgbench('pgbench append: four round trips', 'four round trips');
+    // Prepared, as the service sends its statements; the same parsed every time, as it did before.
     await pgbench('pgbench append: one statement', 'one statement');
+    await pgbench('pgbench append: one statement, parsed each time', 'one statement', undefined, 'extended');
+    await pgbench('pgbench append: four round trips, parsed each time', 'four round trips', undefined, 'extended');
     // Group commit, measured per connection (the shared server's configuration is left alone).
     await pgbench('pgbench append: one statement, synchronous_commit off', 'one statement', { synchronous_commit: 'off' });
     await pgbench('pgbench append: one statement, commit_delay 200 us', 'one statement', { commit_delay: '200', commit_siblings: '4' });

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { EXPIRY_ON_WRITE } from '../src/sessions/session-expiry.sql.js';
 
 /*
  * `pgbench` on the bench database, started by the bench itself: the durable work of one append
@@ -10,8 +11,9 @@ import pg from 'pg';
  * the service sends it, at the service's HTTP concurrency, so the service's POST can be read as a
  * share of what its own database commits. Two forms: the four round trips the service makes today
  * (BEGIN, UPDATE ... RETURNING, INSERT ... RETURNING, COMMIT) and one statement (a CTE).
- * pgbench's extended protocol sends each statement as node-pg does (parse, bind, execute: one
- * round trip, no prepared plan). Its sessions are its own (ids built from a number, user
+ * `-M prepared` runs each statement as the service now does (src/database/prepared-query.ts: a
+ * named statement, parsed and planned once per connection); `-M extended` as node-pg does an
+ * unnamed query (parse, bind, execute in one round trip, planned every time). Its sessions are its own (ids built from a number, user
  * `bench-pg-<n>`), so the service's fixtures never see its messages.
  */
 export const PGBENCH_SESSIONS = 2000;
@@ -20,8 +22,9 @@ const RETENTION_SECONDS = 30 * 86400;
 const uuidOf = (n: string) => `('00000000-0000-4000-8000-' || lpad(${n}::text, 12, '0'))::uuid`;
 const ID = uuidOf(':n');
 const USER = `'bench-pg-' || :n`;
+// The expiry as the service moves it (kept while it satisfies the rule: the update can be HOT).
 const TOUCH = `last_seq = last_seq + 1, message_count = message_count + 1, version = version + 1, updated_at = now(),
-  last_activity_at = now(), expires_at = now() + make_interval(secs => coalesce(ttl_seconds, ${RETENTION_SECONDS}))`;
+  last_activity_at = now(), ${EXPIRY_ON_WRITE.replaceAll('$1::int', String(RETENTION_SECONDS))}`;
 // One item as the service sends it: text arrays unnested, content and metadata cast to json (kept as sent).
 const ARRAYS = `unnest(ARRAY['user']::text[], ARRAY['"bench message"']::text[], ARRAY['{}']::text[])`;
 const SIZE = `octet_length(m.content) + octet_length(m.metadata)`;
@@ -81,7 +84,7 @@ export async function seedPgbench(url: string): Promise<void> {
 export async function runPgbench(
   url: string,
   form: PgbenchForm,
-  options: { clients: number; seconds: number; settings?: Record<string, string> },
+  options: { clients: number; seconds: number; settings?: Record<string, string>; protocol?: 'prepared' | 'extended' },
 ): Promise<PgbenchResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgbench-'));
   try {
@@ -91,7 +94,7 @@ export async function runPgbench(
     const pgOptions = Object.entries(options.settings ?? {})
       .map(([name, value]) => `-c ${name}=${value}`)
       .join(' ');
-    const args = ['-n', '-M', 'extended', '-c', String(options.clients), '-j', '2', '-T', String(options.seconds)];
+    const args = ['-n', '-M', options.protocol ?? 'prepared', '-c', String(options.clients), '-j', '2', '-T', String(options.seconds)];
     args.push('-f', script, '-l', '--log-prefix', path.join(dir, 'log'), url);
     const output = await exec('pgbench', args, pgOptions ? { PGOPTIONS: pgOptions } : {});
     const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1] ?? NaN);

@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
-import { stringifyExact } from '../common/json-text.js';
 import type { HistorySnapshot } from './history-snapshot.js';
-import { toMessageResponse } from './message.mapper.js';
+import { messageJson } from './message.mapper.js';
 
 /**
  * A `limit=all` answer, `{ "items": [...], "nextBefore": null }` with the items of a page, written
@@ -26,7 +25,7 @@ export class HistoryJsonStream extends Readable {
         if (this.destroyed) return;
         let text = this.started ? '' : '{"items":[';
         for (const message of batch ?? []) {
-          text += (this.started ? ',' : '') + stringifyExact(toMessageResponse(message));
+          text += (this.started ? ',' : '') + messageJson(message);
           this.started = true;
         }
         if (batch) return void this.push(text);

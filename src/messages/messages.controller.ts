@@ -6,12 +6,13 @@ import { CurrentUser } from '../auth/auth.decorators.js';
 import { IdempotencyKey } from '../sessions/idempotency-key.decorator.js';
 import { SessionIdPipe } from '../sessions/session-id.pipe.js';
 import { AppendMessagesDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';
+import type { JsonText } from '../common/json-text.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
 import { MessageListResponse, MessagePageResponse, MessageResponse } from './dto/message.response.js';
 import { historyEtag } from './history-etag.js';
 import { HistoryJsonStream } from './history-json.stream.js';
 import { HISTORY_ETAG, HistoryIfMatch, HistoryWriteHeaders } from './history-openapi.js';
-import { toMessageResponse } from './message.mapper.js';
+import { messagePageJson, toMessageResponse } from './message.mapper.js';
 import { MessagesService } from './messages.service.js';
 
 // A limit=all reader that takes nothing for this long is let go, with its snapshot and connection.
@@ -66,7 +67,7 @@ export class MessagesController {
     @Param('id', SessionIdPipe) id: string,
     @Query() query: ListMessagesQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<MessagePageResponse | StreamableFile> {
+  ): Promise<JsonText | StreamableFile> {
     if (query.limit === 'all') {
       const snapshot = await this.messages.openHistory(user.id, id, query.before);
       reply.header('ETag', historyEtag(snapshot.state!));
@@ -75,7 +76,8 @@ export class MessagesController {
     }
     const page = await this.messages.list(user.id, id, query.limit, query.before);
     reply.header('ETag', page.etag);
-    return { items: page.items.map(toMessageResponse), nextBefore: page.nextBefore };
+    // MessagePageResponse, as JSON text: each message's own text is written once (message.mapper.ts).
+    return messagePageJson(page.items, page.nextBefore);
   }
 
   @Delete('last')

@@ -1,35 +1,14 @@
+import type { components } from '../../../packages/client/src/generated/openapi';
 import type { SessionStatus } from '../../../src/sessions/session-status';
 
 export type { SessionStatus };
 
-/** A session as GET /api/v1/sessions answers it (the fields the page shows). */
-export interface Session {
-  id: string;
-  key: string | null;
-  title: string | null;
-  problemStatement: string | null;
-  status: SessionStatus;
-  phase: string | null;
-  roundNumber: number;
-  totalCost: number;
-  synthesisText: string | null;
-  finalRecommendation: string | null;
-  error: string | null;
-  messageCount: number;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  lastActivityAt: string;
-}
-
-export interface Message {
-  id: string;
-  seq: number;
-  role: string;
-  content: unknown;
-  metadata: Record<string, unknown> | null;
-  createdAt: string;
-}
+/**
+ * A session and a message as the API answers them: the client package's types, generated from the
+ * service's own OpenAPI document (packages/client), so the page and the API cannot drift apart.
+ */
+export type Session = components['schemas']['SessionResponse'];
+export type Message = components['schemas']['MessageResponse'];
 
 export interface Transition {
   from: SessionStatus | null;

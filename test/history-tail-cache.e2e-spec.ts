@@ -75,6 +75,20 @@ describe('history tail cache', () => {
       expect((await api.get(`${path(id)}?limit=2&before=4`).expect(200)).body.items[1].content).toBe('changed in SQL');
     });
 
+    it('does not serve a tail that appends grew past its byte bound (256 KiB): PostgreSQL answers', async () => {
+      const { id } = await createSession(api);
+      const big = (n: number) => `${n}`.padEnd(100 * 1024, 'x');
+      await api.post(path(id), { role: 'user', content: big(1) }).expect(201);
+      await api.get(`${path(id)}?limit=3`).expect(200); // fills the tail (100 KiB)
+      // Each append fits on its own; together the tail in Redis is now about 300 KiB.
+      await api.post(path(id), { role: 'user', content: big(2) }).expect(201);
+      await api.post(path(id), { role: 'user', content: big(3) }).expect(201);
+      expect(await redis.lindex(historyTailKey(id), 0)).toBe('3.3');
+      await app.get(DataSource).query(`UPDATE messages SET content = '"changed in SQL"' WHERE session_id = $1 AND seq = 1`, [id]);
+      const page = await api.get(`${path(id)}?limit=3`).expect(200);
+      expect(page.body.items.map((item: any) => item.content)).toEqual(['changed in SQL', big(2), big(3)]);
+    });
+
     it('never misses an append, a conditional or keyed one, a pop, a replace, a PUT or a clear', async () => {
       const { id } = await createSession(api);
       const one = (content: string) => ({ role: 'user', content });

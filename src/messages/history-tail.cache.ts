@@ -76,6 +76,9 @@ export class HistoryTailCache implements SessionKeyOwner {
     try {
       const [head, ...encoded] = await this.redis!.lrange(this.keys.historyTail(id), 0, -1);
       if (head !== stateOf(state)) return null;
+      // Appends check only their own items: a tail that grew past the bound is not served (a page
+      // of it could pass the page's byte bound); PostgreSQL answers, and its fill refuses it.
+      if (!this.fits(encoded)) return null;
       const latest = encoded.map((item) => ({ message: decode(id, item), bytes: item.length }));
       this.near.set(id, state, latest);
       return this.near.get(id, state) ?? latest.map((item) => item.message);

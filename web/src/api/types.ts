@@ -4,19 +4,13 @@ import type { SessionStatus } from '../../../src/sessions/session-status';
 export type { SessionStatus };
 
 /**
- * A session and a message as the API answers them: the client package's types, generated from the
+ * A session, a message and an audit step as the API answers them: the client package's types, generated from the
  * service's own OpenAPI document (packages/client), so the page and the API cannot drift apart.
  */
 export type Session = components['schemas']['SessionResponse'];
 export type Message = components['schemas']['MessageResponse'];
 
-export interface Transition {
-  from: SessionStatus | null;
-  to: SessionStatus;
-  at: string;
-  actor: string;
-  reason: string | null;
-}
+export type Transition = components['schemas']['TransitionResponse'];
 
 export interface Page<T> {
   items: T[];

@@ -587,8 +587,10 @@ export interface components {
             costDelta?: number;
         };
         TransitionResponse: {
-            from: string;
-            to: string;
+            /** @enum {string} */
+            from: "created" | "running" | "completed" | "failed" | "killed" | "deleted";
+            /** @enum {string} */
+            to: "created" | "running" | "completed" | "failed" | "killed" | "deleted";
             /** Format: date-time */
             at: string;
             /** @description the user id, or "system" for the worker and the lost-worker sweep */

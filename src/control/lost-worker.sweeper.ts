@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { isRowRefused } from '../common/database-errors.js';
+import { PeriodicSweep } from '../common/periodic-sweep.js';
 import { SetAside } from '../common/set-aside.js';
 import { controlConfig } from '../config/app.config.js';
 import { staleTiming, type StaleTiming } from '../config/stale-timing.js';
@@ -20,8 +21,7 @@ export class LostWorkerSweeper implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger(LostWorkerSweeper.name);
   private readonly setAside = new SetAside(this.logger, 'lost-worker sweep');
   private readonly timing: StaleTiming;
-  private timer?: NodeJS.Timeout;
-  private busy = false;
+  private readonly loop = new PeriodicSweep<string>(this.logger, 'lost-worker sweep', (lost) => this.pass(lost));
 
   constructor(
     private readonly rows: SessionStore,
@@ -33,33 +33,26 @@ export class LostWorkerSweeper implements OnApplicationBootstrap, OnModuleDestro
   }
 
   onApplicationBootstrap(): void {
-    if (!this.queue.available) return;
-    this.timer = setInterval(() => void this.sweep(), this.timing.sweepMs);
-    this.timer.unref();
+    if (this.queue.available) this.loop.start(this.timing.sweepMs);
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.loop.stop();
   }
 
   /** One pass; resolves to the ids it failed. */
   async sweep(): Promise<string[]> {
-    if (this.busy) return [];
-    this.busy = true;
-    const lost: string[] = [];
-    try {
-      for (const id of await this.rows.findSilentRunning(this.timing.silentSeconds, 100, this.setAside.list())) {
-        // A queue we cannot read proves nothing: skip rather than fail a session that may be fine.
-        if (await this.queue.isQueued(id)) await this.rows.heartbeat([id]);
-        else if (await this.failLost(id).catch((error: unknown) => this.refused(id, error))) lost.push(id);
-      }
-    } catch (error) {
-      this.logger.warn(`lost-worker sweep interrupted: ${(error as Error).message}`);
-    } finally {
-      this.busy = false;
-    }
+    const lost = await this.loop.run();
     if (lost.length) this.logger.warn(`failed ${lost.length} running session(s) whose worker was lost: ${lost.join(', ')}`);
     return lost;
+  }
+
+  private async pass(lost: string[]): Promise<void> {
+    for (const id of await this.rows.findSilentRunning(this.timing.silentSeconds, 100, this.setAside.list())) {
+      // A queue we cannot read proves nothing: skip rather than fail a session that may be fine.
+      if (await this.queue.isQueued(id)) await this.rows.heartbeat([id]);
+      else if (await this.failLost(id).catch((error: unknown) => this.refused(id, error))) lost.push(id);
+    }
   }
 
   /** A session whose own row PostgreSQL refuses to move is set aside (logged once); anything else (an outage) stops the pass. */

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { controlConfig } from '../config/app.config.js';
 import { ControlService, ignoreRefusal, SYSTEM_ACTOR } from '../control/control.service.js';
 import { RemoteWorkQueues } from '../control/remote-work.queues.js';
+import { PeriodicSweep } from '../common/periodic-sweep.js';
 import { RUNNING } from '../sessions/session-status.js';
 import { type ExpiredLease, LeaseBook } from './lease.book.js';
 
@@ -20,8 +21,7 @@ const BATCH = 100;
 export class LeaseExpirySweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(LeaseExpirySweeper.name);
   private readonly leaseSeconds: number;
-  private timer?: NodeJS.Timeout;
-  private busy = false;
+  private readonly loop = new PeriodicSweep<string>(this.logger, 'lease sweep', (failed) => this.pass(failed));
 
   constructor(
     private readonly leases: LeaseBook,
@@ -33,29 +33,22 @@ export class LeaseExpirySweeper implements OnApplicationBootstrap, OnModuleDestr
   }
 
   onApplicationBootstrap(): void {
-    if (!this.leases.available || this.queues.names.length === 0) return;
-    this.timer = setInterval(() => void this.sweep(), SWEEP_MS);
-    this.timer.unref();
+    if (this.leases.available && this.queues.names.length > 0) this.loop.start(SWEEP_MS);
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.loop.stop();
   }
 
   /** One pass; resolves to the sessions it failed. */
   async sweep(): Promise<string[]> {
-    if (this.busy) return [];
-    this.busy = true;
-    const failed: string[] = [];
-    try {
-      for (const lease of await this.leases.expireDue(BATCH)) if (await this.failLost(lease)) failed.push(lease.sessionId);
-    } catch (error) {
-      this.logger.warn(`lease sweep interrupted: ${(error as Error).message}`);
-    } finally {
-      this.busy = false;
-    }
+    const failed = await this.loop.run();
     if (failed.length) this.logger.warn(`failed ${failed.length} session(s) whose remote worker's lease expired: ${failed.join(', ')}`);
     return failed;
+  }
+
+  private async pass(failed: string[]): Promise<void> {
+    for (const lease of await this.leases.expireDue(BATCH)) if (await this.failLost(lease)) failed.push(lease.sessionId);
   }
 
   private async failLost(lease: ExpiredLease): Promise<boolean> {

@@ -123,7 +123,7 @@ class EnvironmentVariables {
   @IsIntBetween(1, 1_000_000_000)
   readonly MAX_SESSIONS_PER_USER: number = 100000;
 
-  // The control plane (see README): who runs work, what it runs, and when a silent worker counts as lost.
+  // The control plane (see docs/control-plane.md): who runs work, what it runs, and when a silent worker counts as lost.
   @IsBoolean({ message: 'true or false' })
   readonly WORKER_ENABLED: boolean = true;
 

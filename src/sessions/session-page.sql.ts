@@ -4,7 +4,7 @@ import { RUNNING } from './session-status.js';
  * The list's items are built as JSON by PostgreSQL, each exactly what toSessionResponse makes of
  * the row (test/sessions-list.e2e-spec.ts compares the two for every field): decoding 21 rows of
  * 26 columns into objects, mapping and serialising them again was most of a list's CPU
- * (README, Speed). Timestamps print as Date.toISOString() does (UTC, milliseconds truncated).
+ * (docs/speed.md). Timestamps print as Date.toISOString() does (UTC, milliseconds truncated).
  * A running session's item is not used: its live progress is laid over it as GET does (service).
  */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

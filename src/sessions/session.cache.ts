@@ -40,7 +40,7 @@ export interface CacheStats {
 /**
  * The sessions' write-through cache. Only this class speaks Redis for sessions. Reads first try
  * an in-process copy that Redis's key-change announcements keep exact (SessionNearCache): a
- * cached GET then costs no round trip, which is most of what it cost (see README, Speed).
+ * cached GET then costs no round trip, which is most of what it cost (see docs/speed.md).
  */
 @Injectable()
 export class SessionCache implements OnApplicationShutdown {

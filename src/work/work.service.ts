@@ -14,7 +14,7 @@ import { WorkWaits } from './work-waits.js';
 // A claim that missed a wake-up (pub/sub is best effort) looks again this often.
 const CLAIM_POLL_MS = 1000;
 
-/** Claims and heartbeats: the long polls of the remote-worker protocol (see README, "Run your own agents"). */
+/** Claims and heartbeats: the long polls of the remote-worker protocol (see docs/control-plane.md). */
 @Injectable()
 export class WorkService {
   constructor(

@@ -34,7 +34,7 @@ export interface DeliberationResult {
 }
 
 /**
- * The work a session runs: replace it with your own agent pipeline (see README). Returning
+ * The work a session runs: replace it with your own agent pipeline (see docs/control-plane.md). Returning
  * completes the session; throwing fails it with the error's message. Stop promptly once `signal`
  * fires: nothing you append or report after that is kept.
  */

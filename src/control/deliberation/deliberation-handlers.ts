@@ -8,7 +8,7 @@ import { ScriptedDeliberationHandler } from './scripted-deliberation.handler.js'
 
 /**
  * The built-in handlers by name. Your own pipeline needs no fork: DELIBERATION_HANDLER=module:<path>
- * loads it (see README, "Run your own agents"); a class added here is a Nest provider instead.
+ * loads it (see docs/control-plane.md); a class added here is a Nest provider instead.
  */
 const BUILT_IN: Record<(typeof BUILT_IN_HANDLERS)[number], Type<DeliberationHandler>> = {
   scripted: ScriptedDeliberationHandler,

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 
 const MAIN = new URL('../dist/src/main.js', import.meta.url).pathname;
@@ -63,5 +64,30 @@ describe('start-up', () => {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
     }
+  });
+
+  it('fails loudly when its port is taken, instead of leaving the old instance to answer', async () => {
+    const taken = createServer().listen(0, '0.0.0.0');
+    await new Promise((resolve) => taken.once('listening', resolve));
+    try {
+      const result = await start({ PORT: String((taken.address() as AddressInfo).port), CLEANUP_CRON: 'off' });
+      expect(result.code).toBe(1);
+      expect(result.output).toMatch(/failed to start: port \d+ is already in use \(another instance still running\?\)/);
+      // Nest's start-up chatter is debug: nothing claims the app started before the port was refused.
+      expect(result.output).not.toContain('successfully started');
+      expect(result.output).not.toContain('Mapped {');
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('says what it listens on in one line, with the dashboard, and more with LOG_LEVEL=debug', async () => {
+    const quiet = await start({ CLEANUP_CRON: 'off' });
+    quiet.stop();
+    expect(quiet.output).toMatch(/listening on 0\.0\.0\.0:\d+: dashboard at http:\/\/localhost:\d+\//);
+    expect(quiet.output).not.toContain('Mapped {');
+    const chatty = await start({ CLEANUP_CRON: 'off', LOG_LEVEL: 'debug' });
+    chatty.stop();
+    expect(chatty.output).toContain('Mapped {/api/v1/sessions, POST} route');
   });
 });

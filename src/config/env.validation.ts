@@ -1,5 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsUrl, Length, Matches, Max, Min, registerDecorator, ValidateIf, validateSync } from 'class-validator';
 import { validateCronExpression } from 'cron';
+import { LOG_LEVELS } from '../common/app-logger.js';
 
 /** The development-only secret: the default of AUTH_JWT_SECRET, refused when NODE_ENV is production. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me';
@@ -41,6 +42,10 @@ class EnvironmentVariables {
 
   @IsIntBetween(0, 65535)
   readonly PORT: number = 3000;
+
+  // How much the service says: Nest's module and route lines from `debug` on.
+  @IsIn(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` })
+  readonly LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'log';
 
   // Unset, and nothing answers at this default: the embedded database (database-choice.ts), as
   // with `embedded`, which asks for it even when a server runs. Never in production.

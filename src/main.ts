@@ -37,12 +37,16 @@ async function main(): Promise<void> {
     await app.listen({ port: env.PORT, host: '0.0.0.0' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    throw new Error(`port ${env.PORT} is already in use (another instance still running?): stop it, or set PORT to another port`);
+    throw new Error(`port ${env.PORT} is already in use (another instance still running?): stop it, or set PORT to another port`, {
+      cause: error,
+    });
   }
   // The bound port, not the asked one: PORT=0 picks a free port.
   const { port } = app.getHttpServer().address() as AddressInfo;
   const database = embedded ? `EMBEDDED PGlite in ${embedded.dataDir}` : maskUrl(env.DATABASE_URL);
-  logger.log(`listening on 0.0.0.0:${port}: dashboard at http://localhost:${port}/, API docs at http://localhost:${port}/docs (database ${database})`);
+  logger.log(
+    `listening on 0.0.0.0:${port}: dashboard at http://localhost:${port}/, API docs at http://localhost:${port}/docs (database ${database})`,
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger } from '@nestjs/common';
 
 /** LOG_LEVEL's names, least to most said; each level shows itself and everything before it. */
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -10,7 +10,7 @@ const START_UP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterEx
 export class AppLogger extends ConsoleLogger {
   constructor(level: string = process.env.LOG_LEVEL || 'log') {
     const upTo = Math.max(0, LOG_LEVELS.indexOf(level as (typeof LOG_LEVELS)[number]));
-    super({ logLevels: LOG_LEVELS.slice(0, upTo + 1) as LogLevel[] });
+    super({ logLevels: LOG_LEVELS.slice(0, upTo + 1) });
   }
 
   override log(message: unknown, ...rest: unknown[]): void {

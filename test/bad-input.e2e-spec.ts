@@ -77,6 +77,7 @@ describe('bad input', () => {
   ])('answers 415 to a %s body', async (contentType, body) => {
     const response = await raw('/sessions', body, contentType).expect(415);
     expect(response.body).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(response.body.message).toContain('Content-Type: application/json');
     expect(await sessionCount()).toBe(0);
   });
 

@@ -26,6 +26,9 @@ export const CODE_BY_STATUS: Record<number, string> = {
   431: 'HEADERS_TOO_LARGE',
 };
 
+// What a client that forgot the header (curl -d sends a form type) needs to hear.
+const SEND_JSON = 'the body must be JSON, sent with the header Content-Type: application/json';
+
 /**
  * The one place that turns a failure into HTTP: domain errors by their code, NestJS and Fastify
  * errors in the same shape, PostgreSQL outages as 503 with Retry-After. Anything else is a bug:
@@ -53,13 +56,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const response = error.getResponse();
-      const message = typeof response === 'object' ? ((response as ErrorBody).message ?? error.message) : response;
+      const said = typeof response === 'object' ? ((response as ErrorBody).message ?? error.message) : response;
+      const message = status === 415 ? SEND_JSON : said;
       return { body: { ...this.base(status, message), code: CODE_BY_STATUS[status] }, headers: {} };
     }
     // Fastify's own errors (body too large, bad media type, malformed JSON) carry a statusCode.
     const fastifyStatus = (error as { statusCode?: number })?.statusCode;
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-      const message = fastifyStatus === 415 ? 'Content-Type must be application/json' : (error as Error).message;
+      const message = fastifyStatus === 415 ? SEND_JSON : (error as Error).message;
       return { body: { ...this.base(fastifyStatus, message), code: CODE_BY_STATUS[fastifyStatus] }, headers: {} };
     }
     if (isClientDataError(error)) {

@@ -1,6 +1,9 @@
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser } from './factories/token.factory.js';
+import { once } from 'node:events';
+import net from 'node:net';
+import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
+import { newUser, tokenFor } from './factories/token.factory.js';
 import { controlEnv, sessionIn, transitionsOf } from './utils/control.js';
+import { baseUrlOf } from './utils/sse-client.js';
 import { useTestApp } from './utils/use-test-app.js';
 import { removeQueues, workerApi } from './utils/work.js';
 
@@ -194,5 +197,67 @@ describe('remote workers: two instances, claims at the same instant', () => {
     expect(claimed.sort()).toEqual(sessions.map((s) => s.id as string).sort());
     const leases = answers.filter((r) => r.status === 200).map((r) => r.body.lease.id as string);
     expect(new Set(leases).size).toBe(8);
+  });
+});
+
+/** A claim sent on a raw socket whose worker hangs up (SIGTERM, Ctrl-C on curl) `afterMs` after sending it. */
+async function hungUpClaim(url: string, token: string, body: object, afterMs: number): Promise<void> {
+  const { port } = new URL(url);
+  const socket = net.connect(Number(port), '127.0.0.1');
+  await once(socket, 'connect');
+  const json = JSON.stringify(body);
+  socket.write(
+    `POST ${API}/work/claim HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
+  );
+  if (afterMs > 0) await new Promise((resolve) => setTimeout(resolve, afterMs));
+  socket.destroy();
+}
+
+describe('remote workers: a worker that hangs up on its claim', () => {
+  const app = useTestApp(controlEnv({ REMOTE_HANDLERS: 'research', WORK_LEASE_SECONDS: String(LEASE_SECONDS) }), {
+    beforeClose: (a) => removeQueues(a, ['research']),
+  });
+  let api: Api;
+  let live: Api;
+  let gone: string;
+
+  beforeEach(() => {
+    api = apiAs(app, newUser());
+    live = workerApi(app);
+    gone = tokenFor(newUser('worker'), { roles: ['worker'] });
+  });
+
+  async function startRemote() {
+    const session = await createSession(api);
+    await api.post(`/sessions/${session.id}/start`, { handler: 'research' }).expect(202);
+    return session;
+  }
+
+  it('a waiting claim that hung up is handed nothing: the next session goes to the live worker waiting beside it', async () => {
+    const url = await baseUrlOf(app);
+    // Waiting before the live claim: were they still served, they would be woken first and take the session.
+    await Promise.all([1, 2, 3].map(() => hungUpClaim(url, gone, { handlers: ['research'], waitSeconds: 30 }, 300)));
+    const claiming = live.post('/work/claim', { handlers: ['research'], waitSeconds: 10 }).then((r) => r);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const session = await startRemote();
+
+    const claimed = await claiming;
+    expect(claimed.status).toBe(200);
+    expect(claimed.body.session.id).toBe(session.id);
+    await live.post(`/work/${claimed.body.lease.id}/complete`, {}).expect(200);
+  });
+
+  it('a claim hung up as soon as it was sent takes nothing: a waiting session goes to the next claim, not failed as lost', async () => {
+    const url = await baseUrlOf(app);
+    const session = await startRemote();
+    // The hang-up lands before the claim looks, or while it takes the session (test/medium/work-claims covers that instant).
+    await hungUpClaim(url, gone, { handlers: ['research'] }, 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // Had the gone claim leased it, the session would fail as lost after LEASE_SECONDS and this claim would get 204.
+    const claimed = await live.post('/work/claim', { handlers: ['research'], waitSeconds: 2 * LEASE_SECONDS }).expect(200);
+    expect(claimed.body.session).toMatchObject({ id: session.id, status: 'running' });
+    await live.post(`/work/${claimed.body.lease.id}/complete`, {}).expect(200);
   });
 });

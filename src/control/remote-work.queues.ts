@@ -81,6 +81,12 @@ export class RemoteWorkQueues implements OnApplicationShutdown {
     else await bounded(job.moveToFailed(new Error(outcome.error), leaseId, false));
   }
 
+  /** The job goes back to the head of its queue, its lock released: the claim that took it was never answered. */
+  async giveBack(handler: string, sessionId: string, leaseId: string): Promise<void> {
+    const job = await bounded(this.job(handler, sessionId));
+    if (job) await bounded(job.moveToWait(leaseId));
+  }
+
   /** Removes the session's job where it still waits for a worker; a claimed one is stopped through its lease. */
   async removeWaiting(sessionId: string): Promise<boolean> {
     const removed = await Promise.all([...this.handlers.values()].map(({ queue }) => queue.remove(sessionId)));

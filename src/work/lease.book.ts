@@ -17,6 +17,9 @@ export interface Lease {
   expiresAt: number;
 }
 
+/** A lease as it is taken (live). */
+export type LeaseTerms = Omit<Lease, 'state'>;
+
 export interface ExpiredLease {
   id: string;
   sessionId: string;
@@ -35,7 +38,7 @@ export class LeaseBook {
     private readonly keys: RedisKeys,
   ) {}
 
-  async take(lease: Omit<Lease, 'state'>): Promise<void> {
+  async take(lease: LeaseTerms): Promise<void> {
     const { id, sessionId, handler, userId, worker, expiresAt } = lease;
     await this.client.eval(
       TAKE,

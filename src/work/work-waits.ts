@@ -59,25 +59,32 @@ export class WorkWaits implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  /** Woken when work of one of the handlers is queued. */
-  forWork(handlers: readonly string[]): Wait {
+  /** Woken when work of one of the handlers is queued, or when `gone` fires (the claiming client hung up). */
+  forWork(handlers: readonly string[], gone?: AbortSignal): Wait {
     return this.register(
       (wake) => this.claims.set(wake, handlers),
       (wake) => this.claims.delete(wake),
+      gone,
     );
   }
 
-  private register(add: (wake: () => void) => void, remove: (wake: () => void) => void): Wait {
+  private register(add: (wake: () => void) => void, remove: (wake: () => void) => void, gone?: AbortSignal): Wait {
     const woken = new AbortController();
     const wake = () => woken.abort();
-    if (this.closing) wake();
-    else add(wake);
+    if (this.closing || gone?.aborted) wake();
+    else {
+      add(wake);
+      gone?.addEventListener('abort', wake, { once: true });
+    }
     return {
       until: async (ms) => {
         if (woken.signal.aborted) return true;
         return sleep(Math.max(0, ms), false, { signal: woken.signal }).catch(() => true);
       },
-      cancel: () => remove(wake),
+      cancel: () => {
+        remove(wake);
+        gone?.removeEventListener('abort', wake);
+      },
     };
   }
 }

@@ -22,6 +22,7 @@ import { toMessageResponse } from '../messages/message.mapper.js';
 import { SessionResponse } from '../sessions/dto/session.response.js';
 import { ClaimWorkDto, HeartbeatDto } from './dto/claim-work.dto.js';
 import { ClaimResponse, HeartbeatResponse } from './dto/work.response.js';
+import { watchHangUp } from './hang-up.js';
 import { LeaseActionsService } from './lease-actions.service.js';
 import { LeaseIdPipe } from './lease-id.pipe.js';
 import { WorkService } from './work.service.js';
@@ -51,15 +52,13 @@ export class WorkController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ClaimResponse | undefined> {
-    const gone = new AbortController();
-    const hungUp = () => gone.abort();
-    request.raw.once('close', hungUp);
+    const hangUp = watchHangUp(request);
     try {
-      const claimed = await this.work.claim(worker, dto.handlers, dto.waitSeconds ?? 0, gone.signal);
+      const claimed = await this.work.claim(worker, dto.handlers, dto.waitSeconds ?? 0, hangUp.signal);
       if (!claimed) void reply.status(204);
       return claimed ?? undefined;
     } finally {
-      request.raw.off('close', hungUp);
+      hangUp.dispose();
     }
   }
 

@@ -1,13 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ShuttingDownError, UnknownHandlerError } from '../common/domain-error.js';
+import { CancelChannel } from '../control/cancel.channel.js';
 import { HandlerCatalog } from '../control/deliberation/handler-catalog.js';
 import { RemoteWorkQueues } from '../control/remote-work.queues.js';
 import { RunService } from '../control/run.service.js';
 import { toSessionResponse } from '../sessions/session.mapper.js';
 import type { ClaimResponse, HeartbeatResponse } from './dto/work.response.js';
-import { LeaseBook } from './lease.book.js';
+import { LeaseBook, type LeaseTerms } from './lease.book.js';
 import { LeaseKeeper } from './lease.keeper.js';
 import { WorkWaits } from './work-waits.js';
 
@@ -17,6 +18,8 @@ const CLAIM_POLL_MS = 1000;
 /** Claims and heartbeats: the long polls of the remote-worker protocol (see docs/control-plane.md). */
 @Injectable()
 export class WorkService {
+  private readonly logger = new Logger(WorkService.name);
+
   constructor(
     private readonly catalog: HandlerCatalog,
     private readonly queues: RemoteWorkQueues,
@@ -24,11 +27,13 @@ export class WorkService {
     private readonly keeper: LeaseKeeper,
     private readonly runs: RunService,
     private readonly waits: WorkWaits,
+    private readonly channel: CancelChannel,
   ) {}
 
   /**
    * The first waiting session of the handlers (any remote one when absent), leased to the caller;
-   * null after `waitSeconds`. `gone` fires when the caller hung up: no job is taken for nobody.
+   * null after `waitSeconds`. `gone` fires when the caller hung up: no job is taken for nobody, and
+   * one taken in the meantime goes back to its queue.
    */
   async claim(worker: AuthUser, handlers: string[] | undefined, waitSeconds: number, gone: AbortSignal): Promise<ClaimResponse | null> {
     const names = handlers ?? [...this.catalog.remote];
@@ -38,13 +43,13 @@ export class WorkService {
     for (;;) {
       // Not a 204: the worker would ask again here at once, while this instance drains its runs.
       if (this.waits.isClosing) throw new ShuttingDownError();
-      const wait = this.waits.forWork(names);
+      const wait = this.waits.forWork(names, gone);
       try {
         // From a random handler first, so that a busy one does not starve the others.
         const start = Math.floor(Math.random() * names.length);
         for (let i = 0; i < names.length && !gone.aborted; i++) {
-          const claimed = await this.takeFrom(names[(start + i) % names.length], worker);
-          if (claimed) return claimed;
+          const taken = await this.takeFrom(names[(start + i) % names.length], worker);
+          if (taken) return gone.aborted ? this.giveBack(taken.lease) : taken.answer;
         }
         const left = deadline - Date.now();
         if (left <= 0 || gone.aborted) return null;
@@ -78,7 +83,7 @@ export class WorkService {
     return { stop: true, status: await this.keeper.statusOf(lease) };
   }
 
-  private async takeFrom(handler: string, worker: AuthUser): Promise<ClaimResponse | null> {
+  private async takeFrom(handler: string, worker: AuthUser): Promise<{ lease: LeaseTerms; answer: ClaimResponse } | null> {
     for (;;) {
       const leaseId = randomUUID();
       const job = await this.queues.take(handler, leaseId);
@@ -90,8 +95,25 @@ export class WorkService {
         continue;
       }
       const expiresAt = Date.now() + this.keeper.leaseMs;
-      await this.leases.take({ id: leaseId, sessionId: session.id, handler, userId: session.userId, worker: worker.id, expiresAt });
-      return { lease: { id: leaseId, expiresAt: new Date(expiresAt).toISOString() }, session: toSessionResponse(session) };
+      const lease = { id: leaseId, sessionId: session.id, handler, userId: session.userId, worker: worker.id, expiresAt };
+      await this.leases.take(lease);
+      return { lease, answer: { lease: { id: leaseId, expiresAt: new Date(expiresAt).toISOString() }, session: toSessionResponse(session) } };
     }
+  }
+
+  /**
+   * The claiming client hung up while its session was being leased: the lease ends and the job
+   * goes back to the head of its queue, so the next claim gets it now instead of the lease's
+   * expiry failing it as lost.
+   */
+  private async giveBack(lease: LeaseTerms): Promise<null> {
+    try {
+      if (!(await this.leases.end(lease.id))) return null;
+      await this.queues.giveBack(lease.handler, lease.sessionId, lease.id);
+      await this.channel.announce(lease.handler);
+    } catch (error) {
+      this.logger.warn(`session ${lease.sessionId}, claimed by ${lease.worker} who hung up, not given back: ${(error as Error).message}`);
+    }
+    return null;
   }
 }

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import net from 'node:net';
+import { LeaseBook } from '../src/work/lease.book.js';
 import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
 import { controlEnv, sessionIn, transitionsOf } from './utils/control.js';
@@ -155,6 +156,43 @@ describe('remote workers over HTTP: claim, lease, heartbeat, act', () => {
     expect(claimed.body.session.id).toBe(session.id);
   });
 
+  it('a lease belongs to the worker that claimed it: under another worker every call is 404 and changes nothing', async () => {
+    const session = await startRemote();
+    const { lease } = await claim();
+    await worker.post(`/work/${lease.id}/progress`, { phase: 'research', roundNumber: 1, costDelta: 0.5 }).expect(202);
+    await worker.post(`/work/${lease.id}/messages`, { role: 'assistant', content: 'mine' }).expect(201);
+    const book = app.get(LeaseBook);
+    const before = await book.get(lease.id);
+
+    const thief = workerApi(app);
+    for (const [path, body] of [
+      ['heartbeat', { waitSeconds: 1 }],
+      ['messages', { items: [{ role: 'assistant', content: 'stolen' }] }],
+      ['progress', { phase: 'stolen', roundNumber: 9, costDelta: 12345 }],
+      ['complete', { synthesisText: 'stolen' }],
+      ['fail', { error: 'stolen' }],
+    ] as const) {
+      const refused = await thief.post(`/work/${lease.id}/${path}`, body).expect(404);
+      expect(refused.body).toMatchObject({ code: 'LEASE_NOT_FOUND' });
+    }
+
+    expect(await book.get(lease.id)).toEqual(before);
+    expect((await api.get(`/sessions/${session.id}`).expect(200)).body).toMatchObject({
+      status: 'running',
+      phase: 'research',
+      roundNumber: 1,
+      totalCost: 0.5,
+      messageCount: 1,
+      synthesisText: null,
+      error: null,
+    });
+    const messages = (await api.get(`/sessions/${session.id}/messages`).expect(200)).body.items;
+    expect(messages.map((m: { content: unknown }) => m.content)).toEqual(['mine']);
+    // The owner's lease is untouched: it goes on as if nothing happened.
+    const done = await worker.post(`/work/${lease.id}/complete`, { synthesisText: 'Tier B' }).expect(200);
+    expect(done.body).toMatchObject({ status: 'completed', synthesisText: 'Tier B', totalCost: 0.5 });
+  });
+
   it('refuses: no worker role 403, unknown handler 400, bad waits 400, unknown or malformed lease 404', async () => {
     await api.post('/work/claim', {}).expect(403);
     const unknown = await worker.post('/work/claim', { handlers: ['scripted'] }).expect(400);
@@ -169,6 +207,10 @@ describe('remote workers over HTTP: claim, lease, heartbeat, act', () => {
     ]) {
       await worker.post('/work/claim', body).expect(400);
     }
+    // Naming a handler twice would only multiply the claim's work in Redis.
+    const twice = await worker.post('/work/claim', { handlers: Array.from({ length: 100 }, () => 'research') }).expect(400);
+    expect(twice.body).toMatchObject({ code: 'VALIDATION_FAILED', message: ['handlers must name each handler once'] });
+    await worker.post('/work/claim', { handlers: ['research', 'review', 'research'] }).expect(400);
     await worker.post('/work/claim', { handlers: ['research'] }).expect(204);
     await worker.post('/work/00000000-0000-4000-8000-000000000000/heartbeat', {}).expect(404);
     const malformed = await worker.post('/work/not-a-lease/heartbeat', {}).expect(404);

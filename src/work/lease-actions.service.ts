@@ -14,7 +14,7 @@ import { LeaseKeeper } from './lease.keeper.js';
 
 /**
  * What a remote worker does to its leased session, as the session routes do it, with the lease
- * renewed by every call. Once the session left running, each is 409 and changes nothing.
+ * renewed by every call. `worker` is the caller's `sub`: only the claiming worker's calls act. Once the session left running, each is 409 and changes nothing.
  */
 @Injectable()
 export class LeaseActionsService {
@@ -25,40 +25,41 @@ export class LeaseActionsService {
     private readonly messages: MessagesService,
   ) {}
 
-  async append(leaseId: string, dto: AppendMessagesDto): Promise<Message[]> {
+  async append(worker: string, leaseId: string, dto: AppendMessagesDto): Promise<Message[]> {
     // A worker appends to the run's history; rewriting it is the session owner's call.
     if (dto.replaceFromSeq !== undefined) throw new BadRequestException(['replaceFromSeq is not taken under a work lease']);
-    const lease = await this.live(leaseId, 'append messages to');
+    const lease = await this.live(worker, leaseId, 'append messages to');
     return (
       (await this.messages.appendSentWhileRunning(lease.userId, lease.sessionId, dto)) ?? this.keeper.refuse(lease, 'append messages to')
     );
   }
 
-  async progress(leaseId: string, dto: RecordProgressDto): Promise<void> {
-    const lease = await this.live(leaseId, 'record progress for');
+  async progress(worker: string, leaseId: string, dto: RecordProgressDto): Promise<void> {
+    const lease = await this.live(worker, leaseId, 'record progress for');
     if (!(await this.recorder.record(lease.sessionId, dto))) await this.keeper.refuse(lease, 'record progress for');
   }
 
-  complete(leaseId: string, dto: CompleteSessionDto): Promise<SessionResponse> {
-    return this.finish(leaseId, 'complete', (lease) => ({ reason: `the remote handler ${lease.handler} returned`, set: dto }));
+  complete(worker: string, leaseId: string, dto: CompleteSessionDto): Promise<SessionResponse> {
+    return this.finish(worker, leaseId, 'complete', (lease) => ({ reason: `the remote handler ${lease.handler} returned`, set: dto }));
   }
 
-  fail(leaseId: string, error: string): Promise<SessionResponse> {
-    return this.finish(leaseId, 'fail', (lease) => ({ reason: `the remote handler ${lease.handler} failed`, set: { error } }));
+  fail(worker: string, leaseId: string, error: string): Promise<SessionResponse> {
+    return this.finish(worker, leaseId, 'fail', (lease) => ({ reason: `the remote handler ${lease.handler} failed`, set: { error } }));
   }
 
-  private async live(leaseId: string, action: string): Promise<Lease> {
-    const lease = await this.keeper.hold(leaseId);
+  private async live(worker: string, leaseId: string, action: string): Promise<Lease> {
+    const lease = await this.keeper.hold(leaseId, worker);
     return lease.state === 'live' ? lease : this.keeper.refuse(lease, action);
   }
 
   /** The worker's own run ends: like an in-process handler's, by `system`; the lease ends with it. */
   private async finish(
+    worker: string,
     leaseId: string,
     action: 'complete' | 'fail',
     change: (lease: Lease) => { reason: string; set: CompleteSessionDto | { error: string } },
   ): Promise<SessionResponse> {
-    const lease = await this.live(leaseId, action);
+    const lease = await this.live(worker, leaseId, action);
     const moved = await this.control
       .move(lease.sessionId, action, { actor: SYSTEM_ACTOR, ...change(lease) })
       .catch(async (error: unknown) => {

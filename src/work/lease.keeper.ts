@@ -30,13 +30,14 @@ export class LeaseKeeper {
   }
 
   /**
-   * The lease, renewed to expire `ms` from now when it is live (its job's lock and its session's
-   * heartbeat too): 404 when unknown, 410 once expired. An ended lease (its session left running)
-   * is returned as it is: the caller answers 409 or `stop`.
+   * `worker`'s lease, renewed to expire `ms` from now when it is live (its job's lock and its
+   * session's heartbeat too): 404 when unknown or another worker's, 410 once expired. An ended
+   * lease (its session left running) is returned as it is: the caller answers 409 or `stop`.
    */
-  async hold(id: string, ms = this.leaseMs): Promise<Lease> {
+  async hold(id: string, worker: string, ms = this.leaseMs): Promise<Lease> {
     const lease = await this.leases.get(id);
-    if (!lease) throw new LeaseNotFoundError();
+    // Another worker's lease is answered as an unknown one, before anything is renewed or told.
+    if (!lease || lease.worker !== worker) throw new LeaseNotFoundError();
     if (lease.state === 'expired') throw new LeaseExpiredError();
     if (lease.state === 'live') {
       const expiresAt = Date.now() + ms;

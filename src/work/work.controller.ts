@@ -34,7 +34,7 @@ const EXPIRED = 'LEASE_EXPIRED: the lease ran out and its session was failed as 
 @ApiTags('work')
 @ApiBearerAuth()
 @RequireRole('worker')
-@ApiNotFoundResponse({ description: 'LEASE_NOT_FOUND' })
+@ApiNotFoundResponse({ description: "LEASE_NOT_FOUND: no such lease, or another worker's (a lease is its claiming sub's); nothing was changed" })
 @Controller('work')
 export class WorkController {
   constructor(
@@ -66,16 +66,24 @@ export class WorkController {
   @HttpCode(200)
   @ApiOkResponse({ type: HeartbeatResponse })
   @ApiGoneResponse({ description: EXPIRED })
-  heartbeat(@Param('leaseId', LeaseIdPipe) leaseId: string, @Body() dto: HeartbeatDto): Promise<HeartbeatResponse> {
-    return this.work.heartbeat(leaseId, dto.waitSeconds ?? 0);
+  heartbeat(
+    @CurrentUser() worker: AuthUser,
+    @Param('leaseId', LeaseIdPipe) leaseId: string,
+    @Body() dto: HeartbeatDto,
+  ): Promise<HeartbeatResponse> {
+    return this.work.heartbeat(worker, leaseId, dto.waitSeconds ?? 0);
   }
 
   @Post(':leaseId/messages')
   @ApiCreatedResponse({ type: MessageListResponse })
   @ApiConflictResponse({ description: LEFT_RUNNING })
   @ApiGoneResponse({ description: EXPIRED })
-  async messages(@Param('leaseId', LeaseIdPipe) leaseId: string, @Body() dto: AppendMessagesDto): Promise<MessageListResponse> {
-    return { items: (await this.actions.append(leaseId, dto)).map(toMessageResponse) };
+  async messages(
+    @CurrentUser() worker: AuthUser,
+    @Param('leaseId', LeaseIdPipe) leaseId: string,
+    @Body() dto: AppendMessagesDto,
+  ): Promise<MessageListResponse> {
+    return { items: (await this.actions.append(worker.id, leaseId, dto)).map(toMessageResponse) };
   }
 
   @Post(':leaseId/progress')
@@ -83,8 +91,12 @@ export class WorkController {
   @ApiAcceptedResponse({ description: 'recorded' })
   @ApiConflictResponse({ description: LEFT_RUNNING })
   @ApiGoneResponse({ description: EXPIRED })
-  async progress(@Param('leaseId', LeaseIdPipe) leaseId: string, @Body() dto: RecordProgressDto): Promise<void> {
-    await this.actions.progress(leaseId, dto);
+  async progress(
+    @CurrentUser() worker: AuthUser,
+    @Param('leaseId', LeaseIdPipe) leaseId: string,
+    @Body() dto: RecordProgressDto,
+  ): Promise<void> {
+    await this.actions.progress(worker.id, leaseId, dto);
   }
 
   @Post(':leaseId/complete')
@@ -92,8 +104,12 @@ export class WorkController {
   @ApiOkResponse({ type: SessionResponse, description: 'completed; the lease ends' })
   @ApiConflictResponse({ description: LEFT_RUNNING })
   @ApiGoneResponse({ description: EXPIRED })
-  complete(@Param('leaseId', LeaseIdPipe) leaseId: string, @Body() dto: CompleteSessionDto): Promise<SessionResponse> {
-    return this.actions.complete(leaseId, dto);
+  complete(
+    @CurrentUser() worker: AuthUser,
+    @Param('leaseId', LeaseIdPipe) leaseId: string,
+    @Body() dto: CompleteSessionDto,
+  ): Promise<SessionResponse> {
+    return this.actions.complete(worker.id, leaseId, dto);
   }
 
   @Post(':leaseId/fail')
@@ -101,7 +117,11 @@ export class WorkController {
   @ApiOkResponse({ type: SessionResponse, description: 'failed with your error; the lease ends' })
   @ApiConflictResponse({ description: LEFT_RUNNING })
   @ApiGoneResponse({ description: EXPIRED })
-  fail(@Param('leaseId', LeaseIdPipe) leaseId: string, @Body() dto: FailSessionDto): Promise<SessionResponse> {
-    return this.actions.fail(leaseId, dto.error);
+  fail(
+    @CurrentUser() worker: AuthUser,
+    @Param('leaseId', LeaseIdPipe) leaseId: string,
+    @Body() dto: FailSessionDto,
+  ): Promise<SessionResponse> {
+    return this.actions.fail(worker.id, leaseId, dto.error);
   }
 }

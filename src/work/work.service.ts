@@ -64,9 +64,9 @@ export class WorkService {
    * Renews the lease (through the whole wait, then for a lease from its end), and waits up to
    * `waitSeconds` for the session to leave running: then `stop: true` with its status, at once.
    */
-  async heartbeat(leaseId: string, waitSeconds: number): Promise<HeartbeatResponse> {
+  async heartbeat(worker: AuthUser, leaseId: string, waitSeconds: number): Promise<HeartbeatResponse> {
     const waitMs = waitSeconds * 1000;
-    let lease = await this.keeper.hold(leaseId, waitMs + this.keeper.leaseMs);
+    let lease = await this.keeper.hold(leaseId, worker.id, waitMs + this.keeper.leaseMs);
     if (lease.state === 'live' && waitMs > 0) {
       const stop = this.waits.forStop(lease.sessionId);
       try {
@@ -74,7 +74,7 @@ export class WorkService {
       } finally {
         stop.cancel();
       }
-      lease = await this.keeper.hold(leaseId);
+      lease = await this.keeper.hold(leaseId, worker.id);
     }
     if (lease.state === 'live' && (await this.runs.heartbeat([lease.sessionId])).length === 1) {
       return { stop: false, expiresAt: new Date(lease.expiresAt).toISOString() };

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 
 /** Long polls wait at most this long: under the HTTP request timeout and most proxies' idle ones. */
 export const MAX_WAIT_SECONDS = 30;
@@ -8,12 +8,14 @@ export class ClaimWorkDto {
   @ApiPropertyOptional({
     type: [String],
     example: ['research'],
-    description: 'remote handlers to take work of; absent, any of REMOTE_HANDLERS',
+    description: 'remote handlers to take work of, each named once; absent, any of REMOTE_HANDLERS',
   })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
+  // Each name is a look into Redis per pass of the claim: a repeat only multiplies that.
+  @ArrayUnique({ message: 'handlers must name each handler once' })
   @IsString({ each: true })
   @Length(1, 128, { each: true })
   readonly handlers?: string[];

@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { once } from 'node:events';
 import net from 'node:net';
 import { LeaseBook } from '../src/work/lease.book.js';
@@ -6,6 +8,7 @@ import { newUser, tokenFor } from './factories/token.factory.js';
 import { controlEnv, sessionIn, transitionsOf } from './utils/control.js';
 import { baseUrlOf } from './utils/sse-client.js';
 import { useTestApp } from './utils/use-test-app.js';
+import { waitFor } from './utils/wait-for.js';
 import { removeQueues, workerApi } from './utils/work.js';
 
 const HANDLERS = ['research', 'review'];
@@ -21,6 +24,7 @@ describe('remote workers over HTTP: claim, lease, heartbeat, act', () => {
     api = apiAs(app, newUser());
     worker = workerApi(app);
   });
+  afterEach(() => jest.restoreAllMocks());
 
   async function startRemote(handler = 'research', body: object = { title: 'remote' }) {
     const session = await createSession(api, body);
@@ -101,7 +105,11 @@ describe('remote workers over HTTP: claim, lease, heartbeat, act', () => {
     expect((await api.get(`/sessions/${session.id}`).expect(200)).body.status).toBe('killed');
   });
 
-  it('a lease that runs out fails its session as lost (system) within the bound; every call under it is then 410 and changes nothing', async () => {
+  it('a lease that runs out fails its session as lost (system) within the bound, logged; every call under it is then 410 and changes nothing', async () => {
+    const warnings: string[] = [];
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
+    const workerId = newUser('worker');
+    worker = apiAs(app, workerId, ['worker']);
     const session = await startRemote();
     const { lease } = await claim();
     await worker.post(`/work/${lease.id}/messages`, { role: 'assistant', content: 'one' }).expect(201);
@@ -114,6 +122,11 @@ describe('remote workers over HTTP: claim, lease, heartbeat, act', () => {
       (LEASE_SECONDS + 5) * 1000 + 3000,
     );
     expect(failed).toMatchObject({ status: 'failed', error: expect.stringMatching(/^worker lost: lease expired/) });
+    // One line for the operator, naming the session and the worker that went silent.
+    const ofSession = async () => warnings.filter((line) => line.includes(session.id));
+    const logged = await waitFor(ofSession, (lines) => lines.length > 0, { timeoutMs: 2000, what: 'the lost session logged' });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain(workerId);
     expect((await transitionsOf(api, session.id)).at(-1)).toMatchObject({
       from: 'running',
       to: 'failed',

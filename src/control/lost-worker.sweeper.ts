@@ -40,11 +40,9 @@ export class LostWorkerSweeper implements OnApplicationBootstrap, OnModuleDestro
     this.loop.stop();
   }
 
-  /** One pass; resolves to the ids it failed. */
-  async sweep(): Promise<string[]> {
-    const lost = await this.loop.run();
-    if (lost.length) this.logger.warn(`failed ${lost.length} running session(s) whose worker was lost: ${lost.join(', ')}`);
-    return lost;
+  /** One pass; resolves to the ids it failed (each logged as it fails, as the timer's passes do). */
+  sweep(): Promise<string[]> {
+    return this.loop.run();
   }
 
   private async pass(lost: string[]): Promise<void> {
@@ -67,6 +65,7 @@ export class LostWorkerSweeper implements OnApplicationBootstrap, OnModuleDestro
     const { silentSeconds } = this.timing;
     const change = { actor: SYSTEM_ACTOR, reason: 'worker lost', set: { error: `worker lost: no heartbeat for ${silentSeconds} s` } };
     const moved = await this.control.move(id, 'fail', change, { silentForSeconds: silentSeconds }).catch(ignoreRefusal);
+    if (moved) this.logger.warn(`session ${id} failed as worker lost: no heartbeat for ${silentSeconds} s`);
     // A worker that is only slow, not gone, is told to stop.
     if (moved?.from === RUNNING) await this.control.stopWork(id);
     return moved !== undefined;

@@ -40,11 +40,9 @@ export class LeaseExpirySweeper implements OnApplicationBootstrap, OnModuleDestr
     this.loop.stop();
   }
 
-  /** One pass; resolves to the sessions it failed. */
-  async sweep(): Promise<string[]> {
-    const failed = await this.loop.run();
-    if (failed.length) this.logger.warn(`failed ${failed.length} session(s) whose remote worker's lease expired: ${failed.join(', ')}`);
-    return failed;
+  /** One pass; resolves to the sessions it failed (each logged as it fails, as the timer's passes do). */
+  sweep(): Promise<string[]> {
+    return this.loop.run();
   }
 
   private async pass(failed: string[]): Promise<void> {
@@ -57,6 +55,7 @@ export class LeaseExpirySweeper implements OnApplicationBootstrap, OnModuleDestr
       const moved = await this.control
         .move(lease.sessionId, 'fail', { actor: SYSTEM_ACTOR, reason: 'worker lost', set: { error } })
         .catch(ignoreRefusal);
+      if (moved) this.logger.warn(`session ${lease.sessionId} failed as worker lost: lease ${lease.id} of worker ${lease.worker} expired`);
       if (moved?.from === RUNNING) await this.control.stopWork(lease.sessionId);
       await this.queues.finish(lease.handler, lease.sessionId, { error: 'lease expired' });
       return moved !== undefined;

@@ -20,11 +20,7 @@ export interface Lease {
 /** A lease as it is taken (live). */
 export type LeaseTerms = Omit<Lease, 'state'>;
 
-export interface ExpiredLease {
-  id: string;
-  sessionId: string;
-  handler: string;
-}
+export type ExpiredLease = Pick<Lease, 'id' | 'sessionId' | 'handler' | 'worker'>;
 
 /**
  * The remote workers' leases, in Redis (see lease.scripts.ts): who holds which session, until
@@ -77,7 +73,7 @@ export class LeaseBook {
   async expireDue(batch: number): Promise<ExpiredLease[]> {
     const flat = (await this.client.eval(EXPIRE_DUE, 1, this.keys.leaseExpiries(), Date.now(), batch, this.keys.leasePrefix())) as string[];
     const expired: ExpiredLease[] = [];
-    for (let i = 0; i < flat.length; i += 3) expired.push({ id: flat[i], sessionId: flat[i + 1], handler: flat[i + 2] });
+    for (let i = 0; i < flat.length; i += 4) expired.push({ id: flat[i], sessionId: flat[i + 1], handler: flat[i + 2], worker: flat[i + 3] });
     return expired;
   }
 

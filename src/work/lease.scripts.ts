@@ -31,7 +31,7 @@ redis.call('HSET', KEYS[1], 'state', 'ended')
 redis.call('ZREM', KEYS[2], ARGV[1])
 return 1`;
 
-// KEYS: expiries. ARGV: now, batch, hash key prefix. Returns (lease id, sessionId, handler) triples it expired.
+// KEYS: expiries. ARGV: now, batch, hash key prefix. Returns (lease id, sessionId, handler, worker) for each lease it expired.
 export const EXPIRE_DUE = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
@@ -40,10 +40,11 @@ for _, id in ipairs(ids) do
   local key = ARGV[3] .. id
   if redis.call('HGET', key, 'state') == 'live' then
     redis.call('HSET', key, 'state', 'expired')
-    local fields = redis.call('HMGET', key, 'sessionId', 'handler')
+    local fields = redis.call('HMGET', key, 'sessionId', 'handler', 'worker')
     table.insert(out, id)
     table.insert(out, fields[1])
     table.insert(out, fields[2])
+    table.insert(out, fields[3])
   end
 end
 return out`;

@@ -73,7 +73,8 @@ export class LeaseBook {
   async expireDue(batch: number): Promise<ExpiredLease[]> {
     const flat = (await this.client.eval(EXPIRE_DUE, 1, this.keys.leaseExpiries(), Date.now(), batch, this.keys.leasePrefix())) as string[];
     const expired: ExpiredLease[] = [];
-    for (let i = 0; i < flat.length; i += 4) expired.push({ id: flat[i], sessionId: flat[i + 1], handler: flat[i + 2], worker: flat[i + 3] });
+    for (let i = 0; i < flat.length; i += 4)
+      expired.push({ id: flat[i], sessionId: flat[i + 1], handler: flat[i + 2], worker: flat[i + 3] });
     return expired;
   }
 

@@ -34,7 +34,9 @@ const EXPIRED = 'LEASE_EXPIRED: the lease ran out and its session was failed as 
 @ApiTags('work')
 @ApiBearerAuth()
 @RequireRole('worker')
-@ApiNotFoundResponse({ description: "LEASE_NOT_FOUND: no such lease, or another worker's (a lease is its claiming sub's); nothing was changed" })
+@ApiNotFoundResponse({
+  description: "LEASE_NOT_FOUND: no such lease, or another worker's (a lease belongs to the sub that claimed it); nothing was changed",
+})
 @Controller('work')
 export class WorkController {
   constructor(

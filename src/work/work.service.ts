@@ -97,7 +97,10 @@ export class WorkService {
       const expiresAt = Date.now() + this.keeper.leaseMs;
       const lease = { id: leaseId, sessionId: session.id, handler, userId: session.userId, worker: worker.id, expiresAt };
       await this.leases.take(lease);
-      return { lease, answer: { lease: { id: leaseId, expiresAt: new Date(expiresAt).toISOString() }, session: toSessionResponse(session) } };
+      return {
+        lease,
+        answer: { lease: { id: leaseId, expiresAt: new Date(expiresAt).toISOString() }, session: toSessionResponse(session) },
+      };
     }
   }
 

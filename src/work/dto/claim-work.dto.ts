@@ -7,6 +7,7 @@ export const MAX_WAIT_SECONDS = 30;
 export class ClaimWorkDto {
   @ApiPropertyOptional({
     type: [String],
+    uniqueItems: true,
     example: ['research'],
     description: 'remote handlers to take work of, each named once; absent, any of REMOTE_HANDLERS',
   })

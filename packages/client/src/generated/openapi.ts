@@ -602,7 +602,7 @@ export interface components {
         };
         ClaimWorkDto: {
             /**
-             * @description remote handlers to take work of; absent, any of REMOTE_HANDLERS
+             * @description remote handlers to take work of, each named once; absent, any of REMOTE_HANDLERS
              * @example [
              *       "research"
              *     ]
@@ -1499,7 +1499,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description LEASE_NOT_FOUND */
+            /** @description LEASE_NOT_FOUND: no such lease, or another worker's (a lease belongs to the sub that claimed it); nothing was changed */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1531,7 +1531,7 @@ export interface operations {
                     "application/json": components["schemas"]["HeartbeatResponse"];
                 };
             };
-            /** @description LEASE_NOT_FOUND */
+            /** @description LEASE_NOT_FOUND: no such lease, or another worker's (a lease belongs to the sub that claimed it); nothing was changed */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1570,7 +1570,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageListResponse"];
                 };
             };
-            /** @description LEASE_NOT_FOUND */
+            /** @description LEASE_NOT_FOUND: no such lease, or another worker's (a lease belongs to the sub that claimed it); nothing was changed */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1615,7 +1615,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description LEASE_NOT_FOUND */
+            /** @description LEASE_NOT_FOUND: no such lease, or another worker's (a lease belongs to the sub that claimed it); nothing was changed */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1662,7 +1662,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
-            /** @description LEASE_NOT_FOUND */
+            /** @description LEASE_NOT_FOUND: no such lease, or another worker's (a lease belongs to the sub that claimed it); nothing was changed */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1709,7 +1709,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
-            /** @description LEASE_NOT_FOUND */
+            /** @description LEASE_NOT_FOUND: no such lease, or another worker's (a lease belongs to the sub that claimed it); nothing was changed */
             404: {
                 headers: {
                     [name: string]: unknown;

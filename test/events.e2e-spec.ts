@@ -101,7 +101,14 @@ describe('events (SSE over Redis Streams)', () => {
     expect(events[2].data).toMatchObject({ from: 'created', to: 'running', actor: user, reason: null });
     expect(events[3].data).toEqual({ sessionId: id, phase: 'research', roundNumber: 2, costDelta: 0.25 });
     expect(events[4].data).toMatchObject({ change: 'popped', seqs: [], messageCount: 1 });
-    expect(events[5].data).toMatchObject({ change: 'replaced', seqs: [3], removed: 1, messageCount: 1 });
+    expect(events[5].data).toMatchObject({
+      change: 'replaced',
+      seqs: [3],
+      removed: 1,
+      removedFromSeq: 1,
+      removedThroughSeq: 2,
+      messageCount: 1,
+    });
     expect(events[6].data).toMatchObject({ from: 'running', to: 'killed', actor: user, reason: 'enough' });
     expect(events[7].data).toMatchObject({ from: 'killed', to: 'deleted', actor: user });
     const versions = events.filter((event) => event.data.version !== undefined).map((event) => event.data.version);

@@ -4,11 +4,16 @@ import type { HistoryChange } from '../sessions/session-writes.js';
 import type { NewEvent } from './event-log.js';
 
 /**
+ * The most an event's `data` holds. A list of seqs that would pass it is given by its ends; every
+ * other field is bounded by its route (a reason of 10,000 characters, escaped, stays under 61 KB).
+ */
+export const MAX_EVENT_DATA_BYTES = 64 * 1024;
+
+/**
  * What a subscriber reads in `data:`: always `sessionId`, and `version` (the session's ETag
  * number after the change) where a row was written, so a client can order what concurrent writes
  * announced. `session.status` carries the audit trail's `from`, `to`, `actor`, `reason`;
- * `session.messages` the `seqs` it appended (empty when messages were only removed: `change` says how;
- * a replace also says how many it `removed`).
+ * `session.messages` the `change`, and the seqs it appended (see historyChange).
  */
 export function toNewEvent(event: SessionEvent, userId: string): NewEvent {
   const base = { eventId: randomUUID(), userId, type: event.type };
@@ -24,20 +29,48 @@ export function toNewEvent(event: SessionEvent, userId: string): NewEvent {
       : event.type === 'session.status'
         ? { ...common, from: event.from, to: event.to, actor: event.actor, reason: event.reason }
         : event.type === 'session.messages'
-          ? { ...common, ...historyChange(event.change, session.lastSeq), messageCount: session.messageCount }
+          ? withSeqs({ ...common, ...historyChange(event.change, session.lastSeq), messageCount: session.messageCount })
           : common;
   return { ...base, sessionId: session.id, data: JSON.stringify(data) };
 }
 
-function historyChange(change: HistoryChange, lastSeq: number): { change: string; seqs: number[]; removed?: number } {
-  if ('appended' in change) return { change: 'appended', seqs: seqsUpTo(lastSeq, change.appended) };
-  // replaceFromSeq and PUT: `removed` messages went, and the new ones end at lastSeq.
-  if ('replaced' in change)
-    return { change: 'replaced', seqs: seqsUpTo(lastSeq, change.replaced.appended), removed: change.replaced.removed };
-  return { change: 'popped' in change ? 'popped' : 'cleared', seqs: [] };
+interface MessagesChange {
+  change: 'appended' | 'replaced' | 'popped' | 'cleared';
+  /** The new messages' seqs run from firstSeq through lastSeq (none when absent). */
+  firstSeq?: number;
+  lastSeq?: number;
+  /** A replace: how many messages went, all those with seqs from removedFromSeq through removedThroughSeq. */
+  removed?: number;
+  removedFromSeq?: number;
+  removedThroughSeq?: number;
 }
 
-/** The `count` seqs that end at `lastSeq`, in order. */
-function seqsUpTo(lastSeq: number, count: number): number[] {
-  return Array.from({ length: count }, (_, i) => lastSeq - count + 1 + i);
+/** A change's seqs as ends (new seqs continue after the previous lastSeq, so they are contiguous). */
+function historyChange(change: HistoryChange, lastSeq: number): MessagesChange {
+  if ('appended' in change) return { change: 'appended', ...ends(lastSeq, change.appended) };
+  if ('replaced' in change) {
+    const { removed, appended, fromSeq } = change.replaced;
+    const through = lastSeq - appended; // the lastSeq before: the removal took everything from fromSeq on
+    const range = removed > 0 ? { removedFromSeq: fromSeq, removedThroughSeq: through } : {};
+    return { change: 'replaced', ...ends(lastSeq, appended), removed, ...range };
+  }
+  return { change: 'popped' in change ? 'popped' : 'cleared' };
+}
+
+function ends(lastSeq: number, count: number): { firstSeq?: number; lastSeq?: number } {
+  return count > 0 ? { firstSeq: lastSeq - count + 1, lastSeq } : {};
+}
+
+/**
+ * `seqs` lists the new seqs too, as it always did, when that keeps `data` within MAX_EVENT_DATA_BYTES
+ * (judged by the widest seq's digits, without writing the list); past that the ends alone tell them.
+ */
+function withSeqs<T extends MessagesChange>(data: T): T & { seqs?: number[] } {
+  const { firstSeq, lastSeq } = data;
+  if (firstSeq === undefined || lastSeq === undefined) return { ...data, seqs: [] };
+  const count = lastSeq - firstSeq + 1;
+  const listBytes = count * (String(lastSeq).length + 1);
+  const restBytes = Buffer.byteLength(JSON.stringify({ ...data, seqs: [] }));
+  if (restBytes + listBytes > MAX_EVENT_DATA_BYTES) return data;
+  return { ...data, seqs: Array.from({ length: count }, (_, i) => firstSeq + i) };
 }

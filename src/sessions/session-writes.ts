@@ -26,11 +26,11 @@ export interface ListPosition {
 }
 
 /**
- * What a history change does to its session row. `replaced`: `removed` messages went (counted
- * under the row lock) and `appended` new ones came, whose seqs continue after lastSeq.
+ * What a history change does to its session row. `replaced`: `removed` messages went (those from
+ * `fromSeq` on, counted under the row lock) and `appended` new ones came, whose seqs continue after lastSeq.
  */
 export type HistoryChange =
-  { appended: number } | { popped: number } | { cleared: true } | { replaced: { removed: number; appended: number } };
+  { appended: number } | { popped: number } | { cleared: true } | { replaced: { removed: number; appended: number; fromSeq: number } };
 
 /**
  * Another table's statement run inside a history touch's statement (one round trip, no explicit

@@ -21,5 +21,5 @@ export interface SessionEvent {
   id: string;
   /** session.created, session.status, session.progress, session.messages, session.deleted (others are ignored). */
   type: string;
-  data: { sessionId: string; to?: SessionStatus; seqs?: number[]; [field: string]: unknown };
+  data: { sessionId: string; to?: SessionStatus; firstSeq?: number; seqs?: number[]; [field: string]: unknown };
 }

@@ -94,7 +94,9 @@ export function useSession(id: string) {
       if (type === 'session.deleted') return setDetail((d) => ({ ...d, gone: true, session: null }));
       if (type === 'session.status' && data.to) setDetail((d) => (d.session ? { ...d, session: { ...d.session, status: data.to! } } : d));
       if (type === 'session.messages') {
-        const replaced = (data.seqs ?? []).some((seq) => seq <= lastSeq.current);
+        // The new seqs are firstSeq..lastSeq (a long list is not spelled out in seqs).
+        const first = data.firstSeq ?? data.seqs?.[0];
+        const replaced = first !== undefined && first <= lastSeq.current;
         void readLatest(!replaced);
       }
       window.clearTimeout(sessionTimer);

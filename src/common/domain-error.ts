@@ -185,3 +185,14 @@ export class InvalidLastEventIdError extends DomainError {
     super('Last-Event-ID must be an id this service sent (such as 1718000000000-0)');
   }
 }
+
+/** A user's open event streams are at MAX_STREAMS_PER_USER (every instance's); one must close first. */
+export class TooManyStreamsError extends DomainError {
+  readonly code = 'TOO_MANY_STREAMS';
+  readonly status = HttpStatus.TOO_MANY_REQUESTS;
+  readonly headers = { 'Retry-After': '5' };
+  constructor(limit: number) {
+    super(`You have ${limit} event streams open, the most one user may: close one first (one stream per page or client is enough)`);
+    this.details.limit = limit;
+  }
+}

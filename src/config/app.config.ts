@@ -100,6 +100,11 @@ export const webhooksConfig = namespace('webhooks', (env) => ({
   redisUrl: env.REDIS_URL,
 }));
 
+export const eventsConfig = namespace('events', (env) => ({
+  maxStreamsPerUser: env.MAX_STREAMS_PER_USER,
+  streamBufferBytes: env.STREAM_BUFFER_BYTES,
+}));
+
 export const configNamespaces = [
   appConfig,
   databaseConfig,
@@ -109,6 +114,7 @@ export const configNamespaces = [
   controlConfig,
   limitsConfig,
   webhooksConfig,
+  eventsConfig,
 ];
 
 /** The namespaces of one parsed environment, for ConfigModule's `load`. */

@@ -128,6 +128,14 @@ class EnvironmentVariables {
   @IsIntBetween(1, 1_000_000_000)
   readonly MAX_SESSIONS_PER_USER: number = 100000;
 
+  // Event streams (src/events): open at once per user, across instances; and what a stream may
+  // leave unsent before it is cut off (at least one event's 64 KiB, so a reading client always gets on).
+  @IsIntBetween(1, 1_000_000)
+  readonly MAX_STREAMS_PER_USER: number = 20;
+
+  @IsIntBetween(65536, 1024 * 1024 * 1024)
+  readonly STREAM_BUFFER_BYTES: number = 1048576;
+
   // The control plane (see docs/control-plane.md): who runs work, what it runs, and when a silent worker counts as lost.
   @IsBoolean({ message: 'true or false' })
   readonly WORKER_ENABLED: boolean = true;

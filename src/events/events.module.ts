@@ -5,12 +5,13 @@ import { EventLog } from './event-log.js';
 import { EventPublisher } from './event-publisher.js';
 import { EventsController } from './events.controller.js';
 import { EventsService } from './events.service.js';
+import { StreamSlots } from './stream-slots.js';
 
 /** What happened to sessions, as Redis Streams: appended after each commit, served as SSE. */
 @Module({
   imports: [SessionsModule],
   controllers: [EventsController],
-  providers: [EventLog, EventPublisher, EventFeedReader, EventsService],
+  providers: [EventLog, EventPublisher, EventFeedReader, StreamSlots, EventsService],
   exports: [EventPublisher],
 })
 export class EventsModule {}

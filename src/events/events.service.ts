@@ -1,12 +1,15 @@
-import { type BeforeApplicationShutdown, Injectable, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { EventsUnavailableError, InvalidLastEventIdError } from '../common/domain-error.js';
+import { eventsConfig } from '../config/app.config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { FIRST_EVENT_ID, isEventId } from './event-id.js';
 import { EventFeedReader, type FeedListener } from './event-feed.reader.js';
 import { EventLog, type LoggedEvent } from './event-log.js';
 import { SseSubscription } from './sse-subscription.js';
+import { type ReleaseSlot, StreamSlots } from './stream-slots.js';
 
 // The contract's "a comment line every 15 s keeps proxies open".
 const KEEP_ALIVE_MS = 15_000;
@@ -20,8 +23,8 @@ const HEADERS = {
 };
 
 /**
- * Opens event streams: checks (Redis, ownership, Last-Event-ID) while an error can still be an
- * answer, replays what the client missed, then hands it to the feed reader. Holds every open
+ * Opens event streams: checks (Redis, ownership, Last-Event-ID, the user's slots) while an error can
+ * still be an answer, replays what the client missed, then hands it to the feed reader. Holds every open
  * stream of this instance, for the keep-alive comments and to end them when the instance closes.
  */
 @Injectable()
@@ -34,7 +37,9 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly log: EventLog,
     private readonly reader: EventFeedReader,
     private readonly sessions: SessionsService,
+    private readonly slots: StreamSlots,
     private readonly adapterHost: HttpAdapterHost,
+    @Inject(eventsConfig.KEY) private readonly config: ConfigType<typeof eventsConfig>,
   ) {}
 
   onModuleInit(): void {
@@ -54,12 +59,29 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
     return this.open.size;
   }
 
+  /** `lastEventId`: the header as sent; empty (or blank) is taken as absent, as EventSource may send it. */
   async subscribe(reply: FastifyReply, userId: string, sessionId: string | null, lastEventId: string | undefined): Promise<void> {
     if (!this.log.enabled) throw new EventsUnavailableError('REDIS_URL is empty');
     if (this.closing) throw new EventsUnavailableError('this instance is shutting down');
-    if (lastEventId !== undefined && !isEventId(lastEventId.trim())) throw new InvalidLastEventIdError();
+    const after = lastEventId?.trim() || undefined;
+    if (after !== undefined && !isEventId(after)) throw new InvalidLastEventIdError();
     if (sessionId !== null) await this.sessions.getOwned(userId, sessionId);
+    const release = await this.slots.acquire(userId);
+    try {
+      await this.stream(reply, userId, sessionId, after, release);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
 
+  private async stream(
+    reply: FastifyReply,
+    userId: string,
+    sessionId: string | null,
+    after: string | undefined,
+    release: ReleaseSlot,
+  ): Promise<void> {
     // Listening first, reading the replay second: every event is in one or the other, or both.
     const held: LoggedEvent[] = [];
     let deliver: FeedListener = (event) => void held.push(event);
@@ -68,7 +90,7 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
     let start: string;
     try {
       await this.reader.attach(userId, listener);
-      start = lastEventId?.trim() ?? (await this.log.userTail(userId, FIRST_EVENT_ID));
+      start = after ?? (await this.log.userTail(userId, FIRST_EVENT_ID));
       first = await this.log.userEventsAfter(userId, start, REPLAY_PAGE);
     } catch (error) {
       this.reader.detach(userId, listener);
@@ -77,9 +99,10 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
 
     reply.hijack();
     reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), ...HEADERS });
-    const subscription = new SseSubscription(reply.raw, userId, sessionId, start, () => {
+    const subscription = new SseSubscription(reply.raw, userId, sessionId, start, this.config.streamBufferBytes, () => {
       this.reader.detach(userId, listener);
       this.open.delete(subscription);
+      release();
     });
     this.open.add(subscription);
     if (reply.raw.destroyed) return subscription.end(); // the client left before the stream began
@@ -94,7 +117,10 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
   private async replay(subscription: SseSubscription, page: LoggedEvent[]): Promise<void> {
     try {
       while (!subscription.closed) {
-        for (const event of page) subscription.send(event);
+        for (const event of page) {
+          await subscription.drained();
+          subscription.send(event);
+        }
         if (page.length < REPLAY_PAGE) break;
         page = await this.log.userEventsAfter(subscription.userId, subscription.position, REPLAY_PAGE);
       }

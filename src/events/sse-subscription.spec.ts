@@ -7,7 +7,9 @@ import { SseSubscription } from './sse-subscription.js';
 class FakeResponse extends EventEmitter {
   written = '';
   writableLength = 0;
+  writableNeedDrain = false;
   ended = false;
+  destroyed = false;
   write(text: string): boolean {
     this.written += text;
     return true;
@@ -15,7 +17,13 @@ class FakeResponse extends EventEmitter {
   end(): void {
     this.ended = true;
   }
+  destroy(): void {
+    this.destroyed = true;
+    this.emit('close');
+  }
 }
+
+const BUFFER = 64 * 1024;
 
 const event = (id: string, sessionId = 's1', type = 'session.messages'): LoggedEvent => ({
   id,
@@ -30,7 +38,7 @@ describe('SseSubscription', () => {
   let response: FakeResponse;
   let ended: number;
   const open = (sessionId: string | null = null, lastId = '0-0') =>
-    new SseSubscription(response as unknown as ServerResponse, 'u', sessionId, lastId, () => ended++);
+    new SseSubscription(response as unknown as ServerResponse, 'u', sessionId, lastId, BUFFER, () => ended++);
 
   beforeEach(() => {
     response = new FakeResponse();
@@ -64,14 +72,40 @@ describe('SseSubscription', () => {
     expect(ended).toBe(1);
   });
 
-  it('lets a client go that does not read (it resumes with Last-Event-ID), and ends once', () => {
+  it('cuts off a client that does not read once it is the buffer behind (it resumes with Last-Event-ID), and ends once', () => {
     const sut = open();
     sut.goLive();
-    response.writableLength = 5 * 1024 * 1024;
-    sut.receive(event('1-0'));
-    expect(response.ended).toBe(true);
-    response.emit('close');
+    response.writableLength = BUFFER;
+    sut.receive(event('1-0')); // written: the client is exactly the buffer behind, not past it
+    expect(response.destroyed).toBe(false);
+    response.writableLength = BUFFER + 1;
+    sut.receive(event('2-0'));
+    expect(response.destroyed).toBe(true);
+    expect(response.ended).toBe(false); // ending would wait for the unread bytes to go out
     expect(ended).toBe(1);
-    expect(ids(response)).toEqual([]);
+    sut.receive(event('3-0'));
+    expect(ids(response)).toEqual(['1-0', '2-0']);
+  });
+
+  it('counts live events held during the replay as behind too', () => {
+    const sut = open();
+    const big = (id: string): LoggedEvent => ({ ...event(id), data: 'x'.repeat(BUFFER / 4) });
+    for (const id of ['1-0', '2-0', '3-0', '4-0']) sut.receive(big(id));
+    expect(response.destroyed).toBe(false);
+    sut.receive(big('5-0'));
+    expect(response.destroyed).toBe(true);
+    expect(ended).toBe(1);
+  });
+
+  it('lets a replay wait for the client to read', async () => {
+    const sut = open();
+    response.writableNeedDrain = true;
+    let drained = false;
+    const waiting = sut.drained().then(() => (drained = true));
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    response.emit('drain');
+    await waiting;
+    expect(drained).toBe(true);
   });
 });

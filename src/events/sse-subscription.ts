@@ -2,19 +2,16 @@ import type { ServerResponse } from 'node:http';
 import { compareEventIds } from './event-id.js';
 import type { LoggedEvent } from './event-log.js';
 
-/** What a slow client may leave unsent before it is let go (it resumes with Last-Event-ID). */
-const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
-/** Live events held while the replay is read; past this the client is let go the same way. */
-const MAX_HELD = 10_000;
-
 /**
  * One open event stream: the replay after Last-Event-ID, then the live events, each sent once and
  * in id order (live events the replay already sent are skipped by id). `sessionId` narrows it to
- * one session; that session's deletion is its last event.
+ * one session; that session's deletion is its last event. A client that falls `maxBehindBytes`
+ * behind (unsent, or held during the replay) is cut off and resumes with Last-Event-ID.
  */
 export class SseSubscription {
   private live = false;
   private held: LoggedEvent[] = [];
+  private heldBytes = 0;
   private ended = false;
 
   constructor(
@@ -23,6 +20,7 @@ export class SseSubscription {
     private readonly sessionId: string | null,
     /** The last id sent (or skipped): the Last-Event-ID, or the user's latest id when connected. */
     private lastId: string,
+    private readonly maxBehindBytes: number,
     private readonly onEnd: () => void,
   ) {
     response.on('close', () => this.end());
@@ -41,7 +39,8 @@ export class SseSubscription {
     if (this.ended) return;
     if (this.live) return this.send(event);
     this.held.push(event);
-    if (this.held.length > MAX_HELD) this.end();
+    this.heldBytes += event.data.length;
+    if (this.behind > this.maxBehindBytes) this.cutOff();
   };
 
   /** A replayed event (or, once live, any event). */
@@ -57,6 +56,7 @@ export class SseSubscription {
   goLive(): void {
     const held = this.held;
     this.held = [];
+    this.heldBytes = 0;
     for (const event of held) this.send(event);
     this.live = true;
   }
@@ -68,15 +68,43 @@ export class SseSubscription {
 
   write(text: string): void {
     if (this.ended) return;
-    if (this.response.writableLength > MAX_UNSENT_BYTES) return this.end();
     this.response.write(text);
+    if (this.behind > this.maxBehindBytes) this.cutOff();
   }
 
+  /** Resolves once what was written went out (or the stream ended): a replay goes at the client's pace. */
+  drained(): Promise<void> {
+    if (this.ended || !this.response.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.response.off('drain', done).off('close', done);
+        resolve();
+      };
+      this.response.on('drain', done).on('close', done);
+    });
+  }
+
+  /** Ends the stream after what was written (a deletion, a shutdown). */
   end(): void {
+    this.finish(() => this.response.end());
+  }
+
+  /** Bytes the client has yet to get: written but unsent, and held during the replay. */
+  private get behind(): number {
+    return this.response.writableLength + this.heldBytes;
+  }
+
+  /** At once, dropping what is unsent: a client that does not read would hold it until its socket times out. */
+  private cutOff(): void {
+    this.finish(() => this.response.destroy());
+  }
+
+  private finish(close: () => void): void {
     if (this.ended) return;
     this.ended = true;
     this.held = [];
-    this.response.end();
+    this.heldBytes = 0;
+    close();
     this.onEnd();
   }
 }

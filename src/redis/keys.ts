@@ -33,6 +33,8 @@ export const eventsUserKey = (controlPrefix: string, userId: string): string => 
 export const eventsFeedKey = (controlPrefix: string): string => `${controlPrefix}:events:feed`;
 /** Marks an event as appended, so a retry after a timed-out append (it may have run) does not add it twice. */
 export const eventSeenKey = (controlPrefix: string, eventId: string): string => `${controlPrefix}:events:seen:${eventId}`;
+/** `<prefix>:events:streams:<user id>`: the user's open event streams, each with the time its entry expires (a sorted set). */
+export const eventStreamsKey = (controlPrefix: string, userId: string): string => `${controlPrefix}:events:streams:${userId}`;
 /** The webhook deliveries' BullMQ queue (under the control prefix like the work queue). */
 export const WEBHOOK_QUEUE = 'webhooks';
 
@@ -92,6 +94,10 @@ export class RedisKeys {
 
   eventSeen(eventId: string): string {
     return eventSeenKey(this.controlPrefix, eventId);
+  }
+
+  eventStreams(userId: string): string {
+    return eventStreamsKey(this.controlPrefix, userId);
   }
 
   /** The events' keys live as long as the replay window, and never past SESSION_CACHE_TTL_SECONDS. */

@@ -29,7 +29,10 @@ export class SseClient {
   headers: http.IncomingHttpHeaders = {};
   body = '';
   ended = false;
+  /** Bytes of the stream read so far (comments included). */
+  bytes = 0;
   private request: http.ClientRequest | null = null;
+  private response: http.IncomingMessage | null = null;
   private waiters: Array<() => void> = [];
 
   static async open(url: string, user: string, path = '/events', lastEventId?: string, token = tokenFor(user)): Promise<SseClient> {
@@ -63,6 +66,15 @@ export class SseClient {
     this.ended = true;
   }
 
+  /** Stops reading, as a stalled client: what the server sends piles up in the sockets, then in the server. */
+  pause(): void {
+    this.response?.pause();
+  }
+
+  resume(): void {
+    this.response?.resume();
+  }
+
   private connect(url: string, token: string, lastEventId?: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' };
@@ -70,9 +82,11 @@ export class SseClient {
       this.request = http.get(url, { headers }, (response) => {
         this.status = response.statusCode ?? 0;
         this.headers = response.headers;
+        this.response = response;
         response.setEncoding('utf8');
         let buffer = '';
         response.on('data', (chunk: string) => {
+          this.bytes += Buffer.byteLength(chunk);
           if (this.status !== 200) {
             this.body += chunk;
             return;

@@ -1736,7 +1736,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description resume after this event (from the last hour), on any instance */
+                /** @description resume after this event (from the last hour), on any instance; empty is the same as absent */
                 "Last-Event-ID"?: string;
             };
             path?: never;
@@ -1744,7 +1744,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream: session.created, session.status, session.progress, session.messages, session.deleted, each with an id and a JSON data line holding sessionId; a comment line every 15 s */
+            /** @description text/event-stream: session.created, session.status, session.progress, session.messages, session.deleted, each with an id and a JSON data line (at most 64 KiB) holding sessionId; a comment line every 15 s. session.messages: change (appended, replaced, popped, cleared), firstSeq and lastSeq (the new seqs, when there are any), seqs (the new seqs listed: absent when the list would pass 64 KiB), removed with removedFromSeq and removedThroughSeq (a replace), messageCount. A client that falls STREAM_BUFFER_BYTES behind is cut off; it resumes with Last-Event-ID. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1755,6 +1755,13 @@ export interface operations {
             };
             /** @description INVALID_LAST_EVENT_ID */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description TOO_MANY_STREAMS: MAX_STREAMS_PER_USER streams of this user are open (on every instance); with Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1773,7 +1780,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description resume after this event (from the last hour), on any instance */
+                /** @description resume after this event (from the last hour), on any instance; empty is the same as absent */
                 "Last-Event-ID"?: string;
             };
             path: {
@@ -1783,7 +1790,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream: session.created, session.status, session.progress, session.messages, session.deleted, each with an id and a JSON data line holding sessionId; a comment line every 15 s */
+            /** @description text/event-stream: session.created, session.status, session.progress, session.messages, session.deleted, each with an id and a JSON data line (at most 64 KiB) holding sessionId; a comment line every 15 s. session.messages: change (appended, replaced, popped, cleared), firstSeq and lastSeq (the new seqs, when there are any), seqs (the new seqs listed: absent when the list would pass 64 KiB), removed with removedFromSeq and removedThroughSeq (a replace), messageCount. A client that falls STREAM_BUFFER_BYTES behind is cut off; it resumes with Last-Event-ID. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1794,6 +1801,13 @@ export interface operations {
             };
             /** @description INVALID_LAST_EVENT_ID */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description TOO_MANY_STREAMS: MAX_STREAMS_PER_USER streams of this user are open (on every instance); with Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -98,6 +98,7 @@ export const webhooksConfig = namespace('webhooks', (env) => ({
   url: env.WEBHOOK_URL,
   secret: env.WEBHOOK_SECRET,
   redisUrl: env.REDIS_URL,
+  strictJson: env.WEBHOOK_STRICT_JSON,
 }));
 
 export const eventsConfig = namespace('events', (env) => ({

@@ -189,6 +189,10 @@ class EnvironmentVariables {
     message: 'set when WEBHOOK_URL is: "whsec_" and the base64 of 24..64 random bytes (e.g. whsec_$(openssl rand -base64 32))',
   })
   readonly WEBHOOK_SECRET: string = '';
+
+  // true: bodies strict JSON parsers accept (lone surrogates become U+FFFD, numbers beyond a double null).
+  @IsBoolean({ message: 'true or false' })
+  readonly WEBHOOK_STRICT_JSON: boolean = false;
 }
 
 /** The parsed environment: every variable present, typed, defaults applied. */

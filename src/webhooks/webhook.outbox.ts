@@ -8,6 +8,7 @@ import { FAILED_JOB_AGE_SECONDS, RedisKeys, WEBHOOK_QUEUE } from '../redis/keys.
 import { type SessionEvent, SessionEvents, type SessionEventSink } from '../sessions/session-events.js';
 import { toSessionResponse } from '../sessions/session.mapper.js';
 import type { SessionStatus } from '../sessions/session-status.js';
+import { stringifyStrict } from './strict-json.js';
 import { WEBHOOK_ATTEMPTS } from './webhook-schedule.js';
 
 export const DELIVER_JOB = 'deliver';
@@ -35,8 +36,12 @@ export class WebhookOutbox implements SessionEventSink, OnApplicationShutdown {
   private readonly queue: Queue<WebhookJob>;
   private readonly waiting = new Map<string, WebhookJob>();
   private timer: NodeJS.Timeout | null = null;
+  private readonly stringify: (value: unknown) => string;
 
   constructor(@Inject(webhooksConfig.KEY) config: ConfigType<typeof webhooksConfig>, keys: RedisKeys, events: SessionEvents) {
+    // stringifyExact: context and metadata go out as the client sent them, as in every answer;
+    // WEBHOOK_STRICT_JSON trades that for what strict parsers accept (strict-json.ts).
+    this.stringify = config.strictJson ? stringifyStrict : stringifyExact;
     this.queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, { connection: { url: config.redisUrl }, prefix: keys.controlPrefix });
     this.queue.on('error', (error) => this.outage.failed(error));
     events.addSink(this);
@@ -47,8 +52,7 @@ export class WebhookOutbox implements SessionEventSink, OnApplicationShutdown {
       if (event.type !== 'session.status' || !ENDS.has(event.to)) continue;
       const webhookId = `msg_${event.session.id}_${event.to}`;
       // A DELETE of a running session ends it as killed and deletes it in one statement: the body says killed.
-      // stringifyExact: context and metadata go out as the client sent them, as in every answer.
-      const body = stringifyExact({ ...toSessionResponse(event.session), status: event.to });
+      const body = this.stringify({ ...toSessionResponse(event.session), status: event.to });
       this.waiting.set(webhookId, { webhookId, body });
     }
     // Behind others that wait for Redis: answer at once, the retry takes them all in order.

@@ -281,8 +281,9 @@ describe('AgentsSession: history transactions as MemorySession applies them', ()
       });
       const stored = await session.getItems();
       expect(stored).toHaveLength(1);
-      // Stored as JSON, bytes come back as an object of index keys: byte 0 is still 3.
-      expect((stored[0].providerData?.bytes as Record<number, number>)[0]).toBe(3);
+      // Bytes come back as bytes (not an object of index keys), as they were first applied.
+      expect(stored[0].providerData?.bytes).toBeInstanceOf(Uint8Array);
+      expect(stored[0].providerData?.bytes).toEqual(new Uint8Array([3, 7]));
     });
 
     it('canonicalizes ordinary object prototypes for retries and suffixes', async () => {

@@ -8,6 +8,7 @@ import { FreeFormJsonAsSent1764576000000 } from './1764576000000-free-form-json-
 import { CreateMessageAppends1764590400000 } from './1764590400000-create-message-appends.js';
 import { AddTitleSearchIndex1764835200000 } from './1764835200000-add-title-search-index.js';
 import { SessionsFillfactor1764921600000 } from './1764921600000-sessions-fillfactor.js';
+import { KeepRemovedKeyedMessages1765000000000 } from './1765000000000-keep-removed-keyed-messages.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   CreateMessageAppends1764590400000,
   AddTitleSearchIndex1764835200000,
   SessionsFillfactor1764921600000,
+  KeepRemovedKeyedMessages1765000000000,
 ];

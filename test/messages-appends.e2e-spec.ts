@@ -35,6 +35,8 @@ describe('appending to a history: atomic and idempotent', () => {
       seq: number;
       content: unknown;
     }>;
+  const keptRemoved = async (sessionId = id) =>
+    (await db.query(`SELECT count(*)::int AS n FROM message_appends_removed WHERE session_id = $1`, [sessionId])).rows[0].n as number;
   const counters = async (sessionId = id) =>
     (await db.query(`SELECT message_count, last_seq, version FROM sessions WHERE id = $1`, [sessionId])).rows[0];
 
@@ -134,16 +136,29 @@ describe('appending to a history: atomic and idempotent', () => {
     expect(seqs((await append({ role: 'user', content: 'mine' }, 'k').expect(201)).body.items)).toEqual([1]);
   });
 
-  it('forgets keys when the history is cleared, and a key whose message a pop removed', async () => {
-    await append({ role: 'user', content: 'a' }, 'a').expect(201);
-    await append({ role: 'user', content: 'b' }, 'b').expect(201);
+  it('keeps a key whose messages a pop removed: a repeat answers as the first time and appends nothing; a clear forgets it', async () => {
+    const first = (
+      await append(
+        {
+          items: [
+            { role: 'user', content: 'b1' },
+            { role: 'user', content: 'b2', metadata: { m: 1 } },
+          ],
+        },
+        'b',
+      ).expect(201)
+    ).body.items as Item[];
     await api.delete(`/sessions/${id}/messages/last`).expect(200);
-    // 'b' lost its message: a repeat appends again; 'a' still has its own and is answered as before.
-    expect(seqs((await append({ role: 'user', content: 'b' }, 'b').expect(201)).body.items)).toEqual([3]);
-    expect(seqs((await append({ role: 'user', content: 'a' }, 'a').expect(201)).body.items)).toEqual([1]);
+    // One of its messages is gone, one is left: the repeat answers both, as first answered.
+    expect((await append({ role: 'user', content: 'again' }, 'b').expect(201)).body.items).toEqual(first);
+    await api.delete(`/sessions/${id}/messages/last`).expect(200);
+    expect((await append({ role: 'user', content: 'again' }, 'b').expect(201)).body.items).toEqual(first);
+    expect(await stored()).toEqual([]);
+    expect((await counters()).last_seq).toBe(2);
     await api.delete(`/sessions/${id}/messages`).expect(204);
-    expect(seqs((await append({ role: 'user', content: 'a' }, 'a').expect(201)).body.items)).toEqual([4]);
-    expect(await stored()).toEqual([{ seq: 4, content: 'a' }]);
+    expect(await keptRemoved()).toBe(0);
+    expect(seqs((await append({ role: 'user', content: 'b' }, 'b').expect(201)).body.items)).toEqual([3]);
+    expect(await stored()).toEqual([{ seq: 3, content: 'b' }]);
   });
 
   it('refuses a malformed Idempotency-Key with 400 and stores nothing', async () => {
@@ -152,11 +167,14 @@ describe('appending to a history: atomic and idempotent', () => {
     expect(await stored()).toEqual([]);
   });
 
-  it('forgets keys with the session', async () => {
+  it('forgets keys with the session, and the messages kept for them', async () => {
     await append({ role: 'user', content: 'x' }, 'gone-with-it').expect(201);
+    await api.delete(`/sessions/${id}/messages/last`).expect(200);
+    expect(await keptRemoved()).toBe(1);
     await api.delete(`/sessions/${id}`).expect(204);
     await db.query(`DELETE FROM sessions WHERE id = $1`, [id]); // what the cleanup does with a deleted session
     expect((await db.query(`SELECT count(*)::int AS n FROM message_appends WHERE session_id = $1`, [id])).rows[0].n).toBe(0);
+    expect(await keptRemoved()).toBe(0);
   });
 
   it('remembers keys 24 h: the cleanup forgets older ones, in batches, and keeps the rest', async () => {

@@ -187,15 +187,19 @@ describe('conditional writes and replaces of a history', () => {
     expect((await counters()).message_count).toBe(contents.length);
   });
 
-  it('answers a repeated PUT key with 200 and its first items; forgets keys the replace removed', async () => {
+  it('answers a repeated PUT key with 200 and its first items; keeps keys a replaceFromSeq removed, forgets all on PUT', async () => {
     await append({ role: 'user', content: 'kept' }).set('Idempotency-Key', 'low').expect(201);
-    await append({ role: 'user', content: 'dropped' }).set('Idempotency-Key', 'high').expect(201);
+    const high = (await append({ role: 'user', content: 'dropped' }).set('Idempotency-Key', 'high').expect(201)).body.items;
     await append({ items: texts(1, 'r'), replaceFromSeq: 2 })
       .set('Idempotency-Key', 'suffix')
       .expect(201);
-    // 'high' wrote seq 2, which the replace removed: it appends anew; 'low' wrote seq 1, still there.
-    expect(seqs((await append({ role: 'user', content: 'dropped' }).set('Idempotency-Key', 'high').expect(201)).body.items)).toEqual([4]);
+    // 'high' wrote seq 2, which the replace removed: a repeat still answers it and appends nothing.
+    expect((await append({ role: 'user', content: 'dropped' }).set('Idempotency-Key', 'high').expect(201)).body.items).toEqual(high);
     expect(seqs((await append({ role: 'user', content: 'kept' }).set('Idempotency-Key', 'low').expect(201)).body.items)).toEqual([1]);
+    // A replace from the first seq is a replaceFromSeq too: 'low' is kept.
+    await append({ items: texts(1, 's'), replaceFromSeq: 1 }).expect(201);
+    expect(seqs((await append({ role: 'user', content: 'kept' }).set('Idempotency-Key', 'low').expect(201)).body.items)).toEqual([1]);
+    expect(seqs(await history())).toEqual([4]);
     const first = await api
       .put(path(), { items: texts(2, 'c') })
       .set('Idempotency-Key', 'compact')
@@ -206,8 +210,9 @@ describe('conditional writes and replaces of a history', () => {
       .expect(200);
     expect(again.body).toEqual(first.body);
     expect(seqs(await history())).toEqual([5, 6]);
-    // A whole replace forgets every other key.
+    // A whole replace (PUT) forgets every other key.
     expect(seqs((await append({ role: 'user', content: 'kept' }).set('Idempotency-Key', 'low').expect(201)).body.items)).toEqual([7]);
+    expect(seqs((await append({ role: 'user', content: 'dropped' }).set('Idempotency-Key', 'high').expect(201)).body.items)).toEqual([8]);
   });
 
   it("answers 404 to a replace of another user's session and changes nothing", async () => {

@@ -6,15 +6,19 @@ import type { HistoryState } from '../sessions/session-writes.js';
 import { historyEtag, historyStatesOf, requireHistoryMatch } from './history-etag.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import type { Session } from '../sessions/session.columns.js';
-import { isKeyRecorded, MessageAppendsRepository } from './message-appends.repository.js';
+import type { SessionTx } from '../sessions/session-writer.js';
+import { type AppendRecord, isKeyRecorded, MessageAppendsRepository } from './message-appends.repository.js';
 import type { Message } from './message.columns.js';
 import { MessagesRepository, type NewMessage } from './messages.repository.js';
 
 /** An append (POST), a replace of a suffix (replaceFrom) or of the whole (PUT), with its preconditions. */
 export interface HistoryWrite {
   items: NewMessage[];
-  /** Removes every message with seq >= replaceFrom first; 1 replaces the whole history (PUT). */
-  replaceFrom?: number;
+  /**
+   * Removes every message with seq >= replaceFrom first (replaceFromSeq), or every message and
+   * every key ('all': PUT replaces the history).
+   */
+  replaceFrom?: number | 'all';
   ifMatch?: string;
   idempotencyKey?: string;
 }
@@ -56,7 +60,7 @@ export class HistoryWrites {
       const state = await history.lock(sessionId, userId);
       if (!state) return null;
       const prior = write.idempotencyKey === undefined ? null : await this.appends.find(tx, sessionId, write.idempotencyKey);
-      if (prior) return { items: await this.messages.listRange(tx, sessionId, prior.firstSeq, prior.count), state };
+      if (prior) return { items: await this.firstAnswer(tx, sessionId, write.idempotencyKey!, prior), state };
       requireHistoryMatch(write.ifMatch, state);
       const removed = replacing ? await this.removeFrom(history, sessionId, write.replaceFrom!) : 0;
       const appended = write.items.length;
@@ -121,7 +125,7 @@ export class HistoryWrites {
       if (!state) return null;
       requireHistoryMatch(ifMatch, state);
       const removed = await this.messages.deleteLast(history.tx, sessionId);
-      if (removed) await this.appends.forgetFrom(history.tx, sessionId, removed.seq);
+      if (removed) await this.appends.keepRemoved(history.tx, removed);
       const session = await history.touch(sessionId, userId, { popped: removed ? 1 : 0 });
       return session && { removed, state: session };
     });
@@ -144,11 +148,24 @@ export class HistoryWrites {
     return { result: undefined, etag: historyEtag(state) };
   }
 
-  /** A replace's removal; the keys of writes it reaches into are forgotten with it (every key when it is the whole history). */
-  private async removeFrom(history: HistoryTx, sessionId: string, fromSeq: number): Promise<number> {
-    const removed = await this.messages.deleteFrom(history.tx, sessionId, fromSeq);
-    if (fromSeq <= 1) await this.appends.forgetAll(history.tx, sessionId);
-    else await this.appends.forgetFrom(history.tx, sessionId, fromSeq);
-    return removed;
+  /**
+   * A replace's removal. A suffix's (replaceFromSeq) keeps the keys of writes it reaches into, with
+   * their messages as they were; the whole history's (PUT) forgets every key.
+   */
+  private async removeFrom(history: HistoryTx, sessionId: string, from: number | 'all'): Promise<number> {
+    if (from === 'all') {
+      await this.appends.forgetAll(history.tx, sessionId);
+      return this.messages.deleteFrom(history.tx, sessionId, 1);
+    }
+    await this.appends.keepRemovedFrom(history.tx, sessionId, from);
+    return this.messages.deleteFrom(history.tx, sessionId, from);
+  }
+
+  /** What the first write of a key answered: its messages still there, and those a pop or a replace removed since. */
+  private async firstAnswer(tx: SessionTx, sessionId: string, key: string, prior: AppendRecord): Promise<Message[]> {
+    const present = await this.messages.listRange(tx, sessionId, prior.firstSeq, prior.count);
+    if (present.length === prior.count) return present;
+    const removed = await this.appends.removedOf(tx, sessionId, key);
+    return [...present, ...removed].sort((a, b) => a.seq - b.seq);
   }
 }

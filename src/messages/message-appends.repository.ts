@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { queryPrepared } from '../database/prepared-query.js';
 import type { SessionTx } from '../sessions/session-writer.js';
 import type { HistoryRider } from '../sessions/session-writes.js';
+import { type Message, messageFromRow } from './message.columns.js';
 
 const UNIQUE_VIOLATION = '23505';
 const PRIMARY_KEY = 'message_appends_pkey';
@@ -21,7 +22,9 @@ export interface AppendRecord {
 }
 
 /**
- * The only writer of `message_appends`, the Idempotency-Keys of history writes. Every statement
+ * The only writer of `message_appends`, the Idempotency-Keys of history writes, and of
+ * `message_appends_removed`, the messages of those writes that a pop or a replaceFromSeq removed
+ * (a key outlives its messages, so a repeat is answered as the first time). Every statement
  * but the cleanup's runs in the history change's transaction, under the session row's lock
  * (MessagesService): a key is looked up, and recorded, by one writer of the session at a time, so
  * racing repeats of a key find the first one's row instead of conflicting on the primary key.
@@ -62,11 +65,39 @@ export class MessageAppendsRepository {
   }
 
   /**
-   * Forgets the keys of writes that reach seq `fromSeq` or beyond (a pop or a replaceFromSeq removed
-   * that part): a key is only ever answered with messages that are all still there.
+   * Keeps the messages with seq >= `fromSeq` that keyed writes appended, before a replaceFromSeq
+   * removes them; one statement, the text as stored.
    */
-  async forgetFrom(tx: SessionTx, sessionId: string, fromSeq: number): Promise<void> {
-    await tx.manager.query(`DELETE FROM message_appends WHERE session_id = $1 AND first_seq + count > $2`, [sessionId, fromSeq]);
+  async keepRemovedFrom(tx: SessionTx, sessionId: string, fromSeq: number): Promise<void> {
+    await tx.manager.query(
+      `INSERT INTO message_appends_removed (session_id, key, seq, id, role, content, metadata, created_at)
+       SELECT a.session_id, a.key, m.seq, m.id, m.role, m.content, m.metadata, m.created_at
+       FROM message_appends a JOIN messages m ON m.session_id = a.session_id AND m.seq >= a.first_seq AND m.seq < a.first_seq + a.count
+       WHERE a.session_id = $1 AND m.seq >= $2`,
+      [sessionId, fromSeq],
+    );
+  }
+
+  /** Keeps the message a pop removed, if a keyed write appended it. */
+  async keepRemoved(tx: SessionTx, message: Message): Promise<void> {
+    await queryPrepared(
+      tx.manager,
+      `INSERT INTO message_appends_removed (session_id, key, seq, id, role, content, metadata, created_at)
+       SELECT session_id, key, $2, $3, $4, $5::json, $6::json, $7 FROM message_appends
+       WHERE session_id = $1 AND first_seq <= $2 AND first_seq + count > $2`,
+      [message.sessionId, message.seq, message.id, message.role, message.content.text, message.metadata.text, message.createdAt],
+    );
+  }
+
+  /** The messages of the key's write that were removed since, in seq order. */
+  async removedOf(tx: SessionTx, sessionId: string, key: string): Promise<Message[]> {
+    const rows = await queryPrepared(
+      tx.manager,
+      `SELECT session_id, seq, id, role, content, metadata, created_at FROM message_appends_removed
+       WHERE session_id = $1 AND key = $2 ORDER BY seq`,
+      [sessionId, key],
+    );
+    return rows.map(messageFromRow);
   }
 
   async forgetAll(tx: SessionTx, sessionId: string): Promise<void> {

@@ -60,7 +60,7 @@ export class MessagesService {
 
   /** PUT: the whole history replaced. */
   replace(userId: string, sessionId: string, dto: ReplaceMessagesDto, conditions: WriteConditions = {}): Promise<Written<Message[]>> {
-    return this.writes.write(userId, sessionId, { items: dto.items.map(toNewMessage), replaceFrom: 1, ...conditions });
+    return this.writes.write(userId, sessionId, { items: dto.items.map(toNewMessage), replaceFrom: 'all', ...conditions });
   }
 
   /** For the control plane's handlers: null once the session is no longer running (after a kill, nothing lands). */

@@ -5,6 +5,7 @@ import {
   type SessionHistoryTransactionAwareSession,
 } from '@openai/agents-core';
 import { canonicalJson, digest, snapshotTransactionArgs } from './history-transaction.js';
+import { decodeBytes, encodeBytes } from './item-bytes.js';
 import { SessionHistory, type CreateSessionBody, type MessageInput } from './session-history.js';
 import { SessionStoreClient, SessionStoreError, type Message, type SessionStoreClientOptions } from './session-store-client.js';
 
@@ -25,13 +26,15 @@ const SUFFIX_ATTEMPTS = 5;
 const NO_ETAG = '"agents-session:none"';
 const SUFFIX_MISMATCH = 'Session history suffix no longer matches the transaction precondition.';
 const OTHER_TRANSACTION = 'Session history operation was already applied with a different transaction.';
+// The metadata field that lists where a message's content holds bytes (item-bytes.ts).
+const BYTES = 'bytes';
 
 /**
  * The OpenAI Agents SDK's `Session` over the session store: each item is one message whose
- * `content` is the item exactly as the SDK gave it (and whose `role` is the item's role or type,
- * for people reading the history). One HTTP request per method (the session's id is looked up by
- * key once); every write carries an Idempotency-Key, so retries after network errors and 503 store
- * it once.
+ * `content` is the item as the SDK gave it, as JSON (bytes as item-bytes.ts says), and whose
+ * `role` is the item's role or type, for people reading the history. One HTTP request per method
+ * (the session's id is looked up by key once); every write carries an Idempotency-Key, so retries
+ * after network errors and 503 (for as long as a restart takes) store it once.
  */
 export class AgentsSession implements SessionHistoryTransactionAwareSession {
   private readonly history: SessionHistory;
@@ -66,10 +69,11 @@ export class AgentsSession implements SessionHistoryTransactionAwareSession {
    * may have been committed; a second one would remove another item); retried after 503 and 429.
    */
   async popItem(): Promise<AgentInputItem | undefined> {
-    return (await this.history.pop())?.content as AgentInputItem | undefined;
+    const popped = await this.history.pop();
+    return popped && itemOf(popped);
   }
 
-  /** Removes every item; also forgets the operations applied by applyHistoryTransaction. */
+  /** Removes every item; also forgets the operations applied by applyHistoryTransaction (a pop does not). */
   async clearSession(): Promise<void> {
     await this.history.clear();
   }
@@ -89,7 +93,10 @@ export class AgentsSession implements SessionHistoryTransactionAwareSession {
     const { operationId, transaction } = snapshotTransactionArgs(args);
     const [idempotencyKey, transactionDigest] = await Promise.all([digest(`operation:${operationId}`), digest(canonicalJson(transaction))]);
     const items = transaction.type === 'append_items' ? transaction.items : transaction.replacement;
-    const messages = items.map((item) => ({ ...toMessage(item), metadata: { historyTransaction: transactionDigest } }));
+    const messages = items.map((item) => {
+      const message = toMessage(item);
+      return { ...message, metadata: { ...message.metadata, historyTransaction: transactionDigest } };
+    });
     const applied = (answer: Message[]) => {
       const same = answer.length === items.length && answer.every((message) => message.metadata.historyTransaction === transactionDigest);
       if (!same) throw new UserError(OTHER_TRANSACTION);
@@ -119,14 +126,22 @@ export class AgentsSession implements SessionHistoryTransactionAwareSession {
 }
 
 function itemsOf(messages: Message[]): AgentInputItem[] {
-  return messages.map((message) => message.content as AgentInputItem);
+  return messages.map(itemOf);
 }
 
-/** A message per item: the item as content, and a role people can read (the item's role or type). */
-function toMessage(item: AgentInputItem): MessageInput {
+function itemOf(message: Message): AgentInputItem {
+  return decodeBytes(message.content, message.metadata[BYTES]) as AgentInputItem;
+}
+
+/**
+ * A message per item: the item as content (bytes encoded, and listed in the metadata: see
+ * item-bytes.ts), and a role people can read (the item's role or type).
+ */
+function toMessage(item: AgentInputItem): MessageInput & { metadata?: Record<string, unknown> } {
   const record = item as { role?: unknown; type?: unknown };
   const role = [record.role, record.type].find(isRole) ?? 'item';
-  return { role, content: item };
+  const { content, paths } = encodeBytes(item);
+  return paths.length ? { role, content, metadata: { [BYTES]: paths } } : { role, content };
 }
 
 function isRole(value: unknown): value is string {

@@ -1,10 +1,13 @@
-/** How often and how long a request is tried again (see retryingFetch). */
+/** How long and how often a request is tried again (see retryingFetch). */
 export interface RetryOptions {
-  /** Attempts after the first, default 4. */
-  retries?: number;
+  /**
+   * How long after its first attempt a request may still be tried again, default 30 000 ms: longer
+   * than an instance takes to restart, so a keyed write that fails after this was not written.
+   */
+  forMs?: number;
   /** First pause, doubled each time (with jitter), default 100 ms. */
   baseDelayMs?: number;
-  /** Longest pause, also the cap on a server's Retry-After, default 5000 ms. */
+  /** Longest pause, also the cap on a server's Retry-After, default 2000 ms. */
   maxDelayMs?: number;
 }
 
@@ -32,7 +35,8 @@ function wasNotSent(error: unknown): boolean {
 }
 
 function retryAfterMs(response: Response): number | undefined {
-  const seconds = Number(response.headers.get('Retry-After'));
+  const header = response.headers.get('Retry-After');
+  const seconds = header === null ? NaN : Number(header);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
@@ -41,27 +45,30 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * `fetch` that tries a request again after a network error or a 503/429, when that is safe
  * (isRepeatable, or the connection was never made), with exponential backoff and jitter,
- * honouring Retry-After. The request's body is kept (a clone per attempt), so one logical write
- * is sent with the same Idempotency-Key every time.
+ * honouring Retry-After, for as long as `forMs` allows. The request's body is kept (a clone per
+ * attempt), so one logical write is sent with the same Idempotency-Key every time.
  */
 export function retryingFetch(base: (input: Request) => Promise<Response>, options: RetryOptions = {}) {
-  const { retries = 4, baseDelayMs = 100, maxDelayMs = 5000 } = options;
-  const pause = (attempt: number, hintMs?: number) =>
-    sleep(Math.min(maxDelayMs, hintMs ?? baseDelayMs * 2 ** attempt * (0.5 + Math.random())));
+  const { forMs = 30_000, baseDelayMs = 100, maxDelayMs = 2000 } = options;
+  const delay = (attempt: number, hintMs?: number) =>
+    Math.min(maxDelayMs, hintMs ?? baseDelayMs * 2 ** Math.min(attempt, 30) * (0.5 + Math.random()));
 
   return async (request: Request): Promise<Response> => {
     const repeatable = isRepeatable(request);
+    const deadline = Date.now() + forMs;
+    const over = () => Date.now() >= deadline;
+    // The last attempt starts at the deadline at the latest.
+    const pause = (attempt: number, hintMs?: number) => sleep(Math.min(delay(attempt, hintMs), deadline - Date.now()));
     for (let attempt = 0; ; attempt++) {
-      const last = attempt >= retries;
       let response: Response;
       try {
-        response = await base(last ? request : request.clone());
+        response = await base(request.clone());
       } catch (error) {
-        if (last || !(repeatable || wasNotSent(error))) throw error;
+        if (over() || !(repeatable || wasNotSent(error))) throw error;
         await pause(attempt);
         continue;
       }
-      if (last || !RETRY_STATUSES.has(response.status)) return response;
+      if (over() || !RETRY_STATUSES.has(response.status)) return response;
       await response.body?.cancel();
       await pause(attempt, retryAfterMs(response));
     }

@@ -15,9 +15,10 @@ export interface WriteOptions {
 const MESSAGES = '/api/v1/sessions/{id}/messages';
 
 /**
- * The message history of the session a key names, one HTTP request per call. The session is
- * get-or-created by key on first use and its id kept; if it is deleted meanwhile (404), the key
- * names a new one and the call is made once more there.
+ * The message history of the session a key names, one HTTP request per call. Writes get-or-create
+ * the session by key on first use; reads, pops and clears only look it up (a key never written
+ * has an empty history, and no session is made for it). The id is kept once known; if the
+ * session is deleted meanwhile (404), the key is looked up again and the call made once more.
  */
 export class SessionHistory {
   private id: Promise<string> | undefined;
@@ -30,7 +31,8 @@ export class SessionHistory {
 
   /** The latest `limit` messages (or all), oldest first, with the history's ETag and whether older ones were left out. */
   async read(limit: number | 'all'): Promise<{ messages: Message[]; etag: string | null; more: boolean }> {
-    return this.onSession(async (id) => {
+    const empty = { messages: [], etag: null, more: false };
+    return this.onExisting(empty, async (id) => {
       const result = await this.client.api.GET(MESSAGES, { params: { path: { id }, query: { limit } } });
       const page = dataOf(result);
       return { messages: page.items, etag: result.response.headers.get('ETag'), more: page.nextBefore !== null };
@@ -56,27 +58,43 @@ export class SessionHistory {
 
   /** Removes the newest message and answers it, or undefined when there is none. */
   async pop(): Promise<Message | undefined> {
-    return this.onSession(async (id) => {
+    return this.onExisting(undefined, async (id) => {
       const result = await this.client.api.DELETE(`${MESSAGES}/last`, { params: { path: { id } } });
       return result.response.status === 204 ? undefined : dataOf(result);
     });
   }
 
   async clear(): Promise<void> {
-    await this.onSession(async (id) => dataOf(await this.client.api.DELETE(MESSAGES, { params: { path: { id } } })));
+    await this.onExisting(undefined, async (id) => dataOf(await this.client.api.DELETE(MESSAGES, { params: { path: { id } } })));
   }
 
-  private async onSession<T>(call: (id: string) => Promise<T>): Promise<T> {
-    const id = this.sessionId();
+  /** `call` on the key's session, created if need be. */
+  private onSession<T>(call: (id: string) => Promise<T>): Promise<T> {
+    return this.retriedOnGone(() => this.sessionId(), call);
+  }
+
+  /** `call` on the key's session if there is one, else `absent`. */
+  private onExisting<T>(absent: T, call: (id: string) => Promise<T>): Promise<T> {
+    return this.retriedOnGone(
+      () => this.existingId(),
+      (id) => (id === null ? Promise.resolve(absent) : call(id)),
+    );
+  }
+
+  private async retriedOnGone<I extends string | null, T>(lookup: () => Promise<I>, call: (id: I) => Promise<T>): Promise<T> {
+    const id = await lookup();
     try {
-      return await call(await id);
+      return await call(id);
     } catch (error) {
       if (!(error instanceof SessionStoreError && error.code === 'SESSION_NOT_FOUND')) throw error;
-      if (this.id === id) this.id = undefined;
-      return call(await this.sessionId());
+      // Forget the id that is gone, unless another call has already put a new one in its place.
+      const kept = this.id;
+      if (kept && (await kept.catch(() => null)) === id && this.id === kept) this.id = undefined;
+      return call(await lookup());
     }
   }
 
+  /** The id, from a get-or-create by key the first time. */
   private sessionId(): Promise<string> {
     if (this.id) return this.id;
     const lookup = this.client.api
@@ -87,6 +105,16 @@ export class SessionHistory {
       if (this.id === lookup) this.id = undefined;
     });
     return (this.id = lookup);
+  }
+
+  /** The id if the key names a session (kept once found), else null: nothing is created. */
+  private async existingId(): Promise<string | null> {
+    if (this.id) return this.id;
+    const result = await this.client.api.GET('/api/v1/sessions/by-key/{key}', { params: { path: { key: this.key } } });
+    if (result.response.status === 404) return null;
+    const id = dataOf(result).id;
+    this.id ??= Promise.resolve(id);
+    return id;
   }
 }
 

@@ -18,7 +18,8 @@ describe('AgentsSession: a lost answer and the retry', () => {
     proxy = await AnswerDroppingProxy.start({ host: '127.0.0.1', port: (service.app.getHttpServer().address() as AddressInfo).port });
   });
   afterAll(() => proxy.close());
-  beforeEach(() => {
+  beforeEach(async () => {
+    await proxy.whenBack();
     user = newUser('fault');
     key = `agent_${randomUUID()}`;
   });
@@ -35,6 +36,24 @@ describe('AgentsSession: a lost answer and the retry', () => {
     await session.addItems([userMessage('once'), userMessage('twice?')]);
     expect(proxy.dropped).toBe(dropped + 1);
     expect(await direct().getItems()).toEqual([userMessage('before'), userMessage('once'), userMessage('twice?')]);
+  });
+
+  it('addItems: the answer lost, then the service away 4 s (longer than a restart): the retry stores it once and the call succeeds', async () => {
+    // The default retry window; only the first pause is shortened.
+    const session = new AgentsSession({ baseUrl: proxy.url, token: tokenFor(user), key, retry: { baseDelayMs: 10 } });
+    await session.addItems([userMessage('before')]);
+    proxy.dropNextAnswerTo(POST_MESSAGES, { awayForMs: 4000 });
+    await session.addItems([userMessage('across the restart')]);
+    expect(await direct().getItems()).toEqual([userMessage('before'), userMessage('across the restart')]);
+  });
+
+  it('a retry window shorter than the outage gives up: the caller gets the error (the case the window covers is real)', async () => {
+    const session = new AgentsSession({ baseUrl: proxy.url, token: tokenFor(user), key, retry: { baseDelayMs: 10, forMs: 500 } });
+    await session.addItems([userMessage('before')]);
+    proxy.dropNextAnswerTo(POST_MESSAGES, { awayForMs: 3000 });
+    await expect(session.addItems([userMessage('committed, answer lost')])).rejects.toThrow();
+    expect(await direct().getItems()).toEqual([userMessage('before'), userMessage('committed, answer lost')]);
+    await proxy.whenBack();
   });
 
   it('applyHistoryTransaction: an append and a suffix replacement whose answers are lost apply once', async () => {

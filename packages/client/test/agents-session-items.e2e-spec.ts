@@ -1,6 +1,7 @@
 import { protocol, type AgentInputItem } from '@openai/agents-core';
 import { randomUUID } from 'node:crypto';
-import { newUser } from '../../../test/factories/token.factory.js';
+import { newUser, tokenFor } from '../../../test/factories/token.factory.js';
+import { SessionStoreClient } from '../src/index.js';
 import { useService } from './utils/service.js';
 
 const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -161,5 +162,77 @@ describe('AgentsSession: every item shape and string', () => {
     const [stored] = await session.getItems();
     expect(JSON.stringify(stored)).toBe(JSON.stringify(item));
     expect(Object.keys(stored.providerData!)).toEqual(Object.keys(providerData));
+  });
+
+  it('gives bytes (Uint8Array) back as bytes, so the SDK keeps the image, and the text stored is the encoding the SDK uses', async () => {
+    const user = newUser('items');
+    const key = `agent_${randomUUID()}`;
+    const session = service.agentsSession(key, user);
+    const bytes = Uint8Array.from(Buffer.from(png.split(',')[1], 'base64'));
+    const item: AgentInputItem = {
+      type: 'function_call_result',
+      callId: 'call_shot',
+      name: 'screenshot',
+      status: 'completed',
+      output: { type: 'image', image: { data: bytes, mediaType: 'image/png' } },
+    };
+    // A plain object of the encoding's shape is data, and stays a plain object.
+    const lookalike: AgentInputItem = {
+      ...item,
+      callId: 'call_lookalike',
+      output: 'x',
+      providerData: { __type: 'Uint8Array', data: 'AAE=' },
+    };
+    await session.addItems([item, lookalike]);
+
+    const [stored, storedLookalike] = await session.getItems();
+    expect(stored).toEqual(item);
+    expect(((stored as typeof item & { output: { image: { data: unknown } } }).output.image.data as Uint8Array) instanceof Uint8Array).toBe(
+      true,
+    );
+    expect(protocol.ModelItem.safeParse(stored).success).toBe(true);
+    expect(storedLookalike).toEqual(lookalike);
+    // As stored: base64, as the SDK serialises bytes (agentInputSerializationReplacer), not an object per byte.
+    const client = new SessionStoreClient({ baseUrl: service.baseUrl(), token: tokenFor(user) });
+    const id = (await client.api.GET('/api/v1/sessions/by-key/{key}', { params: { path: { key } } })).data!.id;
+    const page = await client.api.GET('/api/v1/sessions/{id}/messages', { params: { path: { id }, query: { limit: 1000 } } });
+    const content = page.data!.items[0].content as { output: { image: { data: unknown } } };
+    expect(content.output.image.data).toEqual({ __type: 'Uint8Array', data: png.split(',')[1] });
+
+    expect(await session.popItem()).toEqual(lookalike);
+    expect(await session.popItem()).toEqual(item);
+  });
+
+  it('gives -0 back as 0 and NaN and Infinity as null (JSON has neither), and a number text the service kept as JSON.parse reads it', async () => {
+    const user = newUser('items');
+    const key = `agent_${randomUUID()}`;
+    const session = service.agentsSession(key, user);
+    const sent = {
+      type: 'function_call',
+      callId: 'c',
+      name: 'f',
+      arguments: '{}',
+      providerData: { negativeZero: -0, nan: NaN, inf: -Infinity },
+    };
+    await session.addItems([sent as AgentInputItem]);
+    const [stored] = await session.getItems();
+    // toEqual tells 0 from -0.
+    expect(stored.providerData).toEqual({ negativeZero: 0, nan: null, inf: null });
+
+    // Another client's text is kept as sent; this client's JSON.parse reads -0 as -0, 1e400 as Infinity, 1.0 as 1.
+    const token = tokenFor(user);
+    const client = new SessionStoreClient({ baseUrl: service.baseUrl(), token });
+    const id = (await client.api.GET('/api/v1/sessions/by-key/{key}', { params: { path: { key } } })).data!.id;
+    const raw =
+      '{"items":[{"role":"function_call","content":{"type":"function_call","callId":"r","name":"f","arguments":"{}","providerData":{"z":-0,"big":1e400,"one":1.0}}}]}';
+    const answer = await fetch(`${service.baseUrl()}/api/v1/sessions/${id}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: raw,
+    });
+    expect(answer.status).toBe(201);
+    expect(await answer.text()).toContain('"providerData":{"z":-0,"big":1e400,"one":1.0}');
+    const [, other] = await session.getItems();
+    expect(other.providerData).toEqual({ z: -0, big: Infinity, one: 1 });
   });
 });

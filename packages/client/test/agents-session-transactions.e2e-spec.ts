@@ -124,6 +124,37 @@ describe('AgentsSession: history transactions as MemorySession applies them', ()
       expect(await session.getItems()).toEqual([]);
     });
 
+    it('keeps an operation applied after popItem removed its items: a repeat changes nothing until a clear', async () => {
+      const session = await make([userMessage('start')]);
+      const append = { operationId: 'operation-popped', transaction: { type: 'append_items' as const, items: [userMessage('once')] } };
+      await session.applyHistoryTransaction(append);
+      expect(await session.popItem()).toEqual(userMessage('once'));
+      await session.applyHistoryTransaction(append);
+      expect(await session.getItems()).toEqual([userMessage('start')]);
+      await expect(
+        session.applyHistoryTransaction({
+          operationId: 'operation-popped',
+          transaction: { type: 'append_items', items: [userMessage('another')] },
+        }),
+      ).rejects.toThrow('already applied with a different transaction');
+      await session.clearSession();
+      await session.applyHistoryTransaction(append);
+      expect(await session.getItems()).toEqual([userMessage('once')]);
+    });
+
+    it('keeps an operation applied after a suffix replacement removed its items, also one of the whole history', async () => {
+      const session = await make();
+      const first = { operationId: 'operation-replaced', transaction: { type: 'append_items' as const, items: [userMessage('draft')] } };
+      await session.applyHistoryTransaction(first);
+      // The suffix is the whole history: everything from its first item is replaced.
+      await session.applyHistoryTransaction({
+        operationId: 'operation-replacing',
+        transaction: { type: 'replace_suffix', expectedSuffix: [userMessage('draft')], replacement: [userMessage('final')] },
+      });
+      await session.applyHistoryTransaction(first);
+      expect(await session.getItems()).toEqual([userMessage('final')]);
+    });
+
     it('resets transaction identities when the session is cleared', async () => {
       const session = await make();
       const transaction = {
@@ -250,8 +281,9 @@ describe('AgentsSession: history transactions as MemorySession applies them', ()
       });
       const stored = await session.getItems();
       expect(stored).toHaveLength(1);
-      // Stored as JSON, bytes come back as an object of index keys: byte 0 is still 3.
-      expect((stored[0].providerData?.bytes as Record<number, number>)[0]).toBe(3);
+      // Bytes come back as bytes (not an object of index keys), as they were first applied.
+      expect(stored[0].providerData?.bytes).toBeInstanceOf(Uint8Array);
+      expect(stored[0].providerData?.bytes).toEqual(new Uint8Array([3, 7]));
     });
 
     it('canonicalizes ordinary object prototypes for retries and suffixes', async () => {

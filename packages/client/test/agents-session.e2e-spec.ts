@@ -1,6 +1,7 @@
 import { MemorySession, type AgentInputItem, type Session } from '@openai/agents-core';
 import { randomUUID } from 'node:crypto';
-import { newUser } from '../../../test/factories/token.factory.js';
+import { newUser, tokenFor } from '../../../test/factories/token.factory.js';
+import { SessionStoreClient } from '../src/index.js';
 import { userMessage, useService } from './utils/service.js';
 
 const textOf = (item: AgentInputItem) => (item as { content: { text: string }[] }).content[0].text;
@@ -85,6 +86,20 @@ describe('AgentsSession: the SDK session behaviours', () => {
     expect(await other.getItems()).toEqual([userMessage('theirs')]);
     await session.addItems([userMessage('again')]);
     expect(await session.getItems()).toEqual([userMessage('again')]);
+  });
+
+  it('creates no session for a key never written: clearSession, popItem and getItems on it leave nothing behind', async () => {
+    const key = `never_written_${randomUUID()}`;
+    const session = fresh(key);
+    await session.clearSession();
+    expect(await session.popItem()).toBeUndefined();
+    expect(await session.getItems()).toEqual([]);
+    const client = new SessionStoreClient({ baseUrl: service.baseUrl(), token: tokenFor(user) });
+    expect((await client.api.GET('/api/v1/sessions/by-key/{key}', { params: { path: { key } } })).response.status).toBe(404);
+    expect((await client.api.GET('/api/v1/sessions', {})).data!.items).toEqual([]);
+    // The first write creates it.
+    await session.addItems([userMessage('first')]);
+    expect((await client.api.GET('/api/v1/sessions/by-key/{key}', { params: { path: { key } } })).response.status).toBe(200);
   });
 
   it('returns copies, so mutating what it gave or was given changes nothing stored (MemorySession: returns clones)', async () => {

@@ -8,9 +8,12 @@ import net from 'node:net';
  */
 export class AnswerDroppingProxy {
   private readonly sockets = new Set<net.Socket>();
-  private armed: RegExp | null = null;
+  private armed: { requestLine: RegExp; awayForMs: number } | null = null;
+  private back: Promise<void> = Promise.resolve();
   /** Answers lost so far. */
   dropped = 0;
+
+  private port = 0;
 
   private constructor(private readonly server: net.Server) {}
 
@@ -19,21 +22,38 @@ export class AnswerDroppingProxy {
     const proxy = new AnswerDroppingProxy(server);
     server.on('connection', (client) => proxy.relay(client, net.connect(target.port, target.host)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    proxy.port = (server.address() as net.AddressInfo).port;
     return proxy;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+    return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Loses the next answer to a request whose first line matches, e.g. /^POST \S+\/messages /. */
-  dropNextAnswerTo(requestLine: RegExp): void {
-    this.armed = requestLine;
+  /**
+   * Loses the next answer to a request whose first line matches, e.g. /^POST \S+\/messages /;
+   * with `awayForMs`, connections are then refused that long, as while an instance restarts.
+   */
+  dropNextAnswerTo(requestLine: RegExp, { awayForMs = 0 } = {}): void {
+    this.armed = { requestLine, awayForMs };
   }
 
   async close(): Promise<void> {
+    await this.back;
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Drops every connection and refuses new ones for `ms`, then listens again on the same port. */
+  private awayFor(ms: number): void {
+    this.server.close();
+    for (const socket of this.sockets) socket.destroy();
+    this.back = new Promise((resolve) => setTimeout(() => this.server.listen(this.port, '127.0.0.1', resolve), ms));
+  }
+
+  /** Resolves once it listens again after an absence (at once when it is not away). */
+  whenBack(): Promise<void> {
+    return this.back;
   }
 
   private relay(client: net.Socket, upstream: net.Socket): void {
@@ -52,9 +72,11 @@ export class AnswerDroppingProxy {
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (this.armed?.test(requestLine)) {
+      if (this.armed?.requestLine.test(requestLine)) {
+        const { awayForMs } = this.armed;
         this.armed = null;
         this.dropped++;
+        if (awayForMs > 0) this.awayFor(awayForMs);
         client.destroy();
         upstream.destroy();
         return;

@@ -64,7 +64,9 @@ export class HistoryWrites {
       requireHistoryMatch(write.ifMatch, state);
       const removed = replacing ? await this.removeFrom(history, sessionId, write.replaceFrom!) : 0;
       const appended = write.items.length;
-      const change = replacing ? { replaced: { removed, appended, fromSeq: write.replaceFrom! } } : { appended };
+      const change = replacing
+        ? { replaced: { removed, appended, fromSeq: write.replaceFrom === 'all' ? 1 : write.replaceFrom! } }
+        : { appended };
       const session = await history.touch(sessionId, userId, change);
       if (!session) return null;
       const firstSeq = session.lastSeq - appended + 1;

@@ -105,6 +105,7 @@ class Service:
         }
         log = open(Path(self.workdir) / "service.log", "ab")
         self.process = subprocess.Popen([node(), str(ROOT / "dist" / "src" / "main.js")], cwd=self.workdir, env=env, stdout=log, stderr=log)
+        print(f"service on {self.url}, log in {self.workdir}/service.log")
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

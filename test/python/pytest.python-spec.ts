@@ -54,7 +54,8 @@ function outcomes(reportLog: string): Map<string, { outcome: string; detail: str
     if (report.$report_type !== 'TestReport' || !report.nodeid) continue;
     const known = byTest.get(report.nodeid);
     if (known && known.outcome !== 'passed') continue;
-    if (!known || report.outcome !== 'passed') byTest.set(report.nodeid, { outcome: report.outcome ?? '?', detail: JSON.stringify(report.longrepr ?? null) });
+    if (!known || report.outcome !== 'passed')
+      byTest.set(report.nodeid, { outcome: report.outcome ?? '?', detail: JSON.stringify(report.longrepr ?? null) });
   }
   return byTest;
 }

@@ -27,7 +27,10 @@ MAX_PAGE = 1000
 # its key is looked up again.
 KNOWN_IDS_SIZE = 10_000
 _known_ids: OrderedDict[tuple[str, str, str], str] = OrderedDict()
-# One connection pool per event loop for sessions given no client (an httpx pool is bound to its loop).
+# One connection pool per event loop for sessions given no client (an httpx pool is bound to its
+# loop), keeping as many connections alive as it opens: httpx keeps 20 by default, and a server
+# with more conversations at once would otherwise reconnect for most requests.
+POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 _pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
 
 
@@ -92,7 +95,7 @@ class SessionStoreSession:
     def _api(self) -> AsyncSessionStoreClient:
         if self._client is None:
             loop = asyncio.get_running_loop()
-            pool = _pools.get(loop) or _pools.setdefault(loop, httpx.AsyncClient())
+            pool = _pools.get(loop) or _pools.setdefault(loop, httpx.AsyncClient(limits=POOL_LIMITS))
             return AsyncSessionStoreClient(self._base_url, self._token, retry_for=self._retry_for, timeout=self._timeout, http=pool)
         return self._client
 

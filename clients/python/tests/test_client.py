@@ -76,3 +76,10 @@ def test_a_bad_token_is_a_401_with_no_retry(service: Service) -> None:
         with pytest.raises(SessionStoreError) as refused:
             client.list_sessions()
         assert refused.value.status == 401
+
+
+async def test_a_float_that_is_not_json_is_refused_before_anything_is_sent(store_session) -> None:
+    session = store_session(f"agent_{uuid.uuid4()}")
+    with pytest.raises(ValueError):
+        await session.add_items([{"role": "user", "content": "x", "score": float("nan")}])
+    assert await session.get_items() == []

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 requirements=clients/python/requirements-test.txt
 hash=$(cat "$requirements" <(python3 --version) | sha256sum | cut -c1-16)
-venv="${XDG_CACHE_HOME:-$HOME/.cache}/session-store/python-venv-$hash"
+venv="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/session-store/python-venv-$hash"
 mkdir -p "$(dirname "$venv")"
 exec 9>"$venv.lock"
 flock 9  # two runs at once: one installs, the other waits for it

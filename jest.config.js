@@ -13,7 +13,7 @@ const withServices = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
 };
 
-/** Three tiers, the browser and the client: `npm run test:unit`, `test:medium`, `test:e2e`, `test:browser`, `test:client` select one; `npm test` runs all. */
+/** Three tiers, the browser and the client: `npm run test:unit`, `test:medium`, `test:e2e`, `test:browser`, `test:client`, `test:python` select one; `npm test` runs all. */
 export default {
   projects: [
     { ...typescript, displayName: 'unit', roots: ['<rootDir>/src'], testRegex: 'src/.*\\.spec\\.ts$' },
@@ -36,6 +36,9 @@ export default {
       roots: ['<rootDir>/packages/client/test'],
       testRegex: 'packages/client/test/.*\\.e2e-spec\\.ts$',
     },
+    // The Python client's pytest suite, each of its tests reported as one (test/python/): `npm run test:python`.
+    // It starts the built service with a database and Redis index of its own, so no global setup.
+    { ...typescript, displayName: 'python', roots: ['<rootDir>/test/python'], testRegex: 'test/python/.*\\.python-spec\\.ts$' },
   ],
   maxWorkers: 2,
   testTimeout: 60000,

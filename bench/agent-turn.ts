@@ -1,7 +1,14 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AgentsSession } from '../packages/client/src/index.js';
 
-/** How a turn is sent: plain HTTP (appends without a key), the same with an Idempotency-Key, or AgentsSession. */
-export type TurnVia = 'HTTP' | 'HTTP with Idempotency-Key' | 'AgentsSession';
+/** How a turn is sent: plain HTTP (appends without a key), the same with an Idempotency-Key, AgentsSession, or the Python client. */
+export type TurnVia = 'HTTP' | 'HTTP with Idempotency-Key' | 'AgentsSession' | 'Python SessionStoreSession';
+export const TURN_VIAS: TurnVia[] = ['HTTP', 'HTTP with Idempotency-Key', 'AgentsSession', 'Python SessionStoreSession'];
+
+/** The name of a turn's row in the bench's table. */
+export const turnRow = (via: TurnVia) => `agent turn via ${via}: read 20 + append 2 (turns/s)`;
 
 /** What one scenario of agent turns measured: turns per second and latency of a whole turn. */
 export interface TurnResult {
@@ -26,6 +33,7 @@ export async function agentTurns(
   via: TurnVia,
 ): Promise<TurnResult> {
   const baseUrl = `http://127.0.0.1:${options.port}`;
+  if (via === 'Python SessionStoreSession') return pythonTurns(baseUrl, options);
   const conversations = await Promise.all(
     Array.from({ length: options.connections }, async (_, index) => {
       const user = `bench-agent-${index}`;
@@ -85,4 +93,32 @@ async function rawTurn(baseUrl: string, authorization: string, key: string, idem
     if (!written.ok) throw new Error(`append ${written.status}`);
     await written.json();
   };
+}
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The same turns through the Python client (bench/agent_turn.py: SessionStoreSession, asyncio) in
+ * a Python process of its own, from the suite's pinned environment (scripts/python-venv.sh).
+ */
+async function pythonTurns(
+  baseUrl: string,
+  options: { connections: number; seconds: number; bearer: (user: string) => string },
+): Promise<TurnResult> {
+  execFileSync(join(root, 'scripts/python-venv.sh'), { stdio: 'inherit' });
+  const tokens = Array.from({ length: options.connections }, (_, index) => options.bearer(`bench-agent-${index}`).slice('Bearer '.length));
+  const env = {
+    ...process.env,
+    PYTHONPATH: join(root, 'clients/python/src'),
+    BENCH_BASE_URL: baseUrl,
+    BENCH_KEY_PREFIX: `bench-turns-python-${Date.now()}`,
+    BENCH_SECONDS: String(options.seconds),
+    BENCH_TOKENS: JSON.stringify(tokens),
+  };
+  const python = spawn(join(root, '.venv/bin/python'), [join(root, 'bench/agent_turn.py')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  python.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => python.once('error', reject).once('close', resolve));
+  if (code !== 0) throw new Error(`bench/agent_turn.py exited with ${code}`);
+  return JSON.parse(output) as TurnResult;
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { turnRow } from './agent-turn.js';
 import type { Result } from './bench-load.js';
 
 /** What each row is compared with, besides the ceiling: [row name, cache] of the reference and a label. */
@@ -12,6 +13,9 @@ const COMPARED: Record<string, { with: [string, Result['cache']]; label: string 
   'pgbench append: one statement, synchronous_commit off': { with: ['pgbench append: one statement', '-'], label: 'of one statement' },
   'pgbench append: one statement, commit_delay 200 us': { with: ['pgbench append: one statement', '-'], label: 'of one statement' },
   "agent's turn (turns/s)": { with: ["agent's turn, Redis-only peer (turns/s)", '-'], label: 'of the peer' },
+  // The clients beside the same two requests in plain HTTP with the key their writes carry.
+  [turnRow('AgentsSession')]: { with: [turnRow('HTTP with Idempotency-Key'), 'on'], label: 'of plain HTTP' },
+  [turnRow('Python SessionStoreSession')]: { with: [turnRow('HTTP with Idempotency-Key'), 'on'], label: 'of plain HTTP' },
 };
 
 export interface Run {

@@ -5,7 +5,7 @@ import { ensureDatabase } from '../src/database/ensure-database.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { Instance } from '../faults/service-instance.js';
 import { mintToken } from '../src/auth/token-signer.js';
-import { agentTurns } from './agent-turn.js';
+import { agentTurns, TURN_VIAS, turnRow } from './agent-turn.js';
 import { startReadyProcess } from '../test/utils/ready-process.js';
 import { Load, type Result } from './bench-load.js';
 import { report } from './bench-report.js';
@@ -131,11 +131,11 @@ async function main(): Promise<void> {
       if (who === 'service') results.push(await load.turn(`agent's turn (turns/s) #${round + 1}`, 'on', PORTS.on, history));
       else results.push(await load.turn(`agent's turn, Redis-only peer (turns/s) #${round + 1}`, '-', PEER_PORT, history));
     }
-    // An agent's turn (getItems(20) then addItems(2)) through packages/client's AgentsSession, and
-    // the same two requests in plain fetch beside it (without and with the Idempotency-Key every
-    // AgentsSession write carries): turns/s and a whole turn's latency.
-    for (const via of ['HTTP', 'HTTP with Idempotency-Key', 'AgentsSession'] as const) {
-      const name = `agent turn via ${via}: read 20 + append 2 (turns/s)`;
+    // An agent's turn (getItems(20) then addItems(2)) through packages/client's AgentsSession and
+    // the Python client's SessionStoreSession, and the same two requests in plain fetch beside them
+    // (without and with the Idempotency-Key every client write carries): turns/s and a whole turn's latency.
+    for (const via of TURN_VIAS) {
+      const name = turnRow(via);
       const turns = await agentTurns({ port: PORTS.on, connections: CONNECTIONS, seconds: SECONDS, bearer }, via);
       console.log(`  ${name}: ${turns.rps} turns/s, p50 ${turns.p50} ms, p99 ${turns.p99} ms, errors ${turns.errors}`);
       results.push({ name, cache: 'on', ...turns });

@@ -6,6 +6,16 @@ import { useTestApp } from './utils/use-test-app.js';
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
 
+/**
+ * The same token with its signature's last character changed in the bits base64url leaves unused
+ * (an HS256 signature is 32 bytes: its last character carries 4 bits and 2 unused ones).
+ */
+function respelled(token: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(token.at(-1)!);
+  return token.slice(0, -1) + alphabet[last ^ 1];
+}
+
 describe('authentication', () => {
   const app = useTestApp();
 
@@ -34,6 +44,9 @@ describe('authentication', () => {
     ['a sub with a control character (U+009F)', `Bearer ${tokenFor('eve\u009f')}`],
     ['a sub that is not a string', `Bearer ${tokenWithClaims({ sub: 42, exp: now() + 3600 })}`],
     ['a bearer scheme without a token', 'Bearer '],
+    ['a valid token with = appended to its signature', `Bearer ${tokenFor('u')}=`],
+    ['a valid token with == appended to its signature', `Bearer ${tokenFor('u')}==`],
+    ['a valid token whose signature ends in another spelling of the same bytes', `Bearer ${respelled(tokenFor('u'))}`],
   ])('answers 401 with WWW-Authenticate: Bearer for %s', async (_label, header) => {
     const response = await call(header).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer');
@@ -55,6 +68,11 @@ describe('authentication', () => {
   it("says, outside production, that a wrong signature does not match this service's secret", async () => {
     const response = await call(`Bearer ${tokenFor('u', { secret: 'another-secret-of-16-chars' })}`).expect(401);
     expect(response.body.message).toMatch("signature does not match this service's secret");
+  });
+
+  it.each(['abc.def.ghi', 'not.a.jwt', 'a.b'])('says that %s is a malformed token, not that keys could not be fetched', async (token) => {
+    const response = await call(`Bearer ${token}`).expect(401);
+    expect(response.body.message).toMatch(/^Invalid token: the token is malformed/);
   });
 
   it('keeps a sub with a lone surrogate away from the user whose id it would turn into (bob\\ufffd)', async () => {

@@ -11,6 +11,9 @@ import { VerifiedTokens } from './verified-tokens.js';
 // RFC 6750's scheme is case-insensitive; the token charset is its b64token.
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i;
 const PROVIDER_ALGORITHMS = ['RS256', 'ES256'];
+// A compact JWS (RFC 7515): three base64url parts without padding. jose's decoder skips a `=` or
+// two, so a padded copy of a valid token verified too.
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
  * Verifies bearer tokens with jose: HS256 with AUTH_JWT_SECRET, and/or RS256/ES256 with the
@@ -37,19 +40,26 @@ export class TokenService {
     const match = typeof header === 'string' ? BEARER.exec(header) : null;
     if (!match) throw new UnauthenticatedError('Missing or malformed Authorization: Bearer <token>');
     const token = match[1];
+    if (!isCanonicalJws(token)) throw this.refusal('the token is malformed (not three base64url parts)');
     const known = this.verified.get(token);
     if (known) return known;
     const user = await this.verify(token);
-    if (typeof user === 'string') {
-      throw new UnauthenticatedError(this.config.explainFailures ? `Invalid token: ${user}` : 'Invalid or expired token');
-    }
+    if (typeof user === 'string') throw this.refusal(user);
     return user;
+  }
+
+  private refusal(why: string): UnauthenticatedError {
+    return new UnauthenticatedError(this.config.explainFailures ? `Invalid token: ${why}` : 'Invalid or expired token');
   }
 
   private async verify(token: string): Promise<AuthUser | string> {
     let alg: string | undefined;
     try {
       ({ alg } = decodeProtectedHeader(token));
+    } catch {
+      return 'the token is malformed (its header is not base64url JSON)';
+    }
+    try {
       let payload;
       if (alg === 'HS256' && this.secret) {
         ({ payload } = await jwtVerify(token, this.secret, { algorithms: ['HS256'], requiredClaims: ['exp'] }));
@@ -67,12 +77,24 @@ export class TokenService {
   }
 }
 
+/**
+ * Three base64url parts, and a signature in its one canonical spelling: the decoder also ignores
+ * the unused low bits of the last character, so without this one token had several spellings.
+ */
+function isCanonicalJws(token: string): boolean {
+  if (!COMPACT_JWS.test(token)) return false;
+  const signature = token.slice(token.lastIndexOf('.') + 1);
+  return Buffer.from(signature, 'base64url').toString('base64url') === signature;
+}
+
 function reason(error: unknown, alg: string | undefined): string {
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return alg === 'HS256' ? "signature does not match this service's secret" : "signature does not match the identity provider's key";
   }
   if (error instanceof errors.JWKSNoMatchingKey) return "no key of the identity provider matches the token's kid";
   if (error instanceof errors.JOSEError) return error.message;
-  // A network failure fetching the provider's keys: the token cannot be verified now.
-  return "the identity provider's keys could not be fetched";
+  // Only the provider's key set is fetched: anything else that is not jose's own error is a token
+  // it could not parse, which the caller should hear as such.
+  if (PROVIDER_ALGORITHMS.includes(alg!)) return "the identity provider's keys could not be fetched";
+  return 'the token is malformed';
 }

@@ -10,7 +10,7 @@ import { type Env, validateEnv } from './config/env.validation.js';
 import { ControlModule } from './control/control.module.js';
 import { EventsModule } from './events/events.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
-import { DevTokenModule } from './dashboard/dev-token.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
 import { LimitsModule } from './limits/limits.module.js';
@@ -55,7 +55,7 @@ export class AppModule {
         WorkModule.forRoot(control),
         EventsModule,
         WebhooksModule.forRoot(),
-        DevTokenModule.forRoot(env),
+        DashboardModule.forRoot(env),
       ],
       providers: [ShutdownGate],
     };

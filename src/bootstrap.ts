@@ -17,12 +17,12 @@ import { ShutdownGate } from './common/shutdown-gate.js';
 import { applySecurityHeaders } from './common/security-headers.js';
 import { validateEnv } from './config/env.validation.js';
 import { serveDashboard } from './dashboard/serve-dashboard.js';
-import { DEV_TOKEN_PATH } from './dashboard/dev-token.controller.js';
+import { DEV_TOKEN_PATH, keepDevSignInLocal } from './dashboard/dev-sign-in.js';
 
 export const API_PREFIX = 'api/v1';
 
 export function applyGlobalPrefix(app: INestApplication): void {
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics', 'dashboard/config'] });
 }
 
 /**
@@ -56,6 +56,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   applySecurityHeaders(app, config.getOrThrow<string[]>('app.corsOrigins'));
   // After the security headers, so that CORS preflights are answered before authentication.
   authenticateBeforeBody(app, API_PREFIX, [DEV_TOKEN_PATH]);
+  keepDevSignInLocal(app);
   // After authentication: the limit is per user.
   limitRequests(app, config.getOrThrow<number>('limits.ratePerMinute'));
 

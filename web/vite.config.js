@@ -14,5 +14,5 @@ export default defineConfig({
     sourcemap: false,
   },
   // `npm run dev:web`: the page with hot reload, the API from a service on :3000.
-  server: { proxy: { '/api': 'http://127.0.0.1:3000' } },
+  server: { proxy: { '/api': 'http://127.0.0.1:3000', '/dashboard/config': 'http://127.0.0.1:3000' } },
 });

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators.js';
@@ -6,14 +6,13 @@ import { mintToken } from '../auth/token-signer.js';
 import { authConfig } from '../config/app.config.js';
 import { DevTokenDto, DevTokenResponse } from './dev-token.dto.js';
 
-/** Its full path: authenticateBeforeBody lets it through without a token (bootstrap.ts). */
-export const DEV_TOKEN_PATH = '/api/v1/dev/token';
 // Long enough for a working day at the dashboard; a 401 afterwards sends it back to sign-in.
 const DEV_TOKEN_SECONDS = 12 * 3600;
 
 /**
- * The dashboard's "sign in as": a token for any user name, signed with the HS256 secret. Registered
- * only outside production (DevTokenModule), where that secret may be the development default.
+ * The dashboard's "sign in as": a token for any user name, signed with the development secret.
+ * Registered only when devSignInEnabled (DashboardModule), and answering local clients only
+ * (keepDevSignInLocal): everyone else gets 404 on every method.
  */
 @ApiTags('development')
 @Public()
@@ -21,22 +20,18 @@ const DEV_TOKEN_SECONDS = 12 * 3600;
 export class DevTokenController {
   constructor(@Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>) {}
 
-  /**
-   * Tells the dashboard whether to offer "sign in as": the route is absent (404) in production, and
-   * with only an identity provider's keys (AUTH_JWKS_URL) there is no secret to sign with.
-   */
+  /** Kept for clients that asked before GET /dashboard/config existed: where it answers, it is available. */
   @Get()
-  @ApiOkResponse({ description: '{ available: boolean }' })
+  @ApiOkResponse({ description: '{ available: true }' })
   available(): { available: boolean } {
-    return { available: !!this.auth.jwtSecret };
+    return { available: true };
   }
 
   @Post()
   @HttpCode(200)
   @ApiOkResponse({ type: DevTokenResponse })
   mint(@Body() dto: DevTokenDto): DevTokenResponse {
-    if (!this.auth.jwtSecret) throw new NotFoundException('No HS256 secret to sign development tokens with');
-    const token = mintToken(dto.user, this.auth.jwtSecret, { expiresIn: DEV_TOKEN_SECONDS });
+    const token = mintToken(dto.user, this.auth.jwtSecret!, { expiresIn: DEV_TOKEN_SECONDS });
     return { token, expiresAt: new Date(Date.now() + DEV_TOKEN_SECONDS * 1000).toISOString() };
   }
 }

@@ -2,6 +2,7 @@
 /// <reference lib="dom" />
 import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { tokenFor } from '../factories/token.factory.js';
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it): playwright-core downloads no browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -42,11 +43,14 @@ export async function personAt(
   return { context, page, errors };
 }
 
-/** "Sign in as" on the sign-in page, as a person in development would. */
+/**
+ * Signs in as `user` by pasting a token, as a person with a configured secret does ("sign in as"
+ * exists only without one: signin.browser-spec.ts).
+ */
 export async function signInAs(page: Page, user: string): Promise<void> {
   await page.goto('/');
-  await page.getByLabel('User name').fill(user);
-  await page.getByRole('button', { name: `Sign in as ${user}` }).click();
+  await page.getByLabel('Bearer token').fill(tokenFor(user));
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Sessions' }).waitFor();
 }
 

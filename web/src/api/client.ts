@@ -96,12 +96,15 @@ export class ApiClient {
   }
 }
 
-/** The development sign-in (absent in production): whether it is offered, and a token for a user name. */
+/**
+ * The development sign-in: offered only where the service says so (GET /dashboard/config, which
+ * always answers), since its route is absent (404) in production and to clients on other machines.
+ */
 export const devTokens = {
   async available(): Promise<boolean> {
-    const response = await fetch(`${BASE}/dev/token`).catch(() => null);
+    const response = await fetch('/dashboard/config').catch(() => null);
     if (!response?.ok) return false;
-    return ((await response.json()) as { available: boolean }).available;
+    return ((await response.json().catch(() => null)) as { devSignIn?: boolean } | null)?.devSignIn === true;
   },
   async mint(user: string): Promise<string> {
     const response = await fetch(`${BASE}/dev/token`, {

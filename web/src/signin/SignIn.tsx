@@ -68,7 +68,7 @@ export function SignIn({ notice, onToken }: Props) {
           <h2>Development: sign in as</h2>
           <label htmlFor="dev-user">User name</label>
           <input id="dev-user" value={user} onChange={(e) => setUser(e.target.value)} maxLength={128} autoComplete="username" />
-          <p className="hint">Offered only while the service runs outside production.</p>
+          <p className="hint">Offered only in development, without a configured secret, to this machine.</p>
           <button type="submit" disabled={busy || !user.trim()}>
             Sign in as {user.trim() || '…'}
           </button>

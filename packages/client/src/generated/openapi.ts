@@ -368,6 +368,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dashboard/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DashboardConfigController_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dev/token": {
         parameters: {
             query?: never;
@@ -641,6 +657,10 @@ export interface components {
             expiresAt?: string;
             /** @description with stop true: the status the session is in */
             status?: string;
+        };
+        DashboardConfigResponse: {
+            /** @description whether "sign in as" (POST /api/v1/dev/token) answers this client */
+            devSignIn: boolean;
         };
         DevTokenDto: {
             /** @description the user id (`sub`) the token names */
@@ -1822,6 +1842,25 @@ export interface operations {
             };
         };
     };
+    DashboardConfigController_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardConfigResponse"];
+                };
+            };
+        };
+    };
     DevTokenController_available: {
         parameters: {
             query?: never;
@@ -1831,7 +1870,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description { available: boolean } */
+            /** @description { available: true } */
             200: {
                 headers: {
                     [name: string]: unknown;

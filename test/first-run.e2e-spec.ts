@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { mintToken } from '../src/auth/token-signer.js';
 import { startReadyProcess, type ReadyProcess } from './utils/ready-process.js';
 import { waitFor } from './utils/wait-for.js';
@@ -24,6 +26,34 @@ function startService(cwd: string, env: Record<string, string>): Promise<ReadyPr
 function call(url: string, path: string, init: RequestInit = {}, user = 'first-run-user') {
   const headers = { Authorization: `Bearer ${mintToken(user, SECRET)}`, 'Content-Type': 'application/json', ...init.headers };
   return fetch(`${url}${path}`, { ...init, headers });
+}
+
+/** The TCP ports and Unix socket paths process `pid` listens on (Linux: /proc). */
+function socketsOf(pid: number): { tcpListening: number[]; unixListening: string[] } {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(inode);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const rows = (file: string) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/));
+  // /proc/net/tcp: local address (hex ip:port) in field 1, state 0A = LISTEN, inode in field 9.
+  const tcpListening = ['/proc/net/tcp', '/proc/net/tcp6']
+    .flatMap(rows)
+    .filter((fields) => fields[3] === '0A' && inodes.has(fields[9]))
+    .map((fields) => parseInt(fields[1].split(':').at(-1)!, 16));
+  // /proc/net/unix: flags 00010000 = accepting connections, inode in field 6, path in field 7.
+  const unixListening = rows('/proc/net/unix')
+    .filter((fields) => fields[3] === '00010000' && inodes.has(fields[6]) && fields[7])
+    .map((fields) => fields[7]);
+  return { tcpListening: [...new Set(tcpListening)], unixListening };
 }
 
 async function json(response: Promise<Response> | Response): Promise<any> {
@@ -65,6 +95,31 @@ describe('first run on the embedded database', () => {
       { what: 'the in-process worker to finish the run', timeoutMs: 30_000 },
     );
     expect(done).toMatchObject({ status: 'completed', messageCount: 3 });
+  });
+
+  it('serves its database on no TCP port: on a Unix socket only this OS user may open (0600, in a 0700 folder)', async () => {
+    const sockets = socketsOf(service.child.pid!);
+    const httpPort = Number(new URL(service.url).port);
+    expect(sockets.tcpListening).toEqual([httpPort]);
+    const [socket, ...others] = sockets.unixListening.filter((path) => path.endsWith('/.s.PGSQL.5432'));
+    expect({ socket, others }).toEqual({ socket: expect.any(String), others: [] });
+    expect(statSync(socket).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(socket)).mode & 0o777).toBe(0o700);
+
+    // Its owner reaches the database through it, as the service's pools do.
+    const client = new pg.Client({ host: dirname(socket), user: 'postgres', database: 'postgres' });
+    await client.connect();
+    try {
+      expect((await client.query('SELECT count(*)::int AS n FROM sessions')).rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await client.end();
+    }
+    // Another OS user does not (as root the test can be one; file modes do not bind root itself).
+    if (process.getuid?.() === 0) {
+      const probe = `require('node:net').connect(${JSON.stringify(socket)}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => console.log(e.code))`;
+      const other = spawnSync(process.execPath, ['-e', probe], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 10_000 });
+      expect(other.stdout.trim()).toBe('EACCES');
+    }
   });
 
   it('refuses a second instance on the same data directory (one instance only)', async () => {

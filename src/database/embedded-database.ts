@@ -2,47 +2,58 @@ import { PGlite } from '@electric-sql/pglite';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { EmbeddedWireServer } from './embedded-wire.js';
 
 /** Where `npm start` keeps the embedded database: ./data/pglite in the working directory. */
 export const EMBEDDED_DATA_DIR = resolve('data', 'pglite');
 
 export interface EmbeddedDatabase {
-  /** A postgres:// URL the ordinary pg driver (TypeORM, the stream pool) connects to. */
+  /** A postgres:// URL the ordinary pg driver (TypeORM, the stream pool) connects to, through a Unix socket. */
   readonly url: string;
   readonly dataDir: string;
   stop(): Promise<void>;
 }
 
 /**
- * PGlite (PostgreSQL compiled to WebAssembly, in this process) served on a local TCP port in
- * PostgreSQL's wire protocol (embedded-wire.ts): the app, its migrations and its pools use the
- * same pg driver and SQL as against a real server, so there is one code path. Only for a
- * first run on a machine without PostgreSQL: one process, one instance (a lock file says which).
- * `dataDir` undefined keeps it in memory (the CI job that runs specs against it).
+ * PGlite (PostgreSQL compiled to WebAssembly, in this process) served in PostgreSQL's wire
+ * protocol (embedded-wire.ts): the app, its migrations and its pools use the same pg driver and
+ * SQL as against a real server, so there is one code path. Only for a first run on a machine
+ * without PostgreSQL: one process, one instance (a lock file says which). `dataDir` undefined
+ * keeps it in memory (the CI job that runs specs against it).
+ *
+ * It has no password, so no TCP port: a Unix socket in a folder of its own that only this OS user
+ * may enter (0700, the socket 0600), made fresh under the temporary folder, whose short path
+ * always fits a socket address (108 bytes), and removed at stop.
  */
 export async function startEmbeddedDatabase(dataDir?: string): Promise<EmbeddedDatabase> {
   const lock = dataDir ? claimDataDir(dataDir) : undefined;
+  let socketDir: string | undefined;
   try {
     // The extensions the migrations create (the title search's trigram index), built into PGlite.
     const extensions = { pg_trgm, btree_gin };
     const db = await PGlite.create(dataDir ? { dataDir, extensions } : { extensions });
     const server = new EmbeddedWireServer(db);
-    const port = await server.listen();
+    socketDir = mkdtempSync(join(tmpdir(), 'session-store-db-'));
+    await server.listen(socketDir);
+    const folder = socketDir;
     return {
-      // PGlite ignores the database name; it names this data directory, so that the control
-      // plane's default key prefix (control:<database name>) is this directory's own.
-      url: `postgres://postgres@127.0.0.1:${port}/${embeddedDatabaseName(dataDir)}`,
+      // pg reads a host that is a path as the folder of the socket `.s.PGSQL.5432`. PGlite ignores
+      // the database name; it names this data directory, so that the control plane's default key
+      // prefix (control:<database name>) is this directory's own.
+      url: `postgres://postgres@${encodeURIComponent(folder)}/${embeddedDatabaseName(dataDir)}`,
       dataDir: dataDir ?? '(memory)',
       stop: async () => {
         await server.close();
         await db.close();
+        rmSync(folder, { recursive: true, force: true });
         lock?.release();
       },
     };
   } catch (error) {
+    if (socketDir) rmSync(socketDir, { recursive: true, force: true });
     lock?.release();
     throw error;
   }

@@ -1,5 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
+import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 
 const SSL_REQUEST = 80877103;
 const CANCEL_REQUEST = 80877102;
@@ -9,9 +11,11 @@ const UNIT_ENDS = new Set(['Q', 'S', 'H', 'X']);
 const SYNC = new Uint8Array([0x53, 0, 0, 0, 4]);
 const PARSE = 0x50;
 const PARSE_COMPLETE = Buffer.from([0x31, 0, 0, 0, 4]);
+/** The name pg (and psql) look for in a socket folder, for the default port. */
+export const SOCKET_NAME = '.s.PGSQL.5432';
 
 /**
- * PGlite's one PostgreSQL session served to many pg connections over TCP, one transaction at a
+ * PGlite's one PostgreSQL session served to many pg connections on a Unix socket, one transaction at a
  * time. pglite-socket queues single messages, so one connection's Parse could land between
  * another's Parse and Sync (one backend, one unnamed statement): under concurrent requests that
  * answered wrong results and 503s. Here a connection holds the session from its first message
@@ -37,9 +41,15 @@ export class EmbeddedWireServer {
     this.server = createServer((socket) => this.serve(socket));
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve, reject) => this.server.once('error', reject).listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as { port: number }).port;
+  /**
+   * Listens on `folder`/.s.PGSQL.5432, readable and writable by this OS user only. The folder must
+   * be this user's alone (0700): the socket exists, with the umask's mode, before the chmod.
+   */
+  async listen(folder: string): Promise<string> {
+    const path = join(folder, SOCKET_NAME);
+    await new Promise<void>((resolve, reject) => this.server.once('error', reject).listen(path, resolve));
+    await chmod(path, 0o600);
+    return path;
   }
 
   async close(): Promise<void> {

@@ -46,9 +46,9 @@ export function keepDevSignInLocal(app: NestFastifyApplication): void {
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRequest', async (request) => {
-      if (request.url.split('?', 1)[0] !== DEV_TOKEN_PATH || isLocalClient(request)) return;
+    .addHook('onRequest', (request, _reply, done) => {
+      if (request.url.split('?', 1)[0] !== DEV_TOKEN_PATH || isLocalClient(request)) return done();
       // The message Nest's own not-found handler gives (RoutesResolver).
-      throw new NotFoundException(`Cannot ${request.method} ${request.url}`);
+      done(new NotFoundException(`Cannot ${request.method} ${request.url}`));
     });
 }

@@ -23,7 +23,11 @@ describe('GET /health/ready through a Redis outage', () => {
   it('reports the Redis queue down while Redis is, without failing readiness, and up again after', async () => {
     const before = await ready();
     expect(before.status).toBe(200);
-    expect(before.body.info).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up', state: 'up' }, queue: { status: 'up', kind: 'redis' } });
+    expect(before.body.info).toMatchObject({
+      postgres: { status: 'up' },
+      redis: { status: 'up', state: 'up' },
+      queue: { status: 'up', kind: 'redis' },
+    });
 
     await proxy.cut();
     const during = await waitFor(ready, (answer) => answer.body.details?.redis?.state === 'down', { what: 'Redis reported down' });

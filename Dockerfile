@@ -1,4 +1,4 @@
-# Build stage: compile TypeScript.
+# Build stage: compile TypeScript. test/docker-image.e2e-spec.ts replays both stages on the host.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -10,7 +10,10 @@ COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
 COPY web ./web
-# The service and the dashboard (web/, by Vite into dist/web).
+# The root build ends by generating and compiling the client package from the OpenAPI document:
+# its sources, not only its manifest (its node_modules and dist are in .dockerignore).
+COPY packages/client ./packages/client
+# The service, the dashboard (web/, by Vite into dist/web) and the client package.
 RUN npm run build
 
 # Runtime stage: production dependencies and the build only.

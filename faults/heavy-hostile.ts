@@ -164,7 +164,7 @@ export class HeavyHostile {
 
   // The most items and the largest body, alternately, each into a session of its own.
   private async appends(deadline: number): Promise<void> {
-    const many = JSON.stringify({ messages: Array.from({ length: MAX_ITEMS }, () => ({ role: 'a', content: 0 })) });
+    const many = JSON.stringify({ items: Array.from({ length: MAX_ITEMS }, () => ({ role: 'a', content: 0 })) });
     const big = JSON.stringify({
       messages: Array.from({ length: BIG_ITEMS }, () => ({ role: 'user', content: 'x'.repeat(BIG_ITEM_CHARS) })),
     });

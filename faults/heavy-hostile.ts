@@ -166,7 +166,7 @@ export class HeavyHostile {
   private async appends(deadline: number): Promise<void> {
     const many = JSON.stringify({ items: Array.from({ length: MAX_ITEMS }, () => ({ role: 'a', content: 0 })) });
     const big = JSON.stringify({
-      messages: Array.from({ length: BIG_ITEMS }, () => ({ role: 'user', content: 'x'.repeat(BIG_ITEM_CHARS) })),
+      items: Array.from({ length: BIG_ITEMS }, () => ({ role: 'user', content: 'x'.repeat(BIG_ITEM_CHARS) })),
     });
     for (let round = 0; Date.now() < deadline; round++) {
       const attack: HeavyAttack = round % 2 ? 'body' : 'items';

@@ -57,7 +57,10 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   // After the security headers, so that CORS preflights are answered before authentication.
   authenticateBeforeBody(app, API_PREFIX, [DEV_TOKEN_PATH]);
   // After authentication: the limit is per user.
-  limitRequests(app, config.getOrThrow<number>('limits.ratePerMinute'));
+  limitRequests(app, {
+    perMinute: config.getOrThrow<number>('limits.ratePerMinute'),
+    bodyMibPerMinute: config.getOrThrow<number>('limits.bodyMibPerMinute'),
+  });
 
   applyGlobalPrefix(app);
   app.useGlobalPipes(new JsonValidationPipe());

@@ -1,5 +1,5 @@
-/** The stretches of the run whose latencies are compared: quiet, with the hostile client, with faults. */
-export type Phase = 'baseline' | 'hostile' | 'faults';
+/** The stretches of the run whose latencies are compared: quiet, with each hostile client, with faults. */
+export type Phase = 'baseline' | 'hostile' | 'heavy' | 'faults';
 
 /** What the load was told: every acknowledged write, and every answer counted by kind. */
 export class Ledger {
@@ -32,9 +32,9 @@ export class Ledger {
   readonly statusChanges = new Map<string, Array<{ sessionId: string; to: string }>>();
   /** set by the run as it moves on; each answer is counted in the phase it was sent in */
   phase: Phase = 'baseline';
-  readonly latencies: Record<Phase, number[]> = { baseline: [], hostile: [], faults: [] };
+  readonly latencies: Record<Phase, number[]> = { baseline: [], hostile: [], heavy: [], faults: [] };
   /** answers that were not a service's answer (503, no connection) by phase: the quiet phases must have none */
-  readonly refusedByPhase: Record<Phase, number> = { baseline: 0, hostile: 0, faults: 0 };
+  readonly refusedByPhase: Record<Phase, number> = { baseline: 0, hostile: 0, heavy: 0, faults: 0 };
 
   record(status: number, headers: Headers | null, what: string, ms = 0, phase: Phase = this.phase): void {
     this.counts.sent++;

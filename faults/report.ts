@@ -1,3 +1,4 @@
+import type { HeavyHostile } from './heavy-hostile.js';
 import type { HostileClient } from './hostile.js';
 import type { Ledger } from './ledger.js';
 import type { Instance } from './service-instance.js';
@@ -10,6 +11,7 @@ interface RunOutcome {
   events: EventFindings;
   /** null when the run left the hostile client out */
   hostile: HostileClient | null;
+  heavy: HeavyHostile | null;
   instances: Instance[];
   shutdownMs: number;
   /** The remote HTTP workers' figures and their checks (see remote-workers.ts). */
@@ -21,7 +23,7 @@ interface RunOutcome {
  * Prints what the run saw and the verdict; returns the number of violations. The last line,
  * `faults: N passed, M failed`, is what CI reads.
  */
-export function report({ ledger, findings, events, hostile, instances, shutdownMs, remote, remoteChecks }: RunOutcome): number {
+export function report({ ledger, findings, events, hostile, heavy, instances, shutdownMs, remote, remoteChecks }: RunOutcome): number {
   const shutdownExit = instances[0].lastExit?.signal ?? instances[0].lastExit?.code ?? null;
   const figures = {
     ...ledger.counts,
@@ -52,8 +54,8 @@ export function report({ ledger, findings, events, hostile, instances, shutdownM
   console.log("other clients' latency (ms) by phase; refused = 503 or no connection:");
   console.table(
     Object.fromEntries(
-      (['baseline', 'hostile', 'faults'] as const).map((phase) => [
-        phase === 'hostile' && !hostile ? 'hostile (left out)' : phase,
+      (['baseline', 'hostile', 'heavy', 'faults'] as const).map((phase) => [
+        (phase === 'hostile' && !hostile) || (phase === 'heavy' && !heavy) ? `${phase} (left out)` : phase,
         { ...ledger.percentiles(phase), refused: ledger.refusedByPhase[phase] },
       ]),
     ),
@@ -66,6 +68,11 @@ export function report({ ledger, findings, events, hostile, instances, shutdownM
         `junk body answered in p50 ${hostile.junkPercentiles().p50} ms, max ${hostile.junkPercentiles().max} ms; ` +
         `most costDelta 1e9 accepted on one session ${hostile.mostDeltasOnOneSession}`,
     );
+  }
+  if (heavy) {
+    console.log('heavy client, answers by attack and status:');
+    console.table(heavy.tally);
+    console.log(`heavy: the largest answer to an append was ${heavy.largestAnswerRatio.toFixed(2)}× its request`);
   }
   console.log('remote workers:', remote);
   for (const crash of crashes) {
@@ -95,7 +102,7 @@ export function report({ ledger, findings, events, hostile, instances, shutdownM
     'an instance crashed': crashes.length > 0,
     // Nothing but the hostile client disturbs these two phases: any refusal there is its doing.
     'another client was refused (503 or no connection) with no fault injected':
-      ledger.refusedByPhase.baseline + ledger.refusedByPhase.hostile > 0,
+      ledger.refusedByPhase.baseline + ledger.refusedByPhase.hostile + ledger.refusedByPhase.heavy > 0,
     ...(hostile && {
       'the hostile client got a 5xx other than 503': hostile.serverErrors > 0,
       // The contract's bounds, which its answers show directly: a delta is at most 1e6 (else 422),
@@ -103,6 +110,13 @@ export function report({ ledger, findings, events, hostile, instances, shutdownM
       'a costDelta of 1e9 was accepted': hostile.acceptedHugeDeltas > 0,
       'a page of messages held over 10 MiB': hostile.largestReadBytes > 10 * 2 ** 20,
       "the hostile client's poisoned session was left running": findings.hostileLeftRunning > 0,
+    }),
+    ...(heavy && {
+      'the heavy client got a 5xx other than 503': heavy.serverErrors > 0,
+      // The contract: a request under every limit never holds up another user's requests.
+      "other clients' p99 with the heavy client passed 2× the baseline's":
+        ledger.percentiles('heavy').p99 > 2 * ledger.percentiles('baseline').p99,
+      'an append answered over 2× its request': heavy.largestAnswerRatio > 2,
     }),
     ...remoteChecks,
   };

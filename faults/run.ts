@@ -1,6 +1,7 @@
 import { ensureDatabase } from '../src/database/ensure-database.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { Ledger } from './ledger.js';
+import { HeavyHostile } from './heavy-hostile.js';
 import { HostileClient } from './hostile.js';
 import { Client } from './load.js';
 import { OwnPostgres, OwnRedis } from './processes.js';
@@ -13,17 +14,20 @@ import { runningCount, verify } from './verify.js';
 /*
  * `npm run test:faults`: three instances on their own PostgreSQL and Redis, a round-robin load of
  * concurrent clients, and, while it runs: a quiet baseline, then one hostile client (issue 9's crash
- * and stall attempts, see hostile.ts), then an instance restarted (SIGTERM) and one killed (SIGKILL),
+ * and stall attempts, see hostile.ts), then one account using every limit to the full
+ * (heavy-hostile.ts), then an instance restarted (SIGTERM) and one killed (SIGKILL),
  * Redis stopped for 10 s and PostgreSQL stopped for 10 s. Then PostgreSQL is read directly to
  * check that every acknowledged write is there exactly once, and each client's SSE subscriber
  * (reconnecting with Last-Event-ID) is compared with its user's event stream. Exits 1 on any violation.
- * FAULTS_HOSTILE=0 leaves the hostile client out (its phase is then quiet too).
+ * FAULTS_HOSTILE=0 / FAULTS_HEAVY=0 leave the hostile clients out (their phases are then quiet too).
  */
 const SECRET = 'faults-secret-at-least-16-chars';
 const CLIENTS = Number(process.env.FAULTS_CLIENTS || 12);
 const HOSTILE = process.env.FAULTS_HOSTILE !== '0';
 const HOSTILE_MESSAGES = Number(process.env.FAULTS_HOSTILE_MESSAGES || 300);
 const HOSTILE_SECONDS = Number(process.env.FAULTS_HOSTILE_SECONDS || 20);
+const HEAVY = process.env.FAULTS_HEAVY !== '0';
+const HEAVY_SECONDS = Number(process.env.FAULTS_HEAVY_SECONDS || 20);
 const BASELINE_SECONDS = 15;
 // A cap such as a container sets: a bounded service needs far less, and the machine is shared.
 const INSTANCE_HEAP_MB = Number(process.env.FAULTS_INSTANCE_HEAP_MB || 1024);
@@ -91,6 +95,8 @@ async function main(): Promise<number> {
       await hostile.seed(postgres.url, HOSTILE_MESSAGES);
       log(`hostile: ${hostile.seededMessages} messages of ~1 MiB in its session, in ${Date.now() - seeding} ms`);
     }
+    const heavy = new HeavyHostile(ports, SECRET, log);
+    if (HEAVY) await heavy.seed(postgres.url);
 
     const ledger = new Ledger();
     let stop = false;
@@ -117,8 +123,16 @@ async function main(): Promise<number> {
     } else {
       await sleep(HOSTILE_SECONDS * 1000);
     }
+    ledger.phase = 'heavy';
+    if (HEAVY) {
+      log(`heavy client in: the largest appends, slow limit=all readers, unread event streams (${HEAVY_SECONDS} s)`);
+      await heavy.run(HEAVY_SECONDS * 1000);
+      log('heavy client done');
+    } else {
+      await sleep(HEAVY_SECONDS * 1000);
+    }
     ledger.phase = 'faults';
-    // What the hostile client crashed is back before the planned faults begin.
+    // What the hostile clients crashed is back before the planned faults begin.
     for (let i = 0; i < 60 && instances.some((instance) => !instance.listening); i++) await sleep(500);
 
     await sleep(2000);
@@ -184,6 +198,7 @@ async function main(): Promise<number> {
       findings,
       events,
       hostile: HOSTILE ? hostile : null,
+      heavy: HEAVY ? heavy : null,
       instances,
       shutdownMs,
       remote: remoteOutcome,

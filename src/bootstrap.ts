@@ -58,7 +58,10 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   authenticateBeforeBody(app, API_PREFIX, [DEV_TOKEN_PATH]);
   keepDevSignInLocal(app);
   // After authentication: the limit is per user.
-  limitRequests(app, config.getOrThrow<number>('limits.ratePerMinute'));
+  limitRequests(app, {
+    perMinute: config.getOrThrow<number>('limits.ratePerMinute'),
+    bodyMibPerMinute: config.getOrThrow<number>('limits.bodyMibPerMinute'),
+  });
 
   applyGlobalPrefix(app);
   app.useGlobalPipes(new JsonValidationPipe());

@@ -1,9 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import http from 'node:http';
 import request from 'supertest';
 import { apiAs, createSession } from './factories/api.factory.js';
-import { newUser } from './factories/token.factory.js';
+import { newUser, tokenFor } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';
 import { createTestApp } from './utils/create-test-app.js';
+import { baseUrlOf } from './utils/sse-client.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
 import { waitFor } from './utils/wait-for.js';
 
@@ -100,5 +102,73 @@ describe('rate limit while Redis is unreachable', () => {
     );
     expect(refused.body.code).toBe('RATE_LIMITED');
     expect(refused.headers['retry-after']).toBeDefined();
+  });
+});
+
+/*
+ * The largest legal appends from one user, as fast as the request limit allows, took the
+ * instances' CPU from everyone else: bodies are counted too, per user, in KiB.
+ */
+describe('per-user budget of request bodies (RATE_LIMIT_BODY_MIB_PER_MINUTE)', () => {
+  let app: NestFastifyApplication;
+  const KIB_300 = 'x'.repeat(300 * 1024);
+
+  beforeAll(async () => {
+    app = await createTestApp(controlEnv({ WORKER_ENABLED: 'false', RATE_LIMIT_PER_MINUTE: '1000', RATE_LIMIT_BODY_MIB_PER_MINUTE: '1' }));
+  });
+  afterAll(async () => {
+    await removeQueue(app);
+    await app.close();
+  });
+  beforeEach(awayFromWindowEdge);
+
+  it('refuses a body past the budget before reading it: 429 with Retry-After, nothing stored, other users unaffected', async () => {
+    const api = apiAs(app, newUser());
+    const session = await createSession(api);
+    for (let n = 0; n < 3; n++) await api.post(`/sessions/${session.id}/messages`, { role: 'user', content: KIB_300 }).expect(201);
+    const refused = await api.post(`/sessions/${session.id}/messages`, { role: 'user', content: KIB_300 }).expect(429);
+    expect(refused.body.code).toBe('RATE_LIMITED');
+    expect(refused.body.message).toContain('1 MiB of bodies a minute');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(refused.headers['ratelimit-policy']).toBe('"per-user-body-kib";q=1024;w=60');
+    // Reads carry no body: they still pass, and show the three appends only.
+    const read = await api.get(`/sessions/${session.id}`).expect(200);
+    expect(read.body.messageCount).toBe(3);
+
+    const other = apiAs(app, newUser());
+    const theirs = await createSession(other);
+    await other.post(`/sessions/${theirs.id}/messages`, { role: 'user', content: KIB_300 }).expect(201);
+  });
+
+  it('counts a body sent without Content-Length (chunked) once it is parsed', async () => {
+    const owner = newUser();
+    const created = await apiAs(app, owner).post('/sessions', { title: 'chunked' }).expect(201);
+    const { port } = new URL(await baseUrlOf(app));
+    const chunked = (content: string) =>
+      new Promise<number>((resolve, reject) => {
+        const sent = http.request(
+          {
+            host: '127.0.0.1',
+            port: Number(port),
+            method: 'POST',
+            path: `/api/v1/sessions/${created.body.id}/messages`,
+            headers: { authorization: `Bearer ${tokenFor(owner)}`, 'content-type': 'application/json' },
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          },
+        );
+        sent.on('error', reject);
+        // Written in two parts with no length given: Node sends it chunked.
+        const body = JSON.stringify({ role: 'user', content });
+        sent.write(body.slice(0, 1000));
+        sent.end(body.slice(1000));
+      });
+    expect([await chunked(KIB_300), await chunked(KIB_300), await chunked(KIB_300)]).toEqual([201, 201, 201]);
+    // 900 KiB so far: the next one is parsed, counted past the budget and refused, nothing stored.
+    expect(await chunked(KIB_300)).toBe(429);
+    const read = await apiAs(app, owner).get(`/sessions/${created.body.id}`).expect(200);
+    expect(read.body.messageCount).toBe(3);
   });
 });

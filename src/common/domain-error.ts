@@ -141,8 +141,11 @@ export class TooManyReadsError extends DomainError {
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED';
   readonly status = HttpStatus.TOO_MANY_REQUESTS;
-  constructor(readonly headers: Record<string, string>) {
-    super('Too many requests: the per-user rate limit is reached. Retry after the time in Retry-After.');
+  constructor(
+    readonly headers: Record<string, string>,
+    message = 'Too many requests: the per-user rate limit is reached. Retry after the time in Retry-After.',
+  ) {
+    super(message);
   }
 }
 

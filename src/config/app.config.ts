@@ -87,6 +87,7 @@ export function controlPrefixOf(databaseUrl: string): string {
 export const limitsConfig = namespace('limits', (env) => ({
   // 0: no rate limiter at all (not even a guard that lets everything through).
   ratePerMinute: env.RATE_LIMIT_PER_MINUTE,
+  bodyMibPerMinute: env.RATE_LIMIT_BODY_MIB_PER_MINUTE,
   maxRunningPerUser: env.MAX_RUNNING_PER_USER,
   maxSessionsPerUser: env.MAX_SESSIONS_PER_USER,
 }));

@@ -122,6 +122,11 @@ class EnvironmentVariables {
   @IsIntBetween(0, 1_000_000_000)
   readonly RATE_LIMIT_PER_MINUTE: number = 1200;
 
+  // Request bodies per user per minute, in MiB (0: no such budget): what one user's largest legal
+  // appends may cost the instances' CPU and PostgreSQL's WAL in a minute.
+  @IsIntBetween(0, 1_000_000)
+  readonly RATE_LIMIT_BODY_MIB_PER_MINUTE: number = 128;
+
   @IsIntBetween(1, 1_000_000)
   readonly MAX_RUNNING_PER_USER: number = 5;
 

@@ -1,45 +1,81 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { bodySourceOf } from '../common/json-body-parser.js';
 import { RateLimitedError } from '../common/domain-error.js';
 import { type RateLimitRecord, RateLimitStorage } from './rate-limit.storage.js';
 
-// RATE_LIMIT_PER_MINUTE counts in windows of a minute.
+// Both limits count in windows of a minute.
 const WINDOW_MS = 60_000;
-// The policy's name in the headers (draft-ietf-httpapi-ratelimit-headers: `"name";q=quota;w=window`).
-const POLICY = '"per-user"';
+// The policies' names in the headers (draft-ietf-httpapi-ratelimit-headers: `"name";q=quota;w=window`).
+const REQUESTS = '"per-user"';
+const BODIES = '"per-user-body-kib"';
+
+export interface RateLimits {
+  /** Requests per user per minute (RATE_LIMIT_PER_MINUTE); 0: not limited. */
+  perMinute: number;
+  /** Request bodies per user per minute in MiB (RATE_LIMIT_BODY_MIB_PER_MINUTE); 0: not limited. */
+  bodyMibPerMinute: number;
+}
+
+type Counted = RateLimitRecord | Promise<RateLimitRecord>;
+const then = (counted: Counted, next: (record: RateLimitRecord) => Error | null, done: (error?: Error) => void): void => {
+  if (!(counted instanceof Promise)) return done(next(counted) ?? undefined);
+  counted.then(
+    (record) => done(next(record) ?? undefined),
+    (error: Error) => done(error),
+  );
+};
 
 /**
- * The per-user rate limit, in Fastify's onRequest hook right after authentication (register it
+ * The per-user rate limits, in Fastify's onRequest hook right after authentication (register it
  * after authenticateBeforeBody): a refused request costs no body parsing, and an admitted one
- * pays one in-process count, not a Nest guard's round (a guard cost about a fifth of the cached
- * GET's requests per second in the bench). Keyed by the user, for all routes together: 429
- * RATE_LIMITED with Retry-After, and the IETF draft's RateLimit / RateLimit-Policy headers on
- * every limited response. Requests without a user (health, metrics, docs) pass. Nothing is
- * registered when RATE_LIMIT_PER_MINUTE is 0.
+ * pays an in-process count, not a Nest guard's round (a guard cost about a fifth of the cached
+ * GET's requests per second in the bench). Requests are counted for all routes together, with the
+ * IETF draft's RateLimit / RateLimit-Policy headers on every answer; bodies by their KiB, from
+ * Content-Length before they are read (a body sent without one is counted once parsed), so one
+ * user's largest legal appends cannot take the instances' CPU from everyone else. Beyond either:
+ * 429 RATE_LIMITED with Retry-After. Requests without a user (health, metrics, docs) pass.
  */
-export function limitRequests(app: NestFastifyApplication, perMinute: number): void {
-  if (perMinute === 0) return;
+export function limitRequests(app: NestFastifyApplication, limits: RateLimits): void {
+  const { perMinute, bodyMibPerMinute } = limits;
+  if (perMinute === 0 && bodyMibPerMinute === 0) return;
   const storage = app.get(RateLimitStorage);
-  const policy = `${POLICY};q=${perMinute};w=${WINDOW_MS / 1000}`;
-  const answer = (reply: FastifyReply, counted: RateLimitRecord): Error | null => {
+  const requestPolicy = `${REQUESTS};q=${perMinute};w=${WINDOW_MS / 1000}`;
+  const bodyKib = bodyMibPerMinute * 1024;
+  const bodyPolicy = `${BODIES};q=${bodyKib};w=${WINDOW_MS / 1000}`;
+
+  const answerRequests = (reply: FastifyReply, counted: RateLimitRecord): Error | null => {
     const headers = {
-      'RateLimit-Policy': policy,
-      RateLimit: `${POLICY};r=${Math.max(0, perMinute - counted.totalHits)};t=${counted.secondsLeft}`,
+      'RateLimit-Policy': requestPolicy,
+      RateLimit: `${REQUESTS};r=${Math.max(0, perMinute - counted.totalHits)};t=${counted.secondsLeft}`,
     };
     if (counted.isBlocked) return new RateLimitedError({ ...headers, 'Retry-After': String(counted.secondsLeft) });
     void reply.headers(headers);
     return null;
   };
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
-      if (!request.user) return done();
-      const counted = storage.increment(request.user.id, WINDOW_MS, perMinute);
-      if (!(counted instanceof Promise)) return done(answer(reply, counted) ?? undefined);
-      counted.then(
-        (record) => done(answer(reply, record) ?? undefined),
-        (error: Error) => done(error),
-      );
-    });
+  const answerBodies = (counted: RateLimitRecord): Error | null =>
+    counted.isBlocked
+      ? new RateLimitedError(
+          { 'RateLimit-Policy': bodyPolicy, 'Retry-After': String(counted.secondsLeft) },
+          `Too many request bytes: the per-user budget of ${bodyMibPerMinute} MiB of bodies a minute is reached. Retry after the time in Retry-After.`,
+        )
+      : null;
+  const countBody = (user: string, bytes: number, done: (error?: Error) => void) =>
+    then(storage.increment(`body:${user}`, WINDOW_MS, bodyKib, Math.ceil(bytes / 1024)), answerBodies, done);
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    if (!request.user) return done();
+    const user = request.user.id;
+    const length = Number(request.headers['content-length'] ?? 0);
+    const bodies = (error?: Error) => (error || !bodyKib || !length ? done(error) : countBody(user, length, done));
+    if (!perMinute) return bodies();
+    then(storage.increment(user, WINDOW_MS, perMinute), (record) => answerRequests(reply, record), bodies);
+  });
+  if (!bodyKib) return;
+  fastify.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    const unannounced = request.user && request.headers['content-length'] === undefined && request.body && typeof request.body === 'object';
+    if (!unannounced) return done();
+    countBody(request.user!.id, bodySourceOf(request.body as object)?.text.length ?? 0, done);
+  });
 }

@@ -65,10 +65,10 @@ export class RateLimitStorage implements OnModuleDestroy {
   }
 
   /**
-   * Counts one request of `key` (a user) in the current window of `ttl` ms. Synchronous on the
-   * common path (counted in process); a promise only when this request must ask Redis.
+   * Counts `weight` (one request, or a body's KiB) of `key` in the current window of `ttl` ms.
+   * Synchronous on the common path (counted in process); a promise only when it must ask Redis.
    */
-  increment(key: string, ttl: number, limit: number): RateLimitRecord | Promise<RateLimitRecord> {
+  increment(key: string, ttl: number, limit: number, weight = 1): RateLimitRecord | Promise<RateLimitRecord> {
     const now = Date.now();
     const window = Math.floor(now / ttl);
     const secondsLeft = Math.ceil(((window + 1) * ttl - now) / 1000);
@@ -76,17 +76,17 @@ export class RateLimitStorage implements OnModuleDestroy {
     if (counter?.window !== window) this.counters.set(key, (counter = { window, ttl, shared: this.redis ? -1 : 0, pending: 0 }));
     if (counter.shared >= limit) return record(limit + 1, limit, secondsLeft);
     const exactFrom = limit - Math.ceil(limit * EXACT_SHARE);
-    if (this.redis && (counter.shared < 0 || counter.shared + counter.pending + 1 > exactFrom)) {
-      return this.countInRedis(key, counter, limit, secondsLeft);
+    if (this.redis && (counter.shared < 0 || counter.shared + counter.pending + weight > exactFrom)) {
+      return this.countInRedis(key, counter, limit, secondsLeft, weight);
     }
-    counter.pending += 1;
+    counter.pending += weight;
     return record(counter.shared + counter.pending, limit, secondsLeft);
   }
 
-  private async countInRedis(key: string, counter: Counter, limit: number, secondsLeft: number): Promise<RateLimitRecord> {
+  private async countInRedis(key: string, counter: Counter, limit: number, secondsLeft: number, weight: number): Promise<RateLimitRecord> {
     const redis = this.redis!;
     if (redis.status !== 'ready') return this.failOpen(new Error(`Redis is ${redis.status}`), secondsLeft);
-    const hits = this.inFlight(counter, counter.pending + 1);
+    const hits = this.inFlight(counter, counter.pending + weight);
     try {
       const total = await this.add(redis, counter, key, hits);
       counter.shared = Math.max(counter.shared, total);

@@ -29,6 +29,7 @@ describe('validateEnv', () => {
     ['DATABASE_POOL_SIZE', '0'],
     ['DATABASE_POOL_SIZE', '1001'],
     ['DATABASE_POOL_SIZE', 'ten'],
+    ['DATABASE_QUERY_TIMEOUT_MS', '99'],
   ])('refuses %s=%s with one line naming the variable and what it must be', (name, value) => {
     expect(() => sut({ [name]: value })).toThrow(new RegExp(`^Invalid environment variable ${name}=.*: must be .+$`));
   });
@@ -37,6 +38,11 @@ describe('validateEnv', () => {
     expect(sut({}).DATABASE_POOL_SIZE).toBe(10);
     expect(databaseConfig.of(sut({ DATABASE_POOL_SIZE: '24' }))()).toMatchObject({ poolSize: 24, streamPoolSize: 6 });
     expect(databaseConfig.of(sut({ DATABASE_POOL_SIZE: '1' }))()).toMatchObject({ poolSize: 1, streamPoolSize: 1 });
+  });
+
+  it('takes the statement timeouts (default 15 s on the client) into the database namespace', () => {
+    expect(databaseConfig.of(sut({}))().timeouts).toEqual({ queryTimeoutMs: 15000 });
+    expect(databaseConfig.of(sut({ DATABASE_QUERY_TIMEOUT_MS: '2000' }))().timeouts).toEqual({ queryTimeoutMs: 2000 });
   });
 
   it('lists every bad variable at once, one clean line each, whatever bound each one misses', () => {

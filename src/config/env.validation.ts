@@ -56,6 +56,10 @@ class EnvironmentVariables {
   @IsIntBetween(1, 1000)
   readonly DATABASE_POOL_SIZE: number = 10;
 
+  // How long the service waits for one statement's answer before it gives up on it (its last resort).
+  @IsIntBetween(100, 3600000)
+  readonly DATABASE_QUERY_TIMEOUT_MS: number = 15000;
+
   // An empty string is meaningful: run without a cache (and so without the control plane's queue).
   @ValidateIf((env: EnvironmentVariables) => env.REDIS_URL !== '')
   @Matches(/^rediss?:\/\/.+/, { message: 'a redis:// URL, or empty to run without a cache' })

@@ -46,7 +46,7 @@ export class MessagesRepository implements OnModuleDestroy {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(databaseConfig.KEY) database: ConfigType<typeof databaseConfig>,
   ) {
-    this.streams = new pg.Pool(streamPoolOptions(database.url, database.streamPoolSize));
+    this.streams = new pg.Pool(streamPoolOptions(database.url, database.streamPoolSize, database.timeouts));
     // An idle connection that breaks must not crash the process; the next checkout opens a new one.
     this.streams.on('error', () => undefined);
   }

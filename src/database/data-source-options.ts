@@ -5,9 +5,14 @@ import { migrations } from '../../migrations/index.js';
 // How long a request waits for a free connection (then 503).
 const CONNECT_TIMEOUT_MS = 3000;
 
-/** The app's bounds on one statement (DATABASE_QUERY_TIMEOUT_MS). */
+/**
+ * The app's bounds on one statement. PostgreSQL cancels it first (statement_timeout, sent when
+ * each connection starts), which rolls it back: a 503 then truly wrote nothing. The client's own
+ * timeout, longer, is the last resort for a server that does not answer at all; a write it leaves
+ * unknown is settled by SessionWriter (docs/statement-timeouts.md).
+ */
 export interface DatabaseTimeouts {
-  /** The client stops waiting for an answer: a query stuck behind a dead server fails instead of holding the request forever. */
+  statementTimeoutMs: number;
   queryTimeoutMs: number;
 }
 
@@ -24,7 +29,13 @@ const types = {
 
 /** A pool's settings: its size, and the timeouts when given (migrations and the CLI run without). */
 function poolSettings(size: number, timeouts?: DatabaseTimeouts): PoolConfig {
-  return { max: size, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: timeouts?.queryTimeoutMs, types };
+  return {
+    max: size,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    statement_timeout: timeouts?.statementTimeoutMs,
+    query_timeout: timeouts?.queryTimeoutMs,
+    types,
+  };
 }
 
 /**

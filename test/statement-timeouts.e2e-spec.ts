@@ -1,0 +1,85 @@
+import pg from 'pg';
+import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { newUser } from './factories/token.factory.js';
+import { controlEnv, removeQueue } from './utils/control.js';
+import { baseUrlOf, SseClient, type SseEvent } from './utils/sse-client.js';
+import { useTestApp } from './utils/use-test-app.js';
+
+// Short bounds, so that a statement outlives them in a moment: PostgreSQL cancels at 1 s, the client gives up at 3 s.
+const TIMEOUTS = { DATABASE_STATEMENT_TIMEOUT_MS: '1000', DATABASE_QUERY_TIMEOUT_MS: '3000' };
+const env = controlEnv({ ...TIMEOUTS, WORKER_ENABLED: 'false', RATE_LIMIT_PER_MINUTE: '0' });
+
+const contents = (items: Array<{ content: unknown }>) => items.map((item) => item.content);
+const historyEvents = (events: SseEvent[], id: string) =>
+  events.filter((event) => event.event === 'session.messages' && event.data.sessionId === id).map((event) => event.data.seqs);
+
+/** What PostgreSQL itself holds for the session: its row's counters and its messages. */
+async function stored(db: pg.Client, id: string): Promise<{ messageCount: number; lastSeq: number; contents: unknown[] }> {
+  const [row] = (await db.query('SELECT message_count, last_seq FROM sessions WHERE id = $1', [id])).rows;
+  const messages = await db.query('SELECT content::text FROM messages WHERE session_id = $1 ORDER BY seq', [id]);
+  return { messageCount: row.message_count, lastSeq: row.last_seq, contents: messages.rows.map((m) => JSON.parse(m.content)) };
+}
+
+/** The service's answers (the cached session, the cached tail) must say what PostgreSQL holds. */
+async function expectServedAsStored(api: Api, db: pg.Client, id: string): Promise<void> {
+  const inDatabase = await stored(db, id);
+  const session = (await api.get(`/sessions/${id}`).expect(200)).body;
+  const history = (await api.get(`/sessions/${id}/messages?limit=10`).expect(200)).body;
+  expect({ messageCount: session.messageCount, contents: contents(history.items) }).toEqual({
+    messageCount: inDatabase.messageCount,
+    contents: inDatabase.contents,
+  });
+}
+
+/** A session with one message, its row and tail cached (read once), and a subscriber to its user's events. */
+async function warmSession(api: Api, url: string, user: string): Promise<{ id: string; events: SseClient }> {
+  const events = await SseClient.open(url, user);
+  const { id } = await createSession(api);
+  await api.post(`/sessions/${id}/messages`, { role: 'user', content: 'first' }).expect(201);
+  expect((await api.get(`/sessions/${id}`).expect(200)).body.messageCount).toBe(1);
+  expect(contents((await api.get(`/sessions/${id}/messages?limit=10`).expect(200)).body.items)).toEqual(['first']);
+  await events.until((all) => historyEvents(all, id).length === 1, 'the first append told');
+  return { id, events };
+}
+
+describe('a statement that outlives its time', () => {
+  const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  beforeAll(() => db.connect());
+  afterAll(() => db.end());
+
+  describe('waiting on a lock', () => {
+    const app = useTestApp(env, { beforeClose: removeQueue });
+
+    it('is cancelled in PostgreSQL: the 503 wrote nothing, and the cache, the tail and the events agree', async () => {
+      const user = newUser();
+      const api = apiAs(app, user);
+      const { id, events } = await warmSession(api, await baseUrlOf(app), user);
+      const blocker = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await blocker.connect();
+      try {
+        // Another transaction holds the session row for longer than both timeouts.
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [id]);
+        const blocked = await api.post(`/sessions/${id}/messages`, { role: 'user', content: 'second' });
+        expect(blocked.status).toBe(503);
+        expect(blocked.body).toMatchObject({ code: 'DATABASE_UNAVAILABLE', message: expect.stringContaining('nothing was written') });
+        await blocker.query('ROLLBACK');
+        // Queued behind whatever still waited for the row: once this has the lock, that is decided.
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [id]);
+        await blocker.query('COMMIT');
+      } finally {
+        await blocker.end();
+      }
+
+      expect(await stored(db, id)).toEqual({ messageCount: 1, lastSeq: 1, contents: ['first'] });
+      await expectServedAsStored(api, db, id);
+      // The next append is the second message, and the events name exactly what was stored.
+      await api.post(`/sessions/${id}/messages`, { role: 'user', content: 'third' }).expect(201);
+      await events.until((all) => historyEvents(all, id).length === 2, 'the next append told');
+      expect(historyEvents(events.events, id)).toEqual([[1], [2]]);
+      expect((await stored(db, id)).contents).toEqual(['first', 'third']);
+      events.close();
+    });
+  });
+});

@@ -3,6 +3,7 @@ import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';
 import { baseUrlOf, SseClient, type SseEvent } from './utils/sse-client.js';
+import { TcpProxy } from './utils/tcp-proxy.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 // Short bounds, so that a statement outlives them in a moment: PostgreSQL cancels at 1 s, the client gives up at 3 s.
@@ -79,6 +80,78 @@ describe('a statement that outlives its time', () => {
       await events.until((all) => historyEvents(all, id).length === 2, 'the next append told');
       expect(historyEvents(events.events, id)).toEqual([[1], [2]]);
       expect((await stored(db, id)).contents).toEqual(['first', 'third']);
+      events.close();
+    });
+  });
+
+  describe('whose answer is lost past the client timeout', () => {
+    let proxy: TcpProxy;
+    const app = useTestApp(
+      async () => {
+        proxy = await TcpProxy.start(process.env.DATABASE_URL!);
+        return { ...env, DATABASE_URL: proxy.url(process.env.DATABASE_URL!) };
+      },
+      { beforeClose: removeQueue, afterClose: () => proxy.close() },
+    );
+
+    it('was committed: the answer, the cache, the tail and the events follow the commit', async () => {
+      const user = newUser();
+      const api = apiAs(app, user);
+      const { id, events } = await warmSession(api, await baseUrlOf(app), user);
+      // PostgreSQL commits the append at once; its answer never reaches the service.
+      proxy.holdAnswersAfter('answer-lost-in-the-network');
+      const lost = await api.post(`/sessions/${id}/messages`, { role: 'user', content: 'answer-lost-in-the-network' });
+
+      expect(await stored(db, id)).toEqual({ messageCount: 2, lastSeq: 2, contents: ['first', 'answer-lost-in-the-network'] });
+      expect(lost.status).toBe(201);
+      expect(lost.body.items).toMatchObject([{ seq: 2, content: 'answer-lost-in-the-network' }]);
+      await expectServedAsStored(api, db, id);
+      await events.until((all) => historyEvents(all, id).length === 2, 'the committed append told');
+      expect(historyEvents(events.events, id)).toEqual([[1], [2]]);
+      events.close();
+    });
+
+    it('was a COMMIT that committed: the answer, the cache, the tail and the events follow it', async () => {
+      const user = newUser();
+      const api = apiAs(app, user);
+      const { id, events } = await warmSession(api, await baseUrlOf(app), user);
+      await api.post(`/sessions/${id}/messages`, { role: 'user', content: 'second' }).expect(201);
+      await api.get(`/sessions/${id}/messages?limit=10`).expect(200);
+      // The pop's transaction names the session first; its COMMIT is carried out, its answer lost.
+      proxy.holdAnswersAfter(id, 'COMMIT');
+      const popped = await api.delete(`/sessions/${id}/messages/last`);
+
+      expect(await stored(db, id)).toEqual({ messageCount: 1, lastSeq: 2, contents: ['first'] });
+      expect(popped.status).toBe(200);
+      expect(popped.body).toMatchObject({ seq: 2, content: 'second' });
+      await expectServedAsStored(api, db, id);
+      await events.until((all) => historyEvents(all, id).length === 3, 'the pop told');
+      expect(events.events.filter((event) => event.data.sessionId === id && event.event === 'session.messages').at(-1)!.data).toMatchObject(
+        {
+          change: 'popped',
+          messageCount: 1,
+        },
+      );
+      events.close();
+    });
+
+    it('was a statement before the COMMIT: ended, nothing was written, and the row is free again', async () => {
+      const user = newUser();
+      const api = apiAs(app, user);
+      const { id, events } = await warmSession(api, await baseUrlOf(app), user);
+      // The pop's lock statement takes the row in PostgreSQL; its answer is lost.
+      proxy.holdAnswersAfter(id);
+      const popped = await api.delete(`/sessions/${id}/messages/last`);
+      expect(popped.status).toBe(503);
+      expect(popped.body).toMatchObject({ code: 'DATABASE_UNAVAILABLE', message: expect.stringContaining('nothing was written') });
+
+      expect(await stored(db, id)).toEqual({ messageCount: 1, lastSeq: 1, contents: ['first'] });
+      await expectServedAsStored(api, db, id);
+      // No transaction was left holding the row: the next write goes through.
+      await api.post(`/sessions/${id}/messages`, { role: 'user', content: 'next' }).expect(201);
+      expect((await stored(db, id)).contents).toEqual(['first', 'next']);
+      await events.until((all) => historyEvents(all, id).length === 2, 'the next append told');
+      expect(historyEvents(events.events, id)).toEqual([[1], [2]]);
       events.close();
     });
   });

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { MessagesRepository } from '../src/messages/messages.repository.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';
@@ -50,6 +52,12 @@ describe('a statement that outlives its time', () => {
 
   describe('waiting on a lock', () => {
     const app = useTestApp(env, { beforeClose: removeQueue });
+
+    it("runs on connections that carry PostgreSQL's statement_timeout, both pools", async () => {
+      const streams = (app.get(MessagesRepository) as unknown as { streams: pg.Pool }).streams;
+      expect(await app.get(DataSource).query('SHOW statement_timeout')).toEqual([{ statement_timeout: '1s' }]);
+      expect((await streams.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '1s' }]);
+    });
 
     it('is cancelled in PostgreSQL: the 503 wrote nothing, and the cache, the tail and the events agree', async () => {
       const user = newUser();

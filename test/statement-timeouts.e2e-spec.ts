@@ -54,7 +54,8 @@ describe('a statement that outlives its time', () => {
     const app = useTestApp(env, { beforeClose: removeQueue });
 
     it("runs on connections that carry PostgreSQL's statement_timeout, both pools", async () => {
-      const streams = (app.get(MessagesRepository) as unknown as { streams: pg.Pool }).streams;
+      const repository: unknown = app.get(MessagesRepository);
+      const { streams } = repository as { streams: pg.Pool }; // the stream pool is the repository's own
       expect(await app.get(DataSource).query('SHOW statement_timeout')).toEqual([{ statement_timeout: '1s' }]);
       expect((await streams.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '1s' }]);
     });

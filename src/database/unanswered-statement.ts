@@ -20,12 +20,14 @@ export function isUnanswered(error: unknown): boolean {
  * Ends the backend behind `runner`, whose statement went unanswered, and waits until it is gone:
  * a statement still waiting or running rolls back, one that committed stays committed, and
  * nothing sent on that connection can run later, so what PostgreSQL holds is final. False when
- * that cannot be made sure (PostgreSQL is unreachable too). A backend that is the asking
- * connection's own is spared: the embedded database serves every connection from one backend,
- * one at a time, so by the time this runs there the statement has finished.
+ * that cannot be made sure (PostgreSQL is unreachable too). The connection leaves the pool first,
+ * so that a small pool still has one for the asking. A backend that is the asking connection's
+ * own is spared: the embedded database serves every connection from one backend, one at a time,
+ * so by the time this runs there the statement has finished.
  */
-export async function endBackend(db: DataSource, runner: QueryRunner): Promise<boolean> {
+export async function endBackend(db: DataSource, runner: QueryRunner, unanswered: Error): Promise<boolean> {
   const pid = (runner as unknown as { databaseConnection?: pg.PoolClient & { processID?: number } }).databaseConnection?.processID;
+  await releaseRunner(runner, unanswered);
   if (!pid) return true; // never connected: nothing was sent
   const others = 'FROM pg_stat_activity WHERE pid = $1 AND pid <> pg_backend_pid()';
   try {
@@ -44,7 +46,8 @@ export async function endBackend(db: DataSource, runner: QueryRunner): Promise<b
 /**
  * Gives the runner's connection back, or drops it from the pool when its statement went
  * unanswered (pg-pool's release(error), which TypeORM's runner keeps private): the pg client
- * still waits for that answer, and the next user's statements would queue behind it.
+ * still waits for that answer, and the next user's statements would queue behind it. A runner
+ * already released is left alone.
  */
 export async function releaseRunner(runner: QueryRunner, unanswered: unknown): Promise<void> {
   const postgres = runner as unknown as { releasePostgresConnection?: (error: Error) => Promise<void> };

@@ -91,7 +91,7 @@ export class SessionWriter {
     } catch (error) {
       failure = error;
       if (!isUnanswered(error)) throw error;
-      const settled = await endBackend(this.db, runner);
+      const settled = await endBackend(this.db, runner, error as Error);
       await this.follow(tx.concerned, settled);
       // Only the caller may know how to tell whether it committed (HistoryWrites does, for appends).
       throw new WriteOutcomeUnknownError(settled);
@@ -120,7 +120,7 @@ export class SessionWriter {
         await runner.rollbackTransaction().catch(() => undefined);
         throw error;
       }
-      const settled = await endBackend(this.db, runner);
+      const settled = await endBackend(this.db, runner, error as Error);
       // Before its COMMIT was sent, an ended transaction rolled back: nothing was written.
       if (!committing) throw new DatabaseUnavailableError();
       return await this.afterLostCommit(tx, result, settled);

@@ -37,7 +37,7 @@ export class AppModule {
         TypeOrmModule.forRootAsync({
           inject: [databaseConfig.KEY],
           useFactory: (database: ConfigType<typeof databaseConfig>) => ({
-            ...dataSourceOptions(database.url, database.poolSize),
+            ...dataSourceOptions(database.url, database.poolSize, database.timeouts),
             retryAttempts: 0,
           }),
         }),

@@ -1,6 +1,12 @@
-// Failures that mean "PostgreSQL cannot be reached right now", as opposed to a bad query.
+/*
+ * Failures that mean "PostgreSQL cannot serve this right now", as opposed to a bad query: it
+ * cannot be reached, or it gave up on the statement (statement_timeout's cancel, a lock_timeout),
+ * which rolled the statement back. A client-side timeout is here too; writes through
+ * SessionWriter first settle what it left unknown (database/unanswered-statement.ts).
+ */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
-const UNAVAILABLE_SQLSTATE = /^(08|57P0)/; // connection exceptions; admin/crash shutdown, cannot connect now
+// connection exceptions; admin/crash shutdown, cannot connect now; query canceled; lock not available
+const UNAVAILABLE_SQLSTATE = /^(08|57P0|57014$|55P03$)/;
 const UNAVAILABLE_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED|Client has encountered a connection error/i;
 

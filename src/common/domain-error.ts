@@ -74,6 +74,20 @@ export class DatabaseUnavailableError extends DomainError {
   }
 }
 
+/**
+ * PostgreSQL's answer to a write never came (DATABASE_QUERY_TIMEOUT_MS) and whether it committed
+ * could not be told: it may have been applied, whole (never in part). `settled`: PostgreSQL has
+ * ended the statement, so what it holds now is final (a caller that can tell may look).
+ */
+export class WriteOutcomeUnknownError extends DomainError {
+  readonly code = 'WRITE_OUTCOME_UNKNOWN';
+  readonly status = HttpStatus.SERVICE_UNAVAILABLE;
+  readonly headers = { 'Retry-After': '5' };
+  constructor(readonly settled: boolean) {
+    super('PostgreSQL did not answer in time: the write may have been applied. Read it back, or retry with the same Idempotency-Key.');
+  }
+}
+
 export class WorkQueueUnavailableError extends DomainError {
   readonly code = 'WORK_QUEUE_UNAVAILABLE';
   readonly status = HttpStatus.SERVICE_UNAVAILABLE;

@@ -32,6 +32,7 @@ export const databaseConfig = namespace('database', (env) => ({
   poolSize: env.DATABASE_POOL_SIZE,
   // A slow reader of a limit=all stream holds its connection as long as it reads: never one of the pool's.
   streamPoolSize: Math.max(1, Math.ceil(env.DATABASE_POOL_SIZE / 4)),
+  timeouts: { statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS, queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS },
 }));
 
 export const redisConfig = namespace('redis', (env) => ({

@@ -29,6 +29,8 @@ describe('validateEnv', () => {
     ['DATABASE_POOL_SIZE', '0'],
     ['DATABASE_POOL_SIZE', '1001'],
     ['DATABASE_POOL_SIZE', 'ten'],
+    ['DATABASE_QUERY_TIMEOUT_MS', '99'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '9'],
   ])('refuses %s=%s with one line naming the variable and what it must be', (name, value) => {
     expect(() => sut({ [name]: value })).toThrow(new RegExp(`^Invalid environment variable ${name}=.*: must be .+$`));
   });
@@ -37,6 +39,30 @@ describe('validateEnv', () => {
     expect(sut({}).DATABASE_POOL_SIZE).toBe(10);
     expect(databaseConfig.of(sut({ DATABASE_POOL_SIZE: '24' }))()).toMatchObject({ poolSize: 24, streamPoolSize: 6 });
     expect(databaseConfig.of(sut({ DATABASE_POOL_SIZE: '1' }))()).toMatchObject({ poolSize: 1, streamPoolSize: 1 });
+  });
+
+  it('takes the statement timeouts (10 s in PostgreSQL, 15 s on the client) into the database namespace', () => {
+    expect(databaseConfig.of(sut({}))().timeouts).toEqual({ statementTimeoutMs: 10000, queryTimeoutMs: 15000 });
+    expect(databaseConfig.of(sut({ DATABASE_STATEMENT_TIMEOUT_MS: '500', DATABASE_QUERY_TIMEOUT_MS: '2000' }))().timeouts).toEqual({
+      statementTimeoutMs: 500,
+      queryTimeoutMs: 2000,
+    });
+  });
+
+  it("refuses a statement timeout that is not shorter than the client's", () => {
+    for (const [statement, query] of [
+      ['15000', undefined],
+      ['2000', '2000'],
+      ['3000', '2000'],
+      [undefined, '10000'],
+    ]) {
+      expect(() => sut({ DATABASE_STATEMENT_TIMEOUT_MS: statement, DATABASE_QUERY_TIMEOUT_MS: query })).toThrow(
+        new RegExp(
+          `^Invalid environment variable DATABASE_STATEMENT_TIMEOUT_MS=${statement ?? 10000}: must be shorter than DATABASE_QUERY_TIMEOUT_MS \\(${query ?? 15000}\\), so that PostgreSQL gives up first$`,
+        ),
+      );
+    }
+    expect(sut({ DATABASE_STATEMENT_TIMEOUT_MS: '1999', DATABASE_QUERY_TIMEOUT_MS: '2000' }).DATABASE_STATEMENT_TIMEOUT_MS).toBe(1999);
   });
 
   it('lists every bad variable at once, one clean line each, whatever bound each one misses', () => {

@@ -56,6 +56,14 @@ class EnvironmentVariables {
   @IsIntBetween(1, 1000)
   readonly DATABASE_POOL_SIZE: number = 10;
 
+  // How long the service waits for one statement's answer before it gives up on it (its last resort).
+  @IsIntBetween(100, 3600000)
+  readonly DATABASE_QUERY_TIMEOUT_MS: number = 15000;
+
+  // PostgreSQL cancels (and rolls back) a statement running longer; shorter than the above (validateEnv).
+  @IsIntBetween(10, 3600000)
+  readonly DATABASE_STATEMENT_TIMEOUT_MS: number = 10000;
+
   // An empty string is meaningful: run without a cache (and so without the control plane's queue).
   @ValidateIf((env: EnvironmentVariables) => env.REDIS_URL !== '')
   @Matches(/^rediss?:\/\/.+/, { message: 'a redis:// URL, or empty to run without a cache' })
@@ -237,6 +245,13 @@ export function validateEnv(raw: Record<string, string | undefined>): Env {
     );
   } else if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
     lines.push('Invalid environment variable AUTH_JWT_SECRET: must be set when NODE_ENV=production, unless AUTH_JWKS_URL is');
+  }
+  // PostgreSQL must give up on a statement before the service does, or a 503 could hide a commit.
+  const timeoutsValid = !lines.some((line) => /_(STATEMENT|QUERY)_TIMEOUT_MS=/.test(line));
+  if (timeoutsValid && env.DATABASE_STATEMENT_TIMEOUT_MS >= env.DATABASE_QUERY_TIMEOUT_MS) {
+    lines.push(
+      `Invalid environment variable DATABASE_STATEMENT_TIMEOUT_MS=${env.DATABASE_STATEMENT_TIMEOUT_MS}: must be shorter than DATABASE_QUERY_TIMEOUT_MS (${env.DATABASE_QUERY_TIMEOUT_MS}), so that PostgreSQL gives up first`,
+    );
   }
   if (lines.length > 0) throw new Error(lines.join('\n'));
   return env;

@@ -2,10 +2,19 @@ import pg, { type PoolConfig } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 
-// How long a request waits for a free connection (then 503), and for one query.
+// How long a request waits for a free connection (then 503).
 const CONNECT_TIMEOUT_MS = 3000;
-// A query stuck behind a dead server fails instead of holding the request forever.
-const QUERY_TIMEOUT_MS = 15000;
+
+/**
+ * The app's bounds on one statement. PostgreSQL cancels it first (statement_timeout, sent when
+ * each connection starts), which rolls it back: a 503 then truly wrote nothing. The client's own
+ * timeout, longer, is the last resort for a server that does not answer at all; a write it leaves
+ * unknown is settled by SessionWriter (docs/statement-timeouts.md).
+ */
+export interface DatabaseTimeouts {
+  statementTimeoutMs: number;
+  queryTimeoutMs: number;
+}
 
 const JSON_OID = 114;
 
@@ -18,11 +27,23 @@ const types = {
     oid === JSON_OID ? (text: string) => text : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/** A pool's settings: its size, and the timeouts when given (migrations and the CLI run without). */
+function poolSettings(size: number, timeouts?: DatabaseTimeouts): PoolConfig {
+  return {
+    max: size,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    statement_timeout: timeouts?.statementTimeoutMs,
+    query_timeout: timeouts?.queryTimeoutMs,
+    types,
+  };
+}
+
 /**
  * One definition of the connection, shared by the app, the CLI data source and the test setup.
- * `poolSize` is DATABASE_POOL_SIZE for the app; the migration runner and the CLI need few.
+ * `poolSize` is DATABASE_POOL_SIZE for the app; the migration runner and the CLI need few, and no
+ * timeouts: a migration may rewrite a large table, which takes as long as it takes.
  */
-export function dataSourceOptions(url: string, poolSize = 2): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 2, timeouts?: DatabaseTimeouts): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -31,11 +52,11 @@ export function dataSourceOptions(url: string, poolSize = 2): DataSourceOptions 
     migrations,
     synchronize: false,
     migrationsTableName: 'migrations',
-    extra: { max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, types },
+    extra: poolSettings(poolSize, timeouts),
   };
 }
 
 /** The separate pool of limit=all streams (MessagesRepository): same server, same timeouts. */
-export function streamPoolOptions(url: string, size: number): PoolConfig {
-  return { connectionString: url, max: size, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, types };
+export function streamPoolOptions(url: string, size: number, timeouts: DatabaseTimeouts): PoolConfig {
+  return { connectionString: url, ...poolSettings(size, timeouts) };
 }

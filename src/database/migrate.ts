@@ -9,10 +9,9 @@ const MIGRATION_LOCK = 7_420_001;
  * PostgreSQL advisory lock instead of racing to create the same tables.
  */
 export async function runMigrations(url: string): Promise<string[]> {
-  const options = dataSourceOptions(url);
-  // A migration may rewrite a large table (a column's type): it takes as long as it takes, not the
-  // app's per-query timeout, which would roll it back on every start once the table is big enough.
-  const dataSource = await new DataSource({ ...options, extra: { ...options.extra, query_timeout: undefined } }).initialize();
+  // No timeouts (dataSourceOptions): a migration may rewrite a large table (a column's type); the
+  // app's per-statement bound would roll it back on every start once the table is big enough.
+  const dataSource = await new DataSource(dataSourceOptions(url)).initialize();
   const lock = dataSource.createQueryRunner();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);

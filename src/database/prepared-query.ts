@@ -28,16 +28,18 @@ function nameOf(text: string): string | undefined {
  * Runs `text` as a named prepared statement: PostgreSQL parses and plans it once per connection
  * instead of on every call. For an append, planning cost more than running: pgbench doing the
  * append's statement did 2.5x the commits/s prepared (-M prepared) as parsed each time
- * (-M extended, what TypeORM's query() sends). In a transaction the statement runs on the
- * transaction's connection; otherwise on a connection of the same pool (its json type parser,
- * timeouts and outage errors are the pool's, as with query()). Always the rows, whatever the command.
+ * (-M extended, what TypeORM's query() sends). With a query runner (a transaction's, or
+ * SessionWriter's) the statement runs on its connection; otherwise on a connection of the same pool
+ * (its json type parser, timeouts and outage errors are the pool's, as with query()). Always the
+ * rows, whatever the command.
  */
 export async function queryPrepared<Row = Record<string, any>>(manager: EntityManager, text: string, values: unknown[]): Promise<Row[]> {
   const runner = manager.queryRunner;
-  const inTransaction = !!runner && !runner.isReleased;
+  const onRunner = !!runner && !runner.isReleased;
+  const inTransaction = onRunner && runner.isTransactionActive;
   const run = async () => {
     const config = { name: nameOf(text), text, values };
-    if (inTransaction) return (await ((await runner.connect()) as pg.PoolClient).query(config)).rows as Row[];
+    if (onRunner) return (await ((await runner.connect()) as pg.PoolClient).query(config)).rows as Row[];
     return (await (manager.connection.driver as unknown as { master: pg.Pool }).master.query(config)).rows as Row[];
   };
   try {

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { PreconditionFailedError, SessionNotFoundError } from '../common/domain-error.js';
+import {
+  DatabaseUnavailableError,
+  PreconditionFailedError,
+  SessionNotFoundError,
+  WriteOutcomeUnknownError,
+} from '../common/domain-error.js';
 import { DELETED, RUNNING } from '../sessions/session-status.js';
 import { type HistoryTx, SessionStore } from '../sessions/session.store.js';
 import type { HistoryState } from '../sessions/session-writes.js';
@@ -90,13 +95,14 @@ export class HistoryWrites {
   private async append(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]> | null> {
     const { items, ifMatch, idempotencyKey } = write;
     const matching = ifMatch === undefined ? undefined : historyStatesOf(ifMatch);
-    const { rider, written } = this.messages.appendRider(items);
+    const { rider, written, stored } = this.messages.appendRider(items);
     const riders = idempotencyKey === undefined ? [rider] : [rider, this.appends.recordRider(idempotencyKey, items.length)];
     let session: Session | null;
     try {
       session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { matching, riders });
     } catch (error) {
       if (idempotencyKey !== undefined && isKeyRecorded(error)) return null;
+      if (error instanceof WriteOutcomeUnknownError && error.settled) return this.answerLost(sessionId, stored);
       throw error;
     }
     if (session) {
@@ -112,12 +118,39 @@ export class HistoryWrites {
 
   /** For the control plane's handlers: null once the session is no longer running (the row lock orders it against a kill). */
   async appendWhileRunning(userId: string, sessionId: string, items: NewMessage[]): Promise<Message[] | null> {
-    const { rider, written } = this.messages.appendRider(items);
-    const session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { onlyIf: RUNNING, riders: [rider] });
+    const { rider, written, stored } = this.messages.appendRider(items);
+    let session: Session | null;
+    try {
+      session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { onlyIf: RUNNING, riders: [rider] });
+    } catch (error) {
+      if (error instanceof WriteOutcomeUnknownError && error.settled) return (await this.answerLost(sessionId, stored)).result;
+      throw error;
+    }
     if (!session) return null;
     const messages = written(session);
     await this.tail.appended(sessionId, session, messages);
     return messages;
+  }
+
+  /**
+   * An append whose answer was lost, once PostgreSQL has ended its statement (SessionWriter, which
+   * also brought the cached row up to date): its messages tell whether it committed. If so, it is
+   * answered and told as it would have been, with the row as it is now; if not, nothing was written.
+   */
+  private async answerLost(sessionId: string, stored: (sessionId: string) => Promise<Message[] | null>): Promise<Written<Message[]>> {
+    let messages: Message[] | null;
+    let session: Session | null;
+    try {
+      messages = await stored(sessionId);
+      session = messages && (await this.rows.findById(sessionId));
+    } catch {
+      throw new WriteOutcomeUnknownError(true);
+    }
+    if (!messages) throw new DatabaseUnavailableError();
+    if (!session) throw new WriteOutcomeUnknownError(true);
+    await this.rows.appendedLate(session, messages.at(-1)!.seq, messages.length);
+    await this.tail.forget(sessionId);
+    return { result: messages, etag: historyEtag(session) };
   }
 
   /** The removed message; null when there was none. */

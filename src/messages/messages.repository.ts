@@ -46,7 +46,7 @@ export class MessagesRepository implements OnModuleDestroy {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(databaseConfig.KEY) database: ConfigType<typeof databaseConfig>,
   ) {
-    this.streams = new pg.Pool(streamPoolOptions(database.url, database.streamPoolSize));
+    this.streams = new pg.Pool(streamPoolOptions(database.url, database.streamPoolSize, database.timeouts));
     // An idle connection that breaks must not crash the process; the next checkout opens a new one.
     this.streams.on('error', () => undefined);
   }
@@ -82,9 +82,14 @@ export class MessagesRepository implements OnModuleDestroy {
    * The insert of an append as a rider of the session row's touch (SessionStore.touchHistory): one
    * statement, numbered after the touched row's new last_seq, created at its activity time (the
    * same now() the transaction's every default gives). Ids are made here, so the statement needs
-   * to return only the row and `written` knows each message without reading it back.
+   * to return only the row and `written` knows each message without reading it back; and an
+   * append whose answer was lost can be looked for (`stored`: its messages, or null if it did not commit).
    */
-  appendRider(items: NewMessage[]): { rider: HistoryRider; written: (session: Session) => Message[] } {
+  appendRider(items: NewMessage[]): {
+    rider: HistoryRider;
+    written: (session: Session) => Message[];
+    stored: (sessionId: string) => Promise<Message[] | null>;
+  } {
     const ids = items.map(() => randomUUID());
     const rider: HistoryRider = (param) =>
       `INSERT INTO messages (id, session_id, seq, role, content, metadata, text_bytes, created_at)
@@ -93,17 +98,27 @@ export class MessagesRepository implements OnModuleDestroy {
        FROM touched t, unnest(${param(ids)}::uuid[], ${param(items.map((item) => item.role))}::text[],
          ${param(items.map((item) => item.content.text))}::text[], ${param(items.map((item) => item.metadata.text))}::text[])
          WITH ORDINALITY AS m(id, role, content, metadata, n)`;
-    const written = (session: Session): Message[] =>
+    const messages = (sessionId: string, firstSeq: number, createdAt: Date): Message[] =>
       items.map((item, index) => ({
         id: ids[index],
-        sessionId: session.id,
-        seq: session.lastSeq - items.length + index + 1,
+        sessionId,
+        seq: firstSeq + index,
         role: item.role,
         content: item.content,
         metadata: item.metadata,
-        createdAt: session.lastActivityAt,
+        createdAt,
       }));
-    return { rider, written };
+    const written = (session: Session) => messages(session.id, session.lastSeq - items.length + 1, session.lastActivityAt);
+    const stored = async (sessionId: string) => {
+      // One statement inserted them all, or none: the first tells.
+      const [first] = await queryPrepared<{ seq: number; created_at: Date }>(
+        this.db.manager,
+        `SELECT seq, created_at FROM messages WHERE id = $1 AND session_id = $2`,
+        [ids[0], sessionId],
+      );
+      return first ? messages(sessionId, first.seq, first.created_at) : null;
+    };
+    return { rider, written, stored };
   }
 
   /**

@@ -1,11 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { DatabaseUnavailableError, WriteOutcomeUnknownError } from '../common/domain-error.js';
+import { endBackend, isUnanswered, releaseRunner } from '../database/unanswered-statement.js';
 import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
 import { type SessionEvent, SessionEvents } from './session-events.js';
 
 const OPEN = Symbol('SessionTx');
+
+/**
+ * How the writer reads rows back after a lost answer: SessionsRepository, bound in SessionsModule
+ * (a token, as the repository itself needs SessionTx from here).
+ */
+export const SESSION_ROWS = Symbol('SESSION_ROWS');
+export interface SessionRows {
+  findById(id: string): Promise<Session | null>;
+}
 
 /**
  * The handle every write to `sessions` needs (SessionsRepository asks for one). Only SessionWriter
@@ -14,6 +25,7 @@ const OPEN = Symbol('SessionTx');
  */
 export class SessionTx {
   private readonly rows = new Map<string, Session>();
+  private readonly ids = new Set<string>();
   private readonly happened: SessionEvent[] = [];
 
   constructor(
@@ -21,6 +33,11 @@ export class SessionTx {
     readonly manager: EntityManager,
   ) {
     if (key !== OPEN) throw new Error('a SessionTx is opened by SessionWriter only');
+  }
+
+  /** Called by the repository before a statement that may change these sessions (for when its answer is lost). */
+  concerns(...ids: string[]): void {
+    for (const id of ids) this.ids.add(id);
   }
 
   /** Called by the repository for every row a statement returned. */
@@ -38,6 +55,11 @@ export class SessionTx {
     return [...this.rows.values()];
   }
 
+  /** The sessions its statements changed, or were about to. */
+  get concerned(): string[] {
+    return [...new Set([...this.ids, ...this.rows.keys()])];
+  }
+
   get events(): SessionEvent[] {
     return this.happened;
   }
@@ -46,37 +68,118 @@ export class SessionTx {
 /**
  * The write order in one place: PostgreSQL commits first, then the cache gets the committed copy,
  * then the events are told (so a rolled-back change is never announced, and a reader that hears
- * of a change finds it in the cache).
+ * of a change finds it in the cache). A statement whose answer never came (the client's timeout,
+ * past PostgreSQL's own statement_timeout) may still commit: its backend is ended first, and then
+ * the cache follows what PostgreSQL holds (docs/statement-timeouts.md).
  */
 @Injectable()
 export class SessionWriter {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    @Inject(SESSION_ROWS) private readonly rows: SessionRows,
     private readonly cache: SessionCache,
     private readonly events: SessionEvents,
   ) {}
 
-  /** Statements that each commit on their own (most writes are one statement). */
+  /** Statements that each commit on their own (most writes are one statement), on one connection. */
   async write<T>(work: (tx: SessionTx) => Promise<T>): Promise<T> {
-    const tx = new SessionTx(OPEN, this.db.manager);
+    const runner = this.db.createQueryRunner();
+    const tx = new SessionTx(OPEN, runner.manager);
+    let failure: unknown;
     try {
       return await work(tx);
+    } catch (error) {
+      failure = error;
+      if (!isUnanswered(error)) throw error;
+      const settled = await endBackend(this.db, runner, error as Error);
+      await this.follow(tx.concerned, settled);
+      // Only the caller may know how to tell whether it committed (HistoryWrites does, for appends).
+      throw new WriteOutcomeUnknownError(settled);
     } finally {
+      await releaseRunner(runner, failure);
       // Whatever committed before a failure is cached too: the cache must never be older than PostgreSQL.
-      await this.cached(tx);
+      await this.cached(tx.written, tx.events);
     }
   }
 
   /** Statements that must commit together (a history change and its session row). */
   async transaction<T>(work: (tx: SessionTx) => Promise<T>): Promise<T> {
-    let tx!: SessionTx;
-    const result = await this.db.transaction((manager) => work((tx = new SessionTx(OPEN, manager))));
-    await this.cached(tx);
+    const runner = this.db.createQueryRunner();
+    const tx = new SessionTx(OPEN, runner.manager);
+    let failure: unknown;
+    let committing = false;
+    let result!: T;
+    try {
+      await runner.startTransaction();
+      result = await work(tx);
+      committing = true;
+      await runner.commitTransaction();
+    } catch (error) {
+      failure = error;
+      if (!isUnanswered(error)) {
+        await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+      const settled = await endBackend(this.db, runner, error as Error);
+      // Before its COMMIT was sent, an ended transaction rolled back: nothing was written.
+      if (!committing) throw new DatabaseUnavailableError();
+      return await this.afterLostCommit(tx, result, settled);
+    } finally {
+      await releaseRunner(runner, failure);
+    }
+    await this.cached(tx.written, tx.events);
     return result;
   }
 
-  private async cached(tx: SessionTx): Promise<void> {
-    for (const session of tx.written) await this.cache.set(session);
-    await this.events.publish(tx.events);
+  /** A write whose answer was lost, found committed by its caller: its events, told now. */
+  async tell(events: SessionEvent[]): Promise<void> {
+    await this.events.publish(events);
+  }
+
+  private async cached(rows: Session[], events: SessionEvent[]): Promise<void> {
+    for (const session of rows) await this.cache.set(session);
+    await this.events.publish(events);
+  }
+
+  /**
+   * A COMMIT whose answer was lost. Once its backend is gone the rows tell: each still as the
+   * transaction wrote it (its version, and its updated_at, the transaction's own now()) committed;
+   * all older did not; a row written again since, or gone, cannot tell. The cache follows the rows.
+   */
+  private async afterLostCommit<T>(tx: SessionTx, result: T, settled: boolean): Promise<T> {
+    const ours = tx.written;
+    const now = settled ? await this.reread(ours.map((row) => row.id)) : null;
+    if (!now) {
+      await this.cache.drop(tx.concerned);
+      throw new WriteOutcomeUnknownError(settled);
+    }
+    const asWritten = (row: Session, n: number) =>
+      now[n]?.version === row.version && now[n]?.updatedAt.getTime() === row.updatedAt.getTime();
+    if (ours.every(asWritten)) {
+      await this.cached(ours, tx.events);
+      return result;
+    }
+    await this.cached(
+      now.filter((row): row is Session => !!row),
+      [],
+    );
+    if (ours.every((row, n) => (now[n]?.version ?? Infinity) < row.version)) throw new DatabaseUnavailableError();
+    throw new WriteOutcomeUnknownError(true);
+  }
+
+  /** After a statement whose answer was lost: the cached copies become what PostgreSQL holds, or go. */
+  private async follow(ids: string[], settled: boolean): Promise<void> {
+    const now = settled ? await this.reread(ids) : null;
+    if (!now) return this.cache.drop(ids);
+    for (const [n, row] of now.entries()) await (row ? this.cache.set(row) : this.cache.drop([ids[n]]));
+  }
+
+  /** The rows as PostgreSQL holds them (null for one that is gone); null when it cannot be asked. */
+  private async reread(ids: string[]): Promise<Array<Session | null> | null> {
+    try {
+      return await Promise.all(ids.map((id) => this.rows.findById(id)));
+    } catch {
+      return null;
+    }
   }
 }

@@ -129,6 +129,17 @@ export class SessionCache implements OnApplicationShutdown {
   }
 
   /**
+   * PostgreSQL may hold newer rows than these copies (a write whose outcome is unknown): they are
+   * dropped, and read from PostgreSQL until a set succeeds if Redis cannot drop them now.
+   */
+  async drop(ids: string[]): Promise<void> {
+    if (!this.redis || ids.length === 0) return;
+    this.near.invalidate(ids);
+    for (const id of ids) this.unsynced.add(id);
+    await this.dropUnsynced();
+  }
+
+  /**
    * The in-process copy, if announcements are flowing and none for this key is pending. Redis
    * queues the announcement while it runs the writer's command, so it leaves Redis with the
    * writer's reply at the latest, hops before the writer's client can ask this instance; the

@@ -74,6 +74,14 @@ export class SessionStore {
   }
 
   /**
+   * An append whose answer was lost, found committed (HistoryWrites): told now, with the row as it
+   * is now and the seqs it took (its last is `lastSeq`).
+   */
+  appendedLate(session: Session, lastSeq: number, appended: number): Promise<void> {
+    return this.writer.tell([{ type: 'session.messages', session: { ...session, lastSeq }, change: { appended } }]);
+  }
+
+  /**
    * A history change as one statement, committed on its own (no BEGIN/COMMIT round trips): the
    * row's touch and the guard's riders (the messages' insert, a key's record) succeed or fail together, and the
    * row reaches the cache after the commit. Null when the guard or ownership did not match.

@@ -2,14 +2,23 @@ import { Module } from '@nestjs/common';
 import { SessionCache } from './session.cache.js';
 import { SessionEvents } from './session-events.js';
 import { SessionStore } from './session.store.js';
-import { SessionWriter } from './session-writer.js';
+import { SESSION_ROWS, SessionWriter } from './session-writer.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
 
 @Module({
   controllers: [SessionsController],
-  providers: [SessionsRepository, SessionWriter, SessionStore, SessionCache, SessionsService, SessionEvents],
+  providers: [
+    SessionsRepository,
+    // The writer reads rows back through the repository after a lost answer (session-writer.ts).
+    { provide: SESSION_ROWS, useExisting: SessionsRepository },
+    SessionWriter,
+    SessionStore,
+    SessionCache,
+    SessionsService,
+    SessionEvents,
+  ],
   exports: [SessionsService, SessionStore, SessionCache, SessionEvents],
 })
 export class SessionsModule {}

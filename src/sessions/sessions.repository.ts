@@ -197,6 +197,7 @@ export class SessionsRepository {
     if (changes.title !== undefined) sets.push(`title = $${params.push(changes.title) + 1}`);
     if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata.text) + 1}::json`);
     const versionCheck = expectedVersions === undefined ? '' : ` AND version = ANY($${params.push(expectedVersions) + 1}::int[])`;
+    tx.concerns(id);
     const [row] = await this.write(
       tx,
       `UPDATE sessions SET ${[...sets, TOUCH].join(', ')}
@@ -208,6 +209,7 @@ export class SessionsRepository {
 
   /** Locks a visible session of this user for a history change in `tx`: its history's counters, or null when there is none. */
   async lockForHistory(tx: SessionTx, id: string, userId: string): Promise<HistoryState | null> {
+    tx.concerns(id);
     const [row] = await queryPrepared(
       tx.manager,
       `SELECT last_seq, message_count FROM sessions WHERE id = $1 AND user_id = $2 AND status <> $3 FOR UPDATE`,
@@ -250,6 +252,7 @@ export class SessionsRepository {
     const update = `UPDATE sessions SET ${counts}, ${TOUCH} WHERE ${where.join(' AND ')} RETURNING *`;
     const riders = (guard.riders ?? []).map((rider, index) => `, rider${index} AS (${rider(param)})`).join('');
     const sql = riders ? `WITH touched AS (${update})${riders} SELECT * FROM touched` : update;
+    tx.concerns(id);
     const [row] = await this.write(tx, sql, params);
     if (row) tx.told({ type: 'session.messages', session: row, change });
     return row ?? null;
@@ -258,6 +261,7 @@ export class SessionsRepository {
   /** A status change and its audit row in one guarded statement (see session-transition.sql.ts). */
   async transition(tx: SessionTx, id: string, move: Move): Promise<MoveOutcome> {
     const { sql, params } = transitionSql(id, move);
+    tx.concerns(id);
     const [row] = await tx.manager.query(sql, [this.retentionSeconds, ...params]);
     if (!row) return { session: null, from: null, currentStatus: null };
     if (!row.id) return { session: null, from: null, currentStatus: row.prior_status };
@@ -279,6 +283,7 @@ export class SessionsRepository {
    * the cost would pass MAX_TOTAL_COST (then nothing changes, as in the live-progress script).
    */
   async recordProgress(tx: SessionTx, id: string, update: ProgressUpdate): Promise<Session | null> {
+    tx.concerns(id);
     const [row] = await this.write(
       tx,
       `UPDATE sessions SET phase = coalesce($3, phase), round_number = coalesce($4, round_number),
@@ -297,6 +302,7 @@ export class SessionsRepository {
   async flushLive(tx: SessionTx, snapshots: ProgressSnapshot[]): Promise<Session[]> {
     if (!snapshots.length) return [];
     const column = <K extends keyof ProgressSnapshot>(key: K) => snapshots.map((snapshot) => snapshot[key]);
+    tx.concerns(...column('id'));
     return this.write(
       tx,
       `WITH live AS (

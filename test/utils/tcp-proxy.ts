@@ -7,6 +7,7 @@ import net from 'node:net';
 export class TcpProxy {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private holdAfter: { marker: Buffer; from: Buffer | null } | null = null;
   port = 0;
 
   private constructor(private readonly target: { host: string; port: number }) {}
@@ -35,6 +36,15 @@ export class TcpProxy {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
 
+  /**
+   * A network that stops answering one connection: the next one to send `marker` (a statement's
+   * parameter) gets nothing more from the server, which carries on (and commits) unaware. With
+   * `from`, its answers stop only from the first message it sends that holds `from` (a COMMIT).
+   */
+  holdAnswersAfter(marker: string, from?: string): void {
+    this.holdAfter = { marker: Buffer.from(marker), from: from === undefined ? null : Buffer.from(from) };
+  }
+
   /** Back again, on the same port. */
   async restore(): Promise<void> {
     const server = net.createServer((client) => {
@@ -45,6 +55,18 @@ export class TcpProxy {
         socket.on('close', () => this.sockets.delete(socket));
       }
       client.pipe(upstream).pipe(client);
+      let holdFrom: Buffer | null = null;
+      client.on('data', (chunk: Buffer) => {
+        if (this.holdAfter && chunk.includes(this.holdAfter.marker)) {
+          holdFrom = this.holdAfter.from ?? chunk;
+          this.holdAfter = null;
+        }
+        if (holdFrom && chunk.includes(holdFrom)) {
+          holdFrom = null;
+          upstream.unpipe(client);
+          upstream.pause();
+        }
+      });
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });

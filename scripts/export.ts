@@ -32,7 +32,9 @@ class StderrLogger extends ConsoleLogger {
 
 function options() {
   try {
-    return parseArgs({ options: { user: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } }).values;
+    return parseArgs({
+      options: { user: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    }).values;
   } catch (error) {
     return fail((error as Error).message);
   }

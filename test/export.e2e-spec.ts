@@ -86,8 +86,12 @@ describe('export (GET /api/v1/export, npm run export)', () => {
         .set('Content-Type', 'application/json')
         .send(body);
 
-    const exact = (await raw('/sessions', `{"key":"exact","title":"ünïcödé 🌍","context":${WEIRD},"metadata":{"z":1,"a":1.0}}`).expect(201)).body.id;
-    await raw(`/sessions/${exact}/messages`, `{"items":[{"role":"user","content":${UNICODE}},{"role":"assistant","content":${WEIRD},"metadata":${WEIRD}}]}`).expect(201);
+    const exact = (await raw('/sessions', `{"key":"exact","title":"ünïcödé 🌍","context":${WEIRD},"metadata":{"z":1,"a":1.0}}`).expect(201))
+      .body.id;
+    await raw(
+      `/sessions/${exact}/messages`,
+      `{"items":[{"role":"user","content":${UNICODE}},{"role":"assistant","content":${WEIRD},"metadata":${WEIRD}}]}`,
+    ).expect(201);
     await raw(`/sessions/${exact}/messages`, '{"role":"tool","content":[1.0,1e400,{"b":1,"a":2}]}').expect(201);
     const empty = (await createSession(owner, { title: 'empty' })).id;
     // More than one batch of the snapshot (1000 messages): the history is read in several.
@@ -96,7 +100,9 @@ describe('export (GET /api/v1/export, npm run export)', () => {
     const gone = (await createSession(owner, { title: 'deleted' })).id;
     await owner.delete(`/sessions/${gone}`).expect(204);
     const other = apiAs(app, newUser());
-    await other.post(`/sessions/${(await createSession(other, { title: 'not yours' })).id}/messages`, { role: 'user', content: 'secret' }).expect(201);
+    await other
+      .post(`/sessions/${(await createSession(other, { title: 'not yours' })).id}/messages`, { role: 'user', content: 'secret' })
+      .expect(201);
 
     const { text, type } = await exportOf(owner);
     expect(type).toMatch(/^application\/x-ndjson/);
@@ -141,7 +147,8 @@ describe('export (GET /api/v1/export, npm run export)', () => {
             carry = end < 0 ? text : text.slice(end + 1);
             const before = titles.length;
             for (const line of end < 0 ? [] : text.slice(0, end).split('\n')) titles.push(/"title":"([^"]*)"/.exec(line)![1]);
-            if (Math.floor(before / 40) !== Math.floor(titles.length / 40) || (before === 0 && titles.length)) heapPeak = Math.max(heapPeak, liveHeap());
+            if (Math.floor(before / 40) !== Math.floor(titles.length / 40) || (before === 0 && titles.length))
+              heapPeak = Math.max(heapPeak, liveHeap());
             if (before === 0 && titles.length) {
               // The first line is here: a session made now is still ahead of the walk, so it is in this export.
               res.pause();

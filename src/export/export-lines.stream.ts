@@ -62,7 +62,8 @@ export class ExportLinesStream extends Readable {
         this.reading = false;
         if (this.destroyed) return void this.closeCurrent();
         this.push(text);
-        if (text !== null && this.current) this.holdTimer = setTimeout(() => this.destroy(new Error('export reader too slow')), SNAPSHOT_HOLD_MS);
+        if (text !== null && this.current)
+          this.holdTimer = setTimeout(() => this.destroy(new Error('export reader too slow')), SNAPSHOT_HOLD_MS);
       },
       (error: Error) => {
         this.destroy(error);

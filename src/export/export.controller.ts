@@ -19,10 +19,10 @@ export class ExportController {
   @ApiOkResponse({
     schema: { type: 'string' },
     description:
-      'the caller\'s sessions (not deleted), oldest first, streamed as JSON lines: one line per session, ' +
+      "the caller's sessions (not deleted), oldest first, streamed as JSON lines: one line per session, " +
       '{"format":"session-store/v1","session":{...as GET /sessions/{id}},"messages":[...as GET /sessions/{id}/messages?limit=all]}',
   })
-  @ApiTooManyRequestsResponse({ description: 'TOO_MANY_CONCURRENT_EXPORTS: the caller\'s export is already running' })
+  @ApiTooManyRequestsResponse({ description: "TOO_MANY_CONCURRENT_EXPORTS: the caller's export is already running" })
   async export(@CurrentUser() user: AuthUser, @Res({ passthrough: true }) reply: FastifyReply): Promise<StreamableFile> {
     const lines = await this.exports.open(user.id);
     reply.raw.setTimeout(STREAM_IDLE_MS, () => reply.raw.destroy());

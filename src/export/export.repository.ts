@@ -54,7 +54,8 @@ export class ExportRepository implements OnModuleDestroy {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       // The first statement fixes the snapshot: the row and every batch see one state.
-      row = (await client.query(`SELECT * FROM sessions WHERE id = $1 AND user_id = $2 AND status <> $3`, [sessionId, userId, DELETED])).rows[0];
+      row = (await client.query(`SELECT * FROM sessions WHERE id = $1 AND user_id = $2 AND status <> $3`, [sessionId, userId, DELETED]))
+        .rows[0];
     } catch (error) {
       client.release(error as Error);
       throw error;

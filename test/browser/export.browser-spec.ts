@@ -33,19 +33,24 @@ describe('dashboard: Export my sessions', () => {
       .expect(201);
     const second = await createSession(api, { title: 'second' });
     await createSession(apiAs(app, newUser()), { title: 'not theirs' });
-    const expected = (await api.get('/export').buffer(true).parse((res, done) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => done(null, text));
-    })).body as string;
+    const expected = (
+      await api
+        .get('/export')
+        .buffer(true)
+        .parse((res, done) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => done(null, text));
+        })
+    ).body as string;
 
     const { context, page, errors } = await personAt(browser, base);
     await signInAs(page, user);
     await waitForRows(page, 2);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export my sessions' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^sessions-\d{4}-\d{2}-\d{2}\.jsonl$/);
-    const text = await readFile((await download.path())!, 'utf8');
+    const text = await readFile(await download.path(), 'utf8');
     expect(text).toBe(expected);
     const lines = text.trimEnd().split('\n');
     expect(lines.map((line) => JSON.parse(line).session.id)).toEqual([first.id, second.id]);

@@ -14,7 +14,11 @@ describe('SessionStoreClient.export()', () => {
       const response = await fetch(`${service.baseUrl()}/api/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ title }) });
       created.push(((await response.json()) as { id: string }).id);
     }
-    await fetch(`${service.baseUrl()}/api/v1/sessions/${created[0]}/messages`, { method: 'POST', headers, body: '{"role":"user","content":[1.0,1e400]}' });
+    await fetch(`${service.baseUrl()}/api/v1/sessions/${created[0]}/messages`, {
+      method: 'POST',
+      headers,
+      body: '{"role":"user","content":[1.0,1e400]}',
+    });
 
     const lines: string[] = [];
     for await (const line of client.export()) lines.push(line);

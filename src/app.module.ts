@@ -9,6 +9,7 @@ import { databaseConfig, loadConfig } from './config/app.config.js';
 import { type Env, validateEnv } from './config/env.validation.js';
 import { ControlModule } from './control/control.module.js';
 import { EventsModule } from './events/events.module.js';
+import { ExportModule } from './export/export.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
@@ -49,6 +50,7 @@ export class AppModule {
         HealthModule,
         SessionsModule,
         MessagesModule,
+        ExportModule,
         MetricsModule,
         CleanupModule,
         control,

@@ -57,6 +57,24 @@ export class SessionStoreClient {
       },
     });
   }
+
+  /**
+   * The caller's sessions as GET /api/v1/export streams them: one line of text per session
+   * (`{"format":"session-store/v1","session":{...},"messages":[...]}`), exact as stored, read
+   * as they arrive. JSON.parse a line for its values (a number like 1e400 or a repeated key is
+   * then what JavaScript makes of it); keep the text to store or import it elsewhere.
+   */
+  async *export(): AsyncGenerator<string> {
+    const result = await this.api.GET('/api/v1/export', { parseAs: 'stream' });
+    const body = dataOf(result);
+    let carry = '';
+    for await (const chunk of (body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream())) {
+      const lines = (carry + chunk).split('\n');
+      carry = lines.pop()!;
+      yield* lines;
+    }
+    if (carry) throw new SessionStoreError(0, { message: 'the export ended inside a line: it was cut short' });
+  }
 }
 
 /** The answer's data, or a SessionStoreError for an error answer. */

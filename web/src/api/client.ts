@@ -38,6 +38,13 @@ export class ApiClient {
   ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body);
+    if (response.status === 204) return undefined as T;
+    return (await response.json().catch(() => null)) as T;
+  }
+
+  /** A 2xx answer, unread; an ApiError otherwise. */
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response: Response;
@@ -46,14 +53,24 @@ export class ApiClient {
     } catch {
       throw new ApiError(0, null, null);
     }
-    if (response.status === 204) return undefined as T;
-    const data = (await response.json().catch(() => null)) as unknown;
     if (!response.ok) {
-      const error = new ApiError(response.status, data as ApiError['body'], response.headers.get('Retry-After'));
+      const data = (await response.json().catch(() => null)) as ApiError['body'];
+      const error = new ApiError(response.status, data, response.headers.get('Retry-After'));
       if (response.status === 401) this.onUnauthorized(error.message);
       throw error;
     }
-    return data as T;
+    return response;
+  }
+
+  /** Every session of the signed-in person with its history, as GET /export's JSON lines (a file to download). */
+  async exportSessions(): Promise<Blob> {
+    const response = await this.send('GET', '/export');
+    try {
+      return await response.blob();
+    } catch {
+      // The answer was cut short: no file that looks complete.
+      throw new ApiError(0, null, null);
+    }
   }
 
   listSessions(query: ListQuery): Promise<Page<Session> & { nextCursor: string | null }> {

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { SESSION_STATUSES } from '../../../src/sessions/session-status';
 import { Alert } from '../ui/Alert';
+import { ExportSessions } from './ExportSessions';
 import { NewSession } from './NewSession';
 import { SessionRow } from './SessionRow';
 import { type Filter, useHistory } from './use-history';
@@ -26,7 +27,10 @@ export function HistoryPage() {
     <section aria-labelledby="history-title">
       <div className="toolbar">
         <h1 id="history-title">Sessions</h1>
-        <NewSession onCreated={(session) => history.replace(session.id, session, true)} />
+        <div className="toolbar-actions">
+          <ExportSessions />
+          <NewSession onCreated={(session) => history.replace(session.id, session, true)} />
+        </div>
       </div>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>

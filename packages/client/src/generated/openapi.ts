@@ -112,6 +112,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ExportController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/cleanup": {
         parameters: {
             query?: never;
@@ -1220,6 +1236,33 @@ export interface operations {
             };
             /** @description If-Match is stale; nothing changed (the body carries currentEtag) */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ExportController_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the caller's sessions (not deleted), oldest first, streamed as JSON lines: one line per session, {"format":"session-store/v1","session":{...as GET /sessions/{id}},"messages":[...as GET /sessions/{id}/messages?limit=all]} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description TOO_MANY_CONCURRENT_EXPORTS: the caller's export is already running */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,6 +12,7 @@ import { EventsModule } from './events/events.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { DevTokenModule } from './dashboard/dev-token.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
+import { ImportModule } from './import/import.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LimitsModule } from './limits/limits.module.js';
 import { MessagesModule } from './messages/messages.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         HealthModule,
         SessionsModule,
         MessagesModule,
+        ImportModule,
         MetricsModule,
         CleanupModule,
         control,

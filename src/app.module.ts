@@ -13,6 +13,7 @@ import { ExportModule } from './export/export.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
+import { ImportModule } from './import/import.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LimitsModule } from './limits/limits.module.js';
 import { MessagesModule } from './messages/messages.module.js';
@@ -51,6 +52,7 @@ export class AppModule {
         SessionsModule,
         MessagesModule,
         ExportModule,
+        ImportModule,
         MetricsModule,
         CleanupModule,
         control,

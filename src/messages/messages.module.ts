@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { HistoryImports } from './history-imports.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import { HistoryWrites } from './history-writes.js';
 import { MessageAppendsRepository } from './message-appends.repository.js';
@@ -10,7 +11,7 @@ import { MessagesService } from './messages.service.js';
 @Module({
   imports: [SessionsModule],
   controllers: [MessagesController],
-  providers: [MessagesRepository, MessageAppendsRepository, HistoryTailCache, HistoryWrites, MessagesService],
-  exports: [MessagesService],
+  providers: [MessagesRepository, MessageAppendsRepository, HistoryTailCache, HistoryWrites, MessagesService, HistoryImports],
+  exports: [MessagesService, HistoryImports],
 })
 export class MessagesModule {}

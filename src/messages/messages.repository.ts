@@ -21,6 +21,19 @@ export interface NewMessage {
   metadata: JsonText;
 }
 
+/** A message moved in from another store: JSON texts as the source held them. */
+export interface ImportedMessage {
+  role: string;
+  content: string;
+  metadata: string;
+  createdAt: Date | null;
+}
+
+export interface ImportedMessageRow extends ImportedMessage {
+  sessionId: string;
+  seq: number;
+}
+
 export interface MessagePage {
   items: Message[];
   /** Older messages were left out: by the count, or by the byte bound. */
@@ -76,6 +89,29 @@ export class MessagesRepository implements OnModuleDestroy {
       ],
     );
     return inserted.map(messageFromRow).sort((a: Message, b: Message) => a.seq - b.seq);
+  }
+
+  /**
+   * The histories of a batch of imported sessions in one statement, in the session rows'
+   * transaction (SessionStore.importSessions). Texts are cast to json, never through jsonb, so each
+   * column holds the source's text; a message without a time of its own gets the import's.
+   */
+  async insertImported(tx: SessionTx, messages: ImportedMessageRow[]): Promise<void> {
+    if (!messages.length) return;
+    const column = <T>(pick: (message: ImportedMessageRow) => T) => messages.map(pick);
+    await tx.manager.query(
+      `INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes, created_at)
+       SELECT m.session_id, m.seq, m.role, m.content::json, m.metadata::json, octet_length(m.content) + octet_length(m.metadata), coalesce(m.created_at, now())
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS m(session_id, seq, role, content, metadata, created_at)`,
+      [
+        column((m) => m.sessionId),
+        column((m) => m.seq),
+        column((m) => m.role),
+        column((m) => m.content),
+        column((m) => m.metadata),
+        column((m) => m.createdAt),
+      ],
+    );
   }
 
   /**

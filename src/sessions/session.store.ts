@@ -3,6 +3,7 @@ import type { Session } from './session.columns.js';
 import type { SessionStatus } from './session-status.js';
 import type { Move, MoveOutcome, ProgressSnapshot } from './session-transition.sql.js';
 import type { HistoryChange, HistoryGuard, HistoryState, ProgressUpdate } from './session-writes.js';
+import type { ImportedSession } from './session-import.sql.js';
 import { type SessionTx, SessionWriter } from './session-writer.js';
 import { SessionsRepository } from './sessions.repository.js';
 import type { TransitionRecord } from './transition.columns.js';
@@ -60,6 +61,18 @@ export class SessionStore {
 
   flushLive(snapshots: ProgressSnapshot[]): Promise<Session[]> {
     return this.writer.write((tx) => this.repository.flushLive(tx, snapshots));
+  }
+
+  findOwnedByKeys(userId: string, keys: string[]): Promise<Session[]> {
+    return this.repository.findOwnedByKeys(userId, keys);
+  }
+
+  /**
+   * Imported sessions and what the caller writes with them (their messages) in one transaction:
+   * a batch commits whole or not at all, so a killed import never leaves half a session.
+   */
+  importSessions<T>(sessions: ImportedSession[], then: (tx: SessionTx, inserted: Session[]) => Promise<T>): Promise<T> {
+    return this.writer.transaction(async (tx) => then(tx, await this.repository.insertImported(tx, sessions)));
   }
 
   /** A history change: the row's part and the caller's statements commit together, then the cache. */

@@ -6,6 +6,7 @@ import { sessionsConfig } from '../config/app.config.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
 import { EXPIRY_ON_WRITE, latestExpiry } from './session-expiry.sql.js';
+import { type ImportedSession, importedParams, INSERT_IMPORTED } from './session-import.sql.js';
 import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
 import { DELETED, RUNNING } from './session-status.js';
 import { moveEvents } from './session-events.js';
@@ -127,6 +128,27 @@ export class SessionsRepository {
   async findOwnedByKey(userId: string, key: string): Promise<Session | null> {
     const [row] = await this.db.query(`SELECT * FROM sessions WHERE user_id = $1 AND key = $2 AND status <> $3`, [userId, key, DELETED]);
     return row ? sessionFromRow(row) : null;
+  }
+
+  /** The user's visible sessions with these keys (an import's look-up of what is already there). */
+  async findOwnedByKeys(userId: string, keys: string[]): Promise<Session[]> {
+    const rows = await this.db.query(`SELECT * FROM sessions WHERE user_id = $1 AND key = ANY($2::varchar[]) AND status <> $3`, [
+      userId,
+      keys,
+      DELETED,
+    ]);
+    return rows.map(sessionFromRow);
+  }
+
+  /**
+   * A batch of imported sessions in one statement (session-import.sql.ts); returns those inserted
+   * (a key another run took meanwhile is left out). An import announces no events: moving a store
+   * in is not activity, and thousands of `session.created` would flood every webhook.
+   */
+  async insertImported(tx: SessionTx, sessions: ImportedSession[]): Promise<Session[]> {
+    if (!sessions.length) return [];
+    const rows = await tx.manager.query(INSERT_IMPORTED, [this.retentionSeconds, ...importedParams(sessions)]);
+    return rows.map((row: Record<string, unknown>) => tx.wrote(sessionFromRow(row)));
   }
 
   /**

@@ -1,0 +1,97 @@
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { databaseName } from '../src/database/database-url.js';
+import { ensureDatabase } from '../src/database/ensure-database.js';
+import { runMigrations } from '../src/database/migrate.js';
+
+/*
+ * `npm run bench:import`: `npm run import` of an SDK-shaped SQLite file (100,000 sessions,
+ * 1,000,000 messages) into a database of its own, beside the physical anchor: psql's `\copy` of
+ * the same rows (session key, seq, role, content, metadata) into a scratch table on the same
+ * server. Prints messages/s for both and the ratio. Without a cache (REDIS_URL empty): the bench
+ * measures the import, not a shared Redis.
+ */
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
+const PER_SESSION = 10;
+const url = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/session_store_bench_import';
+if (!databaseName(url).includes('bench')) throw new Error(`Refusing to bench on "${databaseName(url)}": its name must contain "bench"`);
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-import-'));
+const file = join(dir, 'agents.db');
+const csv = join(dir, 'rows.csv');
+
+function item(session: number, turn: number): string {
+  return turn % 2 === 0
+    ? JSON.stringify({ role: 'user', content: `question ${turn} in conversation ${session}: what should we do about the pricing tiers?` })
+    : JSON.stringify({
+        id: `msg_${session}_${turn}`,
+        type: 'message',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: `Answer ${turn}: launch the middle tier first, then measure.`, annotations: [] }],
+      });
+}
+
+async function makeSource(): Promise<void> {
+  const db = new DatabaseSync(file);
+  db.exec(`CREATE TABLE agent_sessions (session_id TEXT PRIMARY KEY, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);
+    CREATE TABLE agent_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, message_data TEXT NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);
+    CREATE INDEX idx_agent_messages_session_id ON agent_messages (session_id, id); BEGIN`);
+  const addSession = db.prepare('INSERT INTO agent_sessions (session_id) VALUES (?)');
+  const addMessage = db.prepare('INSERT INTO agent_messages (session_id, message_data) VALUES (?, ?)');
+  const rows = createWriteStream(csv);
+  const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
+  for (let s = 0; s < SESSIONS; s++) {
+    const id = `bench-${s}`;
+    addSession.run(id);
+    for (let t = 0; t < PER_SESSION; t++) {
+      const text = item(s, t);
+      addMessage.run(id, text);
+      if (!rows.write(`${id},${t + 1},${t % 2 ? 'assistant' : 'user'},${quote(text)},{}\n`))
+        await new Promise((done) => rows.once('drain', () => done(undefined)));
+    }
+  }
+  db.exec('COMMIT');
+  db.close();
+  await new Promise((done) => rows.end(done));
+}
+
+function timed(what: string, run: () => { status: number | null; stderr?: string | Buffer }): number {
+  const started = process.hrtime.bigint();
+  const result = run();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`${what} failed: ${String(result.stderr)}`);
+  return seconds;
+}
+
+async function main(): Promise<void> {
+  await ensureDatabase(url);
+  await runMigrations(url);
+  console.log(`making ${SESSIONS} sessions, ${SESSIONS * PER_SESSION} messages...`);
+  await makeSource();
+  const messages = SESSIONS * PER_SESSION;
+  const user = `bench-${Date.now()}`;
+  const env = { ...process.env, DATABASE_URL: url, REDIS_URL: '' };
+  const importSeconds = timed('import', () =>
+    spawnSync(process.execPath, ['dist/scripts/import.js', `agents-sqlite:${file}`, '--user', user], {
+      env,
+      stdio: ['ignore', 'inherit', 'pipe'],
+    }),
+  );
+  const psql = (command: string) => spawnSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qc', command], { encoding: 'utf8' });
+  psql(
+    'DROP TABLE IF EXISTS bench_copy_anchor; CREATE TABLE bench_copy_anchor (key varchar(255), seq int, role varchar(64), content json, metadata json)',
+  );
+  const copySeconds = timed('\\copy', () => psql(`\\copy bench_copy_anchor FROM '${csv}' WITH (FORMAT csv)`));
+  psql('DROP TABLE bench_copy_anchor');
+  const rate = (seconds: number) => Math.round(messages / seconds);
+  console.log(`npm run import: ${importSeconds.toFixed(1)} s, ${rate(importSeconds)} messages/s`);
+  console.log(`psql \\copy (anchor): ${copySeconds.toFixed(1)} s, ${rate(copySeconds)} messages/s`);
+  console.log(`import / \\copy: ${Math.round((100 * copySeconds) / importSeconds)} %`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+void main();

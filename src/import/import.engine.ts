@@ -1,0 +1,165 @@
+import { Injectable } from '@nestjs/common';
+import { type ImportedHistory, HistoryImports } from '../messages/history-imports.js';
+import type { Session } from '../sessions/session.columns.js';
+import { isSessionKey, SESSION_KEY_MAX } from '../sessions/session-key.js';
+import type { ImportProgress } from './import-progress.js';
+import { ImportReport } from './import-report.js';
+import type { ImportSource, SourceSession } from './import-source.js';
+import { importedMetadata } from './imported-metadata.js';
+
+export interface ImportOptions {
+  userId: string;
+  dryRun: boolean;
+  /** sessions per transaction */
+  batchSize: number;
+}
+
+// A transaction also ends at this many messages or bytes of text, so a few huge histories keep it bounded.
+const MAX_BATCH_MESSAGES = 20_000;
+const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
+/**
+ * One run: reads the source's sessions in order and writes them in batches of whole sessions, one
+ * transaction each (HistoryImports), so a killed run leaves every session whole or absent. What
+ * is there already is looked up by key first: a rerun finds it and imports nothing twice, and a
+ * session that grew in the source gets only its new messages.
+ */
+@Injectable()
+export class ImportEngine {
+  constructor(private readonly histories: HistoryImports) {}
+
+  async run(source: ImportSource, options: ImportOptions, progress: ImportProgress): Promise<ImportReport> {
+    const report = new ImportReport();
+    const seen = new Set<string>();
+    const importedAt = new Date().toISOString();
+    let batch: SourceSession[] = [];
+    let messages = 0;
+    let bytes = 0;
+    progress.start(await source.total());
+    for await (const entry of source.entries()) {
+      if ('refused' in entry) {
+        this.count(report, progress, 1, entry.refused.messages);
+        report.refuse(entry.refused.id, entry.refused.messages, entry.refused.reason);
+        continue;
+      }
+      const session = entry.session;
+      this.count(report, progress, 1, session.messages.length);
+      const refusal = seen.has(session.id) ? 'appears twice in the source' : keyRefusal(session.id);
+      if (refusal) {
+        report.refuse(session.id, session.messages.length, refusal);
+        continue;
+      }
+      seen.add(session.id);
+      batch.push(session);
+      messages += session.messages.length;
+      bytes += session.messages.reduce((sum, message) => sum + message.content.length + message.metadata.length, 0);
+      if (batch.length >= options.batchSize || messages >= MAX_BATCH_MESSAGES || bytes >= MAX_BATCH_BYTES) {
+        await this.flush(source, batch, options, importedAt, report);
+        [batch, messages, bytes] = [[], 0, 0];
+      }
+    }
+    await this.flush(source, batch, options, importedAt, report);
+    progress.stop();
+    return report;
+  }
+
+  private count(report: ImportReport, progress: ImportProgress, sessions: number, messages: number): void {
+    report.sessions.source += sessions;
+    report.messages.source += messages;
+    progress.advance(sessions, messages);
+  }
+
+  private async flush(source: ImportSource, batch: SourceSession[], options: ImportOptions, importedAt: string, report: ImportReport) {
+    if (!batch.length) return;
+    const existing = new Map<string, Session>();
+    for (const session of await this.histories.findByKeys(
+      options.userId,
+      batch.map((session) => session.id),
+    ))
+      existing.set(session.key!, session);
+    const fresh: ImportedHistory[] = [];
+    for (const session of batch) {
+      const there = existing.get(session.id);
+      if (there) await this.update(source, session, there, options, report);
+      else {
+        const history = this.historyOf(source, session, options.userId, importedAt);
+        if (typeof history === 'string') report.refuse(session.id, session.messages.length, history);
+        else fresh.push(history);
+      }
+    }
+    if (options.dryRun) {
+      for (const history of fresh) report.count('imported', 1, history.messages.length);
+      return;
+    }
+    await this.insert(fresh, report);
+  }
+
+  /** A session this user has already: the same import's, maybe with new messages; anything else is refused. */
+  private async update(source: ImportSource, session: SourceSession, there: Session, options: ImportOptions, report: ImportReport) {
+    const from = (there.metadata.parse() as { importedFrom?: { source?: unknown } } | null)?.importedFrom;
+    if (from?.source !== source.name) {
+      report.refuse(session.id, session.messages.length, `the key is taken by a session that was not imported from ${source.name}`);
+      return;
+    }
+    const added = session.messages.slice(there.messageCount);
+    if (!added.length) return report.count('already there', 1, session.messages.length);
+    if (!options.dryRun) {
+      try {
+        await this.histories.append(there, added);
+      } catch (error) {
+        // A 412: someone wrote to the history since the look-up; nothing was appended.
+        return report.refuse(session.id, session.messages.length, `its new messages were not appended: ${(error as Error).message}`);
+      }
+    }
+    report.count('appended', 1, added.length);
+    report.count('already there', 0, there.messageCount);
+  }
+
+  /**
+   * The batch in one transaction; if PostgreSQL refuses it (a text the json type will not take,
+   * such as an escaped lone surrogate), each session alone, so only the bad one is refused.
+   */
+  private async insert(fresh: ImportedHistory[], report: ImportReport): Promise<void> {
+    if (!fresh.length) return;
+    try {
+      return this.counted(fresh, await this.histories.insert(fresh), report);
+    } catch (error) {
+      if (fresh.length === 1)
+        return report.refuse(fresh[0].session.key, fresh[0].messages.length, `the database refused it: ${(error as Error).message}`);
+    }
+    for (const history of fresh) await this.insert([history], report);
+  }
+
+  private counted(fresh: ImportedHistory[], inserted: Set<string>, report: ImportReport): void {
+    for (const history of fresh)
+      // A key taken between the look-up and the insert: another run imported it meanwhile.
+      report.count(inserted.has(history.session.key) ? 'imported' : 'already there', 1, history.messages.length);
+  }
+
+  private historyOf(source: ImportSource, session: SourceSession, userId: string, importedAt: string): ImportedHistory | string {
+    const metadata = importedMetadata(session.metadata, { source: source.name, id: session.id, importedAt });
+    if (metadata === null) return 'the session metadata is not a JSON object';
+    return {
+      session: {
+        userId,
+        key: session.id,
+        title: session.title ?? null,
+        problemStatement: session.problemStatement ?? null,
+        context: session.context ?? '{}',
+        metadata,
+        messageCount: session.messages.length,
+        createdAt: session.createdAt,
+        updatedAt: session.updatedAt,
+      },
+      messages: session.messages,
+    };
+  }
+}
+
+function keyRefusal(id: string): string | null {
+  if (isSessionKey(id)) return null;
+  const length = [...id].length;
+  return length > SESSION_KEY_MAX
+    ? `key too long (${length} characters, at most ${SESSION_KEY_MAX})`
+    : 'not a usable key (empty, control characters or broken Unicode)';
+}

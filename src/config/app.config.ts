@@ -19,6 +19,7 @@ export const appConfig = namespace('app', (env) => ({
   port: env.PORT,
   bodyLimitBytes: env.BODY_LIMIT_BYTES,
   messagesBodyLimitBytes: env.MESSAGES_BODY_LIMIT_BYTES,
+  messagesMaxItems: env.MESSAGES_MAX_ITEMS,
   // HTTP hardening: slow clients get a 408, browsers on other origins only when listed.
   headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
   requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,

@@ -25,6 +25,8 @@ describe('validateEnv', () => {
     ['BODY_LIMIT_BYTES', '12'],
     ['MESSAGES_BODY_LIMIT_BYTES', '1023'],
     ['MESSAGES_BODY_LIMIT_BYTES', '1gb'],
+    ['MESSAGES_MAX_ITEMS', '0'],
+    ['MESSAGES_MAX_ITEMS', '1000001'],
     ['NODE_ENV', 'staging'],
     ['DATABASE_POOL_SIZE', '0'],
     ['DATABASE_POOL_SIZE', '1001'],

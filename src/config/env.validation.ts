@@ -104,6 +104,10 @@ class EnvironmentVariables {
   @IsIntBetween(1024, 256 * 1024 * 1024)
   readonly MESSAGES_BODY_LIMIT_BYTES: number = 33554432;
 
+  // Items of one POST/PUT of messages (and a remote worker's append): beyond, 413 TOO_MANY_ITEMS, nothing stored.
+  @IsIntBetween(1, 1_000_000)
+  readonly MESSAGES_MAX_ITEMS: number = 10000;
+
   // HTTP hardening: a request's headers, and the whole request, must arrive within these (else 408).
   @IsIntBetween(10, 3600000)
   readonly HTTP_HEADERS_TIMEOUT_MS: number = 10000;

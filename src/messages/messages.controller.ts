@@ -12,7 +12,7 @@ import { MessageListResponse, MessagePageResponse, MessageResponse } from './dto
 import { historyEtag } from './history-etag.js';
 import { HistoryJsonStream } from './history-json.stream.js';
 import { HISTORY_ETAG, HistoryIfMatch, HistoryWriteHeaders } from './history-openapi.js';
-import { messagePageJson, toMessageResponse } from './message.mapper.js';
+import { messageListJson, messagePageJson, toMessageResponse } from './message.mapper.js';
 import { MessagesService } from './messages.service.js';
 
 // A limit=all reader that takes nothing for this long is let go, with its snapshot and connection.
@@ -34,10 +34,11 @@ export class MessagesController {
     @IdempotencyKey() idempotencyKey: string | undefined,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<MessageListResponse> {
+  ): Promise<JsonText | StreamableFile> {
     const { result, etag } = await this.messages.append(user.id, id, dto, { idempotencyKey, ifMatch });
     reply.header('ETag', etag);
-    return { items: result.map(toMessageResponse) };
+    // MessageListResponse, as JSON text (message.mapper.ts).
+    return messageListJson(result);
   }
 
   @Put()
@@ -50,10 +51,10 @@ export class MessagesController {
     @IdempotencyKey() idempotencyKey: string | undefined,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<MessageListResponse> {
+  ): Promise<JsonText | StreamableFile> {
     const { result, etag } = await this.messages.replace(user.id, id, dto, { idempotencyKey, ifMatch });
     reply.header('ETag', etag);
-    return { items: result.map(toMessageResponse) };
+    return messageListJson(result);
   }
 
   @Get()

@@ -33,6 +33,8 @@ export const databaseConfig = namespace('database', (env) => ({
   poolSize: env.DATABASE_POOL_SIZE,
   // A slow reader of a limit=all stream holds its connection as long as it reads: never one of the pool's.
   streamPoolSize: Math.max(1, Math.ceil(env.DATABASE_POOL_SIZE / 4)),
+  // ... and at most this long per MiB it has taken (and once more for the start): then it is cut off.
+  streamMsPerMib: env.HISTORY_STREAM_MS_PER_MIB,
 }));
 
 export const redisConfig = namespace('redis', (env) => ({

@@ -27,6 +27,7 @@ describe('validateEnv', () => {
     ['MESSAGES_BODY_LIMIT_BYTES', '1gb'],
     ['MESSAGES_MAX_ITEMS', '0'],
     ['MESSAGES_MAX_ITEMS', '1000001'],
+    ['HISTORY_STREAM_MS_PER_MIB', '0'],
     ['NODE_ENV', 'staging'],
     ['DATABASE_POOL_SIZE', '0'],
     ['DATABASE_POOL_SIZE', '1001'],

@@ -56,6 +56,11 @@ class EnvironmentVariables {
   @IsIntBetween(1, 1000)
   readonly DATABASE_POOL_SIZE: number = 10;
 
+  // A limit=all answer holds one of those connections (and a snapshot) at most this long per MiB
+  // the client has taken, plus once for the start; a slower reader is cut off, so others get a turn.
+  @IsIntBetween(1, 3_600_000)
+  readonly HISTORY_STREAM_MS_PER_MIB: number = 1000;
+
   // An empty string is meaningful: run without a cache (and so without the control plane's queue).
   @ValidateIf((env: EnvironmentVariables) => env.REDIS_URL !== '')
   @Matches(/^rediss?:\/\/.+/, { message: 'a redis:// URL, or empty to run without a cache' })

@@ -9,8 +9,6 @@ import { AppendMessagesDto, ReplaceMessagesDto } from './dto/append-messages.dto
 import type { JsonText } from '../common/json-text.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
 import { MessageListResponse, MessagePageResponse, MessageResponse } from './dto/message.response.js';
-import { historyEtag } from './history-etag.js';
-import { HistoryJsonStream } from './history-json.stream.js';
 import { HISTORY_ETAG, HistoryIfMatch, HistoryWriteHeaders } from './history-openapi.js';
 import { messageListJson, messagePageJson, toMessageResponse } from './message.mapper.js';
 import { MessagesService } from './messages.service.js';
@@ -70,10 +68,10 @@ export class MessagesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JsonText | StreamableFile> {
     if (query.limit === 'all') {
-      const snapshot = await this.messages.openHistory(user.id, id, query.before);
-      reply.header('ETag', historyEtag(snapshot.state!));
+      const { etag, stream } = await this.messages.openHistory(user.id, id, query.before);
+      reply.header('ETag', etag);
       reply.raw.setTimeout(STREAM_IDLE_MS, () => reply.raw.destroy());
-      return new StreamableFile(new HistoryJsonStream(snapshot), { type: 'application/json; charset=utf-8' });
+      return new StreamableFile(stream, { type: 'application/json; charset=utf-8' });
     }
     const page = await this.messages.list(user.id, id, query.limit, query.before);
     reply.header('ETag', page.etag);

@@ -59,7 +59,7 @@ class EnvironmentVariables {
   // A limit=all answer holds one of those connections (and a snapshot) at most this long per MiB
   // the client has taken, plus once for the start; a slower reader is cut off, so others get a turn.
   @IsIntBetween(1, 3_600_000)
-  readonly HISTORY_STREAM_MS_PER_MIB: number = 1000;
+  readonly HISTORY_STREAM_MS_PER_MIB: number = 500;
 
   // An empty string is meaningful: run without a cache (and so without the control plane's queue).
   @ValidateIf((env: EnvironmentVariables) => env.REDIS_URL !== '')

@@ -37,6 +37,14 @@ describe('items per write of messages', () => {
     expect((await api.get(`/sessions/${id}`).expect(200)).body.messageCount).toBe(1);
   });
 
+  it("holds a remote worker's append to the same limit", async () => {
+    const worker = apiAs(app, newUser('worker'), ['worker']);
+    const lease = '00000000-0000-4000-8000-000000000000';
+    const refused = await worker.post(`/work/${lease}/messages`, { items: tiny(10_001) }).expect(413);
+    expect(refused.body.code).toBe('TOO_MANY_ITEMS');
+    await worker.post(`/work/${lease}/messages`, { items: tiny(10_000) }).expect(404);
+  });
+
   it('stores 10,000 items exactly as sent, in order, and answers each with its seq', async () => {
     const items = Array.from({ length: 10_000 }, (_, n) => ({
       role: n % 2 ? 'assistant' : 'user',

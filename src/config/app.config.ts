@@ -33,7 +33,7 @@ export const databaseConfig = namespace('database', (env) => ({
   poolSize: env.DATABASE_POOL_SIZE,
   // A slow reader of a limit=all stream holds its connection as long as it reads: never one of the pool's.
   streamPoolSize: Math.max(1, Math.ceil(env.DATABASE_POOL_SIZE / 4)),
-  // ... and at most this long per MiB it has taken (and once more for the start): then it is cut off.
+  // ... and waits for its reader at most this long per MiB taken (and once more to start): then it is cut off.
   streamMsPerMib: env.HISTORY_STREAM_MS_PER_MIB,
 }));
 

@@ -56,8 +56,8 @@ class EnvironmentVariables {
   @IsIntBetween(1, 1000)
   readonly DATABASE_POOL_SIZE: number = 10;
 
-  // A limit=all answer holds one of those connections (and a snapshot) at most this long per MiB
-  // the client has taken, plus once for the start; a slower reader is cut off, so others get a turn.
+  // A limit=all answer waits for its client, holding one of those connections (and a snapshot), at
+  // most this long per MiB the client took, plus once for the start; a slower reader is cut off.
   @IsIntBetween(1, 3_600_000)
   readonly HISTORY_STREAM_MS_PER_MIB: number = 500;
 

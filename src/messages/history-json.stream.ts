@@ -7,7 +7,7 @@ const MIB = 1024 * 1024;
 export interface HistoryStreamLimits {
   /** Bytes read from the snapshot ahead of the client: a history this small is read out at once. */
   readAhead: number;
-  /** While the snapshot is open, the client takes at least a MiB per this many ms it is waited for (and this once more to start). */
+  /** While the snapshot is open, the client takes a MiB per this many ms it is waited for (and this once to start). */
   msPerMib: number;
 }
 
@@ -19,8 +19,8 @@ export interface HistoryStreamLimits {
  * waits for its reader; a larger one waits for its reader at most `msPerMib` per MiB the reader has
  * taken (plus one allowance to start; the time spent reading the snapshot is not the reader's),
  * after which the answer is cut short: a reader that stops, or trickles, cannot keep others from
- * their turn. The snapshot is also closed at the end, on a
- * failure, and when the client goes away (Fastify destroys the stream).
+ * their turn. The snapshot is also closed at the end, on a failure, and when the client goes away
+ * (Fastify destroys the stream).
  */
 export class HistoryJsonStream extends Readable {
   private started = false;

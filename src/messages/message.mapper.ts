@@ -30,13 +30,18 @@ const answers = new WeakMap<Message, string>();
 export function messageJson(message: Message): string {
   let text = answers.get(message);
   if (text === undefined) {
-    text =
-      `{"id":${JSON.stringify(message.id)},"sessionId":${JSON.stringify(message.sessionId)},"seq":${message.seq},` +
-      `"role":${JSON.stringify(message.role)},"content":${message.content.text},"metadata":${message.metadata.text},` +
-      `"createdAt":"${message.createdAt.toISOString()}"}`;
+    text = messageText(message);
     answers.set(message, text);
   }
   return text;
+}
+
+function messageText(message: Message): string {
+  return (
+    `{"id":${JSON.stringify(message.id)},"sessionId":${JSON.stringify(message.sessionId)},"seq":${message.seq},` +
+    `"role":${JSON.stringify(message.role)},"content":${message.content.text},"metadata":${message.metadata.text},` +
+    `"createdAt":"${message.createdAt.toISOString()}"}`
+  );
 }
 
 /** A page's answer (MessagePageResponse) as JSON text: the reply serializer writes it as is. */
@@ -46,7 +51,8 @@ export function messagePageJson(items: readonly Message[], nextBefore: number | 
 
 /**
  * A write's answer (MessageListResponse). A large batch is written a chunk of messages per turn of
- * the event loop, as the socket takes it: never one string (and one buffer) of the whole answer.
+ * the event loop, as the socket takes it: never one string (and one buffer) of the whole answer,
+ * and its texts are not kept (the messages live until the answer is sent).
  */
 export function messageListJson(items: readonly Message[]): JsonText | StreamableFile {
   if (items.length <= PER_TURN) return new JsonText(`{"items":[${items.map(messageJson).join(',')}]}`);

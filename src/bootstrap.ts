@@ -46,9 +46,18 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   const config = app.get(ConfigService);
   const fastify = app.getHttpAdapter().getInstance();
   const messagesBodyLimit = config.getOrThrow<number>('app.messagesBodyLimitBytes');
+  const messagesMaxItems = config.getOrThrow<number>('app.messagesMaxItems');
   registerJsonBodyParser(fastify, config.getOrThrow<number>('app.bodyLimitBytes'), {
-    [`POST /${API_PREFIX}/sessions/:id/messages`]: messagesBodyLimit,
-    [`PUT /${API_PREFIX}/sessions/:id/messages`]: messagesBodyLimit,
+    bytes: {
+      [`POST /${API_PREFIX}/sessions/:id/messages`]: messagesBodyLimit,
+      [`PUT /${API_PREFIX}/sessions/:id/messages`]: messagesBodyLimit,
+    },
+    // Every write of messages, a remote worker's too: refused past this before an item is built.
+    items: {
+      [`POST /${API_PREFIX}/sessions/:id/messages`]: messagesMaxItems,
+      [`PUT /${API_PREFIX}/sessions/:id/messages`]: messagesMaxItems,
+      [`POST /${API_PREFIX}/work/:leaseId/messages`]: messagesMaxItems,
+    },
   });
   // Answers write free-form values (JsonText) as the exact text the client sent.
   fastify.setReplySerializer((payload) => stringifyExact(payload));

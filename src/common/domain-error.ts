@@ -142,6 +142,16 @@ export class CostLimitExceededError extends DomainError {
 }
 
 /** A user's reads of large histories beyond what one instance serves at once (MessagesService). */
+/** A batch of messages over MESSAGES_MAX_ITEMS: refused before any item is read; nothing stored. */
+export class TooManyItemsError extends DomainError {
+  readonly code = 'TOO_MANY_ITEMS';
+  readonly status = HttpStatus.PAYLOAD_TOO_LARGE;
+  constructor(maxItems: number) {
+    super(`A request may hold at most ${maxItems} items (MESSAGES_MAX_ITEMS); send them in several requests. Nothing was stored`);
+    this.details.maxItems = maxItems;
+  }
+}
+
 export class TooManyReadsError extends DomainError {
   readonly code = 'TOO_MANY_CONCURRENT_READS';
   readonly status = HttpStatus.TOO_MANY_REQUESTS;

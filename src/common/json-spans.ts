@@ -1,3 +1,5 @@
+import { nextTurn } from './turns.js';
+
 /** How deep a free-form value may nest (`[]` is 1 level); the body may add the levels above it. */
 export const MAX_JSON_DEPTH = 512;
 /** The deepest a free-form value sits in a body: `{"items":[{"content": ...}]}`. */
@@ -22,8 +24,8 @@ export class ObjectSpans {
   offsets = new Int32Array(STRIDE * 4);
   /** numbers of offsets in use */
   length = 0;
-  /** by member index: the elements of an array value */
-  readonly elements = new Map<number, Array<ObjectSpans | null>>();
+  /** by member index: the elements of an array value (made when the first one is recorded) */
+  elements: Map<number, Array<ObjectSpans | null>> | undefined;
 
   /** The span of `key`'s value; the last occurrence, as JSON.parse keeps the last one. */
   member(text: string, key: string): MemberSpan | undefined {
@@ -31,7 +33,7 @@ export class ObjectSpans {
     for (let i = this.length - STRIDE; i >= 0; i -= STRIDE) {
       const raw = text.slice(at[i] + 1, at[i + 1] - 1);
       if (raw !== key && !(raw.includes('\\') && JSON.parse(text.slice(at[i], at[i + 1])) === key)) continue;
-      return { start: at[i + 2], end: at[i + 3], depth: at[i + 4], elements: this.elements.get(i / STRIDE) };
+      return { start: at[i + 2], end: at[i + 3], depth: at[i + 4], elements: this.elements?.get(i / STRIDE) };
     }
     return undefined;
   }
@@ -51,14 +53,21 @@ export class ObjectSpans {
   }
 }
 
-/** What the scan of a body found: too deep, or the spans of its root object's members. */
-export type BodyScan = { tooDeep: true } | { tooDeep: false; root: ObjectSpans };
+/** What the scan of a body found: a reason to refuse it, or the spans of its root object's members. */
+export type BodyScan = { refused: 'tooDeep' } | { refused: 'tooManyItems' } | { refused: null; root: ObjectSpans };
+
+export interface ScanLimits {
+  /** Elements of the root member `items` (a batch of messages); beyond, the scan stops: `tooManyItems`. */
+  maxItems?: number;
+}
 
 /** An open container whose members (an object) or elements (an array) are recorded. */
 interface Recorder {
   depth: number;
   object: ObjectSpans | null;
   elements: Array<ObjectSpans | null> | null;
+  /** an array whose elements count against ScanLimits.maxItems */
+  counted: boolean;
   /** object: a key is next (after `{` or `,`); array: an element is next */
   expectKey: boolean;
   /** the next significant character starts a value */
@@ -68,6 +77,9 @@ interface Recorder {
 }
 
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+// The scan gives the event loop back this often (in characters): a 32 MiB body is many turns, not one.
+const YIELD_EVERY = 1 << 20;
 
 /**
  * Ends the member being read at the terminator at `at` (a `,` or its container's close). Not a
@@ -87,14 +99,41 @@ function endMember(recorder: Recorder, text: string, at: number, lastHeight: num
   recorder.expectValue = recorder.object === null;
 }
 
+/** Where the string whose opening quote is at `start` ends (its closing quote); text.length when it does not. */
+function stringEnd(text: string, start: number): number {
+  let end = text.indexOf('"', start + 1);
+  while (end > 0) {
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+  return text.length;
+}
+
+/** Whether the key whose quoted text lies at start..end is `name` (also when written with escapes). */
+function keyIs(text: string, start: number, end: number, name: string): boolean {
+  const raw = text.slice(start + 1, end - 1);
+  if (raw === name) return true;
+  if (!raw.includes('\\')) return false;
+  try {
+    return JSON.parse(text.slice(start, end)) === name;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * One linear pass over a body JSON.parse has just accepted (so the syntax is known good): its
- * nesting depth, and the text spans of the free-form values the validation pipe may ask for:
- * the root object's members, and the members of objects that are elements of an array held by a
- * root member (`items[i].content`). Only a few containers are recorded, so most characters cost a
- * comparison or two; nothing is parsed or copied.
+ * One linear pass over a body, before JSON.parse (which then decides on its syntax): its nesting
+ * depth, the number of `items` (a batch past ScanLimits.maxItems is refused before a single item
+ * is built), and the text spans of the free-form values the validation pipe may ask for: the root
+ * object's members, and the members of objects that are elements of an array held by a root member
+ * (`items[i].content`). Strings are skipped with indexOf, only a few containers are recorded, and
+ * the loop gives the event loop back every YIELD_EVERY characters; nothing is parsed or copied.
+ * On text that is not JSON it ends without error (whatever it found is then unused).
  */
-export function scanJsonBody(text: string): BodyScan {
+export async function scanJsonBody(text: string, limits: ScanLimits = {}): Promise<BodyScan> {
+  const maxItems = limits.maxItems ?? Infinity;
   const root = new ObjectSpans();
   const recorders: Recorder[] = [];
   // heights[d]: the deepest nesting seen so far inside the open container at depth d.
@@ -102,8 +141,14 @@ export function scanJsonBody(text: string): BodyScan {
   let depth = 0;
   let lastHeight = 0; // nesting levels of the container closed last
   let rec: Recorder | null = null; // the recorder of the innermost container, if it is recorded
+  let turnEnds = YIELD_EVERY;
+  let rootOpened = false;
 
   for (let i = 0; i < text.length; i++) {
+    if (i >= turnEnds) {
+      await nextTurn();
+      turnEnds = i + YIELD_EVERY;
+    }
     const c = text.charCodeAt(i);
     if (rec !== null && rec.expectValue && !isSpace(c) && c !== 0x5d /* ] of an empty array */) {
       // The first character of a member's (or an element's) value.
@@ -111,36 +156,52 @@ export function scanJsonBody(text: string): BodyScan {
       if (rec.object) {
         rec.object.offsets[rec.member + 2] = i;
         // An array held by a root member: its elements are recorded.
-        if (c === 0x5b && rec.object === root) {
+        if (c === 0x5b && rec.object === root && rec.member >= 0) {
           const elements: Array<ObjectSpans | null> = [];
-          root.elements.set(rec.member / STRIDE, elements);
-          recorders.push({ depth: depth + 1, object: null, elements, expectKey: false, expectValue: true, member: -1 });
+          (root.elements ??= new Map()).set(rec.member / STRIDE, elements);
+          const counted = keyIs(text, root.offsets[rec.member], root.offsets[rec.member + 1], 'items');
+          recorders.push({ depth: depth + 1, object: null, elements, counted, expectKey: false, expectValue: true, member: -1 });
         }
       } else {
+        if (rec.counted && rec.elements!.length >= maxItems) return { refused: 'tooManyItems' };
         const element = c === 0x7b ? new ObjectSpans() : null;
         rec.elements!.push(element);
-        if (element) recorders.push({ depth: depth + 1, object: element, elements: null, expectKey: true, expectValue: false, member: -1 });
+        if (element) {
+          recorders.push({
+            depth: depth + 1,
+            object: element,
+            elements: null,
+            counted: false,
+            expectKey: true,
+            expectValue: false,
+            member: -1,
+          });
+        }
       }
     }
     if (c === 0x22 /* " */) {
       const start = i;
-      for (let s = text.charCodeAt(++i); s !== 0x22; s = text.charCodeAt(++i)) if (s === 0x5c /* \ */) i++;
+      i = stringEnd(text, i);
       if (rec !== null && rec.expectKey) {
         rec.member = rec.object!.addMember(start, i + 1);
         rec.expectKey = false;
       }
     } else if (c === 0x3a /* : */) {
-      if (rec !== null && rec.object) rec.expectValue = true;
+      if (rec !== null && rec.object && rec.member >= 0) rec.expectValue = true;
     } else if (c === 0x2c /* , */) {
       if (rec !== null) endMember(rec, text, i, lastHeight);
     } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_BODY_DEPTH) return { tooDeep: true };
+      if (++depth > MAX_BODY_DEPTH) return { refused: 'tooDeep' };
       heights[depth] = 0;
-      if (depth === 1 && c === 0x7b)
-        recorders.push({ depth, object: root, elements: null, expectKey: true, expectValue: false, member: -1 });
+      if (depth === 1 && c === 0x7b && !rootOpened) {
+        rootOpened = true;
+        recorders.push({ depth, object: root, elements: null, counted: false, expectKey: true, expectValue: false, member: -1 });
+      }
       const top = recorders[recorders.length - 1];
       rec = top !== undefined && top.depth === depth ? top : null;
     } else if (c === 0x7d || c === 0x5d) {
+      // A close with nothing open: not JSON (JSON.parse says so).
+      if (depth === 0) break;
       if (rec !== null) {
         endMember(rec, text, i, lastHeight);
         recorders.pop();
@@ -152,5 +213,5 @@ export function scanJsonBody(text: string): BodyScan {
       rec = top !== undefined && top.depth === depth ? top : null;
     }
   }
-  return { tooDeep: false, root };
+  return { refused: null, root };
 }

@@ -1,6 +1,7 @@
 import { type ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError, type ValidatorOptions } from 'class-validator';
+import { toInstance, validateInChunks } from './chunked-validation.js';
+import { nextTurn, PER_TURN } from './turns.js';
 import { type DtoClass, shapeOf } from './dto-shape.js';
 import { bodySourceOf } from './json-body-parser.js';
 import { MAX_JSON_DEPTH, type ObjectSpans } from './json-spans.js';
@@ -52,12 +53,13 @@ export class JsonValidationPipe extends ValidationPipe {
     const lifted: Lifted[] = [];
     const problems: string[] = [];
     const body = bodySourceOf(input);
-    const typed = this.typedPart(dto, input, [], lifted, problems, { text: body?.text ?? '', spans: body?.root });
+    const typed = await this.typedPart(dto, input, [], lifted, problems, { text: body?.text ?? '', spans: body?.root });
     if (problems.length) throw new BadRequestException(problems);
 
-    const entity = plainToInstance(dto, typed) as Json;
+    const entity = await toInstance(dto, typed);
     for (const { path, value: original } of lifted) putBack(entity, path, original);
-    const errors = await this.validate(entity, { ...this.validatorOptions, validationError: { target: false, value: false } });
+    const options = { ...this.validatorOptions, validationError: { target: false, value: false } };
+    const errors = await validateInChunks(entity, dto, options, (object, given) => this.validate(object, given), MAX_PROBLEMS);
     if (errors.length) throw await this.exceptionFactory(errors);
     return entity;
   }
@@ -67,8 +69,11 @@ export class JsonValidationPipe extends ValidationPipe {
     return validate(object, options);
   }
 
-  /** A copy of `input` holding only what class-transformer may walk: primitives and nested DTOs. */
-  private typedPart(dto: DtoClass, input: Json, path: Path, lifted: Lifted[], problems: string[], source: Source): Json {
+  /**
+   * A copy of `input` holding only what class-transformer may walk: primitives and nested DTOs.
+   * The elements of an array of DTOs (a batch of messages) are done a chunk per turn of the event loop.
+   */
+  private async typedPart(dto: DtoClass, input: Json, path: Path, lifted: Lifted[], problems: string[], source: Source): Promise<Json> {
     const shape = shapeOf(dto);
     const prefix = path.length ? `${path.join('.')}.` : '';
     const keys = Object.keys(input);
@@ -103,14 +108,21 @@ export class JsonValidationPipe extends ValidationPipe {
       if (typeof value !== 'object' || value === null) {
         typed[key] = value;
       } else if (nested && isObject(value)) {
-        typed[key] = this.typedPart(nested, value, at, lifted, problems, { text: source.text, spans: undefined });
+        typed[key] = await this.typedPart(nested, value, at, lifted, problems, { text: source.text, spans: undefined });
       } else if (nested && Array.isArray(value)) {
-        typed[key] = value.map((item, index) => {
+        const elements: Array<Json | null> = [];
+        for (let index = 0; index < value.length && problems.length < MAX_PROBLEMS; index++) {
+          if (index > 0 && index % PER_TURN === 0) await nextTurn();
+          const item: unknown = value[index];
           const spans = span?.elements?.[index] ?? undefined;
-          if (isObject(item)) return this.typedPart(nested, item, [...at, index], lifted, problems, { text: source.text, spans });
-          lifted.push({ path: [...at, index], value: item });
-          return null;
-        });
+          if (isObject(item)) {
+            elements.push(await this.typedPart(nested, item, [...at, index], lifted, problems, { text: source.text, spans }));
+          } else {
+            lifted.push({ path: [...at, index], value: item });
+            elements.push(null);
+          }
+        }
+        typed[key] = elements;
       } else {
         // An object or array where a typed value belongs: class-validator refuses it as it is.
         lifted.push({ path: at, value });

@@ -19,6 +19,7 @@ export const appConfig = namespace('app', (env) => ({
   port: env.PORT,
   bodyLimitBytes: env.BODY_LIMIT_BYTES,
   messagesBodyLimitBytes: env.MESSAGES_BODY_LIMIT_BYTES,
+  messagesMaxItems: env.MESSAGES_MAX_ITEMS,
   // HTTP hardening: slow clients get a 408, browsers on other origins only when listed.
   headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
   requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
@@ -33,6 +34,8 @@ export const databaseConfig = namespace('database', (env) => ({
   // A slow reader of a limit=all stream holds its connection as long as it reads: never one of the pool's.
   streamPoolSize: Math.max(1, Math.ceil(env.DATABASE_POOL_SIZE / 4)),
   timeouts: { statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS, queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS },
+  // ... and waits for its reader at most this long per MiB taken (and once more to start): then it is cut off.
+  streamMsPerMib: env.HISTORY_STREAM_MS_PER_MIB,
 }));
 
 export const redisConfig = namespace('redis', (env) => ({

@@ -64,6 +64,11 @@ class EnvironmentVariables {
   @IsIntBetween(10, 3600000)
   readonly DATABASE_STATEMENT_TIMEOUT_MS: number = 10000;
 
+  // A limit=all answer waits for its client, holding one of those connections (and a snapshot), at
+  // most this long per MiB the client took, plus once for the start; a slower reader is cut off.
+  @IsIntBetween(1, 3_600_000)
+  readonly HISTORY_STREAM_MS_PER_MIB: number = 500;
+
   // An empty string is meaningful: run without a cache (and so without the control plane's queue).
   @ValidateIf((env: EnvironmentVariables) => env.REDIS_URL !== '')
   @Matches(/^rediss?:\/\/.+/, { message: 'a redis:// URL, or empty to run without a cache' })
@@ -111,6 +116,10 @@ class EnvironmentVariables {
   // POST/PUT of messages only: an agent's whole batch (or history) is one request, one transaction.
   @IsIntBetween(1024, 256 * 1024 * 1024)
   readonly MESSAGES_BODY_LIMIT_BYTES: number = 33554432;
+
+  // Items of one POST/PUT of messages (and a remote worker's append): beyond, 413 TOO_MANY_ITEMS, nothing stored.
+  @IsIntBetween(1, 1_000_000)
+  readonly MESSAGES_MAX_ITEMS: number = 10000;
 
   // HTTP hardening: a request's headers, and the whole request, must arrive within these (else 408).
   @IsIntBetween(10, 3600000)

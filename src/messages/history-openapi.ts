@@ -34,6 +34,9 @@ export function HistoryWriteHeaders(): MethodDecorator {
         'per session, 1..255 visible ASCII characters: a repeat answers with the first answer (same items and seqs) ' +
         'and writes nothing, whatever its body; remembered at least 24 h, forgotten when the messages it wrote are removed',
     }),
-    ApiPayloadTooLargeResponse({ description: 'the body is over MESSAGES_BODY_LIMIT_BYTES; nothing was stored' }),
+    ApiPayloadTooLargeResponse({
+      description:
+        'the body is over MESSAGES_BODY_LIMIT_BYTES, or holds more than MESSAGES_MAX_ITEMS items (TOO_MANY_ITEMS); nothing was stored',
+    }),
   );
 }

@@ -1,6 +1,9 @@
 import { JsonText, stringifyExact } from '../common/json-text.js';
 import type { Message } from './message.columns.js';
-import { messageJson, messagePageJson, toMessageResponse } from './message.mapper.js';
+import { StreamableFile } from '@nestjs/common';
+import { text } from 'node:stream/consumers';
+import { PER_TURN } from '../common/turns.js';
+import { messageJson, messageListJson, messagePageJson, toMessageResponse } from './message.mapper.js';
 
 const message = (seq: number, content: string, metadata = '{}'): Message => ({
   id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
@@ -32,5 +35,13 @@ describe('message answers as JSON text', () => {
     (first as { role: string }).role = 'changed';
     expect(messageJson(first)).toBe(text);
     expect(messageJson({ ...first })).toContain('"role":"changed"');
+  });
+
+  it("writes a write's answer as the object would be, and a large one as a stream of the same text", async () => {
+    expect(stringifyExact(messageListJson(items))).toBe(stringifyExact({ items: items.map(toMessageResponse) }));
+    const many = Array.from({ length: PER_TURN * 2 + 1 }, (_, n) => message(n + 1, `{"n":${n}}`));
+    const answer = messageListJson(many);
+    expect(answer).toBeInstanceOf(StreamableFile);
+    expect(await text((answer as StreamableFile).getStream())).toBe(stringifyExact({ items: many.map(toMessageResponse) }));
   });
 });

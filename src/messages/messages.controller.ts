@@ -9,10 +9,8 @@ import { AppendMessagesDto, ReplaceMessagesDto } from './dto/append-messages.dto
 import type { JsonText } from '../common/json-text.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
 import { MessageListResponse, MessagePageResponse, MessageResponse } from './dto/message.response.js';
-import { historyEtag } from './history-etag.js';
-import { HistoryJsonStream } from './history-json.stream.js';
 import { HISTORY_ETAG, HistoryIfMatch, HistoryWriteHeaders } from './history-openapi.js';
-import { messagePageJson, toMessageResponse } from './message.mapper.js';
+import { messageListJson, messagePageJson, toMessageResponse } from './message.mapper.js';
 import { MessagesService } from './messages.service.js';
 
 // A limit=all reader that takes nothing for this long is let go, with its snapshot and connection.
@@ -34,10 +32,11 @@ export class MessagesController {
     @IdempotencyKey() idempotencyKey: string | undefined,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<MessageListResponse> {
+  ): Promise<JsonText | StreamableFile> {
     const { result, etag } = await this.messages.append(user.id, id, dto, { idempotencyKey, ifMatch });
     reply.header('ETag', etag);
-    return { items: result.map(toMessageResponse) };
+    // MessageListResponse, as JSON text (message.mapper.ts).
+    return messageListJson(result);
   }
 
   @Put()
@@ -50,10 +49,10 @@ export class MessagesController {
     @IdempotencyKey() idempotencyKey: string | undefined,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<MessageListResponse> {
+  ): Promise<JsonText | StreamableFile> {
     const { result, etag } = await this.messages.replace(user.id, id, dto, { idempotencyKey, ifMatch });
     reply.header('ETag', etag);
-    return { items: result.map(toMessageResponse) };
+    return messageListJson(result);
   }
 
   @Get()
@@ -69,10 +68,10 @@ export class MessagesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JsonText | StreamableFile> {
     if (query.limit === 'all') {
-      const snapshot = await this.messages.openHistory(user.id, id, query.before);
-      reply.header('ETag', historyEtag(snapshot.state!));
+      const { etag, stream } = await this.messages.openHistory(user.id, id, query.before);
+      reply.header('ETag', etag);
       reply.raw.setTimeout(STREAM_IDLE_MS, () => reply.raw.destroy());
-      return new StreamableFile(new HistoryJsonStream(snapshot), { type: 'application/json; charset=utf-8' });
+      return new StreamableFile(stream, { type: 'application/json; charset=utf-8' });
     }
     const page = await this.messages.list(user.id, id, query.limit, query.before);
     reply.header('ETag', page.etag);

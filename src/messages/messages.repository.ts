@@ -42,6 +42,14 @@ export interface MessagePage {
   state: HistoryState | null;
 }
 
+/**
+ * One free-form field of every item as a single JSON array: the texts joined, nothing escaped (pg
+ * sends a text[] with every quote and backslash escaped, a second copy of the batch and larger).
+ */
+function jsonArrayOf(items: NewMessage[], field: 'content' | 'metadata'): string {
+  return `[${items.map((item) => item[field].text).join(',')}]`;
+}
+
 function stateFromRow(row: Record<string, any> | undefined): HistoryState | null {
   return row ? { lastSeq: row.history_last_seq, messageCount: row.history_message_count } : null;
 }
@@ -70,23 +78,19 @@ export class MessagesRepository implements OnModuleDestroy {
 
   /**
    * Inserts the batch in one statement, numbered from `firstSeq`, in order, each with its size
-   * (text_bytes). Content and metadata go in as text and are cast to json, never through jsonb,
-   * so the column holds the client's text.
+   * (text_bytes). Contents and metadata go as one JSON array each (jsonArrayOf), split by
+   * json_array_elements (ROWS FROM zips them with the roles), which hands each element's text on verbatim, never through jsonb, so the
+   * column holds the client's text.
    */
   async insert(tx: SessionTx, sessionId: string, firstSeq: number, items: NewMessage[]): Promise<Message[]> {
     const inserted = await queryPrepared(
       tx.manager,
       `INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes)
-       SELECT $1, $2::int + m.n::int - 1, m.role, m.content::json, m.metadata::json, octet_length(m.content) + octet_length(m.metadata)
-       FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS m(role, content, metadata, n)
+       SELECT $1, $2::int + m.n::int - 1, m.role, m.content, m.metadata, octet_length(m.content::text) + octet_length(m.metadata::text)
+       FROM ROWS FROM (unnest($3::text[]), json_array_elements($4::json), json_array_elements($5::json))
+         WITH ORDINALITY AS m(role, content, metadata, n)
        RETURNING *`,
-      [
-        sessionId,
-        firstSeq,
-        items.map((item) => item.role),
-        items.map((item) => item.content.text),
-        items.map((item) => item.metadata.text),
-      ],
+      [sessionId, firstSeq, items.map((item) => item.role), jsonArrayOf(items, 'content'), jsonArrayOf(items, 'metadata')],
     );
     return inserted.map(messageFromRow).sort((a: Message, b: Message) => a.seq - b.seq);
   }
@@ -129,10 +133,10 @@ export class MessagesRepository implements OnModuleDestroy {
     const ids = items.map(() => randomUUID());
     const rider: HistoryRider = (param) =>
       `INSERT INTO messages (id, session_id, seq, role, content, metadata, text_bytes, created_at)
-       SELECT m.id, t.id, t.last_seq - ${param(items.length)}::int + m.n::int, m.role, m.content::json, m.metadata::json,
-         octet_length(m.content) + octet_length(m.metadata), t.last_activity_at
-       FROM touched t, unnest(${param(ids)}::uuid[], ${param(items.map((item) => item.role))}::text[],
-         ${param(items.map((item) => item.content.text))}::text[], ${param(items.map((item) => item.metadata.text))}::text[])
+       SELECT m.id, t.id, t.last_seq - ${param(items.length)}::int + m.n::int, m.role, m.content, m.metadata,
+         octet_length(m.content::text) + octet_length(m.metadata::text), t.last_activity_at
+       FROM touched t, ROWS FROM (unnest(${param(ids)}::uuid[]), unnest(${param(items.map((item) => item.role))}::text[]),
+         json_array_elements(${param(jsonArrayOf(items, 'content'))}::json), json_array_elements(${param(jsonArrayOf(items, 'metadata'))}::json))
          WITH ORDINALITY AS m(id, role, content, metadata, n)`;
     const messages = (sessionId: string, firstSeq: number, createdAt: Date): Message[] =>
       items.map((item, index) => ({

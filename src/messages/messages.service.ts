@@ -9,7 +9,7 @@ import { historyEtag } from './history-etag.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import { HistoryWrites, type Written } from './history-writes.js';
 import { MessageAppendsRepository } from './message-appends.repository.js';
-import type { HistorySnapshot } from './history-snapshot.js';
+import { HistoryJsonStream } from './history-json.stream.js';
 import { NO_SEQ_BOUND } from './history.sql.js';
 import type { Message } from './message.columns.js';
 import type { HistoryState } from '../sessions/session-writes.js';
@@ -21,8 +21,9 @@ import { ReadGate } from './read-gate.js';
  * of a request is bounded whatever the history holds; a single larger message still comes alone.
  */
 export const PAGE_MAX_BYTES = 8 * 1024 * 1024;
-// limit=all reads its snapshot in batches this large, one at a time, as the client takes them.
+// limit=all reads its snapshot in batches this large, as the client takes them, up to two ahead.
 const STREAM_BATCH = { limit: 1000, maxBytes: 4 * 1024 * 1024 };
+const STREAM_READ_AHEAD = 2 * STREAM_BATCH.maxBytes;
 const QUEUE = { queuedTotal: 64, maxWaitMs: 10_000 };
 
 /** The preconditions of a history write: the Idempotency-Key and If-Match headers. */
@@ -39,6 +40,7 @@ export interface WriteConditions {
 export class MessagesService {
   private readonly pages: ReadGate;
   private readonly streams: ReadGate;
+  private readonly streamMsPerMib: number;
 
   constructor(
     private readonly repository: MessagesRepository,
@@ -51,6 +53,7 @@ export class MessagesService {
     // Half the pool for pages at most, two per user; a stream holds a connection of its own pool.
     this.pages = new ReadGate({ perUser: 2, total: Math.max(1, Math.floor(database.poolSize / 2)), queuedPerUser: 8, ...QUEUE });
     this.streams = new ReadGate({ perUser: 1, total: database.streamPoolSize, queuedPerUser: 2, ...QUEUE });
+    this.streamMsPerMib = database.streamMsPerMib;
   }
 
   /** An append, or a replace (`replaceFromSeq`), with Idempotency-Key and If-Match (HistoryWrites). */
@@ -127,9 +130,10 @@ export class MessagesService {
 
   /**
    * The whole history before `before` as one snapshot, opened before the answer starts (so a
-   * 404, 429 or 503 is still an answer); the caller reads it in batches and must close() it.
+   * 404, 429 or 503 is still an answer), and its answer as a stream (history-json.stream.ts),
+   * which closes the snapshot and frees its admission once read out, cut off or abandoned.
    */
-  async openHistory(userId: string, sessionId: string, before = NO_SEQ_BOUND): Promise<HistorySnapshot> {
+  async openHistory(userId: string, sessionId: string, before = NO_SEQ_BOUND): Promise<{ etag: string; stream: HistoryJsonStream }> {
     await this.sessions.getOwned(userId, sessionId);
     const release = await this.streams.enter(userId);
     try {
@@ -138,7 +142,8 @@ export class MessagesService {
         await snapshot.close();
         throw new SessionNotFoundError();
       }
-      return snapshot;
+      const stream = new HistoryJsonStream(snapshot, { readAhead: STREAM_READ_AHEAD, msPerMib: this.streamMsPerMib });
+      return { etag: historyEtag(snapshot.state), stream };
     } catch (error) {
       release();
       throw error;

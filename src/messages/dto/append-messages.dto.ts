@@ -47,7 +47,7 @@ export class AppendMessagesDto {
   @ApiPropertyOptional({
     type: [MessageInputDto],
     description:
-      'batch form: any number of messages up to the body limit, stored in one transaction; ' +
+      'batch form: up to MESSAGES_MAX_ITEMS messages (10,000 by default) and the body limit, stored in one transaction; ' +
       'at least one, except with replaceFromSeq (an empty list then only removes)',
   })
   // Not IsOptional: that lets null through as if absent, and the service then had neither form (a 500).
@@ -79,7 +79,7 @@ export class AppendMessagesDto {
 
 /** PUT .../messages: the whole history replaced by `items` (none: emptied), in one transaction. */
 export class ReplaceMessagesDto {
-  @ApiProperty({ type: [MessageInputDto], description: 'the new history, any number of messages up to the body limit' })
+  @ApiProperty({ type: [MessageInputDto], description: 'the new history, up to MESSAGES_MAX_ITEMS messages and the body limit' })
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => MessageInputDto)

@@ -507,7 +507,7 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
-            /** @description batch form: any number of messages up to the body limit, stored in one transaction; at least one, except with replaceFromSeq (an empty list then only removes) */
+            /** @description batch form: up to MESSAGES_MAX_ITEMS messages (10,000 by default) and the body limit, stored in one transaction; at least one, except with replaceFromSeq (an empty list then only removes) */
             items?: components["schemas"]["MessageInputDto"][];
             /** @description remove every message with seq >= this first, in the same transaction (seqs are never reused: the new ones continue) */
             replaceFromSeq?: number;
@@ -533,7 +533,7 @@ export interface components {
             items: components["schemas"]["MessageResponse"][];
         };
         ReplaceMessagesDto: {
-            /** @description the new history, any number of messages up to the body limit */
+            /** @description the new history, up to MESSAGES_MAX_ITEMS messages and the body limit */
             items: components["schemas"]["MessageInputDto"][];
         };
         Object: unknown;
@@ -1122,7 +1122,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description the body is over MESSAGES_BODY_LIMIT_BYTES; nothing was stored */
+            /** @description the body is over MESSAGES_BODY_LIMIT_BYTES, or holds more than MESSAGES_MAX_ITEMS items (TOO_MANY_ITEMS); nothing was stored */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1169,7 +1169,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description the body is over MESSAGES_BODY_LIMIT_BYTES; nothing was stored */
+            /** @description the body is over MESSAGES_BODY_LIMIT_BYTES, or holds more than MESSAGES_MAX_ITEMS items (TOO_MANY_ITEMS); nothing was stored */
             413: {
                 headers: {
                     [name: string]: unknown;

@@ -26,7 +26,8 @@ v8.setFlagsFromString('--expose-gc');
 const collect = vm.runInNewContext('gc') as () => void;
 
 /** The raw text of an answer (supertest would parse JSON lines as nothing). */
-const rawText = (res: NodeJS.ReadableStream, done: (error: Error | null, body: string) => void) => {
+const rawText = (response: unknown, done: (error: Error | null, body: string) => void) => {
+  const res = response as NodeJS.ReadableStream;
   let text = '';
   res.setEncoding('utf8');
   res.on('data', (chunk: string) => (text += chunk));

@@ -27,7 +27,7 @@ export class ExportRepository implements OnModuleDestroy {
   private readonly pool: pg.Pool;
 
   constructor(@Inject(databaseConfig.KEY) database: ConfigType<typeof databaseConfig>) {
-    this.pool = new pg.Pool(streamPoolOptions(database.url, database.streamPoolSize));
+    this.pool = new pg.Pool(streamPoolOptions(database.url, database.streamPoolSize, database.timeouts));
     // An idle connection that breaks must not crash the process; the next checkout opens a new one.
     this.pool.on('error', () => undefined);
   }

@@ -67,9 +67,10 @@ export class SessionStoreClient {
   async *export(): AsyncGenerator<string> {
     const result = await this.api.GET('/api/v1/export', { parseAs: 'stream' });
     const body = dataOf(result);
+    const decoder = new TextDecoder();
     let carry = '';
-    for await (const chunk of (body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream())) {
-      const lines = (carry + chunk).split('\n');
+    for await (const bytes of body as ReadableStream<Uint8Array>) {
+      const lines = (carry + decoder.decode(bytes, { stream: true })).split('\n');
       carry = lines.pop()!;
       yield* lines;
     }

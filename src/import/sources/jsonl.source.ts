@@ -42,7 +42,7 @@ export class JsonlSource implements ImportSource {
     for await (const line of lines) {
       number++;
       if (line.trim() === '') continue;
-      yield entryOf(line, number);
+      yield await entryOf(line, number);
     }
   }
 
@@ -51,7 +51,7 @@ export class JsonlSource implements ImportSource {
   }
 }
 
-function entryOf(line: string, number: number): SourceEntry {
+async function entryOf(line: string, number: number): Promise<SourceEntry> {
   let parsed: { format?: unknown; session?: { id?: unknown; key?: unknown }; messages?: unknown };
   try {
     parsed = JSON.parse(line);
@@ -62,26 +62,26 @@ function entryOf(line: string, number: number): SourceEntry {
   if (typeof id !== 'string') return { refused: { id: `line ${number}`, messages: 0, reason: `line ${number}: no session` } };
   const count = Array.isArray(parsed.messages) ? parsed.messages.length : 0;
   try {
-    return { session: sessionOf(line, parsed, id) };
+    return { session: await sessionOf(line, parsed, id) };
   } catch (error) {
     if (!(error instanceof RowRefused)) throw error;
     return { refused: { id, messages: count, reason: `line ${number}: ${error.message}` } };
   }
 }
 
-function sessionOf(line: string, parsed: any, id: string) {
+async function sessionOf(line: string, parsed: any, id: string) {
   if (parsed.format !== JSONL_FORMAT) throw new RowRefused(`format is not ${JSONL_FORMAT}`);
   if (!Array.isArray(parsed.messages)) throw new RowRefused('messages is not a list');
-  const scan = scanJsonBody(line);
-  if (scan.tooDeep) throw new RowRefused('nested too deep');
+  const scan = await scanJsonBody(line);
+  if (scan.refused) throw new RowRefused('nested too deep');
   const slice = (object: ObjectSpans, text: string, key: string) => {
     const span = object.member(text, key);
     return span ? text.slice(span.start, span.end) : undefined;
   };
   const sessionSpan = scan.root.member(line, 'session')!;
   const sessionText = line.slice(sessionSpan.start, sessionSpan.end);
-  const sessionScan = scanJsonBody(sessionText);
-  if (sessionScan.tooDeep) throw new RowRefused('nested too deep');
+  const sessionScan = await scanJsonBody(sessionText);
+  if (sessionScan.refused) throw new RowRefused('nested too deep');
   const elements = scan.root.member(line, 'messages')!.elements ?? [];
   const messages = parsed.messages.map((message: any, index: number): ImportedMessage => {
     const spans = elements[index];

@@ -28,7 +28,11 @@ describe('npm run import', () => {
     const expectedFile = join(dir, 'sdk.json');
     const user = newUser('import');
 
-    beforeAll(() => execFileSync(python, [maker, file, expectedFile, 'my_sessions', 'my_messages']));
+    beforeAll(() => {
+      // The pinned environment with the real SDK, installed when missing (quick otherwise).
+      execFileSync(new URL('../scripts/python-venv.sh', import.meta.url).pathname, { stdio: 'inherit' });
+      execFileSync(python, [maker, file, expectedFile, 'my_sessions', 'my_messages']);
+    }, 600_000);
 
     it('imports every session under its id as key, and getItems() here is what get_items() returned there', async () => {
       const run = runImport(`agents-sqlite:${file}`, '--user', user, '--sessions-table', 'my_sessions', '--messages-table', 'my_messages');

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeController, ApiOkResponse } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators.js';
 import { mintToken } from '../auth/token-signer.js';
 import { authConfig } from '../config/app.config.js';
@@ -14,7 +14,8 @@ const DEV_TOKEN_SECONDS = 12 * 3600;
  * Registered only when devSignInEnabled (DashboardModule), and answering local clients only
  * (keepDevSignInLocal): everyone else gets 404 on every method.
  */
-@ApiTags('development')
+// Out of the OpenAPI document: the route exists only on a development machine, and the document must not depend on that.
+@ApiExcludeController()
 @Public()
 @Controller('dev/token')
 export class DevTokenController {

@@ -400,22 +400,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/dev/token": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["DevTokenController_available"];
-        put?: never;
-        post: operations["DevTokenController_mint"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -677,15 +661,6 @@ export interface components {
         DashboardConfigResponse: {
             /** @description whether "sign in as" (POST /api/v1/dev/token) answers this client */
             devSignIn: boolean;
-        };
-        DevTokenDto: {
-            /** @description the user id (`sub`) the token names */
-            user: string;
-        };
-        DevTokenResponse: {
-            token: string;
-            /** Format: date-time */
-            expiresAt: string;
         };
     };
     responses: never;
@@ -1900,47 +1875,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DashboardConfigResponse"];
-                };
-            };
-        };
-    };
-    DevTokenController_available: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description { available: true } */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    DevTokenController_mint: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DevTokenDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DevTokenResponse"];
                 };
             };
         };

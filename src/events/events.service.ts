@@ -105,7 +105,9 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
       release();
     });
     this.open.add(subscription);
-    if (reply.raw.destroyed) return subscription.end(); // the client left before the stream began
+    // The client left before the stream began, or the instance began closing while this one
+    // awaited Redis (endAll has run): a stream left open here would hold the server's close.
+    if (reply.raw.destroyed || this.closing) return subscription.end();
     deliver = subscription.receive;
     for (const event of held) subscription.receive(event);
     this.keepAlive();

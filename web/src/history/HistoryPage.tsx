@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { SESSION_STATUSES } from '../../../src/sessions/session-status';
 import { Alert } from '../ui/Alert';
+import { countOf } from '../ui/format';
 import { NewSession } from './NewSession';
 import { SessionRow } from './SessionRow';
 import { type Filter, useHistory } from './use-history';
@@ -96,7 +97,7 @@ export function HistoryPage() {
         </button>
       )}
       {history.loaded && !history.nextCursor && history.items.length > 0 && (
-        <p className="end">{history.items.length} sessions shown: that is all.</p>
+        <p className="end">{countOf(history.items.length, 'session')} shown: that is all.</p>
       )}
     </section>
   );

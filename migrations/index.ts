@@ -9,6 +9,7 @@ import { CreateMessageAppends1764590400000 } from './1764590400000-create-messag
 import { AddTitleSearchIndex1764835200000 } from './1764835200000-add-title-search-index.js';
 import { SessionsFillfactor1764921600000 } from './1764921600000-sessions-fillfactor.js';
 import { KeepRemovedKeyedMessages1765000000000 } from './1765000000000-keep-removed-keyed-messages.js';
+import { AddSessionClaimedAt1765100000000 } from './1765100000000-add-session-claimed-at.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   AddTitleSearchIndex1764835200000,
   SessionsFillfactor1764921600000,
   KeepRemovedKeyedMessages1765000000000,
+  AddSessionClaimedAt1765100000000,
 ];

@@ -35,6 +35,8 @@ describe('control plane: start, complete, fail, transitions', () => {
     expect(done.synthesisText).toContain(`${ROUNDS} rounds on Pricing`);
     expect(done.finalRecommendation).toEqual(expect.any(String));
     expect(done.endedAt).not.toBeNull();
+    // The in-process worker took it: it did not wait for a worker any more.
+    expect(Date.parse(done.claimedAt)).toBeGreaterThanOrEqual(Date.parse(done.startedAt));
 
     const [row] = await app
       .get(DataSource)

@@ -76,6 +76,21 @@ describe('remote workers over HTTP: claim, lease, heartbeat, act', () => {
     });
   });
 
+  it('a started session reads as waiting for a worker (claimedAt null, in GET and the list) until a claim sets claimedAt and a new ETag', async () => {
+    const session = await startRemote();
+    const waiting = await api.get(`/sessions/${session.id}`).expect(200);
+    expect(waiting.body).toMatchObject({ status: 'running', claimedAt: null, startedAt: expect.any(String) });
+    expect((await api.get('/sessions').expect(200)).body.items).toEqual([expect.objectContaining({ id: session.id, claimedAt: null })]);
+
+    const { session: leased } = await claim();
+    expect(leased.claimedAt).toEqual(expect.any(String));
+    expect(Date.parse(leased.claimedAt)).toBeGreaterThanOrEqual(Date.parse(leased.startedAt));
+    const claimed = await api.get(`/sessions/${session.id}`).expect(200);
+    expect(claimed.body).toMatchObject({ status: 'running', claimedAt: leased.claimedAt });
+    expect(claimed.headers.etag).not.toBe(waiting.headers.etag);
+    expect((await api.get('/sessions').expect(200)).body.items[0].claimedAt).toBe(leased.claimedAt);
+  });
+
   it('fail under the lease fails the session with the worker error', async () => {
     const session = await startRemote('review');
     const { lease } = await claim(['review']);

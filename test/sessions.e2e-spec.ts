@@ -30,9 +30,11 @@ describe('sessions', () => {
         finalRecommendation: null,
         error: null,
         startedAt: null,
+        claimedAt: null,
         endedAt: null,
       });
       expect(Object.keys(response.body).sort()).toEqual([
+        'claimedAt',
         'context',
         'createdAt',
         'endedAt',

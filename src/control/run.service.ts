@@ -15,10 +15,14 @@ export class RunService {
     private readonly recorder: ProgressRecorder,
   ) {}
 
-  /** The worker takes a job: the session it names, if still running (a kill may have come first). */
-  async claim(id: string): Promise<Session | null> {
-    const [alive] = await this.rows.heartbeat([id]);
-    return alive ? this.rows.findById(id) : null;
+  /** The worker takes a job: the session it names, if still running (a kill may have come first), now claimed. */
+  claim(id: string): Promise<Session | null> {
+    return this.rows.claim(id);
+  }
+
+  /** The claim never reached its worker: the session shows as waiting for one again. */
+  async unclaim(id: string): Promise<void> {
+    await this.rows.unclaim(id);
   }
 
   /** Refreshes the runs in progress; returns those still running. */

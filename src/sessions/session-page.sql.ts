@@ -3,7 +3,7 @@ import { RUNNING } from './session-status.js';
 /*
  * The list's items are built as JSON by PostgreSQL, each exactly what toSessionResponse makes of
  * the row (test/sessions-list.e2e-spec.ts compares the two for every field): decoding 21 rows of
- * 26 columns into objects, mapping and serialising them again was most of a list's CPU
+ * 27 columns into objects, mapping and serialising them again was most of a list's CPU
  * (docs/speed.md). Timestamps print as Date.toISOString() does (UTC, milliseconds truncated).
  * A running session's item is not used: its live progress is laid over it as GET does (service).
  */
@@ -40,6 +40,7 @@ const FIELDS: [string, string][] = [
   ['createdAt', json(iso('created_at'))],
   ['updatedAt', json(iso('updated_at'))],
   ['startedAt', json(iso('started_at'))],
+  ['claimedAt', json(iso('claimed_at'))],
   ['endedAt', json(iso('ended_at'))],
   ['lastActivityAt', json(iso('last_activity_at'))],
   ['expiresAt', json(iso('expires_at'))],

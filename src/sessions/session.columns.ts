@@ -33,6 +33,8 @@ export interface Session {
   createdAt: Date;
   updatedAt: Date;
   startedAt: Date | null;
+  /** When a worker took the run's work; null while it waits for one (and before any start). */
+  claimedAt: Date | null;
   endedAt: Date | null;
   lastActivityAt: Date;
   expiresAt: Date;
@@ -62,12 +64,13 @@ export const SESSION_COLUMNS = {
   createdAt: 'created_at',
   updatedAt: 'updated_at',
   startedAt: 'started_at',
+  claimedAt: 'claimed_at',
   endedAt: 'ended_at',
   lastActivityAt: 'last_activity_at',
   expiresAt: 'expires_at',
 } as const satisfies Record<keyof Session, string>;
 
-export const SESSION_DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'endedAt', 'lastActivityAt', 'expiresAt'] as const;
+export const SESSION_DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'claimedAt', 'endedAt', 'lastActivityAt', 'expiresAt'] as const;
 
 /** `RETURNING *` / `SELECT *` rows arrive snake_case; numeric and bigint arrive as strings. */
 export function sessionFromRow(row: Record<string, any>): Session {

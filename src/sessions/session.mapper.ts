@@ -39,6 +39,7 @@ export function toSessionResponse(session: Session): SessionResponse {
     createdAt: session.createdAt.toISOString(),
     updatedAt: session.updatedAt.toISOString(),
     startedAt: iso(session.startedAt),
+    claimedAt: iso(session.claimedAt),
     endedAt: iso(session.endedAt),
     lastActivityAt: session.lastActivityAt.toISOString(),
     expiresAt: session.expiresAt.toISOString(),

@@ -46,6 +46,15 @@ export class SessionStore {
     return this.repository.heartbeat(ids);
   }
 
+  /** A worker takes the run (see SessionsRepository.claim); null when it is not running any more. */
+  claim(id: string): Promise<Session | null> {
+    return this.writer.write((tx) => this.repository.claim(tx, id));
+  }
+
+  unclaim(id: string): Promise<Session | null> {
+    return this.writer.write((tx) => this.repository.unclaim(tx, id));
+  }
+
   transition(id: string, move: Move): Promise<MoveOutcome> {
     return this.writer.write((tx) => this.repository.transition(tx, id, move));
   }

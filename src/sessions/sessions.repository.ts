@@ -353,6 +353,31 @@ export class SessionsRepository {
     return rows.map((row: { id: string }) => row.id);
   }
 
+  /**
+   * A worker takes the run: its first heartbeat, and `claimed_at`, which readers see (so the
+   * version moves). Null when the session is not running any more (a kill came first).
+   */
+  async claim(tx: SessionTx, id: string): Promise<Session | null> {
+    const [row] = await queryPrepared(
+      tx.manager,
+      `UPDATE sessions SET heartbeat_at = now(), claimed_at = now(), version = version + 1, updated_at = now()
+       WHERE id = $1 AND status = $2 RETURNING *`,
+      [id, RUNNING],
+    );
+    return row ? tx.wrote(sessionFromRow(row)) : null;
+  }
+
+  /** A claim nobody received (its worker hung up): the run waits for a worker again. */
+  async unclaim(tx: SessionTx, id: string): Promise<Session | null> {
+    const [row] = await queryPrepared(
+      tx.manager,
+      `UPDATE sessions SET claimed_at = NULL, version = version + 1, updated_at = now()
+       WHERE id = $1 AND status = $2 AND claimed_at IS NOT NULL RETURNING *`,
+      [id, RUNNING],
+    );
+    return row ? tx.wrote(sessionFromRow(row)) : null;
+  }
+
   /** Running sessions nobody has vouched for in `seconds`: their worker may be lost. `excluding`: ids set aside. */
   async findSilentRunning(seconds: number, limit: number, excluding: string[] = []): Promise<string[]> {
     const rows = await this.db.query(

@@ -112,6 +112,8 @@ export class WorkService {
   private async giveBack(lease: LeaseTerms): Promise<null> {
     try {
       if (!(await this.leases.end(lease.id))) return null;
+      // Before the job is back in the queue: once it is, another claim may take it (and set claimedAt).
+      await this.runs.unclaim(lease.sessionId);
       await this.queues.giveBack(lease.handler, lease.sessionId, lease.id);
       await this.channel.announce(lease.handler);
     } catch (error) {

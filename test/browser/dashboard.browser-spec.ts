@@ -8,7 +8,7 @@ import { newUser, tokenFor } from '../factories/token.factory.js';
 import { TcpProxy } from '../utils/tcp-proxy.js';
 import { useTestApp } from '../utils/use-test-app.js';
 import { launchChromium, NARROW, personAt, rows, signInAs, titles, waitForRows, WIDE } from './chromium.js';
-import { seedHistory, seedMany } from './seed.js';
+import { seedHistory, seedMany, TRANSCRIPT } from './seed.js';
 
 // Screenshots of each run (dist/ is not committed); the README's come from here.
 const SHOTS = 'dist/screenshots';
@@ -94,15 +94,15 @@ describe('dashboard in a real browser', () => {
     await page.getByRole('heading', { name: 'Transcript: EU pricing' }).waitFor();
 
     await page.getByText('Which tier should we launch in the EU?').waitFor();
-    const call = page.locator('.tool-call');
+    const call = page.locator('.tool-call').first();
     expect(await call.locator('code').innerText()).toBe('search_prices');
     expect(JSON.parse(await call.locator('pre').innerText())).toEqual({ market: 'EU', tiers: ['basic', 'pro'] });
-    expect(await page.locator('.tool-result pre').innerText()).toBe('pro: 29 EUR');
+    expect(await page.locator('.tool-result pre').first().innerText()).toBe('pro: 29 EUR');
     const image = page.locator('img.image');
     await image.waitFor();
     expect(await image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(240);
     await page.getByText('Launch pro first; basic follows in Q3.').waitFor();
-    expect(await page.locator('.message').count()).toBe(5);
+    expect(await page.locator('.message').count()).toBe(TRANSCRIPT.length);
     // Never started: nothing in its audit trail yet (the live-run test checks a filled one).
     await page.getByText('No transitions yet.').waitFor();
     await shoot(page, 'session');

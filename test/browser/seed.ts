@@ -11,8 +11,30 @@ export const CHART =
       `<rect x="80" y="30" width="40" height="80" fill="#8250df"/><rect x="140" y="45" width="40" height="65" fill="#bf8700"/></svg>`,
   ).toString('base64');
 
-/** The messages of the transcript test: text, a tool call with arguments, its result, an image. */
-export const TRANSCRIPT = [
+/** An answer long enough to be collapsed: 40 numbered lines. */
+export const LONG_ANSWER = Array.from({ length: 40 }, (_, i) => `${i + 1}. A consideration about the EU launch, line ${i + 1}.`).join('\n');
+
+/**
+ * A Chat Completions exchange as an app stores it (each message's JSON as its content): a call in
+ * `tool_calls`, its `role: 'tool'` result by `tool_call_id`, then a long answer.
+ */
+export const CHAT_COMPLETIONS = [
+  {
+    role: 'assistant',
+    content: {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id: 'call_fx', type: 'function', function: { name: 'convert_currency', arguments: '{"amount":29,"from":"EUR","to":"USD"}' } },
+      ],
+    },
+  },
+  { role: 'tool', content: { role: 'tool', tool_call_id: 'call_fx', content: '31.40 USD' } },
+  { role: 'assistant', content: LONG_ANSWER },
+];
+
+/** The OpenAI Agents items of the transcript test: text, a tool call with arguments, its result, an image. */
+export const AGENT_ITEMS = [
   { role: 'user', content: 'Which tier should we launch in the EU?' },
   {
     role: 'assistant',
@@ -31,6 +53,9 @@ export const TRANSCRIPT = [
   },
   { role: 'assistant', content: [{ type: 'output_text', text: 'Launch pro first; basic follows in Q3.' }] },
 ];
+
+/** The transcript test's messages: every kind the page renders. */
+export const TRANSCRIPT = [...AGENT_ITEMS, ...CHAT_COMPLETIONS];
 
 /**
  * 60 sessions, created one after another (newest last): 59 "Seeded NN", every tenth with "alpha"

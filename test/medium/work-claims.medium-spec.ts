@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { ControlService } from '../../src/control/control.service.js';
 import { RemoteWorkQueues } from '../../src/control/remote-work.queues.js';
 import { LeaseBook, type LeaseTerms } from '../../src/work/lease.book.js';
+import { SessionsService } from '../../src/sessions/sessions.service.js';
 import { WorkService } from '../../src/work/work.service.js';
 import { newUser } from '../factories/token.factory.js';
 import { newMediumContext, type MediumContext } from './medium.js';
@@ -24,10 +25,12 @@ describe('WorkService.claim against PostgreSQL and Redis', () => {
     await ctx.close();
   });
 
+  let owner: string;
+
   async function started(): Promise<string> {
-    const user = ctx.newUser();
-    const session = await ctx.newSession({ userId: user });
-    await ctx.get(ControlService).start(user, session.id, 'research');
+    owner = ctx.newUser();
+    const session = await ctx.newSession({ userId: owner });
+    await ctx.get(ControlService).start(owner, session.id, 'research');
     return session.id;
   }
 
@@ -46,9 +49,11 @@ describe('WorkService.claim against PostgreSQL and Redis', () => {
     expect(await sut.claim(worker(), ['research'], 0, gone.signal)).toBeNull();
     expect(first?.sessionId).toBe(sessionId);
     expect(await leases.get(first!.id)).toMatchObject({ state: 'ended' });
+    // Given back, it reads as waiting for a worker again (claimedAt null), the cache included.
+    expect((await ctx.get(SessionsService).read(owner, sessionId)).session.claimedAt).toBeNull();
 
     const next = await sut.claim(worker(), ['research'], 0, new AbortController().signal);
-    expect(next?.session).toMatchObject({ id: sessionId, status: 'running' });
+    expect(next?.session).toMatchObject({ id: sessionId, status: 'running', claimedAt: expect.any(String) });
     expect(next?.lease.id).not.toBe(first!.id);
     expect(await leases.get(next!.lease.id)).toMatchObject({ state: 'live', sessionId });
   });

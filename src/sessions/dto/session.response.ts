@@ -22,6 +22,14 @@ export class SessionResponse {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description:
+      'when a worker (in the service, or remote through POST /work/claim) took the work of the run; null while a running session waits for a worker, and for one never started',
+  })
+  claimedAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) endedAt: string | null;
   @ApiProperty({ format: 'date-time' }) lastActivityAt: string;
   @ApiProperty({

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { SESSION_STATUSES } from '../../../src/sessions/session-status';
 import { Alert } from '../ui/Alert';
 import { ExportSessions } from './ExportSessions';
+import { countOf } from '../ui/format';
 import { NewSession } from './NewSession';
 import { SessionRow } from './SessionRow';
 import { type Filter, useHistory } from './use-history';
@@ -100,7 +101,7 @@ export function HistoryPage() {
         </button>
       )}
       {history.loaded && !history.nextCursor && history.items.length > 0 && (
-        <p className="end">{history.items.length} sessions shown: that is all.</p>
+        <p className="end">{countOf(history.items.length, 'session')} shown: that is all.</p>
       )}
     </section>
   );

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import type { Session, SessionEvent } from '../api/types';
 import { useSigned } from '../app/context';
+import { isWaitingForWorker } from '../ui/session-state';
 
 export interface Filter {
   status: string;
@@ -19,6 +20,8 @@ interface State {
 const PAGE = 20;
 // Events for one session within this window cost one GET (a running session reports often).
 const COALESCE_MS = 150;
+// A claim by a worker makes no event: rows waiting for a worker are read this often until one took them.
+const WAITING_POLL_MS = 2000;
 
 const matches = (session: Session, filter: Filter): boolean =>
   (filter.status ? session.status === filter.status : session.status !== 'deleted') &&
@@ -121,6 +124,17 @@ export function useHistory(filter: Filter) {
       timers.clear();
     };
   }, [events, refresh, replace, load]);
+
+  // Ids in one string: the timer restarts only when the set of waiting rows changes.
+  const waiting = state.items
+    .filter(isWaitingForWorker)
+    .map((session) => session.id)
+    .join(' ');
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = window.setInterval(() => waiting.split(' ').forEach((id) => void refresh(id)), WAITING_POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [waiting, refresh]);
 
   return {
     ...state,

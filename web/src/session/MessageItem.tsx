@@ -1,3 +1,4 @@
+import { useId, useLayoutEffect, useRef, useState } from 'react';
 import type { Message } from '../api/types';
 import { formatDate } from '../ui/format';
 import { type Part, partsOf } from './message-parts';
@@ -46,17 +47,59 @@ function PartView({ part }: { part: Part }) {
 }
 
 export function MessageItem({ message }: { message: Message }) {
+  const { item, content, long, open, toggle } = useCollapsible();
+  const bodyId = useId();
   return (
-    <li className={`message role-${message.role}`} data-seq={message.seq}>
+    <li className={`message role-${message.role}`} data-seq={message.seq} ref={item}>
       <div className="message-head">
         <span className="role">{message.role}</span>
         <span className="muted">
           #{message.seq} · <time dateTime={message.createdAt}>{formatDate(message.createdAt)}</time>
         </span>
       </div>
-      {partsOf(message.content).map((part, index) => (
-        <PartView key={index} part={part} />
-      ))}
+      <div id={bodyId} className={long && !open ? 'message-body collapsed' : 'message-body'}>
+        <div className="message-content" ref={content}>
+          {partsOf(message.content).map((part, index) => (
+            <PartView key={index} part={part} />
+          ))}
+        </div>
+      </div>
+      {long && (
+        <button type="button" className="quiet toggle" aria-expanded={open} aria-controls={bodyId} onClick={toggle}>
+          {open ? 'Show less' : 'Show more'}
+        </button>
+      )}
     </li>
   );
+}
+
+// A message taller than this is cut to `.message-body.collapsed` (15rem, styles.css) with "Show
+// more"; one only a little taller than the cut is shown whole, as hiding a few lines saves nothing.
+const LONG_PX = 360;
+
+/**
+ * Whether the message is long, by its rendered height (text, JSON, images alike), measured again
+ * when it changes size (a narrower window, an image that loaded).
+ */
+function useCollapsible() {
+  const item = useRef<HTMLLIElement>(null);
+  const content = useRef<HTMLDivElement>(null);
+  const [long, setLong] = useState(false);
+  const [open, setOpen] = useState(false);
+  useLayoutEffect(() => {
+    const element = content.current;
+    if (!element) return;
+    const measure = () => setLong(element.offsetHeight > LONG_PX);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  const toggle = () => {
+    setOpen(!open);
+    // Closing a message read to its end: its top comes back into view rather than the page jumping past it.
+    const top = item.current?.getBoundingClientRect().top ?? 0;
+    if (open && top < 0) item.current?.scrollIntoView({ block: 'start' });
+  };
+  return { item, content, long, open, toggle };
 }

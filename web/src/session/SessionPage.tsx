@@ -2,7 +2,9 @@ import { useLayoutEffect, useRef } from 'react';
 import { Controls } from '../control/Controls';
 import { useInfiniteScroll } from '../history/HistoryPage';
 import { Alert } from '../ui/Alert';
-import { formatAgo, formatCost, formatDate } from '../ui/format';
+import { Ago } from '../ui/Ago';
+import { formatCost, formatDate } from '../ui/format';
+import { isWaitingForWorker } from '../ui/session-state';
 import { StatusBadge } from '../ui/StatusBadge';
 import { MessageItem } from './MessageItem';
 import { Timeline } from './Timeline';
@@ -39,11 +41,16 @@ export function SessionPage({ id }: { id: string }) {
         <>
           <div className="session-head">
             <h1 id="session-title">{session.title || <em>untitled</em>}</h1>
-            <StatusBadge status={session.status} />
+            <StatusBadge status={session.status} waiting={isWaitingForWorker(session)} />
           </div>
+          {isWaitingForWorker(session) && (
+            <p className="muted" role="status">
+              Started, but no worker has taken it yet: it runs once a worker for its handler claims it.
+            </p>
+          )}
           {session.problemStatement && <p className="problem">{session.problemStatement}</p>}
           <dl className="progress" aria-live="polite">
-            <div>
+            <div className="phase-card">
               <dt>Phase</dt>
               <dd data-field="phase">{session.phase ?? '—'}</dd>
             </div>
@@ -65,7 +72,9 @@ export function SessionPage({ id }: { id: string }) {
             </div>
             <div>
               <dt>Last activity</dt>
-              <dd>{formatAgo(session.lastActivityAt)}</dd>
+              <dd>
+                <Ago iso={session.lastActivityAt} />
+              </dd>
             </div>
           </dl>
           {session.error && <p className="alert">Failed: {session.error}</p>}

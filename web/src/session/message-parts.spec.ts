@@ -50,4 +50,51 @@ describe('partsOf', () => {
       { kind: 'text', text: 'hi' },
     ]);
   });
+
+  it('reads Chat Completions messages: an assistant with tool_calls, then the tool result by tool_call_id', () => {
+    const call = {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id: 'call_a', type: 'function', function: { name: 'convert', arguments: '{"amount":29}' } },
+        { id: 'call_b', type: 'function', function: { name: 'lookup', arguments: 'not json' } },
+      ],
+    };
+    expect(partsOf(call)).toEqual([
+      { kind: 'tool-call', name: 'convert', callId: 'call_a', args: { amount: 29 } },
+      { kind: 'tool-call', name: 'lookup', callId: 'call_b', args: 'not json' },
+    ]);
+    expect(partsOf({ role: 'tool', tool_call_id: 'call_a', content: '31.40 USD' })).toEqual([
+      { kind: 'tool-result', name: null, callId: 'call_a', output: '31.40 USD' },
+    ]);
+    expect(
+      partsOf({
+        role: 'tool',
+        tool_call_id: 'call_b',
+        name: 'lookup',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      }),
+    ).toEqual([{ kind: 'tool-result', name: 'lookup', callId: 'call_b', output: 'a\nb' }]);
+  });
+
+  it('keeps the text beside Chat Completions tool calls, opens a plain chat message, and shows an empty one as JSON', () => {
+    const sut = partsOf([
+      { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+    ]);
+    expect(sut).toEqual([
+      { kind: 'text', text: 'Checking.' },
+      { kind: 'tool-call', name: 'f', callId: 'c', args: {} },
+      { kind: 'text', text: 'hi' },
+    ]);
+    expect(partsOf({ role: 'assistant', content: null, tool_calls: [] })).toEqual([
+      { kind: 'json', value: { role: 'assistant', content: null, tool_calls: [] } },
+    ]);
+    expect(partsOf({ role: 'assistant', tool_calls: [{ id: 'x', type: 'custom' }] })).toEqual([
+      { kind: 'json', value: { id: 'x', type: 'custom' } },
+    ]);
+  });
 });

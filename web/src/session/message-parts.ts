@@ -2,7 +2,8 @@
  * What a message's `content` holds, by kind. `content` is any JSON: a string, or the items an
  * agent SDK produces (OpenAI Agents: `input_text`/`output_text`, `input_image`, `function_call`
  * with JSON `arguments`, `function_call_result` with its `output`; Anthropic-style `text`, `image`,
- * `tool_use`, `tool_result`). Anything else is shown as JSON, never dropped.
+ * `tool_use`, `tool_result`; Chat Completions messages: `tool_calls` of an assistant, a `role: 'tool'`
+ * result with its `tool_call_id`). Anything else is shown as JSON, never dropped.
  */
 export type Part =
   | { kind: 'text'; text: string }
@@ -25,10 +26,14 @@ function parsedArgs(value: unknown): unknown {
   }
 }
 
-/** A tool's output of one text item (`{ type: 'text', text }`) reads as that text. */
+const isTextItem = (item: unknown): item is { text: string } =>
+  !!item && typeof item === 'object' && (item as Item).type === 'text' && typeof (item as Item).text === 'string';
+
+/** A tool's output of text items (`{ type: 'text', text }`, one or a list) reads as that text. */
 function textOf(output: unknown): unknown {
-  const item = output as Item | null;
-  return item && typeof item === 'object' && item.type === 'text' && typeof item.text === 'string' ? item.text : output;
+  if (isTextItem(output)) return output.text;
+  if (Array.isArray(output) && output.length > 0 && output.every(isTextItem)) return output.map((item) => item.text).join('\n');
+  return output;
 }
 
 function imageSource(item: Item): string | null {
@@ -41,10 +46,33 @@ function imageSource(item: Item): string | null {
   return null;
 }
 
+/**
+ * A Chat Completions message (`{ role, content, tool_calls? }`, or `{ role: 'tool', tool_call_id,
+ * content }`): its text, then one part per function call; a tool's message is that call's result.
+ */
+function chatMessageParts(it: Item): Part[] {
+  if (it.role === 'tool' || typeof it.tool_call_id === 'string')
+    return [{ kind: 'tool-result', name: str(it.name), callId: str(it.tool_call_id), output: textOf(it.content) }];
+  const text = it.content === null || it.content === undefined || it.content === '' ? [] : partsOf(it.content);
+  const calls = Array.isArray(it.tool_calls) ? it.tool_calls : [];
+  const parts = [...text, ...calls.map(toolCallPart)];
+  return parts.length ? parts : [{ kind: 'json', value: it }];
+}
+
+function toolCallPart(call: unknown): Part {
+  const fn = (call as Item | null)?.function as Item | undefined;
+  if (!fn || typeof fn !== 'object') return { kind: 'json', value: call };
+  return { kind: 'tool-call', name: str(fn.name) ?? 'tool', callId: str((call as Item).id), args: parsedArgs(fn.arguments) };
+}
+
+const isChatMessage = (it: Item): boolean =>
+  it.type === undefined && typeof it.role === 'string' && ('content' in it || Array.isArray(it.tool_calls));
+
 function partOf(item: unknown): Part[] {
   if (typeof item === 'string') return [{ kind: 'text', text: item }];
   if (!item || typeof item !== 'object' || Array.isArray(item)) return [{ kind: 'json', value: item }];
   const it = item as Item;
+  if (isChatMessage(it)) return chatMessageParts(it);
   switch (it.type) {
     case 'text':
     case 'input_text':

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import type { Message, Session, Transition } from '../api/types';
 import { useSigned } from '../app/context';
+import { isWaitingForWorker } from '../ui/session-state';
 
 const PAGE = 50;
 // While the events stream is down, a running session is read this often instead.
@@ -114,17 +115,19 @@ export function useSession(id: string) {
   }, [events, id, readSession, readLatest]);
 
   // Degraded mode: with the stream down (dropped, or a service without it) a running session is
-  // polled, so its progress still moves; the header says the page is not live.
+  // polled, so its progress still moves; the header says the page is not live. A claim by a
+  // worker makes no event: a session waiting for one is read until one took it.
   const running = detail.session?.status === 'running';
+  const waiting = !!detail.session && isWaitingForWorker(detail.session);
   useEffect(() => {
     if (!running) return;
     const timer = window.setInterval(() => {
-      if (events.state === 'open') return;
-      void readSession();
-      void readLatest(true);
+      const live = events.state === 'open';
+      if (!live || waiting) void readSession();
+      if (!live) void readLatest(true);
     }, POLL_MS);
     return () => window.clearInterval(timer);
-  }, [running, events, readSession, readLatest]);
+  }, [running, waiting, events, readSession, readLatest]);
 
   return {
     ...detail,

@@ -14,3 +14,6 @@ export function formatAgo(iso: string | null, now = Date.now()): string {
 }
 
 export const formatCost = (cost: number): string => `$${cost.toFixed(cost !== 0 && cost < 0.01 ? 4 : 2)}`;
+
+/** "1 session", "2 sessions": a count with its noun in the right number. */
+export const countOf = (count: number, noun: string, plural = `${noun}s`): string => `${count} ${count === 1 ? noun : plural}`;

@@ -451,6 +451,11 @@ export interface components {
             updatedAt: string;
             /** Format: date-time */
             startedAt: string | null;
+            /**
+             * Format: date-time
+             * @description when a worker (in the service, or remote through POST /work/claim) took the work of the run; null while a running session waits for a worker, and for one never started
+             */
+            claimedAt: string | null;
             /** Format: date-time */
             endedAt: string | null;
             /** Format: date-time */

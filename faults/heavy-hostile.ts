@@ -2,6 +2,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { mintToken } from '../src/auth/token-signer.js';
+import { serverErrorsIn } from './ledger.js';
 
 /*
  * One account using every limit to the full at once, as the contract's "limits that protect
@@ -48,11 +49,7 @@ export class HeavyHostile {
 
   /** 5xx answers other than 503 ("later"): each is a defect. */
   get serverErrors(): number {
-    return Object.values(this.tally).reduce(
-      (sum, answers) =>
-        sum + Object.entries(answers).reduce((n, [status, count]) => n + (/^5\d\d$/.test(status) && status !== '503' ? count : 0), 0),
-      0,
-    );
+    return serverErrorsIn(this.tally);
   }
 
   private count(attack: HeavyAttack, answer: string): void {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { mintToken } from '../src/auth/token-signer.js';
+import { serverErrorsIn } from './ledger.js';
 
 /*
  * One hostile authenticated user in the load: the crash and stall attempts of issue 9, items 1, 2
@@ -55,16 +56,9 @@ export class HostileClient {
     this.token = mintToken(this.user, secret);
   }
 
-  /** 5xx answers it got, 503 apart: a 503 says "later", a 500 is a defect. */
+  /** 5xx answers other than 503 ("later"): each is a defect. */
   get serverErrors(): number {
-    return Object.values(this.tally).reduce(
-      (sum, answers) =>
-        sum +
-        Object.entries(answers)
-          .filter(([status]) => /^5\d\d$/.test(status) && status !== '503')
-          .reduce((n, [, count]) => n + count, 0),
-      0,
-    );
+    return serverErrorsIn(this.tally);
   }
 
   private async call(

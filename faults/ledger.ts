@@ -69,3 +69,12 @@ export class Ledger {
     return { requests: sorted.length, p50: Math.round(at(0.5)), p99: Math.round(at(0.99)), max: Math.round(sorted.at(-1) ?? 0) };
   }
 }
+
+/** A hostile client's 5xx answers, 503 apart (a 503 says "later"; a 500 is a defect), from its tally by attack and answer. */
+export function serverErrorsIn(tally: Record<string, Record<string, number>>): number {
+  let sum = 0;
+  for (const answers of Object.values(tally)) {
+    for (const [status, count] of Object.entries(answers)) if (/^5\d\d$/.test(status) && status !== '503') sum += count;
+  }
+  return sum;
+}

@@ -6,8 +6,12 @@ import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
+import { useOwnRedisIndex } from './utils/own-redis-index.js';
 import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
+
+// It FLUSHDBs: on the run's shared index that would take other specs' leases and queues mid-test.
+useOwnRedisIndex();
 
 describe('Redis write-through cache', () => {
   let redis: Redis;

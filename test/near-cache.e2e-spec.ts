@@ -6,8 +6,12 @@ import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
+import { useOwnRedisIndex } from './utils/own-redis-index.js';
 import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
+
+// It FLUSHDBs: on the run's shared index that would take other specs' leases and queues mid-test.
+useOwnRedisIndex();
 
 /**
  * Two instances on one database and one Redis: each keeps in-process copies of sessions, which

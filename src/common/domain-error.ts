@@ -223,3 +223,17 @@ export class TooManyStreamsError extends DomainError {
     this.details.limit = limit;
   }
 }
+
+/** A fork's atSeq lies after the source's last message: nothing was created. */
+export class ForkPointOutOfRangeError extends DomainError {
+  readonly code = 'FORK_POINT_OUT_OF_RANGE';
+  readonly status = HttpStatus.BAD_REQUEST;
+  constructor(lastSeq: number) {
+    super(
+      lastSeq
+        ? `atSeq must be at most ${lastSeq}, the seq of the session's last message; nothing was created`
+        : 'the session has no messages: fork it without atSeq; nothing was created',
+    );
+    this.details.lastSeq = lastSeq;
+  }
+}

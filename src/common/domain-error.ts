@@ -224,6 +224,16 @@ export class TooManyStreamsError extends DomainError {
   }
 }
 
+/** A user's forks beyond what one instance runs at once (one per user, a quarter of the pool). */
+export class TooManyForksError extends DomainError {
+  readonly code = 'TOO_MANY_CONCURRENT_FORKS';
+  readonly status = HttpStatus.TOO_MANY_REQUESTS;
+  readonly headers = { 'Retry-After': '1' };
+  constructor() {
+    super('Too many forks at once; retry after the ones in progress. Nothing was created');
+  }
+}
+
 /** A fork's atSeq lies after the source's last message: nothing was created. */
 export class ForkPointOutOfRangeError extends DomainError {
   readonly code = 'FORK_POINT_OUT_OF_RANGE';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { DatabaseTimeouts } from '../database/data-source-options.js';
 import type { Session } from './session.columns.js';
 import type { SessionStatus } from './session-status.js';
 import type { Move, MoveOutcome, ProgressSnapshot } from './session-transition.sql.js';
@@ -86,8 +87,8 @@ export class SessionStore {
   }
 
   /** A fork: the new row and the history's copy (`copy`) as one statement in one transaction, then the cache and `session.created`. */
-  fork(fork: NewFork, maxSessions: number, copy: ForkCopy): Promise<ForkOutcome> {
-    return this.writer.transaction((tx) => this.repository.insertFork(tx, fork, maxSessions, copy));
+  fork(fork: NewFork, maxSessions: number, copy: ForkCopy, timeouts: DatabaseTimeouts): Promise<ForkOutcome> {
+    return this.writer.transaction((tx) => this.repository.insertFork(tx, fork, maxSessions, copy, timeouts));
   }
 
   /** A history change: the row's part and the caller's statements commit together, then the cache. */

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
+import type { DatabaseTimeouts } from '../database/data-source-options.js';
 import { sessionsConfig } from '../config/app.config.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
@@ -134,10 +136,15 @@ export class SessionsRepository {
    * after the source's last message, whose seq it gives). A repeat of an idempotency key answers
    * the first session whatever became of the source since. Needs SessionWriter.transaction (the quota lock).
    */
-  async insertFork(tx: SessionTx, fork: NewFork, maxSessions: number, copy: ForkCopy): Promise<ForkOutcome> {
+  async insertFork(tx: SessionTx, fork: NewFork, maxSessions: number, copy: ForkCopy, timeouts: DatabaseTimeouts): Promise<ForkOutcome> {
     await this.lockUserQuota(tx, QUOTA_LOCK.sessions, fork.userId);
     const { sql, params } = forkSql(fork, maxSessions, DELETED, copy);
-    const [row] = await tx.manager.query(sql, [this.retentionSeconds, ...params]);
+    // A long history takes longer than other statements may: its own bound, on PostgreSQL's side and the client's.
+    await tx.manager.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeouts.statementTimeoutMs)]);
+    const client = (await tx.manager.queryRunner!.connect()) as pg.PoolClient;
+    const {
+      rows: [row],
+    } = await client.query({ text: sql, values: [this.retentionSeconds, ...params], query_timeout: timeouts.queryTimeoutMs } as pg.QueryConfig);
     if (row?.id) {
       const created = tx.wrote(sessionFromRow(row));
       tx.told({ type: 'session.created', session: created });

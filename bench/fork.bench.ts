@@ -83,7 +83,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 function summarize(samples: Float64Array, from: number, to: number) {
@@ -116,7 +119,8 @@ async function main(): Promise<void> {
     });
     const body = (await response.json()) as { messageCount?: number };
     const took = performance.now() - start;
-    if (response.status !== 201 || body.messageCount !== atSeq) throw new Error(`fork at ${atSeq}: ${response.status} ${JSON.stringify(body)}`);
+    if (response.status !== 201 || body.messageCount !== atSeq)
+      throw new Error(`fork at ${atSeq}: ${response.status} ${JSON.stringify(body)}`);
     return took;
   };
 

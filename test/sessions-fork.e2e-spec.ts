@@ -152,7 +152,9 @@ describe('sessions: fork', () => {
     const source = await createSession(api);
     await appendTexts(source.id, 'a', 'b');
     const forked = (await fork(source.id).expect(201)).body;
-    expect((await api.get(`/sessions/${forked.id}/messages?limit=1`).expect(200)).body.items.map((m: { seq: number }) => m.seq)).toEqual([2]);
+    expect((await api.get(`/sessions/${forked.id}/messages?limit=1`).expect(200)).body.items.map((m: { seq: number }) => m.seq)).toEqual([
+      2,
+    ]);
     const appended = await api.post(`/sessions/${forked.id}/messages`, { role: 'user', content: 'c' }).expect(201);
     expect(appended.body.items[0].seq).toBe(3);
     expect((await history(forked.id)).map((m: { content: string }) => m.content)).toEqual(['a', 'b', 'c']);
@@ -224,8 +226,7 @@ describe('sessions: fork', () => {
     const source = await createSession(api);
     await appendTexts(source.id, ...Array.from({ length: BATCH }, (_, i) => `0-${i}`));
     const appends = Array.from({ length: 4 }, async (_, chain) => {
-      for (let n = 1; n <= 10; n++)
-        await appendTexts(source.id, ...Array.from({ length: BATCH }, (_, i) => `${chain}.${n}-${i}`));
+      for (let n = 1; n <= 10; n++) await appendTexts(source.id, ...Array.from({ length: BATCH }, (_, i) => `${chain}.${n}-${i}`));
     });
     const forks = Array.from({ length: 3 }, async () => {
       const ids: string[] = [];

@@ -29,7 +29,8 @@ export class ForkController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key from the same user returns the same session' })
   @ApiCreatedResponse({
     type: SessionResponse,
-    description: "a new session (status created) whose history is the source's messages 1..atSeq, renumbered 1..n; forkedFrom names the source",
+    description:
+      "a new session (status created) whose history is the source's messages 1..atSeq, renumbered 1..n; forkedFrom names the source",
   })
   @ApiBadRequestResponse({ description: "FORK_POINT_OUT_OF_RANGE: atSeq lies after the source's last message" })
   @ApiNotFoundResponse({ description: 'SESSION_NOT_FOUND: no session of yours that is not deleted has this id' })

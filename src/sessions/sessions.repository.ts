@@ -144,7 +144,11 @@ export class SessionsRepository {
     const client = (await tx.manager.queryRunner!.connect()) as pg.PoolClient;
     const {
       rows: [row],
-    } = await client.query({ text: sql, values: [this.retentionSeconds, ...params], query_timeout: timeouts.queryTimeoutMs } as pg.QueryConfig);
+    } = await client.query({
+      text: sql,
+      values: [this.retentionSeconds, ...params],
+      query_timeout: timeouts.queryTimeoutMs,
+    } as pg.QueryConfig);
     if (row?.id) {
       const created = tx.wrote(sessionFromRow(row));
       tx.told({ type: 'session.created', session: created });

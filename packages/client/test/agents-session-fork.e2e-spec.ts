@@ -46,7 +46,12 @@ describe('clients: fork', () => {
     const sourceId = data!.id;
 
     const forked = await sessions.fork(sourceId, { atSeq: 1, title: 'first turn', idempotencyKey: 'fork-once' });
-    expect(forked).toMatchObject({ status: 'created', title: 'first turn', messageCount: 1, forkedFrom: { sessionId: sourceId, atSeq: 1 } });
+    expect(forked).toMatchObject({
+      status: 'created',
+      title: 'first turn',
+      messageCount: 1,
+      forkedFrom: { sessionId: sourceId, atSeq: 1 },
+    });
     expect((await sessions.fork(sourceId, { atSeq: 1, idempotencyKey: 'fork-once' })).id).toBe(forked.id);
 
     const past = await sessions.fork(sourceId, { atSeq: 3 }).catch((error: unknown) => error);

@@ -252,6 +252,26 @@ describe('sessions: fork', () => {
     expect(lengths.size).toBeGreaterThan(1);
   });
 
+  it('runs one fork per user at a time with a short queue: beyond it 429 TOO_MANY_CONCURRENT_FORKS, and nothing created for it', async () => {
+    const source = await createSession(api);
+    const batch = Array.from({ length: 10_000 }, (_, i) => `message ${i}`);
+    await appendTexts(source.id, ...batch);
+    await appendTexts(source.id, ...batch);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => fork(source.id)));
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 201).length).toBeGreaterThanOrEqual(3); // one running, two queued
+    const refused = answers.filter((answer) => answer.status !== 201);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const answer of refused) {
+      expect(answer.status).toBe(429);
+      expect(answer.body.code).toBe('TOO_MANY_CONCURRENT_FORKS');
+      expect(answer.headers['retry-after']).toBeDefined();
+    }
+    const created = answers.filter((answer) => answer.status === 201).map((answer) => answer.body.id);
+    expect(await sessionIds()).toEqual([source.id, ...created].sort());
+    for (const id of created) expect((await api.get(`/sessions/${id}`).expect(200)).body.messageCount).toBe(20_000);
+  });
+
   it('tells session.created for the fork, with forkedFrom, on the user’s event stream', async () => {
     const source = await createSession(api);
     await appendTexts(source.id, 'a');
@@ -267,5 +287,27 @@ describe('sessions: fork', () => {
     } finally {
       stream.close();
     }
+  });
+});
+
+describe('sessions: fork past FORK_STATEMENT_TIMEOUT_MS', () => {
+  // A bound no copy of thousands of messages meets: PostgreSQL cancels the statement.
+  const app = useTestApp({ FORK_STATEMENT_TIMEOUT_MS: '10', RATE_LIMIT_PER_MINUTE: '0' });
+
+  it('answers 503 DATABASE_UNAVAILABLE and creates nothing; other statements keep their own bound', async () => {
+    const user = newUser();
+    const api = apiAs(app, user);
+    const source = await createSession(api);
+    const items = Array.from({ length: 10_000 }, (_, i) => ({ role: 'user', content: { text: `message ${i}`, n: i } }));
+    await api.post(`/sessions/${source.id}/messages`, { items }).expect(201);
+    await api.post(`/sessions/${source.id}/messages`, { items }).expect(201);
+
+    const refused = await api.post(`/sessions/${source.id}/fork`, { key: 'never' }).expect(503);
+    expect(refused.body.code).toBe('DATABASE_UNAVAILABLE');
+    expect((await api.get('/sessions').expect(200)).body.items.map((s: { id: string }) => s.id)).toEqual([source.id]);
+    await api.get('/sessions/by-key/never').expect(404);
+    // The connection went back to the pool with the default bound: a later statement is not cut at 10 ms.
+    for (let n = 0; n < 12; n++) await api.get(`/sessions/${source.id}/messages?limit=1000`).expect(200);
+    expect((await api.post(`/sessions/${source.id}/fork`, { atSeq: 1 }).expect(201)).body.messageCount).toBe(1);
   });
 });

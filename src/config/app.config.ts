@@ -37,6 +37,11 @@ export const databaseConfig = namespace('database', (env) => ({
   // A slow reader of a limit=all stream holds its connection as long as it reads: never one of the pool's.
   streamPoolSize: streamPoolSize(env),
   timeouts: { statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS, queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS },
+  // A fork's statement (one snapshot, however long the history): the client keeps the same margin over PostgreSQL.
+  forkTimeouts: {
+    statementTimeoutMs: env.FORK_STATEMENT_TIMEOUT_MS,
+    queryTimeoutMs: env.FORK_STATEMENT_TIMEOUT_MS + Math.max(0, env.DATABASE_QUERY_TIMEOUT_MS - env.DATABASE_STATEMENT_TIMEOUT_MS),
+  },
   // ... and waits for its reader at most this long per MiB taken (and once more to start): then it is cut off.
   streamMsPerMib: env.HISTORY_STREAM_MS_PER_MIB,
   // Admission of history reads per instance (read-gate.ts), derived from the pools: pages take at

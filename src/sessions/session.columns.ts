@@ -38,6 +38,9 @@ export interface Session {
   endedAt: Date | null;
   lastActivityAt: Date;
   expiresAt: Date;
+  /** A fork's source session and the last seq copied from it; null for a session that is no fork. */
+  forkedFromSessionId: string | null;
+  forkedFromSeq: number | null;
 }
 
 export const SESSION_COLUMNS = {
@@ -68,6 +71,8 @@ export const SESSION_COLUMNS = {
   endedAt: 'ended_at',
   lastActivityAt: 'last_activity_at',
   expiresAt: 'expires_at',
+  forkedFromSessionId: 'forked_from_session_id',
+  forkedFromSeq: 'forked_from_seq',
 } as const satisfies Record<keyof Session, string>;
 
 export const SESSION_DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'claimedAt', 'endedAt', 'lastActivityAt', 'expiresAt'] as const;

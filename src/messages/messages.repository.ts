@@ -162,6 +162,16 @@ export class MessagesRepository implements OnModuleDestroy {
   }
 
   /**
+   * The history cap's removal as a rider of an append's statement (HistoryCap.remove): every
+   * message up to the touched row's trimmed_through_seq, returned for the keys' copy. The cut
+   * never reaches the batch (history-cap.sql.ts), and the batch's rows are not in the statement's
+   * snapshot anyway. An append the cap did not cut reads an empty range of the index.
+   */
+  trimRider(): HistoryRider {
+    return () => `DELETE FROM messages m USING touched t WHERE m.session_id = t.id AND m.seq <= t.trimmed_through_seq RETURNING m.*`;
+  }
+
+  /**
    * The latest `cut.limit` messages with seq < `cut.before`, oldest first (the Agents SDK's
    * getItems(limit)), stopping early at `cut.maxBytes`: one statement, so one snapshot.
    */

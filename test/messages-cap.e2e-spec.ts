@@ -5,6 +5,7 @@ import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { seqs, texts } from './factories/message.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { baseUrlOf, SseClient } from './utils/sse-client.js';
+import { createTestApp } from './utils/create-test-app.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 type Item = { seq: number; role: string; content: unknown };
@@ -43,8 +44,10 @@ describe('history cap', () => {
   describe('with a session cap', () => {
     const app = useTestApp({ HISTORY_TAIL_CACHE_SIZE: '10' });
     let api: Api;
+    let user: string;
     beforeEach(() => {
-      api = apiAs(app, newUser());
+      user = newUser();
+      api = apiAs(app, user);
     });
 
     const capped = async (historyLimit: object) => (await createSession(api, { title: 'capped', historyLimit })).id as string;
@@ -152,8 +155,6 @@ describe('history cap', () => {
     });
 
     it('announces a cut as session.messages with change "trimmed" and throughSeq', async () => {
-      const user = newUser();
-      api = apiAs(app, user);
       const owned = await capped({ maxMessages: 2, trim: 'any' });
       const stream = await SseClient.open(await baseUrlOf(app), user, `/sessions/${owned}/events`);
       try {
@@ -210,6 +211,23 @@ describe('history cap', () => {
         .expect(201);
       expect(again.body).toEqual(first.body);
       expect(await counters(id)).toMatchObject({ message_count: 2, last_seq: 4 });
+    });
+
+    it('trims on an instance that never saw the session capped (its plain append is refused and decided under the lock)', async () => {
+      const id = await capped({ maxMessages: 2, trim: 'any' });
+      await append(id, ...texts(2, 'here'));
+      const other = await createTestApp({ HISTORY_TAIL_CACHE_SIZE: '10' });
+      try {
+        const there = apiAs(other, user);
+        for (const n of [1, 2, 3]) await there.post(path(id), msg('user', `there${n}`)).expect(201);
+        expect(await heldSeqs(id)).toEqual([4, 5]);
+        expect(await counters(id)).toEqual({ message_count: 2, last_seq: 5, trimmed_through_seq: 3 });
+        // And back here, where the session is known capped: the append carries the cap.
+        await append(id, msg('user', 'here again'));
+        expect(await heldSeqs(id)).toEqual([5, 6]);
+      } finally {
+        await other.close();
+      }
     });
 
     it('holds the cap exactly under concurrent appends (a raced cut is decided under the row lock)', async () => {

@@ -41,6 +41,7 @@ describe('sessions', () => {
         'error',
         'expiresAt',
         'finalRecommendation',
+        'historyLimit',
         'id',
         'key',
         'lastActivityAt',
@@ -54,6 +55,7 @@ describe('sessions', () => {
         'synthesisText',
         'title',
         'totalCost',
+        'trimmedThroughSeq',
         'updatedAt',
         'userId',
       ]);

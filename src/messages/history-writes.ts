@@ -1,13 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import {
-  DatabaseUnavailableError,
-  SessionNotFoundError,
-  WriteOutcomeUnknownError,
-} from '../common/domain-error.js';
+import { DatabaseUnavailableError, SessionNotFoundError, WriteOutcomeUnknownError } from '../common/domain-error.js';
 import { RUNNING } from '../sessions/session-status.js';
 import { type HistoryTx, SessionStore } from '../sessions/session.store.js';
 import type { HistoryCap, HistoryState } from '../sessions/session-writes.js';
 import { historyEtag, historyStatesOf, requireHistoryMatch } from './history-etag.js';
+import { CappedSessions } from './capped-sessions.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import type { Session } from '../sessions/session.columns.js';
 import type { SessionTx } from '../sessions/session-writer.js';
@@ -51,6 +48,7 @@ export class HistoryWrites {
     private readonly appends: MessageAppendsRepository,
     private readonly rows: SessionStore,
     private readonly tail: HistoryTailCache,
+    private readonly capped: CappedSessions,
   ) {}
 
   async write(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]>> {
@@ -74,6 +72,7 @@ export class HistoryWrites {
       // A replace is the client's own compaction: the cap applies from the next append.
       const session = await history.touch(sessionId, userId, change, replacing ? {} : { cap: this.capOf(write.items) });
       if (!session) return null;
+      if (!replacing) this.capped.saw(session);
       const firstSeq = session.lastSeq - appended + 1;
       const items = appended ? await this.messages.insert(tx, sessionId, firstSeq, write.items) : [];
       if (write.idempotencyKey !== undefined) await this.appends.record(tx, sessionId, write.idempotencyKey, { firstSeq, count: appended });
@@ -91,14 +90,15 @@ export class HistoryWrites {
    * whole on the record's primary key. Whatever matched nothing (a 404, a 412, a repeat whose first
    * attempt moved the history since, a capped append that raced another writer: history-cap.sql.ts)
    * gets null, for the transaction path, which decides under the row lock and looks a key up
-   * before If-Match.
+   * before If-Match. The cap's SQL rides along only when the session is expected capped
+   * (CappedSessions); a plain append matches no capped row, so that too goes the transaction path.
    */
   private async append(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]> | null> {
     const { items, ifMatch, idempotencyKey } = write;
     const matching = ifMatch === undefined ? undefined : historyStatesOf(ifMatch);
     const { rider, written, stored } = this.messages.appendRider(items);
     const riders = idempotencyKey === undefined ? [rider] : [rider, this.appends.recordRider(idempotencyKey, items.length)];
-    const cap = this.capOf(items);
+    const cap = this.capped.expected(sessionId) ? this.capOf(items) : undefined;
     let session: Session | null;
     try {
       session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { matching, riders, cap });
@@ -108,15 +108,16 @@ export class HistoryWrites {
       throw error;
     }
     if (!session) return null;
+    this.capped.saw(session);
     const messages = written(session);
-    await this.tail.appended(sessionId, session, messages, cap.trimmed);
+    await this.tail.appended(sessionId, session, messages, cap?.trimmed);
     return { result: messages, etag: historyEtag(session) };
   }
 
   /** For the control plane's handlers: null once the session is no longer running (the row lock orders it against a kill). */
   async appendWhileRunning(userId: string, sessionId: string, items: NewMessage[]): Promise<Message[] | null> {
     const { rider, written, stored } = this.messages.appendRider(items);
-    const cap = this.capOf(items);
+    const cap = this.capped.expected(sessionId) ? this.capOf(items) : undefined;
     let session: Session | null;
     try {
       session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { onlyIf: RUNNING, riders: [rider], cap });
@@ -125,8 +126,9 @@ export class HistoryWrites {
       throw error;
     }
     if (!session) return this.appendLockedWhileRunning(userId, sessionId, items);
+    this.capped.saw(session);
     const messages = written(session);
-    await this.tail.appended(sessionId, session, messages, cap.trimmed);
+    await this.tail.appended(sessionId, session, messages, cap?.trimmed);
     return messages;
   }
 
@@ -136,7 +138,9 @@ export class HistoryWrites {
       // Locked first: the touch's statement then reads the history as it is under the lock.
       if (!(await history.lock(sessionId, userId))) return null;
       const session = await history.touch(sessionId, userId, { appended: items.length }, { onlyIf: RUNNING, cap: this.capOf(items) });
-      return session && this.messages.insert(history.tx, sessionId, session.lastSeq - items.length + 1, items);
+      if (!session) return null;
+      this.capped.saw(session);
+      return this.messages.insert(history.tx, sessionId, session.lastSeq - items.length + 1, items);
     });
     await this.tail.forget(sessionId);
     return messages;

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { CappedSessions } from './capped-sessions.js';
 import { HistoryImports } from './history-imports.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import { HistoryWrites } from './history-writes.js';
@@ -11,7 +12,15 @@ import { MessagesService } from './messages.service.js';
 @Module({
   imports: [SessionsModule],
   controllers: [MessagesController],
-  providers: [MessagesRepository, MessageAppendsRepository, HistoryTailCache, HistoryWrites, MessagesService, HistoryImports],
+  providers: [
+    CappedSessions,
+    MessagesRepository,
+    MessageAppendsRepository,
+    HistoryTailCache,
+    HistoryWrites,
+    MessagesService,
+    HistoryImports,
+  ],
   exports: [MessagesService, HistoryImports],
 })
 export class MessagesModule {}

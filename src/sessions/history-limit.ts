@@ -1,4 +1,5 @@
 import type { HistoryLimitDto } from './dto/history-limit.dto.js';
+import type { CapDefaults } from './history-cap.sql.js';
 import type { HistoryLimitResponse } from './dto/session.response.js';
 import type { Session } from './session.columns.js';
 import type { HistoryLimitColumns } from './session-writes.js';
@@ -22,4 +23,9 @@ export function historyLimitOf(session: Session): HistoryLimitResponse {
     maxBytes: session.historyMaxBytes ?? null,
     trim: session.historyTrim ?? 'user',
   };
+}
+
+/** Whether a cap applies to the session: its own bounds, else the server's (0: none). */
+export function capApplies(session: Session, defaults: CapDefaults): boolean {
+  return (session.historyMaxMessages ?? defaults.maxMessages) > 0 || (session.historyMaxBytes ?? defaults.maxBytes) > 0;
 }

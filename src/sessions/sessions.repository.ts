@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { sessionsConfig } from '../config/app.config.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
-import { type CapDefaults, capGuardSql, capSetSql } from './history-cap.sql.js';
+import { type CapDefaults, capGuardSql, capSetSql, uncappedSql } from './history-cap.sql.js';
 import { EXPIRY_ON_WRITE, latestExpiry } from './session-expiry.sql.js';
 import { type ImportedSession, importedParams, INSERT_IMPORTED } from './session-import.sql.js';
 import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
@@ -289,7 +289,8 @@ export class SessionsRepository {
       where.push(states.length ? `(last_seq, message_count) IN (${states.join(', ')})` : 'false');
     }
     const capping = cap && 'appended' in change;
-    if (capping) where.push(capGuardSql(this.capDefaults));
+    // An append without the cap's SQL must not pass a cap: it matches only a row no cap applies to.
+    if ('appended' in change) where.push(capping ? capGuardSql(this.capDefaults) : uncappedSql(this.capDefaults));
     const update = `UPDATE sessions SET ${counts}, ${TOUCH} WHERE ${where.join(' AND ')} RETURNING *`;
     const ctes = (guard.riders ?? []).map((rider, index) => `, rider${index} AS (${rider(param)})`);
     if (capping) ctes.push(`, trimmed AS (${cap.remove(param)})`, `, trimmed_kept AS (${cap.keep(param)})`);

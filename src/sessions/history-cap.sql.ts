@@ -51,7 +51,7 @@ export function capSetSql(param: (value: unknown) => string, count: number, cap:
       ELSE (SELECT count(*) FROM ${held} AND seq <= c.through)::int END`;
   return `(trimmed_through_seq, message_count) = (
     SELECT c.through, sessions.message_count + ${n} - ${removed}
-    FROM (SELECT ${through} AS through FROM (SELECT GREATEST(${byCount}, ${byBytes}) AS exact) x) c)`;
+    FROM (SELECT ${through} AS through FROM (SELECT GREATEST(${byCount}, ${byBytes}) AS exact OFFSET 0) x OFFSET 0) c)`;
 }
 
 /**

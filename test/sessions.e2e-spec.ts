@@ -32,6 +32,7 @@ describe('sessions', () => {
         startedAt: null,
         claimedAt: null,
         endedAt: null,
+        forkedFrom: null,
       });
       expect(Object.keys(response.body).sort()).toEqual([
         'claimedAt',
@@ -41,6 +42,7 @@ describe('sessions', () => {
         'error',
         'expiresAt',
         'finalRecommendation',
+        'forkedFrom',
         'historyLimit',
         'id',
         'key',

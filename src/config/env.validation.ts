@@ -64,6 +64,11 @@ class EnvironmentVariables {
   @IsIntBetween(10, 3600000)
   readonly DATABASE_STATEMENT_TIMEOUT_MS: number = 10000;
 
+  // A fork's one statement copies the whole history in one snapshot: its own bound, longer (the
+  // client waits the same margin longer than PostgreSQL). Forks run one per user, a quarter of the pool at most.
+  @IsIntBetween(10, 3600000)
+  readonly FORK_STATEMENT_TIMEOUT_MS: number = 60000;
+
   // A limit=all answer waits for its client, holding one of those connections (and a snapshot), at
   // most this long per MiB the client took, plus once for the start; a slower reader is cut off.
   @IsIntBetween(1, 3_600_000)

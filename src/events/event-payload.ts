@@ -13,8 +13,14 @@ export const MAX_EVENT_DATA_BYTES = 64 * 1024;
  * What a subscriber reads in `data:`: always `sessionId`, and `version` (the session's ETag
  * number after the change) where a row was written, so a client can order what concurrent writes
  * announced. `session.status` carries the audit trail's `from`, `to`, `actor`, `reason`;
- * `session.messages` the `change`, and the seqs it appended (see historyChange).
+ * `session.messages` the `change`, and the seqs it appended (see historyChange); `session.created`
+ * of a fork its `forkedFrom`.
  */
+/** A fork's creation names its source (`forkedFrom`, as the session shows it); other creations do not. */
+function forkedFrom(session: { forkedFromSessionId?: string | null; forkedFromSeq?: number | null }) {
+  return session.forkedFromSessionId ? { forkedFrom: { sessionId: session.forkedFromSessionId, atSeq: session.forkedFromSeq ?? 0 } } : {};
+}
+
 export function toNewEvent(event: SessionEvent, userId: string): NewEvent {
   const base = { eventId: randomUUID(), userId, type: event.type };
   if (event.type === 'session.progress') {
@@ -25,7 +31,7 @@ export function toNewEvent(event: SessionEvent, userId: string): NewEvent {
   const common = { sessionId: session.id, version: session.version, at: session.updatedAt.toISOString() };
   const data =
     event.type === 'session.created'
-      ? { ...common, status: session.status, key: session.key ?? null, title: session.title }
+      ? { ...common, status: session.status, key: session.key ?? null, title: session.title, ...forkedFrom(session) }
       : event.type === 'session.status'
         ? { ...common, from: event.from, to: event.to, actor: event.actor, reason: event.reason }
         : event.type === 'session.messages'

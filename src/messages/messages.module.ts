@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { CappedSessions } from './capped-sessions.js';
+import { ForkController } from './fork.controller.js';
+import { HistoryForks } from './history-forks.js';
 import { HistoryImports } from './history-imports.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import { HistoryWrites } from './history-writes.js';
@@ -11,7 +13,7 @@ import { MessagesService } from './messages.service.js';
 
 @Module({
   imports: [SessionsModule],
-  controllers: [MessagesController],
+  controllers: [MessagesController, ForkController],
   providers: [
     CappedSessions,
     MessagesRepository,
@@ -20,7 +22,8 @@ import { MessagesService } from './messages.service.js';
     HistoryWrites,
     MessagesService,
     HistoryImports,
+    HistoryForks,
   ],
-  exports: [MessagesService, HistoryImports],
+  exports: [MessagesService, HistoryImports, HistoryForks],
 })
 export class MessagesModule {}

@@ -16,6 +16,9 @@ export type HistoryLimitColumns = Pick<Session, HistoryLimitField>;
 /** What SessionsRepository.insert did: created a row, found the caller's session, or refused. */
 export type InsertOutcome = { created: Session } | { existing: Session } | { refused: 'quota' | 'key' };
 
+/** What SessionsRepository.insertFork did: as insert, or found no source, or a cut after the source's last seq. */
+export type ForkOutcome = InsertOutcome | { sourceMissing: true } | { pastEnd: number };
+
 export interface SessionChanges {
   title?: string | null;
   metadata?: JsonText;

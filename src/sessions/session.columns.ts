@@ -44,6 +44,9 @@ export interface Session {
   historyTrim: HistoryTrim | null;
   /** Every message with a seq up to this one was trimmed by the cap (0: none). */
   trimmedThroughSeq: number;
+  /** A fork's source session and the last seq copied from it; null for a session that is no fork. */
+  forkedFromSessionId: string | null;
+  forkedFromSeq: number | null;
 }
 
 /** Where a cap cuts: before the next `user` message inside the cap, or exactly. */
@@ -81,6 +84,8 @@ export const SESSION_COLUMNS = {
   historyMaxBytes: 'history_max_bytes',
   historyTrim: 'history_trim',
   trimmedThroughSeq: 'trimmed_through_seq',
+  forkedFromSessionId: 'forked_from_session_id',
+  forkedFromSeq: 'forked_from_seq',
 } as const satisfies Record<keyof Session, string>;
 
 export const SESSION_DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'claimedAt', 'endedAt', 'lastActivityAt', 'expiresAt'] as const;

@@ -46,6 +46,8 @@ export function toSessionResponse(session: Session): SessionResponse {
     endedAt: iso(session.endedAt),
     lastActivityAt: session.lastActivityAt.toISOString(),
     expiresAt: session.expiresAt.toISOString(),
+    // A copy cached before the column existed has neither field: it is no fork.
+    forkedFrom: session.forkedFromSessionId ? { sessionId: session.forkedFromSessionId, atSeq: session.forkedFromSeq ?? 0 } : null,
   };
 }
 

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import type { DatabaseTimeouts } from '../database/data-source-options.js';
 import type { Session } from './session.columns.js';
 import type { Move, MoveOutcome, ProgressSnapshot } from './session-transition.sql.js';
-import type { HistoryChange, HistoryGuard, HistoryState, ProgressUpdate } from './session-writes.js';
+import type { ForkOutcome, HistoryChange, HistoryGuard, HistoryState, ProgressUpdate } from './session-writes.js';
 import type { ImportedSession } from './session-import.sql.js';
+import type { ForkCopy, NewFork } from './session-fork.sql.js';
 import { type SessionTx, SessionWriter } from './session-writer.js';
 import { SessionsRepository } from './sessions.repository.js';
 import type { TransitionRecord } from './transition.columns.js';
@@ -81,6 +83,11 @@ export class SessionStore {
    */
   importSessions<T>(sessions: ImportedSession[], then: (tx: SessionTx, inserted: Session[]) => Promise<T>): Promise<T> {
     return this.writer.transaction(async (tx) => then(tx, await this.repository.insertImported(tx, sessions)));
+  }
+
+  /** A fork: the new row and the history's copy (`copy`) as one statement in one transaction, then the cache and `session.created`. */
+  fork(fork: NewFork, maxSessions: number, copy: ForkCopy, timeouts: DatabaseTimeouts): Promise<ForkOutcome> {
+    return this.writer.transaction((tx) => this.repository.insertFork(tx, fork, maxSessions, copy, timeouts));
   }
 
   /** A history change: the row's part and the caller's statements commit together, then the cache. */

@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
+import type { DatabaseTimeouts } from '../database/data-source-options.js';
 import { sessionsConfig } from '../config/app.config.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
 import { type CapDefaults, capGuardSql, capSetSql, uncappedSql } from './history-cap.sql.js';
 import { EXPIRY_ON_WRITE, latestExpiry } from './session-expiry.sql.js';
+import { type ForkCopy, forkSql, type NewFork } from './session-fork.sql.js';
 import { type ImportedSession, importedParams, INSERT_IMPORTED } from './session-import.sql.js';
 import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
 import { DELETED, RUNNING } from './session-status.js';
@@ -17,6 +20,7 @@ import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } fro
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
 import type {
+  ForkOutcome,
   HistoryChange,
   HistoryGuard,
   HistoryState,
@@ -29,6 +33,7 @@ import type {
 
 export type { Move, MoveOutcome, ProgressSnapshot, TransitionColumns } from './session-transition.sql.js';
 export type {
+  ForkOutcome,
   HistoryChange,
   HistoryGuard,
   HistoryRider,
@@ -130,6 +135,40 @@ export class SessionsRepository {
       }
     }
     return { refused: 'quota' }; // no row and no holder of either key: the quota refused it
+  }
+
+  /**
+   * A new session holding a copy of a visible session's history up to `fork.atSeq` (forkSql: one
+   * statement, one snapshot; the history's part is `copy`, from the messages side). Besides
+   * insert's outcomes: `sourceMissing` (not the user's visible session) and `pastEnd` (the cut lies
+   * after the source's last message, whose seq it gives). A repeat of an idempotency key answers
+   * the first session whatever became of the source since. Needs SessionWriter.transaction (the quota lock).
+   */
+  async insertFork(tx: SessionTx, fork: NewFork, maxSessions: number, copy: ForkCopy, timeouts: DatabaseTimeouts): Promise<ForkOutcome> {
+    await this.lockUserQuota(tx, QUOTA_LOCK.sessions, fork.userId);
+    const { sql, params } = forkSql(fork, maxSessions, DELETED, copy);
+    // A long history takes longer than other statements may: its own bound, on PostgreSQL's side and the client's.
+    await tx.manager.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeouts.statementTimeoutMs)]);
+    const client = (await tx.manager.queryRunner!.connect()) as pg.PoolClient;
+    const {
+      rows: [row],
+    } = await client.query({
+      text: sql,
+      values: [this.retentionSeconds, ...params],
+      query_timeout: timeouts.queryTimeoutMs,
+    } as pg.QueryConfig);
+    if (row?.id) {
+      const created = tx.wrote(sessionFromRow(row));
+      tx.told({ type: 'session.created', session: created });
+      return { created };
+    }
+    const existing = fork.idempotencyKey === null ? null : await this.findVisible(tx, fork.userId, 'idempotency_key', fork.idempotencyKey);
+    if (existing) return { existing };
+    if (!row) return { sourceMissing: true };
+    if (fork.atSeq !== null && (row.source_last_seq === null || fork.atSeq > row.source_last_seq))
+      return { pastEnd: row.source_last_seq ?? 0 };
+    if (fork.key !== null && (await this.findVisible(tx, fork.userId, 'key', fork.key))) return { refused: 'key' };
+    return { refused: 'quota' };
   }
 
   /** The user's visible session with this key, or null (unknown, deleted, another user's). */

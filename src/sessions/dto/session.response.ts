@@ -11,6 +11,11 @@ export class HistoryLimitResponse {
   @ApiProperty({ enum: ['user', 'any'] }) trim: HistoryTrim;
 }
 
+export class ForkedFromResponse {
+  @ApiProperty({ format: 'uuid', description: 'the session this one was forked from' }) sessionId: string;
+  @ApiProperty({ description: "the last of the source's seqs the fork copied (0: the source had no messages)" }) atSeq: number;
+}
+
 export class SessionResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() userId: string;
@@ -50,6 +55,12 @@ export class SessionResponse {
       'from when the cleanup may remove the session: at least TTL (ttlSeconds, else the retention) after the last activity, at most 1 % of the TTL (≤ 1 h) later',
   })
   expiresAt: string;
+  @ApiProperty({
+    type: ForkedFromResponse,
+    nullable: true,
+    description: 'where a fork (POST /sessions/:id/fork) came from; null for a session that is no fork',
+  })
+  forkedFrom: ForkedFromResponse | null;
 }
 
 export class SessionPageResponse {

@@ -94,6 +94,27 @@ class SessionStoreSession:
     async def clear_session(self) -> None:
         await self._on_session(lambda c, id: c.clear_messages(id))
 
+    async def fork(
+        self, *, at_seq: int | None = None, key: str | None = None, title: str | None = None, metadata: Json | None = None
+    ) -> SessionStoreSession:
+        """A new session on `key` (a new UUID when None) whose history is this one's items up to the
+        message with seq `at_seq` (all when None; the n-th item added has seq n until a pop): "try
+        again from here". One request; this session is left as it is."""
+        fork_key = key or new_key()
+        idempotency_key = new_key()
+        await self._on_session(
+            lambda c, id: c.fork(id, at_seq=at_seq, key=fork_key, title=title, metadata=metadata, idempotency_key=idempotency_key)
+        )
+        return SessionStoreSession(
+            fork_key,
+            base_url=self._base_url,
+            token=self._token,
+            session_settings=self.session_settings,
+            client=self._client,
+            retry_for=self._retry_for,
+            timeout=self._timeout,
+        )
+
     def _api(self) -> AsyncSessionStoreClient:
         if self._client is None:
             loop = asyncio.get_running_loop()

@@ -112,6 +112,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sessions/{id}/fork": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ForkController_fork"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/export": {
         parameters: {
             query?: never;
@@ -441,6 +457,15 @@ export interface components {
             /** @enum {string} */
             trim: "user" | "any";
         };
+        ForkedFromResponse: {
+            /**
+             * Format: uuid
+             * @description the session this one was forked from
+             */
+            sessionId: string;
+            /** @description the last of the source's seqs the fork copied (0: the source had no messages) */
+            atSeq: number;
+        };
         SessionResponse: {
             /** Format: uuid */
             id: string;
@@ -490,6 +515,8 @@ export interface components {
              * @description from when the cleanup may remove the session: at least TTL (ttlSeconds, else the retention) after the last activity, at most 1 % of the TTL (≤ 1 h) later
              */
             expiresAt: string;
+            /** @description where a fork (POST /sessions/:id/fork) came from; null for a session that is no fork */
+            forkedFrom: unknown;
         };
         SessionPageResponse: {
             items: components["schemas"]["SessionResponse"][];
@@ -557,6 +584,17 @@ export interface components {
             items: components["schemas"]["MessageResponse"][];
             /** @description pass as before for the older page; null when none is left */
             nextBefore: number | null;
+        };
+        ForkSessionDto: {
+            /** @description the client's name for the session: unique among your sessions that are not deleted, no control characters */
+            key?: string;
+            title?: string;
+            /** @description the last of the source's seqs to copy (default: all); past the source's last message is 400 FORK_POINT_OUT_OF_RANGE */
+            atSeq?: number;
+            /** @description JSON object, at most 64 KiB; default: the source's */
+            metadata?: {
+                [key: string]: unknown;
+            };
         };
         RunCleanupDto: {
             /**
@@ -1243,6 +1281,56 @@ export interface operations {
             };
             /** @description If-Match is stale; nothing changed (the body carries currentEtag) */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ForkController_fork: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the same key from the same user returns the same session */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForkSessionDto"];
+            };
+        };
+        responses: {
+            /** @description a new session (status created) whose history is the source's messages 1..atSeq, renumbered 1..n; forkedFrom names the source */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionResponse"];
+                };
+            };
+            /** @description FORK_POINT_OUT_OF_RANGE: atSeq lies after the source's last message */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SESSION_NOT_FOUND: no session of yours that is not deleted has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SESSION_KEY_TAKEN: another of your sessions that is not deleted has this key */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

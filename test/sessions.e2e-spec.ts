@@ -43,6 +43,7 @@ describe('sessions', () => {
         'expiresAt',
         'finalRecommendation',
         'forkedFrom',
+        'historyLimit',
         'id',
         'key',
         'lastActivityAt',
@@ -56,6 +57,7 @@ describe('sessions', () => {
         'synthesisText',
         'title',
         'totalCost',
+        'trimmedThroughSeq',
         'updatedAt',
         'userId',
       ]);

@@ -73,6 +73,8 @@ export const authConfig = namespace('auth', (env) => ({
 
 export const sessionsConfig = namespace('sessions', (env) => ({
   retentionDays: env.SESSION_RETENTION_DAYS,
+  historyMaxMessages: env.HISTORY_MAX_MESSAGES,
+  historyMaxBytes: env.HISTORY_MAX_BYTES,
   cleanupCron: env.CLEANUP_CRON,
   cleanupBatchSize: env.CLEANUP_BATCH_SIZE,
 }));

@@ -104,6 +104,14 @@ class EnvironmentVariables {
   @IsIntBetween(0, 1000)
   readonly HISTORY_TAIL_CACHE_SIZE: number = 50;
 
+  // The cap of a session's history when the session sets none of its own (historyLimit); 0: none.
+  @IsIntBetween(0, 1_000_000_000)
+  readonly HISTORY_MAX_MESSAGES: number = 0;
+
+  // The same in UTF-8 bytes of the messages' content as stored; 0: none.
+  @IsIntBetween(0, 1_000_000_000_000_000)
+  readonly HISTORY_MAX_BYTES: number = 0;
+
   @IsIntBetween(1, 36500)
   readonly SESSION_RETENTION_DAYS: number = 30;
 

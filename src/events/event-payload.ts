@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionEvent } from '../sessions/session-events.js';
-import type { HistoryChange } from '../sessions/session-writes.js';
+import type { HistoryChange, Trimmed } from '../sessions/session-writes.js';
 import type { NewEvent } from './event-log.js';
 
 /**
@@ -41,7 +41,9 @@ export function toNewEvent(event: SessionEvent, userId: string): NewEvent {
 }
 
 interface MessagesChange {
-  change: 'appended' | 'replaced' | 'popped' | 'cleared';
+  change: 'appended' | 'replaced' | 'popped' | 'cleared' | 'trimmed';
+  /** A cut of the history cap: every message through this seq is gone (`removed` of them now). */
+  throughSeq?: number;
   /** The new messages' seqs run from firstSeq through lastSeq (none when absent). */
   firstSeq?: number;
   lastSeq?: number;
@@ -52,7 +54,8 @@ interface MessagesChange {
 }
 
 /** A change's seqs as ends (new seqs continue after the previous lastSeq, so they are contiguous). */
-function historyChange(change: HistoryChange, lastSeq: number): MessagesChange {
+function historyChange(change: HistoryChange | { trimmed: Trimmed }, lastSeq: number): MessagesChange {
+  if ('trimmed' in change) return { change: 'trimmed', throughSeq: change.trimmed.throughSeq, removed: change.trimmed.removed };
   if ('appended' in change) return { change: 'appended', ...ends(lastSeq, change.appended) };
   if ('replaced' in change) {
     const { removed, appended, fromSeq } = change.replaced;

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { CappedSessions } from './capped-sessions.js';
 import { ForkController } from './fork.controller.js';
 import { HistoryForks } from './history-forks.js';
 import { HistoryImports } from './history-imports.js';
@@ -13,7 +14,16 @@ import { MessagesService } from './messages.service.js';
 @Module({
   imports: [SessionsModule],
   controllers: [MessagesController, ForkController],
-  providers: [MessagesRepository, MessageAppendsRepository, HistoryTailCache, HistoryWrites, MessagesService, HistoryImports, HistoryForks],
+  providers: [
+    CappedSessions,
+    MessagesRepository,
+    MessageAppendsRepository,
+    HistoryTailCache,
+    HistoryWrites,
+    MessagesService,
+    HistoryImports,
+    HistoryForks,
+  ],
   exports: [MessagesService, HistoryImports, HistoryForks],
 })
 export class MessagesModule {}

@@ -163,6 +163,16 @@ export class MessagesRepository implements OnModuleDestroy {
   }
 
   /**
+   * The history cap's removal as a rider of an append's statement (HistoryCap.remove): every
+   * message up to the touched row's trimmed_through_seq, returned for the keys' copy. The cut
+   * never reaches the batch (history-cap.sql.ts), and the batch's rows are not in the statement's
+   * snapshot anyway. An append the cap did not cut reads an empty range of the index.
+   */
+  trimRider(): HistoryRider {
+    return () => `DELETE FROM messages m USING touched t WHERE m.session_id = t.id AND m.seq <= t.trimmed_through_seq RETURNING m.*`;
+  }
+
+  /**
    * A fork's history, as parts of its one statement (forkSql; the contract of `source` and
    * `touched` is ForkCopy's). The copy goes column to column inside PostgreSQL, each message's
    * content, metadata, size and time as the source holds them, renumbered 1..n by seq; both parts

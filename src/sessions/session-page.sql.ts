@@ -37,6 +37,11 @@ const FIELDS: [string, string][] = [
   ['finalRecommendation', json('final_recommendation')],
   ['error', json('error')],
   ['messageCount', json('message_count')],
+  ['trimmedThroughSeq', json('trimmed_through_seq')],
+  [
+    'historyLimit',
+    `'{"maxMessages":' || ${json('history_max_messages')} || ',"maxBytes":' || ${json('history_max_bytes')} || ',"trim":' || ${json("coalesce(history_trim, 'user')")} || '}'`,
+  ],
   ['createdAt', json(iso('created_at'))],
   ['updatedAt', json(iso('updated_at'))],
   ['startedAt', json(iso('started_at'))],

@@ -1,5 +1,6 @@
 import type { SessionResponse } from './dto/session.response.js';
 import type { Session } from './session.columns.js';
+import { historyLimitOf } from './history-limit.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -36,6 +37,8 @@ export function toSessionResponse(session: Session): SessionResponse {
     finalRecommendation: session.finalRecommendation,
     error: session.error,
     messageCount: session.messageCount,
+    trimmedThroughSeq: session.trimmedThroughSeq ?? 0,
+    historyLimit: historyLimitOf(session),
     createdAt: session.createdAt.toISOString(),
     updatedAt: session.updatedAt.toISOString(),
     startedAt: iso(session.startedAt),

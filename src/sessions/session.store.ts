@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DatabaseTimeouts } from '../database/data-source-options.js';
 import type { Session } from './session.columns.js';
-import type { SessionStatus } from './session-status.js';
 import type { Move, MoveOutcome, ProgressSnapshot } from './session-transition.sql.js';
 import type { ForkOutcome, HistoryChange, HistoryGuard, HistoryState, ProgressUpdate } from './session-writes.js';
 import type { ImportedSession } from './session-import.sql.js';
@@ -16,8 +15,8 @@ export interface HistoryTx {
   readonly tx: SessionTx;
   /** Locks the user's visible session: its history's counters (the ETag's parts); null when there is none. */
   lock(id: string, userId: string): Promise<HistoryState | null>;
-  /** Counts, seq allocation and activity; null when not the user's visible session (or not in `onlyIf`). */
-  touch(id: string, userId: string, change: HistoryChange, onlyIf?: SessionStatus): Promise<Session | null>;
+  /** Counts, seq allocation and activity (and an append's cap); null when not the user's visible session (or not in `onlyIf`). */
+  touch(id: string, userId: string, change: HistoryChange, guard?: Pick<HistoryGuard, 'onlyIf' | 'cap'>): Promise<Session | null>;
 }
 
 /**
@@ -97,7 +96,7 @@ export class SessionStore {
       work({
         tx,
         lock: (id, userId) => this.repository.lockForHistory(tx, id, userId),
-        touch: (id, userId, change, onlyIf) => this.repository.touchForHistory(tx, id, userId, change, { onlyIf }),
+        touch: (id, userId, change, guard) => this.repository.touchForHistory(tx, id, userId, change, guard),
       }),
     );
   }

@@ -38,7 +38,7 @@ class SessionStoreSession:
     """The Agents SDK's `Session` protocol over the session store, a drop-in for `SQLiteSession(session_id)`.
 
     The history is that of the caller's session with `key` (created on first use, with `create`
-    as its fields). Each item is one message whose content is the item exactly as the SDK gave it.
+    as its fields, and `history_limit` as its history cap). Each item is one message whose content is the item exactly as the SDK gave it.
     One HTTP request per method; appends carry an Idempotency-Key, so retries after a network error
     or an instance restart (for up to `retry_for` seconds) store them once; a pop is sent again only
     when the first attempt cannot have reached the service.
@@ -52,6 +52,7 @@ class SessionStoreSession:
         token: Token,
         session_settings: SessionSettings | dict[str, Any] | None = None,
         create: Json | None = None,
+        history_limit: Json | None = None,
         client: AsyncSessionStoreClient | None = None,
         retry_for: float = DEFAULT_RETRY_FOR,
         timeout: float = DEFAULT_TIMEOUT,
@@ -60,7 +61,8 @@ class SessionStoreSession:
         self.session_settings = _settings(session_settings)
         self._base_url = base_url
         self._token = token
-        self._create = create or {}
+        # The cap of a session this key creates ({"maxMessages": ..., "maxBytes": ..., "trim": "user" | "any"}).
+        self._create = {**(create or {}), "historyLimit": history_limit} if history_limit is not None else create or {}
         self._client = client
         self._retry_for = retry_for
         self._timeout = timeout

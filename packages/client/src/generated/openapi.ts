@@ -420,6 +420,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        HistoryLimitDto: {
+            /** @description keep at most this many messages (0: no bound); absent: HISTORY_MAX_MESSAGES */
+            maxMessages?: number;
+            /** @description keep at most this many UTF-8 bytes of the messages' content as stored (0: no bound); absent: HISTORY_MAX_BYTES */
+            maxBytes?: number;
+            /**
+             * @description "user" (default): the cut moves forward to the next user message inside the cap, when there is one; "any": exact
+             * @enum {string}
+             */
+            trim?: "user" | "any";
+        };
         CreateSessionDto: {
             /** @description the client's name for the session: unique among your sessions that are not deleted, no control characters */
             key?: string;
@@ -435,6 +446,16 @@ export interface components {
             };
             /** @description Expire this long after the last activity instead of SESSION_RETENTION_DAYS */
             ttlSeconds?: number;
+            /** @description cap on the history: an append that would pass it removes the oldest messages (never the appended ones) */
+            historyLimit?: components["schemas"]["HistoryLimitDto"];
+        };
+        HistoryLimitResponse: {
+            /** @description the session's own bound (0: none); null: the server's HISTORY_MAX_MESSAGES */
+            maxMessages: number | null;
+            /** @description UTF-8 bytes of content (0: none); null: the server's HISTORY_MAX_BYTES */
+            maxBytes: number | null;
+            /** @enum {string} */
+            trim: "user" | "any";
         };
         ForkedFromResponse: {
             /**
@@ -469,7 +490,11 @@ export interface components {
             synthesisText: string | null;
             finalRecommendation: string | null;
             error: string | null;
+            /** @description how many messages the history holds now (trimmed, popped and removed ones are not counted) */
             messageCount: number;
+            /** @description every message up to this seq was removed by the history cap (0: none) */
+            trimmedThroughSeq: number;
+            historyLimit: components["schemas"]["HistoryLimitResponse"];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -500,6 +525,8 @@ export interface components {
         };
         UpdateSessionDto: {
             title?: string;
+            /** @description cap on the history: an append that would pass it removes the oldest messages (never the appended ones) */
+            historyLimit?: components["schemas"]["HistoryLimitDto"];
             /** @description JSON object, at most 64 KiB; replaces the whole */
             metadata?: {
                 [key: string]: unknown;

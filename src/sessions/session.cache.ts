@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { type RedisClient, singleServer } from '../redis/redis-client.js';
 import { JsonText } from '../common/json-text.js';
 import { KeyInvalidations } from '../redis/key-invalidations.js';
-import { RedisKeys, SESSION_KEY_PREFIX, TOMBSTONE_TTL_SECONDS } from '../redis/keys.js';
+import { RedisKeys, SESSION_KEY_PREFIX, sessionIdOfKey, TOMBSTONE_TTL_SECONDS } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { SessionNearCache } from './session-near-cache.js';
 import { type Session, SESSION_DATE_FIELDS } from './session.columns.js';
@@ -57,14 +57,15 @@ export class SessionCache implements OnApplicationShutdown {
   private readonly invalidations: KeyInvalidations | null;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
   ) {
     redis?.on('ready', () => void this.dropUnsynced());
-    this.invalidations = redis
-      ? new KeyInvalidations(redis, SESSION_KEY_PREFIX, (keys) =>
-          this.near.invalidate(keys && keys.map((key) => key.slice(SESSION_KEY_PREFIX.length))),
-        )
+    // On a cluster there is no in-process copy: tracking would need a subscriber per node, kept
+    // through failovers, and a missed announcement would serve a stale session.
+    const server = singleServer(redis);
+    this.invalidations = server
+      ? new KeyInvalidations(server, SESSION_KEY_PREFIX, (keys) => this.near.invalidate(keys && keys.map(sessionIdOfKey)))
       : null;
   }
 
@@ -155,7 +156,8 @@ export class SessionCache implements OnApplicationShutdown {
     const ids = [...this.unsynced];
     if (ids.length === 0) return;
     try {
-      await this.redis!.del(...ids.map((id) => this.keys.session(id)));
+      // One DEL per key: each session's key sits in its own slot on a cluster.
+      await Promise.all(ids.map((id) => this.redis!.del(this.keys.session(id))));
       for (const id of ids) this.unsynced.delete(id);
     } catch (error) {
       this.failed('delete', error);
@@ -172,11 +174,9 @@ export class SessionCache implements OnApplicationShutdown {
     if (!this.redis || ids.length === 0) return;
     this.near.invalidate(ids);
     try {
-      const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.set(this.keys.session(id), TOMBSTONE, 'EX', TOMBSTONE_TTL_SECONDS);
-      const results = (await pipeline.exec()) ?? [];
-      const failure = results.find(([error]) => error)?.[0];
-      if (failure) throw failure;
+      // One SET per key (sent at once): on a cluster the sessions' keys lie in different slots.
+      const redis = this.redis;
+      await Promise.all(ids.map((id) => redis.set(this.keys.session(id), TOMBSTONE, 'EX', TOMBSTONE_TTL_SECONDS)));
     } catch (error) {
       this.failed('purge', error);
     }

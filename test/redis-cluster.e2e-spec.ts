@@ -139,6 +139,113 @@ describe('on a Redis Cluster (REDIS_CLUSTER=true)', () => {
       await apiAs(second, newUser()).get('/sessions').expect(200);
     }, 60_000);
   });
+
+  describe('when a master dies mid-load (SIGKILL), and its replica is promoted', () => {
+    const WRITERS = 4;
+
+    it('loses no acknowledged write, serves no stale read, and recovers: cache, queue, kills and events work again', async () => {
+      const apis = Array.from({ length: WRITERS }, () => apiAs(app, newUser()));
+      const ids = await Promise.all(apis.map(async (writer) => (await createSession(writer, { title: 'under load' })).id as string));
+      const acked = ids.map(() => 0);
+      const stale: string[] = [];
+      const statuses = new Map<number, number>();
+      const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      let loading = true;
+
+      // Each writer is the only one writing its session: every read after an acknowledged append must show it.
+      const load = apis.map(async (writer, n) => {
+        const path = `/sessions/${ids[n]}`;
+        while (loading) {
+          const appended = await writer.post(`${path}/messages`, { role: 'user', content: `m${acked[n] + 1}` });
+          count(appended.status);
+          if (appended.status === 503) expect(appended.headers['retry-after']).toBeDefined();
+          else expect(appended.status).toBe(201);
+          if (appended.status !== 201) continue;
+          acked[n]++;
+          const session = await writer.get(path);
+          count(session.status);
+          if (session.status === 200 && session.body.messageCount !== acked[n])
+            stale.push(`${ids[n]}: messageCount ${session.body.messageCount}, acknowledged ${acked[n]}`);
+          const page = await writer.get(`${path}/messages?limit=5`);
+          count(page.status);
+          const last = page.body.items?.at(-1);
+          if (page.status === 200 && (last?.seq !== acked[n] || last?.content !== `m${acked[n]}`))
+            stale.push(`${ids[n]}: last message ${JSON.stringify(last)}, acknowledged ${acked[n]}`);
+        }
+      });
+
+      await waitFor(
+        async () => Math.min(...acked),
+        (least) => least >= 5,
+        { timeoutMs: 30_000, what: 'load on every session' },
+      );
+      const victim = await cluster.masterOf(sessionKey(ids[0]));
+      await cluster.nodes.get(victim)!.process.stop('SIGKILL');
+      const killedAt = [...acked];
+      // Its replica takes its slots over (after cluster-node-timeout and an election).
+      await waitFor(
+        () => cluster.masterOf(sessionKey(ids[0])),
+        (port) => port !== victim,
+        {
+          timeoutMs: 60_000,
+          intervalMs: 250,
+          what: `a replica of :${victim} promoted`,
+        },
+      );
+      await cluster.healthy(60_000);
+      await waitFor(
+        async () => acked.every((n, i) => n >= killedAt[i] + 5),
+        (done) => done,
+        {
+          timeoutMs: 60_000,
+          what: 'five more acknowledged appends on every session after the promotion',
+        },
+      );
+      loading = false;
+      await Promise.all(load);
+
+      expect(stale).toEqual([]);
+      expect([...statuses.keys()].filter((status) => status >= 500 && status !== 503)).toEqual([]);
+      // Every acknowledged append is in PostgreSQL, once.
+      const rows: Array<{ session_id: string; n: string; max: number }> = await app
+        .get(DataSource)
+        .query(`SELECT session_id, count(*) AS n, max(seq) AS max FROM messages WHERE session_id = ANY($1) GROUP BY session_id`, [ids]);
+      const stored = new Map(rows.map((row) => [row.session_id, [Number(row.n), Number(row.max)]]));
+      expect(ids.map((id) => stored.get(id))).toEqual(acked.map((n) => [n, n]));
+
+      // Recovered: the cache fills again, a run starts through the queue and a kill reaches it, events flow.
+      const api = apiAs(app, user);
+      const url = await baseUrlOf(app);
+      const events = await SseClient.open(url, user);
+      try {
+        const { id } = await createSession(api, { title: 'after the failover' });
+        await waitFor(
+          () => redis.get(sessionKey(id)),
+          (copy) => copy?.includes('after the failover') ?? false,
+          {
+            what: 'the session cached on the promoted master',
+          },
+        );
+        await waitFor(
+          async () => (await api.post(`/sessions/${id}/start`)).status,
+          (status) => status === 202,
+          {
+            timeoutMs: 30_000,
+            what: 'a start through the queue',
+          },
+        );
+        await sessionIn(api, id, (s) => s.roundNumber >= 1, 'live progress', 30_000);
+        await api.post(`/sessions/${id}/kill`).expect(202);
+        await sessionIn(api, id, (s) => s.status === 'killed', 'killed');
+        await events.until((all) => all.some((event) => event.data.to === 'killed'), 'the kill among the events', 30_000);
+      } finally {
+        events.close();
+      }
+      process.stderr.write(
+        `failover: killed :${victim}; ${acked.reduce((a, b) => a + b, 0)} appends acknowledged, 0 lost, ${stale.length} stale; answers ${JSON.stringify(Object.fromEntries(statuses))}\n`,
+      );
+    }, 150_000);
+  });
 });
 
 function clientReady(app: NestFastifyApplication): Promise<unknown> {

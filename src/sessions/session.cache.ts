@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type RedisClient, singleServer } from '../redis/redis-client.js';
+import { ReplicaWait } from '../redis/replica-wait.js';
 import { JsonText } from '../common/json-text.js';
 import { KeyInvalidations } from '../redis/key-invalidations.js';
 import { RedisKeys, SESSION_KEY_PREFIX, sessionIdOfKey, TOMBSTONE_TTL_SECONDS } from '../redis/keys.js';
@@ -55,12 +56,14 @@ export class SessionCache implements OnApplicationShutdown {
   private readonly others: SessionKeyOwner[] = [];
   private readonly near = new SessionNearCache();
   private readonly invalidations: KeyInvalidations | null;
+  private readonly replicas: ReplicaWait | null;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
   ) {
     redis?.on('ready', () => void this.dropUnsynced());
+    this.replicas = redis && new ReplicaWait(redis);
     // On a cluster there is no in-process copy: tracking would need a subscriber per node, kept
     // through failovers, and a missed announcement would serve a stale session.
     const server = singleServer(redis);
@@ -121,8 +124,11 @@ export class SessionCache implements OnApplicationShutdown {
     // At once, not when Redis announces it: this instance's next read must see its own write.
     this.near.invalidate([session.id]);
     try {
-      await this.redis.eval(SET_IF_NEWER, 1, this.keys.session(session.id), session.version, this.encode(session), this.keys.ttlSeconds);
-      this.unsynced.delete(session.id);
+      const key = this.keys.session(session.id);
+      // Not on a replica (a cluster's master that dies now would take it along): read from PostgreSQL here.
+      if (await this.replicas!.evalReplicated(SET_IF_NEWER, key, session.version, this.encode(session), this.keys.ttlSeconds))
+        this.unsynced.delete(session.id);
+      else this.unsynced.add(session.id);
     } catch (error) {
       this.unsynced.add(session.id);
       this.failed('set', error);

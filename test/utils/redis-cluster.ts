@@ -92,6 +92,7 @@ export async function startRedisCluster(): Promise<RedisClusterHarness> {
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
     await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'], { timeout: 60_000 });
     await harness.healthy();
+    await replicated(ports);
     return harness;
   } catch (error) {
     await stop();
@@ -129,6 +130,32 @@ async function clusterOk(nodes: Map<number, ClusterNodeProcess>, timeoutMs: numb
     },
     (ok) => ok,
     { timeoutMs, intervalMs: 200, what: 'cluster_state:ok on every node' },
+  );
+}
+
+/** Every master has its replica attached and in sync (cluster_state:ok comes before the first sync ends). */
+async function replicated(ports: number[]): Promise<void> {
+  await waitFor(
+    async () => {
+      const roles = await Promise.all(
+        ports.map(async (port) => {
+          const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: true });
+          try {
+            const info = await client.info('replication');
+            return /role:slave/.test(info)
+              ? 'replica'
+              : /connected_slaves:1/.test(info) && /state=online/.test(info)
+                ? 'master'
+                : 'pending';
+          } finally {
+            client.disconnect();
+          }
+        }),
+      );
+      return roles.filter((role) => role === 'master').length === 3 && roles.filter((role) => role === 'replica').length === 3;
+    },
+    (ok) => ok,
+    { timeoutMs: 30_000, intervalMs: 200, what: 'each master with its replica in sync' },
   );
 }
 

@@ -56,6 +56,8 @@ export const databaseConfig = namespace('database', (env) => ({
 export const redisConfig = namespace('redis', (env) => ({
   // '' turns the cache off.
   url: env.REDIS_URL,
+  // REDIS_URL then names seed nodes of a Redis Cluster.
+  cluster: env.REDIS_CLUSTER,
   cacheTtlSeconds: env.SESSION_CACHE_TTL_SECONDS,
   historyTailSize: env.REDIS_URL === '' ? 0 : env.HISTORY_TAIL_CACHE_SIZE,
 }));
@@ -120,6 +122,7 @@ export const webhooksConfig = namespace('webhooks', (env) => ({
   url: env.WEBHOOK_URL,
   secret: env.WEBHOOK_SECRET,
   redisUrl: env.REDIS_URL,
+  redisCluster: env.REDIS_CLUSTER,
   strictJson: env.WEBHOOK_STRICT_JSON,
 }));
 

@@ -79,6 +79,10 @@ class EnvironmentVariables {
   @Matches(/^rediss?:\/\/.+/, { message: 'a redis:// URL, or empty to run without a cache' })
   readonly REDIS_URL: string = 'redis://127.0.0.1:6379/0';
 
+  // true: REDIS_URL names seed nodes of a Redis Cluster (`redis://h1:p1,h2:p2,...`); see docs/operations.md.
+  @IsBoolean({ message: 'true or false' })
+  readonly REDIS_CLUSTER: boolean = false;
+
   // Empty: unset. Then the development secret is used, unless an identity provider is configured.
   @ValidateIf((env: EnvironmentVariables) => env.AUTH_JWT_SECRET !== '')
   @Length(16, 512, { message: 'from 16 to 512 characters' })
@@ -275,6 +279,18 @@ export function validateEnv(raw: Record<string, string | undefined>): Env {
       `Invalid environment variable DATABASE_STATEMENT_TIMEOUT_MS=${env.DATABASE_STATEMENT_TIMEOUT_MS}: must be shorter than DATABASE_QUERY_TIMEOUT_MS (${env.DATABASE_QUERY_TIMEOUT_MS}), so that PostgreSQL gives up first`,
     );
   }
+  lines.push(...clusterUrlProblems(env));
   if (lines.length > 0) throw new Error(lines.join('\n'));
   return env;
+}
+
+/** Several nodes only with REDIS_CLUSTER; a cluster has database 0 only. */
+function clusterUrlProblems(env: Env): string[] {
+  const url = env.REDIS_URL;
+  if (url === '' || typeof env.REDIS_CLUSTER !== 'boolean') return [];
+  const invalid = `Invalid environment variable REDIS_URL=${JSON.stringify(url)}: must`;
+  if (!env.REDIS_CLUSTER && /^rediss?:\/\/[^/]*,/.test(url)) return [`${invalid} name one server unless REDIS_CLUSTER=true`];
+  if (env.REDIS_CLUSTER && !/^rediss?:\/\/[^/?#]+(\/0?)?$/.test(url))
+    return [`${invalid} be redis://[user:password@]host:port,host:port,... (database 0) with REDIS_CLUSTER=true`];
+  return [];
 }

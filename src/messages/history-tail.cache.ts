@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { JsonText } from '../common/json-text.js';
 import { redisConfig } from '../config/app.config.js';
 import { RedisKeys } from '../redis/keys.js';
@@ -50,7 +50,7 @@ export class HistoryTailCache implements SessionKeyOwner {
   private readonly near: HistoryNearTail;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
     @Inject(redisConfig.KEY) config: ConfigType<typeof redisConfig>,
     sessions: SessionCache,
@@ -141,7 +141,8 @@ export class HistoryTailCache implements SessionKeyOwner {
     if (!this.redis || !ids.length) return;
     for (const id of ids) this.near.delete(id);
     try {
-      await this.redis.del(...ids.flatMap((id) => this.keysOf(id)));
+      // One DEL per key: each session's keys sit in their own slot on a cluster.
+      await Promise.all(ids.flatMap((id) => this.keysOf(id)).map((key) => this.redis!.del(key)));
     } catch (error) {
       this.failed('purge', error);
     }

@@ -5,6 +5,8 @@ import { stringifyExact } from '../common/json-text.js';
 import { OutageLog } from '../common/log-once.js';
 import { webhooksConfig } from '../config/app.config.js';
 import { FAILED_JOB_AGE_SECONDS, RedisKeys, WEBHOOK_QUEUE } from '../redis/keys.js';
+import { queueConnection } from '../redis/redis-client.js';
+import { redisTarget } from '../redis/redis-target.js';
 import { type SessionEvent, SessionEvents, type SessionEventSink } from '../sessions/session-events.js';
 import { toSessionResponse } from '../sessions/session.mapper.js';
 import { RUN_OUTCOMES } from '../sessions/session-status.js';
@@ -41,7 +43,10 @@ export class WebhookOutbox implements SessionEventSink, OnApplicationShutdown {
     // stringifyExact: context and metadata go out as the client sent them, as in every answer;
     // WEBHOOK_STRICT_JSON trades that for what strict parsers accept (strict-json.ts).
     this.stringify = config.strictJson ? stringifyStrict : stringifyExact;
-    this.queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, { connection: { url: config.redisUrl }, prefix: keys.controlPrefix });
+    this.queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, {
+      connection: queueConnection(redisTarget(config.redisUrl, config.redisCluster)),
+      prefix: keys.queuePrefix,
+    });
     this.queue.on('error', (error) => this.outage.failed(error));
     events.addSink(this);
   }

@@ -10,6 +10,7 @@ import { AddTitleSearchIndex1764835200000 } from './1764835200000-add-title-sear
 import { SessionsFillfactor1764921600000 } from './1764921600000-sessions-fillfactor.js';
 import { KeepRemovedKeyedMessages1765000000000 } from './1765000000000-keep-removed-keyed-messages.js';
 import { AddSessionClaimedAt1765100000000 } from './1765100000000-add-session-claimed-at.js';
+import { AddMessageSearch1765400000000 } from './1765400000000-add-message-search.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   SessionsFillfactor1764921600000,
   KeepRemovedKeyedMessages1765000000000,
   AddSessionClaimedAt1765100000000,
+  AddMessageSearch1765400000000,
 ];

@@ -58,6 +58,7 @@ export const authConfig = namespace('auth', (env) => ({
 
 export const sessionsConfig = namespace('sessions', (env) => ({
   retentionDays: env.SESSION_RETENTION_DAYS,
+  expirySlidesOnRead: env.EXPIRY_SLIDES_ON_READ,
   cleanupCron: env.CLEANUP_CRON,
   cleanupBatchSize: env.CLEANUP_BATCH_SIZE,
 }));

@@ -217,5 +217,12 @@ describe('GET /messages/search (every string in the content, case-insensitive, n
     console.log(`EXPLAIN of a message search among 10,000 messages of one user (30,000 in all):\n${plan}`);
     expect(plan).toContain('messages_user_text_trgm_idx');
     expect(plan).not.toMatch(/Seq Scan on messages/);
+
+    // A text in every message of the user: walking them newest first finds a page soonest.
+    const common = searchQuery(user, { text: 'of bulk', limit: 21 });
+    const walk = (await db.query(`EXPLAIN ${common.text}`, common.values)).map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
+    console.log(`EXPLAIN of a search for a text in every message of that user:\n${walk}`);
+    expect(walk).toMatch(/messages_user_created_idx|messages_user_text_trgm_idx/);
+    expect(walk).not.toMatch(/Seq Scan on messages/);
   });
 });

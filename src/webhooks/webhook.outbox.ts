@@ -7,7 +7,7 @@ import { webhooksConfig } from '../config/app.config.js';
 import { FAILED_JOB_AGE_SECONDS, RedisKeys, WEBHOOK_QUEUE } from '../redis/keys.js';
 import { type SessionEvent, SessionEvents, type SessionEventSink } from '../sessions/session-events.js';
 import { toSessionResponse } from '../sessions/session.mapper.js';
-import type { SessionStatus } from '../sessions/session-status.js';
+import { RUN_OUTCOMES } from '../sessions/session-status.js';
 import { stringifyStrict } from './strict-json.js';
 import { WEBHOOK_ATTEMPTS } from './webhook-schedule.js';
 
@@ -20,13 +20,12 @@ export interface WebhookJob {
   body: string;
 }
 
-const ENDS: ReadonlySet<SessionStatus> = new Set(['completed', 'failed', 'killed']);
 // BullMQ waits for Redis to come back rather than failing; a write's answer must not wait that long.
 const ADD_TIMEOUT_MS = 1000;
 const RETRY_MS = 2000;
 
 /**
- * Turns every committed arrival at completed, failed or killed into a delivery job (its id is the
+ * Turns every committed arrival at a run's outcome (completed, failed or killed) into a delivery job (its id is the
  * webhook id, so adding it twice is a no-op). While Redis is away the jobs wait here and are added
  * when it is back (an instance that dies meanwhile loses them: the audit trail still has the change).
  */
@@ -49,7 +48,7 @@ export class WebhookOutbox implements SessionEventSink, OnApplicationShutdown {
 
   async publish(events: SessionEvent[]): Promise<void> {
     for (const event of events) {
-      if (event.type !== 'session.status' || !ENDS.has(event.to)) continue;
+      if (event.type !== 'session.status' || !RUN_OUTCOMES.includes(event.to)) continue;
       const webhookId = `msg_${event.session.id}_${event.to}`;
       // A DELETE of a running session ends it as killed and deletes it in one statement: the body says killed.
       const body = this.stringify({ ...toSessionResponse(event.session), status: event.to });

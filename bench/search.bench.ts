@@ -166,9 +166,12 @@ async function main(): Promise<void> {
   }
   await client.end();
 
-  console.log(`\nGET /messages/search?q=...&limit=20, ${REQUESTS} sequential requests per kind (load average ${os.loadavg()[0].toFixed(1)}):`);
+  console.log(
+    `\nGET /messages/search?q=...&limit=20, ${REQUESTS} sequential requests per kind (load average ${os.loadavg()[0].toFixed(1)}):`,
+  );
   console.log('| term | p50 | p99 | hits per page |\n| --- | --- | --- | --- |');
-  for (const row of rows) console.log(`| ${row.kind} | ${row.p50.toFixed(1)} ms | ${row.p99.toFixed(1)} ms | ${row.avgHitsPerPage.toFixed(1)} |`);
+  for (const row of rows)
+    console.log(`| ${row.kind} | ${row.p50.toFixed(1)} ms | ${row.p99.toFixed(1)} ms | ${row.avgHitsPerPage.toFixed(1)} |`);
   if (load) {
     const perMillion = (ms: number) => `${((ms / 1000) * (1_000_000 / TOTAL)).toFixed(0)} s per million messages`;
     console.log(

@@ -28,11 +28,12 @@ describe('GET /messages/search (every string in the content, case-insensitive, n
       { role: 'user', content: 'What is the weather in Reykjavík?' },
       {
         role: 'assistant',
-        content: [
-          { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Reykjavík","unit":"celsius"}' },
-        ],
+        content: [{ type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Reykjavík","unit":"celsius"}' }],
       },
-      { role: 'tool', content: { tool_calls: [{ id: 'c2', function: { name: 'lookup', arguments: { deep: [{ note: 'Zebra CROSSING' }] } } }] } },
+      {
+        role: 'tool',
+        content: { tool_calls: [{ id: 'c2', function: { name: 'lookup', arguments: { deep: [{ note: 'Zebra CROSSING' }] } } }] },
+      },
       { role: 'assistant', content: [{ type: 'output_text', text: 'It is 3 °C and windy.' }] },
     ]);
 
@@ -60,7 +61,11 @@ describe('GET /messages/search (every string in the content, case-insensitive, n
   it('matches %, _ and \\ as themselves', async () => {
     const api = apiAs(app, newUser());
     const { id } = await createSession(api);
-    await append(api, id, ['50% off', '50 off', 'a_b', 'axb', 'back\\slash', 'backslash'].map((content) => ({ role: 'user', content })));
+    await append(
+      api,
+      id,
+      ['50% off', '50 off', 'a_b', 'axb', 'back\\slash', 'backslash'].map((content) => ({ role: 'user', content })),
+    );
     const contents = async (q: string) => where(await search(api, { q }));
     expect(await contents('0%')).toEqual(['user#1']);
     expect(await contents('a_')).toEqual(['user#3']);
@@ -110,7 +115,10 @@ describe('GET /messages/search (every string in the content, case-insensitive, n
     for (let round = 0; round < 3; round++) {
       for (const [index, session] of sessions.entries()) {
         // One batch: its messages share created_at, so seq (then session) orders them.
-        const items = Array.from({ length: 4 }, (_, n) => ({ role: 'user', content: n === 3 ? 'nothing here' : `walrus ${round}.${index}.${n}` }));
+        const items = Array.from({ length: 4 }, (_, n) => ({
+          role: 'user',
+          content: n === 3 ? 'nothing here' : `walrus ${round}.${index}.${n}`,
+        }));
         await append(api, session.id, items);
         for (let n = 0; n < 3; n++) expected.unshift(`${session.id}#${round * 4 + n + 1}`);
       }
@@ -220,7 +228,9 @@ describe('GET /messages/search (every string in the content, case-insensitive, n
 
     // A text in every message of the user: walking them newest first finds a page soonest.
     const common = searchQuery(user, { text: 'of bulk', limit: 21 });
-    const walk = (await db.query(`EXPLAIN ${common.text}`, common.values)).map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
+    const walk = (await db.query(`EXPLAIN ${common.text}`, common.values))
+      .map((row: Record<string, string>) => row['QUERY PLAN'])
+      .join('\n');
     console.log(`EXPLAIN of a search for a text in every message of that user:\n${walk}`);
     expect(walk).toMatch(/messages_user_created_idx|messages_user_text_trgm_idx/);
     expect(walk).not.toMatch(/Seq Scan on messages/);

@@ -13,7 +13,10 @@ export class MessagesSearchController {
   constructor(private readonly search: MessagesSearchService) {}
 
   @Get()
-  @ApiOkResponse({ type: MessageSearchResponse, description: 'your messages whose text (every string in their content) holds q, newest first' })
+  @ApiOkResponse({
+    type: MessageSearchResponse,
+    description: 'your messages whose text (every string in their content) holds q, newest first',
+  })
   @ApiNotFoundResponse({ description: 'SESSION_NOT_FOUND: sessionId names no session of yours that is not deleted' })
   find(@CurrentUser() user: AuthUser, @Query() query: SearchMessagesQuery): Promise<MessageSearchResponse> {
     return this.search.search(user.id, query);

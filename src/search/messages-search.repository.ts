@@ -25,6 +25,9 @@ export interface SearchHit {
   snippet: { text: string; cutBefore: boolean; cutAfter: boolean };
 }
 
+/** A search's bitmap of candidates: 64 MB holds millions of rows exactly. */
+const SEARCH_WORK_MEM = '64MB';
+
 /** Characters of context before the match, and of the whole snippet. */
 const SNIPPET = { before: 40, length: 120 };
 
@@ -41,7 +44,12 @@ export class MessagesSearchRepository {
 
   async search(userId: string, filter: SearchFilter): Promise<SearchHit[]> {
     const { text, values } = searchQuery(userId, filter);
-    const rows: Record<string, any>[] = await this.db.query(text, values);
+    // A bitmap of the trigram index's candidates that outgrows work_mem turns lossy: whole pages
+    // are rechecked, other users' rows on them too. Enough memory keeps it exact (a row per bit).
+    const rows: Record<string, any>[] = await this.db.transaction(async (manager) => {
+      await manager.query(`SET LOCAL work_mem = '${SEARCH_WORK_MEM}'`);
+      return manager.query(text, values);
+    });
     return rows.map((row) => ({
       sessionId: row.session_id,
       sessionTitle: row.title,

@@ -10,7 +10,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * is filled by whichever statement inserts the row.
  */
 const EXACT_STRINGS = `
-  CREATE FUNCTION message_strings_exact(content json) RETURNS text
+  CREATE OR REPLACE FUNCTION message_strings_exact(content json) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   BEGIN ATOMIC
     SELECT coalesce(string_agg(
@@ -24,7 +24,7 @@ const EXACT_STRINGS = `
   END`;
 
 const SEARCH_TEXT = `
-  CREATE FUNCTION message_search_text(content json) RETURNS text
+  CREATE OR REPLACE FUNCTION message_search_text(content json) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   BEGIN ATOMIC
     SELECT CASE
@@ -42,7 +42,7 @@ const SEARCH_TEXT = `
  * writer gave stand; otherwise the session's owner always wins.
  */
 const OWNER_TRIGGER = `
-  CREATE FUNCTION messages_fill_user_id() RETURNS trigger LANGUAGE plpgsql AS $$
+  CREATE OR REPLACE FUNCTION messages_fill_user_id() RETURNS trigger LANGUAGE plpgsql AS $$
   DECLARE owner varchar(128);
   BEGIN
     SELECT user_id INTO owner FROM sessions WHERE id = NEW.session_id;
@@ -58,19 +58,25 @@ export class AddMessageSearch1765400000000 implements MigrationInterface {
   // finds a rare text at once, but gives its matches unordered. A common text (most matches in
   // the newest few hundred messages) is found faster by walking the user's messages newest first:
   // the b-tree. The planner picks between them from the expression's statistics. Both are built
-  // here in one pass over the table; the time per million messages is in docs/search.md.
+  // here in one pass over the table; the time per million messages is in docs/search.md. Every
+  // step is idempotent, so on a large table an operator may run the steps before the indexes by
+  // hand and build the indexes CONCURRENTLY first; the migration then finds them done.
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE EXTENSION IF NOT EXISTS pg_trgm`);
     await q.query(`CREATE EXTENSION IF NOT EXISTS btree_gin`);
     await q.query(EXACT_STRINGS);
     await q.query(SEARCH_TEXT);
-    await q.query(`ALTER TABLE messages ADD COLUMN user_id varchar(128)`);
+    await q.query(`ALTER TABLE messages ADD COLUMN IF NOT EXISTS user_id varchar(128)`);
     await q.query(OWNER_TRIGGER);
-    await q.query(`CREATE TRIGGER messages_fill_user_id BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION messages_fill_user_id()`);
-    await q.query(`UPDATE messages m SET user_id = s.user_id FROM sessions s WHERE s.id = m.session_id`);
+    await q.query(
+      `CREATE OR REPLACE TRIGGER messages_fill_user_id BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION messages_fill_user_id()`,
+    );
+    await q.query(`UPDATE messages m SET user_id = s.user_id FROM sessions s WHERE s.id = m.session_id AND m.user_id IS NULL`);
     await q.query(`ALTER TABLE messages ALTER COLUMN user_id SET NOT NULL`);
-    await q.query(`CREATE INDEX messages_user_text_trgm_idx ON messages USING gin (user_id, message_search_text(content) gin_trgm_ops)`);
-    await q.query(`CREATE INDEX messages_user_created_idx ON messages (user_id, created_at DESC, session_id DESC, seq DESC)`);
+    await q.query(
+      `CREATE INDEX IF NOT EXISTS messages_user_text_trgm_idx ON messages USING gin (user_id, message_search_text(content) gin_trgm_ops)`,
+    );
+    await q.query(`CREATE INDEX IF NOT EXISTS messages_user_created_idx ON messages (user_id, created_at DESC, session_id DESC, seq DESC)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -12,6 +12,7 @@ import { KeepRemovedKeyedMessages1765000000000 } from './1765000000000-keep-remo
 import { AddSessionClaimedAt1765100000000 } from './1765100000000-add-session-claimed-at.js';
 import { AddSessionForkedFrom1765200000000 } from './1765200000000-add-session-forked-from.js';
 import { AddHistoryLimit1765300000000 } from './1765300000000-add-history-limit.js';
+import { AddMessageSearch1765400000000 } from './1765400000000-add-message-search.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   AddSessionClaimedAt1765100000000,
   AddSessionForkedFrom1765200000000,
   AddHistoryLimit1765300000000,
+  AddMessageSearch1765400000000,
 ];

@@ -19,6 +19,7 @@ import { LimitsModule } from './limits/limits.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { SearchModule } from './search/search.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { WorkModule } from './work/work.module.js';
 
@@ -51,6 +52,7 @@ export class AppModule {
         HealthModule,
         SessionsModule,
         MessagesModule,
+        SearchModule,
         ExportModule,
         ImportModule,
         MetricsModule,

@@ -77,6 +77,7 @@ export const sessionsConfig = namespace('sessions', (env) => ({
   retentionDays: env.SESSION_RETENTION_DAYS,
   historyMaxMessages: env.HISTORY_MAX_MESSAGES,
   historyMaxBytes: env.HISTORY_MAX_BYTES,
+  expirySlidesOnRead: env.EXPIRY_SLIDES_ON_READ,
   cleanupCron: env.CLEANUP_CRON,
   cleanupBatchSize: env.CLEANUP_BATCH_SIZE,
 }));

@@ -119,6 +119,10 @@ class EnvironmentVariables {
   @IsIntBetween(1, 36500)
   readonly SESSION_RETENTION_DAYS: number = 30;
 
+  // true: an owner's GET of a session or its messages moves its expiry as a write would.
+  @IsBoolean({ message: 'true or false' })
+  readonly EXPIRY_SLIDES_ON_READ: boolean = false;
+
   // `off`: this instance schedules no cleanup (another one does, or an external `npm run cleanup`).
   @ValidateIf((env: EnvironmentVariables) => env.CLEANUP_CRON !== 'off')
   @IsCronExpression()

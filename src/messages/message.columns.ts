@@ -1,6 +1,11 @@
 import { JsonText } from '../common/json-text.js';
 
-/** A row of `messages`, one item of a session's ordered history, and its one mapping. */
+/**
+ * A row of `messages`, one item of a session's ordered history, and its one mapping. Not mapped:
+ * `text_bytes` (the size a page sums) and `user_id`, the session's owner, which a trigger copies
+ * from the session row on insert (migration AddMessageSearch) for the search indexes' key;
+ * writers never name it.
+ */
 export interface Message {
   id: string;
   sessionId: string;

@@ -185,8 +185,9 @@ export class MessagesRepository implements OnModuleDestroy {
          FROM source s LEFT JOIN messages m ON m.session_id = s.id AND m.seq <= coalesce(s.at_seq, ${NO_SEQ_BOUND})
          GROUP BY s.id`,
       copy: () =>
-        `INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes, created_at)
-         SELECT t.id, (row_number() OVER (ORDER BY m.seq))::int, m.role, m.content, m.metadata, m.text_bytes, m.created_at
+        // user_id named here: the owner trigger cannot see a session row this same statement inserts.
+        `INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes, created_at, user_id)
+         SELECT t.id, (row_number() OVER (ORDER BY m.seq))::int, m.role, m.content, m.metadata, m.text_bytes, m.created_at, t.user_id
          FROM touched t JOIN messages m ON m.session_id = t.forked_from_session_id AND m.seq <= t.forked_from_seq`,
     };
   }

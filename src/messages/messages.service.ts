@@ -105,7 +105,7 @@ export class MessagesService {
     limit: number,
     before = NO_SEQ_BOUND,
   ): Promise<{ items: Message[]; nextBefore: number | null; etag: string }> {
-    const session = await this.sessions.getOwned(userId, sessionId);
+    const session = await this.sessions.getOwnedForRead(userId, sessionId);
     // The agent's turn: the latest few from the history's cached tail, if it is of the session's current state.
     const fromTail = before === NO_SEQ_BOUND && this.tail.covers(limit);
     if (fromTail) {
@@ -132,7 +132,7 @@ export class MessagesService {
    * which closes the snapshot and frees its admission once read out, cut off or abandoned.
    */
   async openHistory(userId: string, sessionId: string, before = NO_SEQ_BOUND): Promise<{ etag: string; stream: HistoryJsonStream }> {
-    await this.sessions.getOwned(userId, sessionId);
+    await this.sessions.getOwnedForRead(userId, sessionId);
     const release = await this.streams.enter(userId);
     try {
       const snapshot = (await this.repository.openSnapshot(sessionId, before, STREAM_BATCH)).onClose(release);

@@ -8,7 +8,7 @@ import { sessionsConfig } from '../config/app.config.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
 import { type CapDefaults, capGuardSql, capSetSql, uncappedSql } from './history-cap.sql.js';
-import { EXPIRY_ON_WRITE, latestExpiry } from './session-expiry.sql.js';
+import { EXPIRY_IS_CURRENT, EXPIRY_ON_WRITE, latestExpiry } from './session-expiry.sql.js';
 import { type ForkCopy, forkSql, type NewFork } from './session-fork.sql.js';
 import { type ImportedSession, importedParams, INSERT_IMPORTED } from './session-import.sql.js';
 import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
@@ -278,6 +278,23 @@ export class SessionsRepository {
       `UPDATE sessions SET ${[...sets, TOUCH].join(', ')}
        WHERE id = $2 AND user_id = $3 AND status <> $4${versionCheck} RETURNING *`,
       params,
+    );
+    return row ?? null;
+  }
+
+  /**
+   * A read that counts as activity (EXPIRY_SLIDES_ON_READ): the expiry moves as a write's would,
+   * and only when the rule says it must, so most reads write nothing; `version` grows with it
+   * (expiresAt and lastActivityAt are part of what GET answers, and caches order copies by it).
+   * Null when nothing moved (the expiry was current, or the session is gone).
+   */
+  async slideExpiry(tx: SessionTx, id: string, userId: string): Promise<Session | null> {
+    tx.concerns(id);
+    const [row] = await this.write(
+      tx,
+      `UPDATE sessions SET version = version + 1, last_activity_at = now(), ${EXPIRY_ON_WRITE}
+       WHERE id = $2 AND user_id = $3 AND status <> $4 AND NOT (${EXPIRY_IS_CURRENT}) RETURNING *`,
+      [id, userId, DELETED],
     );
     return row ?? null;
   }

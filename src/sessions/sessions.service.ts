@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { JsonText, stringifyExact } from '../common/json-text.js';
 import { PreconditionFailedError, QuotaExceededError, SessionKeyTakenError, SessionNotFoundError } from '../common/domain-error.js';
-import { limitsConfig } from '../config/app.config.js';
+import { limitsConfig, sessionsConfig } from '../config/app.config.js';
 import type { CreateSessionDto } from './dto/create-session.dto.js';
 import type { ListSessionsQuery } from './dto/list-sessions.query.js';
 import type { UpdateSessionDto } from './dto/update-session.dto.js';
@@ -12,6 +12,7 @@ import type { Session } from './session.columns.js';
 import { decodeCursor, encodeCursor } from './session-cursor.js';
 import { parseIfMatch } from './if-match.js';
 import { etagOf, type TaggedSession, tagged, toSessionResponse } from './session.mapper.js';
+import { expiryIsCurrent } from './session-expiry.sql.js';
 import { DELETED } from './session-status.js';
 import { SessionWriter } from './session-writer.js';
 import { type InsertOutcome, SessionsRepository } from './sessions.repository.js';
@@ -27,13 +28,20 @@ export interface SessionOverlay {
 @Injectable()
 export class SessionsService {
   private readonly overlays: SessionOverlay[] = [];
+  private readonly logger = new Logger(SessionsService.name);
+  private readonly retentionSeconds: number;
+  private readonly slidesOnRead: boolean;
 
   constructor(
     private readonly repository: SessionsRepository,
     private readonly writer: SessionWriter,
     private readonly cache: SessionCache,
     @Inject(limitsConfig.KEY) private readonly limits: ConfigType<typeof limitsConfig>,
-  ) {}
+    @Inject(sessionsConfig.KEY) sessions: ConfigType<typeof sessionsConfig>,
+  ) {
+    this.retentionSeconds = sessions.retentionDays * 86400;
+    this.slidesOnRead = sessions.expirySlidesOnRead;
+  }
 
   /** sessions/ cannot import the control plane: it registers what reads should show on top of the row. */
   addOverlay(overlay: SessionOverlay): void {
@@ -58,7 +66,7 @@ export class SessionsService {
   async readByKey(userId: string, key: string): Promise<TaggedSession> {
     const session = await this.repository.findOwnedByKey(userId, key);
     if (!session) throw new SessionNotFoundError();
-    const [shown] = await this.overlay([session]);
+    const [shown] = await this.overlay([await this.readAsActivity(session)]);
     return tagged(shown);
   }
 
@@ -104,8 +112,29 @@ export class SessionsService {
 
   /** What GET answers: the owned session with the live progress of a run laid over it. */
   async read(userId: string, id: string): Promise<TaggedSession> {
-    const [session] = await this.overlay([await this.getOwned(userId, id)]);
+    const [session] = await this.overlay([await this.getOwnedForRead(userId, id)]);
     return tagged(session);
+  }
+
+  /** getOwned for an owner's GET of the session or its messages: a read that may count as activity. */
+  async getOwnedForRead(userId: string, id: string): Promise<Session> {
+    return this.readAsActivity(await this.getOwned(userId, id));
+  }
+
+  /**
+   * With EXPIRY_SLIDES_ON_READ, a read moves the expiry as a write would, by the same rule
+   * (session-expiry.sql.ts): checked on the copy in hand first, so a read within the lateness
+   * sends no statement. A read is answered even when the move fails (a later read or write moves it).
+   */
+  private async readAsActivity(session: Session): Promise<Session> {
+    if (!this.slidesOnRead || expiryIsCurrent(session, this.retentionSeconds, Date.now())) return session;
+    try {
+      const moved = await this.writer.write((tx) => this.repository.slideExpiry(tx, session.id, session.userId));
+      return moved ?? session;
+    } catch (error) {
+      this.logger.warn(`a read's expiry move failed (the read is answered): ${(error as Error).message}`);
+      return session;
+    }
   }
 
   /** A page of the user's sessions, as the JSON of each item (see session-page.sql.ts). */

@@ -5,6 +5,8 @@ export type {
   ForkBody,
   ForkOptions,
   Message,
+  MessageHit,
+  SearchOptions,
   Session,
   SessionStoreClientOptions,
   TokenSource,

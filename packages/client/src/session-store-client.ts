@@ -5,6 +5,16 @@ import { retryingFetch, type RetryOptions } from './retrying-fetch.js';
 export type { components, paths };
 export type Session = components['schemas']['SessionResponse'];
 export type Message = components['schemas']['MessageResponse'];
+export type MessageHit = components['schemas']['MessageHitResponse'];
+
+/** What narrows a search, and where its page starts (`nextCursor` of the previous page). */
+export interface SearchOptions {
+  sessionId?: string;
+  role?: string;
+  /** 1..100, default 20 */
+  limit?: number;
+  cursor?: string;
+}
 
 /** What a fork takes: where to cut (`atSeq`, default all), the new session's own `key`, `title`, `metadata`. */
 export type ForkBody = components['schemas']['ForkSessionDto'];
@@ -79,6 +89,25 @@ export class SessionStoreClient {
       headers: { 'Idempotency-Key': idempotencyKey },
     });
     return dataOf(result);
+  }
+
+  /**
+   * One page of the caller's messages whose text (every string in their content) holds `q`,
+   * case-insensitively, newest first (GET /api/v1/messages/search). `q` is 2..200 characters, taken
+   * literally; pass `nextCursor` back as `options.cursor` for the next page.
+   */
+  async search(q: string, options: SearchOptions = {}): Promise<{ items: MessageHit[]; nextCursor: string | null }> {
+    return dataOf(await this.api.GET('/api/v1/messages/search', { params: { query: { q, ...options } } }));
+  }
+
+  /** Every hit of `q`, page after page (see search), newest first. */
+  async *searchAll(q: string, options: Omit<SearchOptions, 'cursor'> = {}): AsyncGenerator<MessageHit> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.search(q, { ...options, cursor });
+      yield* page.items;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
   }
 
   /**

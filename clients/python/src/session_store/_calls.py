@@ -80,6 +80,10 @@ def list_sessions(status: str | None, q: str | None, limit: int | None, cursor: 
     return Call("GET", f"{API}/sessions", params=_fields(status=status, q=q, limit=limit, cursor=cursor))
 
 
+def search_messages(q: str, session_id: str | None, role: str | None, limit: int | None, cursor: str | None) -> Call:
+    return Call("GET", f"{API}/messages/search", params=_fields(q=q, sessionId=session_id, role=role, limit=limit, cursor=cursor))
+
+
 def update_session(session_id: str, body: dict[str, Any], if_match: str | None) -> Call:
     return _json("PATCH", f"/sessions/{_id(session_id)}", body, {"If-Match": if_match} if if_match else None)
 

@@ -68,6 +68,14 @@ class SessionStoreClient:
         """A page `{"items", "nextCursor"}`, newest first."""
         return self._send(_calls.list_sessions(status, q, limit, cursor))
 
+    def search(
+        self, q: str, *, session_id: str | None = None, role: str | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Json:
+        """A page `{"items", "nextCursor"}` of the caller's messages whose text holds `q` (2..200
+        characters, case-insensitive, taken literally), newest first; each item `{"sessionId",
+        "sessionTitle", "seq", "role", "createdAt", "snippet"}`."""
+        return self._send(_calls.search_messages(q, session_id, role, limit, cursor))
+
     def update_session(self, session_id: str, body: Json, *, if_match: str | None = None) -> Json:
         return self._send(_calls.update_session(session_id, body, if_match))
 
@@ -159,6 +167,12 @@ class AsyncSessionStoreClient:
     ) -> Json:
         """A page `{"items", "nextCursor"}`, newest first."""
         return await self._send(_calls.list_sessions(status, q, limit, cursor))
+
+    async def search(
+        self, q: str, *, session_id: str | None = None, role: str | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Json:
+        """A page of the caller's messages whose text holds `q`, newest first (see SessionStoreClient.search)."""
+        return await self._send(_calls.search_messages(q, session_id, role, limit, cursor))
 
     async def update_session(self, session_id: str, body: Json, *, if_match: str | None = None) -> Json:
         return await self._send(_calls.update_session(session_id, body, if_match))

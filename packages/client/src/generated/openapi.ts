@@ -128,6 +128,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messages/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["MessagesSearchController_find"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/export": {
         parameters: {
             query?: never;
@@ -595,6 +611,23 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+        };
+        MessageHitResponse: {
+            /** Format: uuid */
+            sessionId: string;
+            sessionTitle: string | null;
+            seq: number;
+            role: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description about 120 characters of the message text around the first match, whitespace collapsed; … where it was cut */
+            snippet: string;
+        };
+        MessageSearchResponse: {
+            /** @description newest first */
+            items: components["schemas"]["MessageHitResponse"][];
+            /** @description pass as cursor for the next page; null when none is left */
+            nextCursor: string | null;
         };
         RunCleanupDto: {
             /**
@@ -1331,6 +1364,43 @@ export interface operations {
             };
             /** @description SESSION_KEY_TAKEN: another of your sessions that is not deleted has this key */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MessagesSearchController_find: {
+        parameters: {
+            query: {
+                /** @description text to find, case-insensitively; %, _ and \ match themselves */
+                q: string;
+                /** @description only this session of yours (404 when it is not yours) */
+                sessionId?: string;
+                /** @description only messages with this role */
+                role?: string;
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description your messages whose text (every string in their content) holds q, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageSearchResponse"];
+                };
+            };
+            /** @description SESSION_NOT_FOUND: sessionId names no session of yours that is not deleted */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DELETED } from '../sessions/session-status.js';
+import type { SearchPosition } from './search-cursor.js';
+
+export interface SearchFilter {
+  /** what to find (plain text; matched literally and case-insensitively) */
+  text: string;
+  sessionId?: string;
+  role?: string;
+  limit: number;
+  after?: SearchPosition;
+}
+
+export interface SearchHit {
+  sessionId: string;
+  sessionTitle: string | null;
+  seq: number;
+  role: string;
+  createdAt: Date;
+  /** the position of the hit, for the cursor */
+  position: SearchPosition;
+  /** the text around the first match, and whether text was left out before and after it */
+  snippet: { text: string; cutBefore: boolean; cutAfter: boolean };
+}
+
+/** A search's bitmap of candidates: 64 MB holds millions of rows exactly. */
+const SEARCH_WORK_MEM = '64MB';
+
+/** Characters of context before the match, and of the whole snippet. */
+const SNIPPET = { before: 40, length: 120 };
+
+/**
+ * Reads for GET /messages/search. The condition `user_id = $1 AND message_search_text(content)
+ * ILIKE $2` is the key of messages_user_text_trgm_idx (migration AddMessageSearch): the index
+ * holds each message's owner beside its text's trigrams, so a search reads only its user's
+ * entries. Writers never name the search text: the index expression is computed by PostgreSQL
+ * from the content each insert writes. Run unprepared, so each is planned for its own pattern.
+ */
+@Injectable()
+export class MessagesSearchRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async search(userId: string, filter: SearchFilter): Promise<SearchHit[]> {
+    const { text, values } = searchQuery(userId, filter);
+    // A bitmap of the trigram index's candidates that outgrows work_mem turns lossy: whole pages
+    // are rechecked, other users' rows on them too. Enough memory keeps it exact (a row per bit).
+    const rows: Record<string, any>[] = await this.db.transaction(async (manager) => {
+      await manager.query(`SET LOCAL work_mem = '${SEARCH_WORK_MEM}'`);
+      return manager.query(text, values);
+    });
+    return rows.map((row) => ({
+      sessionId: row.session_id,
+      sessionTitle: row.title,
+      seq: row.seq,
+      role: row.role,
+      createdAt: row.created_at,
+      position: { createdAt: row.created_at_us, sessionId: row.session_id, seq: row.seq },
+      snippet: { text: row.snippet, cutBefore: row.cut_before, cutAfter: row.cut_after },
+    }));
+  }
+}
+
+/** The statement of a search (exported for the spec that EXPLAINs it). */
+export function searchQuery(userId: string, filter: SearchFilter): { text: string; values: unknown[] } {
+  const values: unknown[] = [userId, `%${escapeLike(filter.text)}%`, filter.text, filter.limit, DELETED];
+  const where = ['m.user_id = $1', 'message_search_text(m.content) ILIKE $2', 's.user_id = $1', 's.status <> $5'];
+  if (filter.sessionId !== undefined) where.push(`m.session_id = $${values.push(filter.sessionId)}`);
+  if (filter.role !== undefined) where.push(`m.role = $${values.push(filter.role)}`);
+  if (filter.after) {
+    const { createdAt, sessionId, seq } = filter.after;
+    const n = values.push(createdAt, sessionId, seq);
+    where.push(`(m.created_at, m.session_id, m.seq) < (($${n - 2}::timestamp AT TIME ZONE 'UTC'), $${n - 1}::uuid, $${n}::int)`);
+  }
+  const text = `SELECT h.session_id, h.title, h.seq, h.role, h.created_at,
+      to_char(h.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS created_at_us,
+      substr(b.body, greatest(1, b.at - ${SNIPPET.before}), ${SNIPPET.length}) AS snippet,
+      b.at - ${SNIPPET.before} > 1 AS cut_before,
+      length(b.body) >= greatest(1, b.at - ${SNIPPET.before}) + ${SNIPPET.length} AS cut_after
+    FROM (SELECT m.session_id, s.title, m.seq, m.role, m.created_at, m.content
+          FROM messages m JOIN sessions s ON s.id = m.session_id
+          WHERE ${where.join(' AND ')}
+          ORDER BY m.created_at DESC, m.session_id DESC, m.seq DESC
+          LIMIT $4) h,
+      -- the snippet's text is computed again only for the page's rows
+      LATERAL (SELECT t.body, strpos(lower(t.body), lower($3)) AS at FROM (SELECT message_search_text(h.content) AS body) t) b
+    ORDER BY h.created_at DESC, h.session_id DESC, h.seq DESC`;
+  return { text, values };
+}
+
+/** `text` as a LIKE pattern that matches it literally (backslash is PostgreSQL's default ESCAPE). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { SessionNotFoundError } from '../common/domain-error.js';
 import { JsonText } from '../common/json-text.js';
 import { databaseConfig } from '../config/app.config.js';
+import { SERVED_FROM_CACHE } from '../sessions/session.mapper.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { AppendMessagesDto, MessageInputDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';
 import { historyEtag } from './history-etag.js';
@@ -106,13 +107,20 @@ export class MessagesService {
     sessionId: string,
     limit: number,
     before = NO_SEQ_BOUND,
-  ): Promise<{ items: Message[]; nextBefore: number | null; etag: string }> {
-    const session = await this.sessions.getOwned(userId, sessionId);
+  ): Promise<{
+    items: Message[];
+    nextBefore: number | null;
+    etag: string;
+    servedFrom?: typeof SERVED_FROM_CACHE;
+  }> {
+    const { session, cached } = await this.sessions.owned(userId, sessionId);
     // The agent's turn: the latest few from the history's cached tail, if it is of the session's current state.
     const fromTail = before === NO_SEQ_BOUND && this.tail.covers(limit);
     if (fromTail) {
       const tail = await this.tail.get(sessionId, session);
-      if (tail) return latestOf(tail, limit, tail.length < session.messageCount, session);
+      // Both from the cache (the session copy names the current state): no PostgreSQL, even when it is away.
+      const page = tail && latestOf(tail, limit, tail.length < session.messageCount, session);
+      if (page) return cached ? { ...page, servedFrom: SERVED_FROM_CACHE } : page;
     }
     // limit=0 reads no message, only the ETag: no need to wait for a page's turn.
     const release = limit === 0 ? () => undefined : await this.pages.enter(userId);

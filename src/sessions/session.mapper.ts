@@ -3,10 +3,19 @@ import type { Session } from './session.columns.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-/** What a service returns for one session: what the mapper needs, and the ETag SessionEtagInterceptor sets. */
+/**
+ * The `X-Served-From` header's value on a read the cache answered without asking PostgreSQL
+ * (GET /sessions/:id, and GET .../messages?limit=N from the history's cached tail).
+ */
+export const SERVED_FROM_CACHE = 'cache';
+export const SERVED_FROM_HEADER = 'X-Served-From';
+
+/** What a service returns for one session: what the mapper needs, and the headers SessionEtagInterceptor sets. */
 export interface TaggedSession {
   readonly session: Session;
   readonly etag: string;
+  /** set when the cache answered without PostgreSQL */
+  readonly servedFrom?: typeof SERVED_FROM_CACHE;
 }
 
 /** A strong ETag: the row's version, which every write increments. */

@@ -10,7 +10,7 @@ import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
 import { decodeCursor, encodeCursor } from './session-cursor.js';
 import { parseIfMatch } from './if-match.js';
-import { etagOf, type TaggedSession, tagged, toSessionResponse } from './session.mapper.js';
+import { etagOf, SERVED_FROM_CACHE, type TaggedSession, tagged, toSessionResponse } from './session.mapper.js';
 import { DELETED } from './session-status.js';
 import { SessionWriter } from './session-writer.js';
 import { type InsertOutcome, SessionsRepository } from './sessions.repository.js';
@@ -93,17 +93,27 @@ export class SessionsService {
 
   /** The user's visible session, or SESSION_NOT_FOUND: unknown, another user's and deleted look alike. */
   async getOwned(userId: string, id: string): Promise<Session> {
+    return (await this.owned(userId, id)).session;
+  }
+
+  /**
+   * getOwned, and whether the cache answered without PostgreSQL (`cached`): such a read also
+   * answers while PostgreSQL is unreachable, and is as current as PostgreSQL, since every commit
+   * reaches the cache before it is acknowledged and a write of unknown outcome drops the copy.
+   */
+  async owned(userId: string, id: string): Promise<{ session: Session; cached: boolean }> {
     const cached = await this.cache.get(id);
     const session = cached ?? (await this.repository.findOwned(id, userId));
     if (!session || session.userId !== userId || session.status === DELETED) throw new SessionNotFoundError();
     if (!cached) await this.cache.set(session);
-    return session;
+    return { session, cached: !!cached };
   }
 
-  /** What GET answers: the owned session with the live progress of a run laid over it. */
+  /** What GET answers: the owned session with the live progress of a run laid over it (from Redis too). */
   async read(userId: string, id: string): Promise<TaggedSession> {
-    const [session] = await this.overlay([await this.getOwned(userId, id)]);
-    return tagged(session);
+    const { session, cached } = await this.owned(userId, id);
+    const [shown] = await this.overlay([session]);
+    return cached ? { ...tagged(shown), servedFrom: SERVED_FROM_CACHE } : tagged(shown);
   }
 
   /** A page of the user's sessions, as the JSON of each item (see session-page.sql.ts). */

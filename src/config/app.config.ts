@@ -36,6 +36,11 @@ export const databaseConfig = namespace('database', (env) => ({
   timeouts: { statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS, queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS },
   // ... and waits for its reader at most this long per MiB taken (and once more to start): then it is cut off.
   streamMsPerMib: env.HISTORY_STREAM_MS_PER_MIB,
+  // Lists, history pages and searches may read from these (src/database/read-replicas.ts).
+  readUrls: env.DATABASE_READ_URL.split(',')
+    .map((url) => url.trim())
+    .filter(Boolean),
+  replicaMaxLagMs: env.READ_REPLICA_MAX_LAG_MS,
 }));
 
 export const redisConfig = namespace('redis', (env) => ({

@@ -3,7 +3,8 @@ import type { ConfigType } from '@nestjs/config';
 import { SessionNotFoundError } from '../common/domain-error.js';
 import { JsonText } from '../common/json-text.js';
 import { databaseConfig } from '../config/app.config.js';
-import { SERVED_FROM_CACHE } from '../sessions/session.mapper.js';
+import { SERVED_FROM_CACHE, SERVED_FROM_REPLICA } from '../sessions/session.mapper.js';
+import { ReadReplicas } from '../database/read-replicas.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { AppendMessagesDto, MessageInputDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';
 import { historyEtag } from './history-etag.js';
@@ -49,6 +50,7 @@ export class MessagesService {
     private readonly writes: HistoryWrites,
     private readonly sessions: SessionsService,
     private readonly tail: HistoryTailCache,
+    private readonly replicas: ReadReplicas,
     @Inject(databaseConfig.KEY) database: ConfigType<typeof databaseConfig>,
   ) {
     // Half the pool for pages at most, two per user; a stream holds a connection of its own pool.
@@ -111,7 +113,7 @@ export class MessagesService {
     items: Message[];
     nextBefore: number | null;
     etag: string;
-    servedFrom?: typeof SERVED_FROM_CACHE;
+    servedFrom?: typeof SERVED_FROM_CACHE | typeof SERVED_FROM_REPLICA;
   }> {
     const { session, cached } = await this.sessions.owned(userId, sessionId);
     // The agent's turn: the latest few from the history's cached tail, if it is of the session's current state.
@@ -127,10 +129,16 @@ export class MessagesService {
     try {
       // A miss reads the whole tail (a few more rows) to cache it.
       const read = fromTail ? this.tail.size : limit;
-      const { items, more, state } = await this.repository.listLatest(sessionId, { before, limit: read, maxBytes: PAGE_MAX_BYTES });
+      // A replica that has the user's writes may answer (ReadReplicas); a tail filled from it at an
+      // older state than the session copy's is never served (history-tail.cache.ts).
+      const { result, fromReplica } = await this.replicas.read(userId, (replica) =>
+        this.repository.listLatest(sessionId, { before, limit: read, maxBytes: PAGE_MAX_BYTES }, replica),
+      );
+      const { items, more, state } = result;
       if (!state) throw new SessionNotFoundError();
       if (fromTail && (items.length === read || !more)) await this.tail.fill(sessionId, state, items);
-      return latestOf(items, limit, more, state);
+      const page = latestOf(items, limit, more, state);
+      return fromReplica ? { ...page, servedFrom: SERVED_FROM_REPLICA } : page;
     } finally {
       release();
     }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { DatabaseUnavailableError, WriteOutcomeUnknownError } from '../common/domain-error.js';
 import { isConnectionLost } from '../common/database-errors.js';
+import { ReadReplicas } from '../database/read-replicas.js';
 import { endBackend, hasConnection, isUnanswered, releaseRunner } from '../database/unanswered-statement.js';
 import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
@@ -80,6 +81,7 @@ export class SessionWriter {
     @Inject(SESSION_ROWS) private readonly rows: SessionRows,
     private readonly cache: SessionCache,
     private readonly events: SessionEvents,
+    private readonly replicas: ReadReplicas,
   ) {}
 
   /** Statements that each commit on their own (most writes are one statement), on one connection. */
@@ -154,6 +156,8 @@ export class SessionWriter {
 
   private async cached(rows: Session[], events: SessionEvent[]): Promise<void> {
     for (const session of rows) await this.cache.set(session);
+    // Before the answer: the owners' reads from read replicas must include this commit.
+    await this.replicas.wrote(rows.map((row) => row.userId));
     await this.events.publish(events);
   }
 

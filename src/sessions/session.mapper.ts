@@ -8,6 +8,8 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
  * (GET /sessions/:id, and GET .../messages?limit=N from the history's cached tail).
  */
 export const SERVED_FROM_CACHE = 'cache';
+/** Its value on a list or a history page a read replica answered (DATABASE_READ_URL). */
+export const SERVED_FROM_REPLICA = 'replica';
 export const SERVED_FROM_HEADER = 'X-Served-From';
 
 /** What a service returns for one session: what the mapper needs, and the headers SessionEtagInterceptor sets. */

@@ -20,7 +20,7 @@ import { IdempotencyKey } from './idempotency-key.decorator.js';
 import { SessionEtagInterceptor } from './session-etag.interceptor.js';
 import { SessionIdPipe } from './session-id.pipe.js';
 import { SessionKeyPipe } from './session-key.js';
-import { type TaggedSession, toSessionPageJson } from './session.mapper.js';
+import { SERVED_FROM_HEADER, type TaggedSession, toSessionPageJson } from './session.mapper.js';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('sessions')
@@ -79,7 +79,9 @@ export class SessionsController {
   ): Promise<string> {
     // Already JSON (a SessionPageResponse): sent as it is.
     reply.type('application/json; charset=utf-8');
-    return toSessionPageJson(await this.sessions.list(user.id, query));
+    const page = await this.sessions.list(user.id, query);
+    if (page.servedFrom) reply.header(SERVED_FROM_HEADER, page.servedFrom);
+    return toSessionPageJson(page);
   }
 
   @Get(':id')

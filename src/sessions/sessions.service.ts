@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { JsonText, stringifyExact } from '../common/json-text.js';
 import { PreconditionFailedError, QuotaExceededError, SessionKeyTakenError, SessionNotFoundError } from '../common/domain-error.js';
 import { limitsConfig } from '../config/app.config.js';
+import { ReadReplicas } from '../database/read-replicas.js';
 import type { CreateSessionDto } from './dto/create-session.dto.js';
 import type { ListSessionsQuery } from './dto/list-sessions.query.js';
 import type { UpdateSessionDto } from './dto/update-session.dto.js';
@@ -10,7 +11,7 @@ import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
 import { decodeCursor, encodeCursor } from './session-cursor.js';
 import { parseIfMatch } from './if-match.js';
-import { etagOf, SERVED_FROM_CACHE, type TaggedSession, tagged, toSessionResponse } from './session.mapper.js';
+import { etagOf, SERVED_FROM_CACHE, SERVED_FROM_REPLICA, type TaggedSession, tagged, toSessionResponse } from './session.mapper.js';
 import { DELETED } from './session-status.js';
 import { SessionWriter } from './session-writer.js';
 import { type InsertOutcome, SessionsRepository } from './sessions.repository.js';
@@ -31,6 +32,7 @@ export class SessionsService {
     private readonly repository: SessionsRepository,
     private readonly writer: SessionWriter,
     private readonly cache: SessionCache,
+    private readonly replicas: ReadReplicas,
     @Inject(limitsConfig.KEY) private readonly limits: ConfigType<typeof limitsConfig>,
   ) {}
 
@@ -116,23 +118,29 @@ export class SessionsService {
     return cached ? { ...tagged(shown), servedFrom: SERVED_FROM_CACHE } : tagged(shown);
   }
 
-  /** A page of the user's sessions, as the JSON of each item (see session-page.sql.ts). */
-  async list(userId: string, query: ListSessionsQuery): Promise<{ items: string[]; nextCursor: string | null }> {
+  /**
+   * A page of the user's sessions, as the JSON of each item (see session-page.sql.ts); from a read
+   * replica (`servedFrom`) when one has the user's writes (ReadReplicas).
+   */
+  async list(userId: string, query: ListSessionsQuery): Promise<{ items: string[]; nextCursor: string | null; servedFrom?: 'replica' }> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    // One extra row tells whether another page exists without a COUNT.
-    const rows = await this.repository.listOwned(userId, { status: query.status, titleContains: query.q, limit: query.limit + 1, after });
-    const page = rows.slice(0, query.limit);
-    const nextCursor = rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null;
-    // Running sessions are shown as GET shows them (their live progress laid over): read again, whole.
-    const running = page.filter((row) => row.running).map((row) => row.id);
+    const { result, fromReplica } = await this.replicas.read(userId, async (replica) => {
+      // One extra row tells whether another page exists without a COUNT.
+      const position = { status: query.status, titleContains: query.q, limit: query.limit + 1, after };
+      const rows = await this.repository.listOwned(userId, position, replica);
+      // Running sessions are shown as GET shows them (their live progress laid over): read again, whole.
+      const running = rows
+        .slice(0, query.limit)
+        .filter((row) => row.running)
+        .map((row) => row.id);
+      return { rows, running: running.length ? await this.repository.findOwnedMany(running, userId, replica) : [] };
+    });
+    const page = result.rows.slice(0, query.limit);
+    const nextCursor = result.rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null;
     const live = new Map<string, string>();
-    if (running.length) {
-      for (const session of await this.overlay(await this.repository.findOwnedMany(running, userId))) {
-        live.set(session.id, stringifyExact(toSessionResponse(session)));
-      }
-    }
+    for (const session of await this.overlay(result.running)) live.set(session.id, stringifyExact(toSessionResponse(session)));
     const items = page.map((row) => live.get(row.id) ?? row.item);
-    return { items, nextCursor };
+    return fromReplica ? { items, nextCursor, servedFrom: SERVED_FROM_REPLICA } : { items, nextCursor };
   }
 
   async update(userId: string, id: string, dto: UpdateSessionDto, ifMatch?: string): Promise<TaggedSession> {

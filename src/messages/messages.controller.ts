@@ -5,7 +5,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import { IdempotencyKey } from '../sessions/idempotency-key.decorator.js';
 import { SessionIdPipe } from '../sessions/session-id.pipe.js';
-import { SERVED_FROM_HEADER } from '../sessions/session.mapper.js';
+import { SERVED_FROM_HEADER, SERVED_FROM_OPENAPI } from '../sessions/served-from.js';
 import { AppendMessagesDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';
 import type { JsonText } from '../common/json-text.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
@@ -59,7 +59,7 @@ export class MessagesController {
   @Get()
   @ApiOkResponse({
     type: MessagePageResponse,
-    headers: HISTORY_ETAG,
+    headers: { ...HISTORY_ETAG, ...SERVED_FROM_OPENAPI },
     description: 'with limit=all, the same shape, streamed (nextBefore null); the ETag is that of the state read',
   })
   async list(

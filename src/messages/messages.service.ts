@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { SessionNotFoundError } from '../common/domain-error.js';
 import { JsonText } from '../common/json-text.js';
 import { databaseConfig } from '../config/app.config.js';
-import { SERVED_FROM_CACHE, SERVED_FROM_REPLICA } from '../sessions/session.mapper.js';
+import { SERVED_FROM_CACHE, SERVED_FROM_REPLICA, type ServedFrom } from '../sessions/served-from.js';
 import { ReadReplicas } from '../database/read-replicas.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { AppendMessagesDto, MessageInputDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';
@@ -113,7 +113,7 @@ export class MessagesService {
     items: Message[];
     nextBefore: number | null;
     etag: string;
-    servedFrom?: typeof SERVED_FROM_CACHE | typeof SERVED_FROM_REPLICA;
+    servedFrom?: ServedFrom;
   }> {
     const { session, cached } = await this.sessions.owned(userId, sessionId);
     // The agent's turn: the latest few from the history's cached tail, if it is of the session's current state.

@@ -2,7 +2,8 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import type { FastifyReply } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import type { SessionResponse } from './dto/session.response.js';
-import { SERVED_FROM_HEADER, type TaggedSession, toSessionResponse } from './session.mapper.js';
+import { SERVED_FROM_HEADER } from './served-from.js';
+import { type TaggedSession, toSessionResponse } from './session.mapper.js';
 
 /** The one place the ETag header (and X-Served-From) is set: a handler returns a TaggedSession, the client gets its response and ETag. */
 @Injectable()

@@ -1,23 +1,15 @@
 import type { SessionResponse } from './dto/session.response.js';
 import type { Session } from './session.columns.js';
+import type { ServedFrom } from './served-from.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
-
-/**
- * The `X-Served-From` header's value on a read the cache answered without asking PostgreSQL
- * (GET /sessions/:id, and GET .../messages?limit=N from the history's cached tail).
- */
-export const SERVED_FROM_CACHE = 'cache';
-/** Its value on a list or a history page a read replica answered (DATABASE_READ_URL). */
-export const SERVED_FROM_REPLICA = 'replica';
-export const SERVED_FROM_HEADER = 'X-Served-From';
 
 /** What a service returns for one session: what the mapper needs, and the headers SessionEtagInterceptor sets. */
 export interface TaggedSession {
   readonly session: Session;
   readonly etag: string;
   /** set when the cache answered without PostgreSQL */
-  readonly servedFrom?: typeof SERVED_FROM_CACHE;
+  readonly servedFrom?: ServedFrom;
 }
 
 /** A strong ETag: the row's version, which every write increments. */

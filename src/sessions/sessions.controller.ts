@@ -20,7 +20,8 @@ import { IdempotencyKey } from './idempotency-key.decorator.js';
 import { SessionEtagInterceptor } from './session-etag.interceptor.js';
 import { SessionIdPipe } from './session-id.pipe.js';
 import { SessionKeyPipe } from './session-key.js';
-import { SERVED_FROM_HEADER, type TaggedSession, toSessionPageJson } from './session.mapper.js';
+import { SERVED_FROM_HEADER, SERVED_FROM_OPENAPI } from './served-from.js';
+import { type TaggedSession, toSessionPageJson } from './session.mapper.js';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('sessions')
@@ -71,7 +72,7 @@ export class SessionsController {
   }
 
   @Get()
-  @ApiOkResponse({ type: SessionPageResponse })
+  @ApiOkResponse({ type: SessionPageResponse, headers: SERVED_FROM_OPENAPI })
   async list(
     @CurrentUser() user: AuthUser,
     @Query() query: ListSessionsQuery,
@@ -86,7 +87,7 @@ export class SessionsController {
 
   @Get(':id')
   @UseInterceptors(SessionEtagInterceptor)
-  @ApiOkResponse({ type: SessionResponse })
+  @ApiOkResponse({ type: SessionResponse, headers: SERVED_FROM_OPENAPI })
   get(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string): Promise<TaggedSession> {
     return this.sessions.read(user.id, id);
   }

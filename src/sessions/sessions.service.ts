@@ -11,7 +11,8 @@ import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
 import { decodeCursor, encodeCursor } from './session-cursor.js';
 import { parseIfMatch } from './if-match.js';
-import { etagOf, SERVED_FROM_CACHE, SERVED_FROM_REPLICA, type TaggedSession, tagged, toSessionResponse } from './session.mapper.js';
+import { SERVED_FROM_CACHE, SERVED_FROM_REPLICA } from './served-from.js';
+import { etagOf, type TaggedSession, tagged, toSessionResponse } from './session.mapper.js';
 import { DELETED } from './session-status.js';
 import { SessionWriter } from './session-writer.js';
 import { type InsertOutcome, SessionsRepository } from './sessions.repository.js';
@@ -122,7 +123,10 @@ export class SessionsService {
    * A page of the user's sessions, as the JSON of each item (see session-page.sql.ts); from a read
    * replica (`servedFrom`) when one has the user's writes (ReadReplicas).
    */
-  async list(userId: string, query: ListSessionsQuery): Promise<{ items: string[]; nextCursor: string | null; servedFrom?: 'replica' }> {
+  async list(
+    userId: string,
+    query: ListSessionsQuery,
+  ): Promise<{ items: string[]; nextCursor: string | null; servedFrom?: typeof SERVED_FROM_REPLICA }> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const { result, fromReplica } = await this.replicas.read(userId, async (replica) => {
       // One extra row tells whether another page exists without a COUNT.

@@ -860,6 +860,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description `cache`: answered by the cache alone, as current as PostgreSQL (also while PostgreSQL is unreachable); `replica`: answered by a read replica that holds the reader's own writes; absent: the primary answered */
+                    "X-Served-From"?: "cache" | "replica";
                     [name: string]: unknown;
                 };
                 content: {
@@ -979,6 +981,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description `cache`: answered by the cache alone, as current as PostgreSQL (also while PostgreSQL is unreachable); `replica`: answered by a read replica that holds the reader's own writes; absent: the primary answered */
+                    "X-Served-From"?: "cache" | "replica";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1056,6 +1060,8 @@ export interface operations {
                 headers: {
                     /** @description the history's ETag (e.g. "h12.10") after this request: pass it as If-Match to write only if nothing changed since */
                     ETag?: string;
+                    /** @description `cache`: answered by the cache alone, as current as PostgreSQL (also while PostgreSQL is unreachable); `replica`: answered by a read replica that holds the reader's own writes; absent: the primary answered */
+                    "X-Served-From"?: "cache" | "replica";
                     [name: string]: unknown;
                 };
                 content: {

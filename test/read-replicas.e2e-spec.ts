@@ -9,11 +9,11 @@ import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
 /*
- * A real primary and streaming replica of this spec's own (test/utils/pg-replica-pair.ts, ports
- * 58432 and 58433): the shared server allows no replication. Which server answered a list or a
+ * A real primary and streaming replica of this spec's own (test/utils/pg-replica-pair.ts, on free
+ * ports): the shared server allows no replication. Which server answered a list or a
  * page is told by `X-Served-From: replica`; every answer is also checked for the user's writes.
  */
-const pair = new PgReplicaPair({ primary: 58432, replica: 58433 });
+let pair: PgReplicaPair;
 const DATABASE = 'session_store_replicas_test';
 
 /** One statement on the replica, on a connection of its own (the replica is stopped and started in between). */
@@ -28,6 +28,7 @@ async function onReplica(sql: string, params: unknown[] = []): Promise<any[]> {
 }
 
 beforeAll(async () => {
+  pair = await PgReplicaPair.onFreePorts();
   await pair.start();
   await ensureDatabase(pair.primary.url(DATABASE));
   await runMigrations(pair.primary.url(DATABASE));
@@ -43,7 +44,7 @@ beforeAll(async () => {
   );
 }, 120_000);
 
-afterAll(() => pair.remove());
+afterAll(() => pair?.remove());
 
 const settings = (maxLagMs: number) => () => ({
   DATABASE_URL: pair.primary.url(DATABASE),

@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -63,6 +64,12 @@ export class PgReplicaPair {
     this.replica = new Server(join(this.root, 'replica'), ports.replica);
   }
 
+  /** A pair on two ports free now (the kernel's picks), so clones running the suite at once do not collide. */
+  static async onFreePorts(): Promise<PgReplicaPair> {
+    const [primary, replica] = [await freePort(), await freePort()];
+    return new PgReplicaPair({ primary, replica });
+  }
+
   /** initdb and start the primary, copy it with pg_basebackup -R, start the replica: about 2-3 s. */
   async start(): Promise<void> {
     run(`${PG_BIN}/initdb`, ['-D', this.primary.dir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
@@ -92,4 +99,15 @@ export class PgReplicaPair {
     await this.primary.stop('immediate');
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -23,6 +23,8 @@ const CONNECTIONS = 16;
 // A message's text: a short agent turn (FOOTPRINT_CONTENT_BYTES, default 200).
 const CONTENT = 'x'.repeat(Number(process.env.FOOTPRINT_CONTENT_BYTES ?? 200));
 const SECRET = 'turn-footprint-bench-secret-0123456789';
+// Lists and history pages (read from PostgreSQL, not the cache) are loaded this long per kind.
+const READ_SECONDS = Number(process.env.FOOTPRINT_READ_SECONDS ?? 5);
 const DATABASE = 'session_store_footprint';
 
 interface Counters {
@@ -98,6 +100,23 @@ async function measure(label: string, env: Record<string, string>, primary: pg.C
     const catchUpMs = performance.now() - caughtUpFrom;
     await replica.end();
 
+    // Reads a replica may serve, side by side with the other run: lists, and pages before the tail.
+    const reads = async (path: (id: string) => string) => {
+      let done = 0;
+      const until = performance.now() + READ_SECONDS * 1000;
+      await Promise.all(
+        conversations.map(async ({ token, id }) => {
+          while (performance.now() < until) {
+            await call(PORTS.service, token, 'GET', path(id));
+            done++;
+          }
+        }),
+      );
+      return Math.round(done / READ_SECONDS);
+    };
+    const listsPerSecond = await reads(() => '/sessions?limit=20');
+    const pagesPerSecond = await reads((id) => `/sessions/${id}/messages?limit=20&before=${TURNS / CONNECTIONS}`);
+
     const perTurn = (n: number) => Math.round((n / TURNS) * 100) / 100;
     const commands = [...after.redis.entries()]
       .map(([name, calls]) => [name, calls - (before.redis.get(name) ?? 0)] as const)
@@ -113,6 +132,8 @@ async function measure(label: string, env: Record<string, string>, primary: pg.C
       'Redis commands / turn': perTurn(redisTotal),
       'of which': commands.map(([name, calls]) => `${name} ${perTurn(calls)}`).join(', '),
       'replica caught up after the last turn (ms)': Math.round(catchUpMs),
+      'GET /sessions req/s': listsPerSecond,
+      'history page (before=) req/s': pagesPerSecond,
     };
   } finally {
     await redis.quit();
@@ -151,6 +172,9 @@ async function main(): Promise<void> {
       `turn footprint: ${TURNS} turns (read 20 + append 2 items of ${CONTENT.length} characters), ${CONNECTIONS} conversations; load ${os.loadavg()[0].toFixed(1)}`,
     );
     for (const row of rows) console.log(row);
+    // One machine: the replica shares the cores, so this is what the routing costs, not what a replica's own machine adds.
+    const ratio = (key: 'GET /sessions req/s' | 'history page (before=) req/s') => (rows[1][key] / rows[0][key]).toFixed(2);
+    console.log(`with one replica / none: lists ${ratio('GET /sessions req/s')}x, history pages ${ratio('history page (before=) req/s')}x`);
   } finally {
     await pair.remove();
     await redisServer.stop('SIGKILL');

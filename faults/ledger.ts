@@ -20,6 +20,13 @@ export class Ledger {
   readonly staleTails: string[] = [];
   /** of those answers, how many were checked */
   tailReads = 0;
+  /** set by the run while PostgreSQL is stopped */
+  postgresDown = false;
+  /**
+   * Reads sent while PostgreSQL was stopped and answered 200 from the cache (X-Served-From: cache),
+   * each checked as every read is (count, last acknowledged append); `stale` counts those that failed.
+   */
+  readonly outageReads = { sessions: 0, tails: 0, stale: 0 };
   /** session id -> owner, for sessions whose create was acknowledged */
   readonly sessions = new Map<string, string>();
   /** message marker -> session id, for appends that were acknowledged */

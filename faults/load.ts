@@ -6,6 +6,10 @@ interface Answer {
   status: number;
   body: any;
   etag?: string | null;
+  /** X-Served-From: `cache` when the service answered without PostgreSQL */
+  servedFrom?: string | null;
+  /** the instance that answered */
+  port?: number;
 }
 
 interface Conversation {
@@ -51,7 +55,13 @@ export class Client {
       });
       const text = await response.text();
       this.ledger.record(response.status, response.headers, `${method} ${path}`, performance.now() - sent, phase);
-      return { status: response.status, body: text ? JSON.parse(text) : null, etag: response.headers.get('etag') };
+      return {
+        status: response.status,
+        body: text ? JSON.parse(text) : null,
+        etag: response.headers.get('etag'),
+        servedFrom: response.headers.get('x-served-from'),
+        port,
+      };
     } catch {
       this.ledger.record(0, null, `${method} ${path}`, performance.now() - sent, phase);
       return { status: 0, body: null };
@@ -115,16 +125,34 @@ export class Client {
     const conversation = this.conversations[Math.floor(Math.random() * this.conversations.length)];
     if (!conversation) return;
     const phase = this.ledger.phase;
+    let outage = this.ledger.postgresDown;
     const answer = await this.call('GET', `/sessions/${conversation.id}`);
     if (answer.status !== 200) return;
     const count = answer.body.messageCount;
     const low = conversation.acknowledged;
     const high = conversation.acknowledged + conversation.uncertain;
-    if (count < low || count > high) {
-      this.ledger.staleReads.push(`${conversation.id}: messageCount ${count}, expected ${low}..${high} (${phase} phase)`);
+    const stale = count < low || count > high;
+    if (stale) {
+      this.ledger.staleReads.push(
+        `${conversation.id}: messageCount ${count}, expected ${low}..${high} (${phase} phase, ${new Date().toISOString().slice(11, 19)}, ` +
+          `${answer.servedFrom === 'cache' ? 'from the cache' : 'from PostgreSQL'} on :${answer.port})`,
+      );
     }
+    // Sent and answered while PostgreSQL was stopped: the cache answered it (the reads this checks).
+    if (outage && this.ledger.postgresDown && answer.servedFrom === 'cache') {
+      this.ledger.outageReads.sessions++;
+      if (stale) this.ledger.outageReads.stale++;
+    }
+    outage = this.ledger.postgresDown;
     const tail = await this.call('GET', `/sessions/${conversation.id}/messages?limit=20`);
-    if (tail.status === 200) this.checkTail(conversation, tail, phase);
+    if (tail.status === 200) {
+      const staleBefore = this.ledger.staleTails.length;
+      this.checkTail(conversation, tail, phase);
+      if (outage && this.ledger.postgresDown && tail.servedFrom === 'cache') {
+        this.ledger.outageReads.tails++;
+        if (this.ledger.staleTails.length > staleBefore) this.ledger.outageReads.stale++;
+      }
+    }
     await this.call('GET', '/sessions?limit=5');
   }
 

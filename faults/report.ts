@@ -35,6 +35,9 @@ export function report({ ledger, findings, events, hostile, heavy, instances, sh
     staleReads: ledger.staleReads.length,
     tailReads: ledger.tailReads,
     staleTails: ledger.staleTails.length,
+    outageSessionReadsFromCache: ledger.outageReads.sessions,
+    outageTailReadsFromCache: ledger.outageReads.tails,
+    outageStaleReadsFromCache: ledger.outageReads.stale,
     shutdownMs,
     shutdownExit,
     acknowledgedStatusChanges: [...ledger.statusChanges.values()].reduce((sum, changes) => sum + changes.length, 0),
@@ -51,6 +54,10 @@ export function report({ ledger, findings, events, hostile, heavy, instances, sh
   if (events.samples.length) console.log('event findings:', events.samples);
   if (ledger.staleReads.length) console.log('stale reads:', ledger.staleReads.slice(0, 10));
   if (ledger.staleTails.length) console.log('stale history tails:', ledger.staleTails.slice(0, 10));
+  console.log(
+    `PostgreSQL outage: ${ledger.outageReads.sessions} session reads and ${ledger.outageReads.tails} history-tail reads ` +
+      `answered from the cache (X-Served-From: cache), ${ledger.outageReads.stale} of them stale`,
+  );
   console.log("other clients' latency (ms) by phase; refused = 503 or no connection:");
   console.table(
     Object.fromEntries(
@@ -92,6 +99,10 @@ export function report({ ledger, findings, events, hostile, heavy, instances, sh
     // Issue 11: the history's cached tail is never older than an acknowledged append, Redis outage or not.
     'a history tail was stale': figures.staleTails > 0,
     'no history tail was checked': figures.tailReads === 0,
+    // Issue 24: while PostgreSQL is away the cache answers what it holds exactly, and nothing older.
+    'no read was answered from the cache while PostgreSQL was stopped':
+      figures.outageSessionReadsFromCache + figures.outageTailReadsFromCache === 0,
+    'a read answered from the cache while PostgreSQL was stopped was stale': figures.outageStaleReadsFromCache > 0,
     'a session was left running without a worker': figures.leftRunning > 0,
     // Nest re-raises the signal once closed, so a clean shutdown ends by SIGTERM (or exit code 0).
     'SIGTERM shutdown took over 10 s or failed': shutdownMs > 10000 || !['SIGTERM', 0].includes(shutdownExit as never),

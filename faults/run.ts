@@ -163,8 +163,10 @@ async function main(): Promise<number> {
     log('Redis back');
     await sleep(5000);
     postgres.stop();
+    ledger.postgresDown = true;
     log('PostgreSQL stopped for 10 s');
     await sleep(10000);
+    ledger.postgresDown = false;
     postgres.start();
     log('PostgreSQL back');
     await sleep(10000);

@@ -13,6 +13,7 @@ import { ExportModule } from './export/export.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
+import { ReadReplicasModule } from './database/read-replicas.module.js';
 import { ImportModule } from './import/import.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LimitsModule } from './limits/limits.module.js';
@@ -46,6 +47,7 @@ export class AppModule {
         }),
         ScheduleModule.forRoot(),
         RedisModule,
+        ReadReplicasModule,
         AuthModule,
         // After AuthModule: its guard runs first, so the limiter always knows the user.
         LimitsModule.forRoot(env),

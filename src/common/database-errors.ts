@@ -18,6 +18,23 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
 }
 
+// The connection itself went (reset, closed, the server shutting down), as opposed to a refused connect or a cancel.
+const LOST_CODES = new Set(['ECONNRESET', 'EPIPE']);
+const LOST_SQLSTATE = /^(08|57P0)/;
+const LOST_MESSAGES = /Connection terminated|Client has encountered a connection error/i;
+
+/**
+ * The connection broke under a statement: sent on it, the statement may have committed (a COMMIT
+ * that reached PostgreSQL stays committed whether or not its answer came back).
+ */
+export function isConnectionLost(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const { code, message, driverError } = error as { code?: string; message?: string; driverError?: unknown };
+  if (driverError && isConnectionLost(driverError)) return true;
+  if (code && (LOST_CODES.has(code) || LOST_SQLSTATE.test(code))) return true;
+  return typeof message === 'string' && LOST_MESSAGES.test(message);
+}
+
 // Data the client sent that PostgreSQL refuses (validation should catch these first).
 const CLIENT_DATA_SQLSTATE = new Set(['22P02', '22P05', '22001', '22003', '22021', '22007', '22008']);
 

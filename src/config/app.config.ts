@@ -51,6 +51,11 @@ export const databaseConfig = namespace('database', (env) => ({
     pages: { perUser: 2, total: Math.max(1, Math.floor(env.DATABASE_POOL_SIZE / 2)), queuedPerUser: 8, ...READ_QUEUE },
     streams: { perUser: 1, total: streamPoolSize(env), queuedPerUser: 2, ...READ_QUEUE },
   },
+  // Lists, history pages and searches may read from these (src/database/read-replicas.ts).
+  readUrls: env.DATABASE_READ_URL.split(',')
+    .map((url) => url.trim())
+    .filter(Boolean),
+  replicaMaxLagMs: env.READ_REPLICA_MAX_LAG_MS,
 }));
 
 export const redisConfig = namespace('redis', (env) => ({

@@ -52,6 +52,17 @@ class EnvironmentVariables {
   @Matches(/^(postgres(ql)?:\/\/.+|embedded)$/, { message: 'a postgres:// URL, or embedded' })
   readonly DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/session_store';
 
+  // Read replicas of DATABASE_URL (streaming standbys), comma-separated; empty: every read on the primary.
+  @ValidateIf((env: EnvironmentVariables) => env.DATABASE_READ_URL !== '')
+  @Matches(/^\s*postgres(ql)?:\/\/[^\s,]+(\s*,\s*postgres(ql)?:\/\/[^\s,]+)*\s*$/, {
+    message: 'postgres:// URLs separated by commas, or empty',
+  })
+  readonly DATABASE_READ_URL: string = '';
+
+  // A replica further behind the primary than this is skipped until it catches up.
+  @IsIntBetween(0, 3600000)
+  readonly READ_REPLICA_MAX_LAG_MS: number = 1000;
+
   // Connections of this instance for requests; limit=all streams get a separate quarter of it.
   @IsIntBetween(1, 1000)
   readonly DATABASE_POOL_SIZE: number = 10;

@@ -40,7 +40,7 @@ export async function queryPrepared<Row = Record<string, any>>(manager: EntityMa
   const run = async () => {
     const config = { name: nameOf(text), text, values };
     if (onRunner) return (await ((await runner.connect()) as pg.PoolClient).query(config)).rows as Row[];
-    return (await (manager.connection.driver as unknown as { master: pg.Pool }).master.query(config)).rows as Row[];
+    return (await primaryPool(manager).query(config)).rows as Row[];
   };
   try {
     return await run();
@@ -53,4 +53,23 @@ export async function queryPrepared<Row = Record<string, any>>(manager: EntityMa
     if (inTransaction) throw error;
     return run();
   }
+}
+
+/** The pool TypeORM holds for the primary (DATABASE_URL). */
+export function primaryPool(manager: EntityManager): pg.Pool {
+  return (manager.connection.driver as unknown as { master: pg.Pool }).master;
+}
+
+/**
+ * queryPrepared on `pool` when given (a read replica's, src/database/read-replicas.ts), else on the
+ * primary's pool. A replica's connections prepare their statements under the same names.
+ */
+export function queryPreparedOn<Row = Record<string, any>>(
+  manager: EntityManager,
+  pool: pg.Pool | undefined,
+  text: string,
+  values: unknown[],
+): Promise<Row[]> {
+  if (!pool) return queryPrepared<Row>(manager, text, values);
+  return pool.query({ name: nameOf(text), text, values }).then((result) => result.rows as Row[]);
 }

@@ -43,6 +43,11 @@ export async function endBackend(db: DataSource, runner: QueryRunner, unanswered
   return false;
 }
 
+/** Whether the runner holds a connection: a statement that failed on it may have been sent. */
+export function hasConnection(runner: QueryRunner): boolean {
+  return !!(runner as unknown as { databaseConnection?: unknown }).databaseConnection;
+}
+
 /**
  * Gives the runner's connection back, or drops it from the pool when its statement went
  * unanswered (pg-pool's release(error), which TypeORM's runner keeps private): the pg client

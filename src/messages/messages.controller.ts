@@ -5,6 +5,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import { IdempotencyKey } from '../sessions/idempotency-key.decorator.js';
 import { SessionIdPipe } from '../sessions/session-id.pipe.js';
+import { SERVED_FROM_HEADER, SERVED_FROM_OPENAPI } from '../sessions/served-from.js';
 import { AppendMessagesDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';
 import type { JsonText } from '../common/json-text.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
@@ -58,7 +59,7 @@ export class MessagesController {
   @Get()
   @ApiOkResponse({
     type: MessagePageResponse,
-    headers: HISTORY_ETAG,
+    headers: { ...HISTORY_ETAG, ...SERVED_FROM_OPENAPI },
     description: 'with limit=all, the same shape, streamed (nextBefore null); the ETag is that of the state read',
   })
   async list(
@@ -75,6 +76,7 @@ export class MessagesController {
     }
     const page = await this.messages.list(user.id, id, query.limit, query.before);
     reply.header('ETag', page.etag);
+    if (page.servedFrom) reply.header(SERVED_FROM_HEADER, page.servedFrom);
     // MessagePageResponse, as JSON text: each message's own text is written once (message.mapper.ts).
     return messagePageJson(page.items, page.nextBefore);
   }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { JsonText } from '../common/json-text.js';
-import { queryPrepared } from '../database/prepared-query.js';
+import { queryPrepared, queryPreparedOn } from '../database/prepared-query.js';
 import { databaseConfig } from '../config/app.config.js';
 import { streamPoolOptions } from '../database/data-source-options.js';
 import type { SessionTx } from '../sessions/session-writer.js';
@@ -196,8 +196,8 @@ export class MessagesRepository implements OnModuleDestroy {
    * The latest `cut.limit` messages with seq < `cut.before`, oldest first (the Agents SDK's
    * getItems(limit)), stopping early at `cut.maxBytes`: one statement, so one snapshot.
    */
-  async listLatest(sessionId: string, cut: Cut): Promise<MessagePage> {
-    const rows = await queryPrepared(this.db.manager, pageWithStateQuery(), [sessionId, 0, cut.before, cut.limit, cut.maxBytes]);
+  async listLatest(sessionId: string, cut: Cut, replica?: pg.Pool): Promise<MessagePage> {
+    const rows = await queryPreparedOn(this.db.manager, replica, pageWithStateQuery(), [sessionId, 0, cut.before, cut.limit, cut.maxBytes]);
     const messages = rows.filter((row) => row.seq !== null);
     return { items: messages.map(messageFromRow), more: messages[0]?.more ?? false, state: stateFromRow(rows[0]) };
   }

@@ -3,6 +3,8 @@ import type { ConfigType } from '@nestjs/config';
 import { SessionNotFoundError } from '../common/domain-error.js';
 import { JsonText } from '../common/json-text.js';
 import { databaseConfig } from '../config/app.config.js';
+import { SERVED_FROM_CACHE, SERVED_FROM_REPLICA, type ServedFrom } from '../sessions/served-from.js';
+import { ReadReplicas } from '../database/read-replicas.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { AppendMessagesDto, MessageInputDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';
 import { historyEtag } from './history-etag.js';
@@ -47,6 +49,7 @@ export class MessagesService {
     private readonly writes: HistoryWrites,
     private readonly sessions: SessionsService,
     private readonly tail: HistoryTailCache,
+    private readonly replicas: ReadReplicas,
     @Inject(databaseConfig.KEY) database: ConfigType<typeof databaseConfig>,
   ) {
     this.pages = new ReadGate(database.readGates.pages);
@@ -104,23 +107,36 @@ export class MessagesService {
     sessionId: string,
     limit: number,
     before = NO_SEQ_BOUND,
-  ): Promise<{ items: Message[]; nextBefore: number | null; etag: string }> {
-    const session = await this.sessions.getOwnedForRead(userId, sessionId);
+  ): Promise<{
+    items: Message[];
+    nextBefore: number | null;
+    etag: string;
+    servedFrom?: ServedFrom;
+  }> {
+    const { session, cached } = await this.sessions.ownedForRead(userId, sessionId);
     // The agent's turn: the latest few from the history's cached tail, if it is of the session's current state.
     const fromTail = before === NO_SEQ_BOUND && this.tail.covers(limit);
     if (fromTail) {
       const tail = await this.tail.get(sessionId, session);
-      if (tail) return latestOf(tail, limit, tail.length < session.messageCount, session);
+      // Both from the cache (the session copy names the current state): no PostgreSQL, even when it is away.
+      const page = tail && latestOf(tail, limit, tail.length < session.messageCount, session);
+      if (page) return cached ? { ...page, servedFrom: SERVED_FROM_CACHE } : page;
     }
     // limit=0 reads no message, only the ETag: no need to wait for a page's turn.
     const release = limit === 0 ? () => undefined : await this.pages.enter(userId);
     try {
       // A miss reads the whole tail (a few more rows) to cache it.
       const read = fromTail ? this.tail.size : limit;
-      const { items, more, state } = await this.repository.listLatest(sessionId, { before, limit: read, maxBytes: PAGE_MAX_BYTES });
+      // A replica that has the user's writes may answer (ReadReplicas); a tail filled from it at an
+      // older state than the session copy's is never served (history-tail.cache.ts).
+      const { result, fromReplica } = await this.replicas.read(userId, (replica) =>
+        this.repository.listLatest(sessionId, { before, limit: read, maxBytes: PAGE_MAX_BYTES }, replica),
+      );
+      const { items, more, state } = result;
       if (!state) throw new SessionNotFoundError();
       if (fromTail && (items.length === read || !more)) await this.tail.fill(sessionId, state, items);
-      return latestOf(items, limit, more, state);
+      const page = latestOf(items, limit, more, state);
+      return fromReplica ? { ...page, servedFrom: SERVED_FROM_REPLICA } : page;
     } finally {
       release();
     }

@@ -50,6 +50,8 @@ export const eventsFeedKey = (controlPrefix: string): string => `${eventsTag(con
 export const eventSeenKey = (controlPrefix: string, eventId: string): string => `${eventsTag(controlPrefix)}:seen:${eventId}`;
 /** `<prefix>:events:streams:<user id>`: the user's open event streams, each with the time its entry expires (a sorted set). */
 export const eventStreamsKey = (controlPrefix: string, userId: string): string => `${controlPrefix}:events:streams:${userId}`;
+/** `<prefix>:written-lsn:<user id>`: the primary's WAL position after the user's last write (read replicas' read-your-writes). */
+export const writtenLsnKey = (controlPrefix: string, userId: string): string => `${controlPrefix}:written-lsn:${userId}`;
 /** The webhook deliveries' BullMQ queue (under the control prefix like the work queue). */
 export const WEBHOOK_QUEUE = 'webhooks';
 
@@ -121,6 +123,10 @@ export class RedisKeys {
   /** The events' keys live as long as the replay window, and never past SESSION_CACHE_TTL_SECONDS. */
   get eventsTtlSeconds(): number {
     return Math.min(EVENT_RETENTION_SECONDS, this.ttlSeconds);
+  }
+
+  writtenLsn(userId: string): string {
+    return writtenLsnKey(this.controlPrefix, userId);
   }
 
   cancelChannel(): string {

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { DatabaseUnavailableError, WriteOutcomeUnknownError } from '../common/domain-error.js';
-import { endBackend, isUnanswered, releaseRunner } from '../database/unanswered-statement.js';
+import { isConnectionLost } from '../common/database-errors.js';
+import { ReadReplicas } from '../database/read-replicas.js';
+import { endBackend, hasConnection, isUnanswered, releaseRunner } from '../database/unanswered-statement.js';
 import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
 import { type SessionEvent, SessionEvents } from './session-events.js';
@@ -79,6 +81,7 @@ export class SessionWriter {
     @Inject(SESSION_ROWS) private readonly rows: SessionRows,
     private readonly cache: SessionCache,
     private readonly events: SessionEvents,
+    private readonly replicas: ReadReplicas,
   ) {}
 
   /** Statements that each commit on their own (most writes are one statement), on one connection. */
@@ -90,7 +93,10 @@ export class SessionWriter {
       return await work(tx);
     } catch (error) {
       failure = error;
-      if (!isUnanswered(error)) throw error;
+      if (!isUnanswered(error)) {
+        if (this.mayHaveCommitted(runner, error)) await this.cache.drop(tx.concerned);
+        throw error;
+      }
       const settled = await endBackend(this.db, runner, error as Error);
       await this.follow(tx.concerned, settled);
       // Only the caller may know how to tell whether it committed (HistoryWrites does, for appends).
@@ -118,6 +124,8 @@ export class SessionWriter {
       failure = error;
       if (!isUnanswered(error)) {
         await runner.rollbackTransaction().catch(() => undefined);
+        // Before its COMMIT was sent, a transaction whose connection broke rolled back.
+        if (committing && this.mayHaveCommitted(runner, error)) await this.cache.drop(tx.concerned);
         throw error;
       }
       const settled = await endBackend(this.db, runner, error as Error);
@@ -131,6 +139,16 @@ export class SessionWriter {
     return result;
   }
 
+  /**
+   * A statement sent on a connection that then broke (PostgreSQL stopped or unreachable mid-write)
+   * may have committed: its sessions' cached copies are dropped rather than left older than
+   * PostgreSQL, since reads answer from the cache alone while PostgreSQL is unreachable. A connect
+   * that failed sent nothing, and leaves the copies, so those reads go on.
+   */
+  private mayHaveCommitted(runner: QueryRunner, error: unknown): boolean {
+    return hasConnection(runner) && isConnectionLost(error);
+  }
+
   /** A write whose answer was lost, found committed by its caller: its events, told now. */
   async tell(events: SessionEvent[]): Promise<void> {
     await this.events.publish(events);
@@ -138,6 +156,8 @@ export class SessionWriter {
 
   private async cached(rows: Session[], events: SessionEvent[]): Promise<void> {
     for (const session of rows) await this.cache.set(session);
+    // Before the answer: the owners' reads from read replicas must include this commit.
+    await this.replicas.wrote(rows.map((row) => row.userId));
     await this.events.publish(events);
   }
 

@@ -1,13 +1,16 @@
 import type { SessionResponse } from './dto/session.response.js';
 import type { Session } from './session.columns.js';
 import { historyLimitOf } from './history-limit.js';
+import type { ServedFrom } from './served-from.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-/** What a service returns for one session: what the mapper needs, and the ETag SessionEtagInterceptor sets. */
+/** What a service returns for one session: what the mapper needs, and the headers SessionEtagInterceptor sets. */
 export interface TaggedSession {
   readonly session: Session;
   readonly etag: string;
+  /** set when the cache answered without PostgreSQL */
+  readonly servedFrom?: ServedFrom;
 }
 
 /** A strong ETag: the row's version, which every write increments. */

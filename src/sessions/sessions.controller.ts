@@ -20,6 +20,7 @@ import { IdempotencyKey } from './idempotency-key.decorator.js';
 import { SessionEtagInterceptor } from './session-etag.interceptor.js';
 import { SessionIdPipe } from './session-id.pipe.js';
 import { SessionKeyPipe } from './session-key.js';
+import { SERVED_FROM_HEADER, SERVED_FROM_OPENAPI } from './served-from.js';
 import { type TaggedSession, toSessionPageJson } from './session.mapper.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -71,7 +72,7 @@ export class SessionsController {
   }
 
   @Get()
-  @ApiOkResponse({ type: SessionPageResponse })
+  @ApiOkResponse({ type: SessionPageResponse, headers: SERVED_FROM_OPENAPI })
   async list(
     @CurrentUser() user: AuthUser,
     @Query() query: ListSessionsQuery,
@@ -79,12 +80,14 @@ export class SessionsController {
   ): Promise<string> {
     // Already JSON (a SessionPageResponse): sent as it is.
     reply.type('application/json; charset=utf-8');
-    return toSessionPageJson(await this.sessions.list(user.id, query));
+    const page = await this.sessions.list(user.id, query);
+    if (page.servedFrom) reply.header(SERVED_FROM_HEADER, page.servedFrom);
+    return toSessionPageJson(page);
   }
 
   @Get(':id')
   @UseInterceptors(SessionEtagInterceptor)
-  @ApiOkResponse({ type: SessionResponse })
+  @ApiOkResponse({ type: SessionResponse, headers: SERVED_FROM_OPENAPI })
   get(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string): Promise<TaggedSession> {
     return this.sessions.read(user.id, id);
   }

@@ -15,7 +15,7 @@ import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
 import { DELETED, RUNNING } from './session-status.js';
 import { moveEvents } from './session-events.js';
 import type { SessionTx } from './session-writer.js';
-import { queryPrepared } from '../database/prepared-query.js';
+import { queryPrepared, queryPreparedOn } from '../database/prepared-query.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
@@ -221,9 +221,12 @@ export class SessionsRepository {
     return row ? sessionFromRow(row) : null;
   }
 
-  /** These sessions of the user (any status), in no particular order. */
-  async findOwnedMany(ids: string[], userId: string): Promise<Session[]> {
-    const rows = await this.db.query(`SELECT * FROM sessions WHERE id = ANY($1::uuid[]) AND user_id = $2`, [ids, userId]);
+  /** These sessions of the user (any status), in no particular order; on `replica` when given. */
+  async findOwnedMany(ids: string[], userId: string, replica?: pg.Pool): Promise<Session[]> {
+    const rows = await queryPreparedOn(this.db.manager, replica, `SELECT * FROM sessions WHERE id = ANY($1::uuid[]) AND user_id = $2`, [
+      ids,
+      userId,
+    ]);
     return rows.map(sessionFromRow);
   }
 
@@ -234,9 +237,10 @@ export class SessionsRepository {
 
   /**
    * A user's sessions newest first, by keyset on (created_at, id): deep pages cost what the first
-   * does. Each row carries its response JSON, built by PostgreSQL (session-page.sql.ts).
+   * does. Each row carries its response JSON, built by PostgreSQL (session-page.sql.ts). On
+   * `replica` when given (src/database/read-replicas.ts).
    */
-  async listOwned(userId: string, position: ListPosition): Promise<PageRow[]> {
+  async listOwned(userId: string, position: ListPosition, replica?: pg.Pool): Promise<PageRow[]> {
     const params: unknown[] = [userId, position.limit];
     const where = ['user_id = $1'];
     if (position.status) where.push(`status = $${params.push(position.status)}`);
@@ -248,8 +252,9 @@ export class SessionsRepository {
       params.push(position.after.createdAt, position.after.id);
       where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
     }
-    const rows = await queryPrepared(
+    const rows = await queryPreparedOn(
       this.db.manager,
+      replica,
       `SELECT ${PAGE_COLUMNS} FROM sessions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
       params,
     );

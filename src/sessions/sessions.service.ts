@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { JsonText, stringifyExact } from '../common/json-text.js';
 import { PreconditionFailedError, QuotaExceededError, SessionKeyTakenError, SessionNotFoundError } from '../common/domain-error.js';
 import { limitsConfig, sessionsConfig } from '../config/app.config.js';
+import { ReadReplicas } from '../database/read-replicas.js';
 import type { CreateSessionDto } from './dto/create-session.dto.js';
 import type { ListSessionsQuery } from './dto/list-sessions.query.js';
 import type { UpdateSessionDto } from './dto/update-session.dto.js';
@@ -11,6 +12,7 @@ import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
 import { decodeCursor, encodeCursor } from './session-cursor.js';
 import { parseIfMatch } from './if-match.js';
+import { SERVED_FROM_CACHE, SERVED_FROM_REPLICA } from './served-from.js';
 import { etagOf, type TaggedSession, tagged, toSessionResponse } from './session.mapper.js';
 import { expiryIsCurrent } from './session-expiry.sql.js';
 import { DELETED } from './session-status.js';
@@ -36,6 +38,7 @@ export class SessionsService {
     private readonly repository: SessionsRepository,
     private readonly writer: SessionWriter,
     private readonly cache: SessionCache,
+    private readonly replicas: ReadReplicas,
     @Inject(limitsConfig.KEY) private readonly limits: ConfigType<typeof limitsConfig>,
     @Inject(sessionsConfig.KEY) sessions: ConfigType<typeof sessionsConfig>,
   ) {
@@ -103,22 +106,39 @@ export class SessionsService {
 
   /** The user's visible session, or SESSION_NOT_FOUND: unknown, another user's and deleted look alike. */
   async getOwned(userId: string, id: string): Promise<Session> {
+    return (await this.owned(userId, id)).session;
+  }
+
+  /**
+   * getOwned, and whether the cache answered without PostgreSQL (`cached`): such a read also
+   * answers while PostgreSQL is unreachable, and is as current as PostgreSQL, since every commit
+   * reaches the cache before it is acknowledged and a write of unknown outcome drops the copy.
+   */
+  async owned(userId: string, id: string): Promise<{ session: Session; cached: boolean }> {
     const cached = await this.cache.get(id);
     const session = cached ?? (await this.repository.findOwned(id, userId));
     if (!session || session.userId !== userId || session.status === DELETED) throw new SessionNotFoundError();
     if (!cached) await this.cache.set(session);
-    return session;
+    return { session, cached: !!cached };
   }
 
-  /** What GET answers: the owned session with the live progress of a run laid over it. */
+  /** What GET answers: the owned session with the live progress of a run laid over it (from Redis too). */
   async read(userId: string, id: string): Promise<TaggedSession> {
-    const [session] = await this.overlay([await this.getOwnedForRead(userId, id)]);
-    return tagged(session);
+    const { session, cached } = await this.ownedForRead(userId, id);
+    const [shown] = await this.overlay([session]);
+    return cached ? { ...tagged(shown), servedFrom: SERVED_FROM_CACHE } : tagged(shown);
   }
 
   /** getOwned for an owner's GET of the session or its messages: a read that may count as activity. */
   async getOwnedForRead(userId: string, id: string): Promise<Session> {
-    return this.readAsActivity(await this.getOwned(userId, id));
+    return (await this.ownedForRead(userId, id)).session;
+  }
+
+  /** owned, for an owner's GET: a read that moved the expiry (a write) is no longer the cache's answer. */
+  async ownedForRead(userId: string, id: string): Promise<{ session: Session; cached: boolean }> {
+    const owned = await this.owned(userId, id);
+    const session = await this.readAsActivity(owned.session);
+    return session === owned.session ? owned : { session, cached: false };
   }
 
   /**
@@ -137,23 +157,32 @@ export class SessionsService {
     }
   }
 
-  /** A page of the user's sessions, as the JSON of each item (see session-page.sql.ts). */
-  async list(userId: string, query: ListSessionsQuery): Promise<{ items: string[]; nextCursor: string | null }> {
+  /**
+   * A page of the user's sessions, as the JSON of each item (see session-page.sql.ts); from a read
+   * replica (`servedFrom`) when one has the user's writes (ReadReplicas).
+   */
+  async list(
+    userId: string,
+    query: ListSessionsQuery,
+  ): Promise<{ items: string[]; nextCursor: string | null; servedFrom?: typeof SERVED_FROM_REPLICA }> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    // One extra row tells whether another page exists without a COUNT.
-    const rows = await this.repository.listOwned(userId, { status: query.status, titleContains: query.q, limit: query.limit + 1, after });
-    const page = rows.slice(0, query.limit);
-    const nextCursor = rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null;
-    // Running sessions are shown as GET shows them (their live progress laid over): read again, whole.
-    const running = page.filter((row) => row.running).map((row) => row.id);
+    const { result, fromReplica } = await this.replicas.read(userId, async (replica) => {
+      // One extra row tells whether another page exists without a COUNT.
+      const position = { status: query.status, titleContains: query.q, limit: query.limit + 1, after };
+      const rows = await this.repository.listOwned(userId, position, replica);
+      // Running sessions are shown as GET shows them (their live progress laid over): read again, whole.
+      const running = rows
+        .slice(0, query.limit)
+        .filter((row) => row.running)
+        .map((row) => row.id);
+      return { rows, running: running.length ? await this.repository.findOwnedMany(running, userId, replica) : [] };
+    });
+    const page = result.rows.slice(0, query.limit);
+    const nextCursor = result.rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null;
     const live = new Map<string, string>();
-    if (running.length) {
-      for (const session of await this.overlay(await this.repository.findOwnedMany(running, userId))) {
-        live.set(session.id, stringifyExact(toSessionResponse(session)));
-      }
-    }
+    for (const session of await this.overlay(result.running)) live.set(session.id, stringifyExact(toSessionResponse(session)));
     const items = page.map((row) => live.get(row.id) ?? row.item);
-    return { items, nextCursor };
+    return fromReplica ? { items, nextCursor, servedFrom: SERVED_FROM_REPLICA } : { items, nextCursor };
   }
 
   async update(userId: string, id: string, dto: UpdateSessionDto, ifMatch?: string): Promise<TaggedSession> {

@@ -958,6 +958,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description `cache`: answered by the cache alone, as current as PostgreSQL (also while PostgreSQL is unreachable); `replica`: answered by a read replica that holds the reader's own writes; absent: the primary answered */
+                    "X-Served-From"?: "cache" | "replica";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1077,6 +1079,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description `cache`: answered by the cache alone, as current as PostgreSQL (also while PostgreSQL is unreachable); `replica`: answered by a read replica that holds the reader's own writes; absent: the primary answered */
+                    "X-Served-From"?: "cache" | "replica";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1154,6 +1158,8 @@ export interface operations {
                 headers: {
                     /** @description the history's ETag (e.g. "h12.10") after this request: pass it as If-Match to write only if nothing changed since */
                     ETag?: string;
+                    /** @description `cache`: answered by the cache alone, as current as PostgreSQL (also while PostgreSQL is unreachable); `replica`: answered by a read replica that holds the reader's own writes; absent: the primary answered */
+                    "X-Served-From"?: "cache" | "replica";
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { ImportedMessage } from '../../messages/history-imports.js';
 import { type ImportSource, RowRefused, type SourceEntry, SourceUnavailableError } from '../import-source.js';
-import { agentItemRole, jsonTextOf } from '../source-rows.js';
+import { agentItemOf } from '../source-rows.js';
 import type { AgentsSqliteTables } from './agents-sqlite.source.js';
 import { sourceName, tablesPicked, withoutPassword } from './source-name.js';
 
@@ -114,8 +114,7 @@ function entryOf(session: SessionRow, rows: MessageRow[]): SourceEntry {
 }
 
 function toMessage(row: MessageRow): ImportedMessage {
-  const content = jsonTextOf(row.message_data, `message ${row.id}: message_data`);
-  return { role: agentItemRole(content), content, metadata: '{}', createdAt: row.created_at };
+  return { ...agentItemOf(row.message_data, `message ${row.id}: message_data`), metadata: '{}', createdAt: row.created_at };
 }
 
 /** A table name from the command line as a PostgreSQL identifier (SQLAlchemy's Table(name): unqualified). */

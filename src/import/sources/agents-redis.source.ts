@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { ImportedMessage } from '../../messages/history-imports.js';
 import { type ImportSource, RowRefused, type SourceEntry, SourceUnavailableError } from '../import-source.js';
-import { agentItemRole, jsonTextOf } from '../source-rows.js';
+import { agentItemOf } from '../source-rows.js';
 import { sourceName, withoutPassword } from './source-name.js';
 
 export const DEFAULT_KEY_PREFIX = 'agents:session';
@@ -142,8 +142,7 @@ function toMessage(item: Buffer, index: number, createdAt: Date | null): Importe
   } catch {
     throw new RowRefused(`item ${index + 1} is not UTF-8`);
   }
-  const content = jsonTextOf(text, `item ${index + 1}`);
-  return { role: agentItemRole(content), content, metadata: '{}', createdAt };
+  return { ...agentItemOf(text, `item ${index + 1}`), metadata: '{}', createdAt };
 }
 
 /** RedisSession writes str(int(time.time())). */

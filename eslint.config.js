@@ -41,6 +41,20 @@ export default tseslint.config(
     },
   },
   {
+    // One writer of the sessions table: its repository and that folder's *.sql.ts statement files.
+    files: ['src/**/*.ts'],
+    ignores: ['src/sessions/sessions.repository.ts', 'src/sessions/*.sql.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['Literal[value', 'TemplateElement[value.raw'].map((node) => ({
+          selector: `${node}=/\\b(UPDATE|INSERT\\s+INTO|DELETE\\s+FROM)\\s+sessions\\b/i]`,
+          message: 'Only src/sessions/sessions.repository.ts and src/sessions/*.sql.ts write the sessions table (docs/layout.md).',
+        })),
+      ],
+    },
+  },
+  {
     // Response bodies in tests are `any` by design (supertest); the assertions type them.
     files: ['test/**', 'bench/**', 'faults/**', '**/*.spec.ts', 'packages/*/test/**'],
     rules: {

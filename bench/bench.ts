@@ -121,6 +121,9 @@ async function main(): Promise<void> {
     results.push(await load.run('POST /sessions/:id/messages', 'on', PORTS.on, append, { role: 'user', content: 'bench message' }));
     // Prepared, as the service sends its statements; the same parsed every time, as it did before.
     await pgbench('pgbench append: one statement', 'one statement');
+    // What the history cap adds to an append no cap applies to (its check), and what its SQL costs, beside the same without them.
+    await pgbench('pgbench append: one statement, before the history cap', 'one statement, before the history cap');
+    await pgbench('pgbench append: one statement, history cap', 'one statement, history cap');
     await pgbench('pgbench append: one statement, parsed each time', 'one statement', undefined, 'extended');
     await pgbench('pgbench append: four round trips, parsed each time', 'four round trips', undefined, 'extended');
     // Group commit, measured per connection (the shared server's configuration is left alone).

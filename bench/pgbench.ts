@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { EXPIRY_ON_WRITE } from '../src/sessions/session-expiry.sql.js';
+import { capGuardSql, capSetSql, uncappedSql } from '../src/sessions/history-cap.sql.js';
 
 /*
  * `pgbench` on the bench database, started by the bench itself: the durable work of one append
@@ -29,6 +30,23 @@ const TOUCH = `last_seq = last_seq + 1, message_count = message_count + 1, versi
 const ARRAYS = `unnest(ARRAY['user']::text[], ARRAY['"bench message"']::text[], ARRAY['{}']::text[])`;
 const SIZE = `octet_length(m.content) + octet_length(m.metadata)`;
 
+/*
+ * The history cap's part of an append (src/sessions/history-cap.sql.ts and its two riders), on
+ * pgbench's sessions, which no cap applies to (they set none, the defaults are 0): what its SQL
+ * costs when it cuts nothing. A plain append carries only the check that no cap applies.
+ */
+const literal = (value: unknown) => String(value);
+const NO_CAP = { maxMessages: 0, maxBytes: 0 };
+const BATCH = { batch: { contentBytes: Buffer.byteLength('"bench message"'), hasUser: true }, remove: () => '', keep: () => '' };
+const CAP_SET = capSetSql(literal, 1, BATCH, NO_CAP);
+const CAP_GUARD = capGuardSql(NO_CAP).replaceAll('$2', ID);
+const UNCAPPED = uncappedSql(NO_CAP);
+const TRIM = `DELETE FROM messages m USING touched t WHERE m.session_id = t.id AND m.seq <= t.trimmed_through_seq RETURNING m.*`;
+const KEEP = `INSERT INTO message_appends_removed (session_id, key, seq, id, role, content, metadata, created_at)
+  SELECT d.session_id, a.key, d.seq, d.id, d.role, d.content, d.metadata, d.created_at
+  FROM trimmed d CROSS JOIN LATERAL (
+    SELECT key FROM message_appends WHERE session_id = d.session_id AND first_seq <= d.seq AND first_seq + count > d.seq) a`;
+
 export const PGBENCH_SCRIPTS = {
   // What the service sent for a plain append before issue 11 (and still sends for a keyed one, plus its lookups).
   'four round trips': `\\set n random(1, ${PGBENCH_SESSIONS})
@@ -40,8 +58,19 @@ INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes)
   FROM ${ARRAYS} WITH ORDINALITY AS m(role, content, metadata, n) RETURNING *;
 COMMIT;
 `,
-  // What it sends for a plain append now (HistoryWrites.append: SessionsRepository.touchForHistory with the messages' rider).
+  // What it sends for a plain append now (HistoryWrites.append: SessionsRepository.touchForHistory
+  // with the messages' rider, on a row no history cap applies to).
   'one statement': `\\set n random(1, ${PGBENCH_SESSIONS})
+WITH touched AS (
+  UPDATE sessions SET ${TOUCH} WHERE id = ${ID} AND user_id = ${USER} AND status <> 'deleted' AND ${UNCAPPED} RETURNING *
+), rider AS (
+  INSERT INTO messages (id, session_id, seq, role, content, metadata, text_bytes, created_at)
+  SELECT gen_random_uuid(), t.id, t.last_seq - 1 + m.n::int, m.role, m.content::json, m.metadata::json, ${SIZE}, t.last_activity_at
+  FROM touched t, ${ARRAYS} WITH ORDINALITY AS m(role, content, metadata, n)
+) SELECT * FROM touched;
+`,
+  // The same before the history cap (without its check that no cap applies), for the side by side.
+  'one statement, before the history cap': `\\set n random(1, ${PGBENCH_SESSIONS})
 WITH touched AS (
   UPDATE sessions SET ${TOUCH} WHERE id = ${ID} AND user_id = ${USER} AND status <> 'deleted' RETURNING *
 ), rider AS (
@@ -49,6 +78,18 @@ WITH touched AS (
   SELECT gen_random_uuid(), t.id, t.last_seq - 1 + m.n::int, m.role, m.content::json, m.metadata::json, ${SIZE}, t.last_activity_at
   FROM touched t, ${ARRAYS} WITH ORDINALITY AS m(role, content, metadata, n)
 ) SELECT * FROM touched;
+`,
+  // An append carrying the history cap's SQL (HistoryWrites.append with its HistoryCap), on a row it trims nothing of.
+  'one statement, history cap': `\\set n random(1, ${PGBENCH_SESSIONS})
+WITH touched AS (
+  UPDATE sessions SET ${TOUCH.replace('message_count = message_count + 1, ', '')}, ${CAP_SET}
+  WHERE id = ${ID} AND user_id = ${USER} AND status <> 'deleted' AND ${CAP_GUARD} RETURNING *
+), rider AS (
+  INSERT INTO messages (id, session_id, seq, role, content, metadata, text_bytes, created_at)
+  SELECT gen_random_uuid(), t.id, t.last_seq - 1 + m.n::int, m.role, m.content::json, m.metadata::json, ${SIZE}, t.last_activity_at
+  FROM touched t, ${ARRAYS} WITH ORDINALITY AS m(role, content, metadata, n)
+), trimmed AS (${TRIM}), trimmed_kept AS (${KEEP})
+SELECT touched.*, (SELECT count(*) FROM trimmed)::int AS trimmed_count FROM touched;
 `,
 };
 export type PgbenchForm = keyof typeof PGBENCH_SCRIPTS;

@@ -10,6 +10,8 @@ import { AddTitleSearchIndex1764835200000 } from './1764835200000-add-title-sear
 import { SessionsFillfactor1764921600000 } from './1764921600000-sessions-fillfactor.js';
 import { KeepRemovedKeyedMessages1765000000000 } from './1765000000000-keep-removed-keyed-messages.js';
 import { AddSessionClaimedAt1765100000000 } from './1765100000000-add-session-claimed-at.js';
+import { AddSessionForkedFrom1765200000000 } from './1765200000000-add-session-forked-from.js';
+import { AddHistoryLimit1765300000000 } from './1765300000000-add-history-limit.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
@@ -25,4 +27,6 @@ export const migrations = [
   SessionsFillfactor1764921600000,
   KeepRemovedKeyedMessages1765000000000,
   AddSessionClaimedAt1765100000000,
+  AddSessionForkedFrom1765200000000,
+  AddHistoryLimit1765300000000,
 ];

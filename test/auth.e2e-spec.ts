@@ -70,6 +70,29 @@ describe('authentication', () => {
     expect(response.body.message).toMatch("signature does not match this service's secret");
   });
 
+  it.each([
+    [
+      'an expired token',
+      () => tokenFor('u', { expiresIn: -10 }),
+      /^Invalid token: the token expired at \d{4}-\d\d-\d\dT[\d:.]+Z: get a new one$/,
+    ],
+    ['a token without exp', () => tokenWithClaims({ sub: 'u', iat: now() }), /^Invalid token: the token has no exp claim$/],
+    [
+      'a token whose nbf is ahead',
+      () => tokenWithClaims({ sub: 'u', nbf: now() + 120, exp: now() + 3600 }),
+      /^Invalid token: the token is not valid before \d{4}-/,
+    ],
+    [
+      'a token issued ahead',
+      () => tokenWithClaims({ sub: 'u', iat: now() + 120, exp: now() + 3600 }),
+      /^Invalid token: the token was issued in the future/,
+    ],
+  ])('says in its own words why %s is refused', async (_label, token, message) => {
+    const response = await call(`Bearer ${token()}`).expect(401);
+    expect(response.body.message).toMatch(message);
+    expect(response.body.message).not.toMatch(/"exp"|"nbf"|"iat"|claim timestamp check failed/);
+  });
+
   it.each(['abc.def.ghi', 'not.a.jwt', 'a.b'])('says that %s is a malformed token, not that keys could not be fetched', async (token) => {
     const response = await call(`Bearer ${token}`).expect(401);
     expect(response.body.message).toMatch(/^Invalid token: the token is malformed/);

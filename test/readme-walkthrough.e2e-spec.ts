@@ -57,6 +57,10 @@ describe("the README's walk-through", () => {
         expect(output).toContain('"nextBefore":null');
         expect(output).toContain('"title":"Pricing v2"');
         expect(output).toContain('SIGTERM received: shutting down');
+        // One answer per step, each on its own line after its label: none run together.
+        expect(output).not.toMatch(/\}\{|\}==/);
+        for (const step of ['append', 'append a batch', 'my sessions', 'the latest 20 messages', 'update'])
+          expect(output).toMatch(new RegExp(`^== ${step}\n\\{.*\\}$`, 'm'));
       } catch (error) {
         throw new Error(`run ${run}: ${(error as Error).message}\n--- the walk-through's output ---\n${output.slice(-4000)}`, {
           cause: error,

@@ -32,6 +32,7 @@ describe('sessions', () => {
         startedAt: null,
         claimedAt: null,
         endedAt: null,
+        forkedFrom: null,
       });
       expect(Object.keys(response.body).sort()).toEqual([
         'claimedAt',
@@ -41,6 +42,8 @@ describe('sessions', () => {
         'error',
         'expiresAt',
         'finalRecommendation',
+        'forkedFrom',
+        'historyLimit',
         'id',
         'key',
         'lastActivityAt',
@@ -54,6 +57,7 @@ describe('sessions', () => {
         'synthesisText',
         'title',
         'totalCost',
+        'trimmedThroughSeq',
         'updatedAt',
         'userId',
       ]);

@@ -14,13 +14,14 @@ const NOT_ALLOWED_IN_SUB = /[\p{Cc}\p{Cs}]/u;
  * and `nbf` it has already checked. Returns the user, or why the token is refused.
  */
 export function userFromClaims(claims: JWTPayload, nowSeconds = Date.now() / 1000): AuthUser | string {
-  if ((claims.exp as number) > LAST_DATE_SECONDS) return 'exp is not a representable time';
-  if (typeof claims.iat === 'number' && claims.iat > nowSeconds + MAX_IAT_SKEW_SECONDS) return 'iat is in the future';
+  if ((claims.exp as number) > LAST_DATE_SECONDS) return "the token's exp is past any representable time";
+  if (typeof claims.iat === 'number' && claims.iat > nowSeconds + MAX_IAT_SKEW_SECONDS)
+    return `the token was issued in the future (${new Date(claims.iat * 1000).toISOString()}): check the issuer's clock`;
   const sub = claims.sub;
-  if (typeof sub !== 'string') return 'sub must be a string';
+  if (typeof sub !== 'string') return "the token's sub (the user id) must be a string";
   const length = [...sub].length;
-  if (length < 1 || length > 128) return 'sub must be 1..128 characters';
-  if (NOT_ALLOWED_IN_SUB.test(sub)) return 'sub must be well-formed Unicode without control characters';
+  if (length < 1 || length > 128) return "the token's sub (the user id) must be 1..128 characters";
+  if (NOT_ALLOWED_IN_SUB.test(sub)) return "the token's sub (the user id) must be well-formed Unicode without control characters";
   const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
   return { id: sub, roles };
 }

@@ -92,9 +92,29 @@ function reason(error: unknown, alg: string | undefined): string {
     return alg === 'HS256' ? "signature does not match this service's secret" : "signature does not match the identity provider's key";
   }
   if (error instanceof errors.JWKSNoMatchingKey) return "no key of the identity provider matches the token's kid";
+  if (error instanceof errors.JWTExpired) return `the token expired at ${timeOf(error.payload.exp)}: get a new one`;
+  if (error instanceof errors.JWTClaimValidationFailed) return claimProblem(error);
+  if (error instanceof errors.JWTInvalid) return 'the token is malformed (its claims are not a JSON object)';
   if (error instanceof errors.JOSEError) return error.message;
   // Only the provider's key set is fetched: anything else that is not jose's own error is a token
   // it could not parse, which the caller should hear as such.
   if (PROVIDER_ALGORITHMS.includes(alg!)) return "the identity provider's keys could not be fetched";
   return 'the token is malformed';
+}
+
+/** A claim check that failed, in the API's words rather than the library's. */
+function claimProblem(error: InstanceType<typeof errors.JWTClaimValidationFailed>): string {
+  const { claim, reason: why, payload } = error;
+  if (why === 'missing') return `the token has no ${claim} claim`;
+  if (why === 'invalid') return `the token's ${claim} claim is not a valid value`;
+  if (claim === 'nbf') return `the token is not valid before ${timeOf(payload.nbf)}`;
+  if (claim === 'iss') return "the token's issuer (iss) is not AUTH_ISSUER";
+  if (claim === 'aud') return "the token's audience (aud) is not AUTH_AUDIENCE";
+  return `the token's ${claim} claim was refused`;
+}
+
+function timeOf(seconds: unknown): string {
+  return typeof seconds === 'number' && Number.isFinite(seconds) && Math.abs(seconds) < 8.64e12
+    ? new Date(seconds * 1000).toISOString()
+    : String(seconds);
 }

@@ -35,12 +35,12 @@ export class CleanupBatchRunner {
   async removeAll(connection: LockedCleanupConnection, now: Date, progress: CleanupProgress, stopping: () => boolean): Promise<void> {
     const sweeps: Sweep[] = [
       {
-        remove: (excluding) => connection.deleteMarkedDeleted(this.batchSize, excluding),
-        find: (excluding) => connection.findMarkedDeleted(this.batchSize, excluding),
+        remove: (excluding) => connection.sessions.deleteMarkedDeleted(this.batchSize, excluding),
+        find: (excluding) => connection.sessions.findMarkedDeleted(this.batchSize, excluding),
       },
       {
-        remove: (excluding) => connection.deleteExpired(now, this.batchSize, excluding),
-        find: (excluding) => connection.findExpired(now, this.batchSize, excluding),
+        remove: (excluding) => connection.sessions.deleteExpired(now, this.batchSize, excluding),
+        find: (excluding) => connection.sessions.findExpired(now, this.batchSize, excluding),
       },
     ];
     for (const sweep of sweeps) {
@@ -73,7 +73,7 @@ export class CleanupBatchRunner {
     const removed: string[] = [];
     for (const id of ids) {
       try {
-        if (await connection.deleteOne(id, now)) removed.push(id);
+        if (await connection.sessions.deleteOne(id, now)) removed.push(id);
       } catch (error) {
         if (!isRowRefused(error)) throw error;
         this.setAside.add(id, error);

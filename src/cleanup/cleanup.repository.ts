@@ -1,17 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type QueryRunner } from 'typeorm';
+import { SessionRemoval } from '../sessions/session-removal.js';
 import type { CleanupRun, CleanupRunStatus, CleanupTrigger } from './cleanup-run.js';
 
 // Any constant shared by every instance; it only has to differ from the migration lock (7_420_001).
 export const CLEANUP_LOCK = 7_420_002;
-
-// What a pass removes: deleted sessions, and expired ones (expiresAt reached) unless still running.
-// Counted as one predicate; removed in two sweeps, each of which an index serves.
-const EXPIRED = `(status = 'deleted' OR (expires_at <= $1 AND status <> 'running'))`;
-// The two sweeps' rows: $1 the batch size, $2 the ids set aside (see CleanupBatchRunner), $3 the cutoff.
-const MARKED_DELETED = `SELECT id FROM sessions WHERE status = 'deleted' AND id <> ALL($2::uuid[])`;
-const EXPIRED_NOT_RUNNING = `SELECT id FROM sessions WHERE expires_at <= $3 AND status <> 'running' AND id <> ALL($2::uuid[])`;
 
 type PooledRunner = QueryRunner & { releasePostgresConnection?(error?: Error): Promise<void> };
 
@@ -22,60 +16,11 @@ type PooledRunner = QueryRunner & { releasePostgresConnection?(error?: Error): P
  * never the ones API requests wait for.
  */
 export class LockedCleanupConnection {
-  constructor(private readonly runner: QueryRunner) {}
+  /** The pass's statements on `sessions`, owned by the sessions feature, run on this connection. */
+  readonly sessions: SessionRemoval;
 
-  async countExpired(before: Date): Promise<number> {
-    const [row] = await this.runner.query(`SELECT count(*)::int AS n FROM sessions WHERE ${EXPIRED}`, [before]);
-    return row.n;
-  }
-
-  /** Removes up to `batch` sessions marked deleted, but those `excluding`; their ids. See deleteExpired for the rest. */
-  async deleteMarkedDeleted(batch: number, excluding: string[] = []): Promise<string[]> {
-    return this.deleteBatch(`${MARKED_DELETED} LIMIT $1 FOR UPDATE SKIP LOCKED`, [batch, excluding]);
-  }
-
-  /** Removes up to `batch` sessions expired by `before` that are not running, oldest expiry first. */
-  async deleteExpired(before: Date, batch: number, excluding: string[] = []): Promise<string[]> {
-    // Ordered by expires_at so that the expiry index serves the batch and the scan stops after it.
-    return this.deleteBatch(`${EXPIRED_NOT_RUNNING} ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED`, [batch, excluding, before]);
-  }
-
-  /** The ids deleteMarkedDeleted would take, left in place: to remove them one at a time. */
-  async findMarkedDeleted(batch: number, excluding: string[] = []): Promise<string[]> {
-    return this.ids(`${MARKED_DELETED} LIMIT $1`, [batch, excluding]);
-  }
-
-  /** The ids deleteExpired would take, left in place. */
-  async findExpired(before: Date, batch: number, excluding: string[] = []): Promise<string[]> {
-    return this.ids(`${EXPIRED_NOT_RUNNING} ORDER BY expires_at LIMIT $1`, [batch, excluding, before]);
-  }
-
-  /** Removes one session if a pass as of `before` still would; false when it would not (or a request holds it). */
-  async deleteOne(id: string, before: Date): Promise<boolean> {
-    const removed = await this.deleteBatch(
-      `SELECT id FROM sessions WHERE id = $1 AND (status = 'deleted' OR (expires_at <= $2 AND status <> 'running')) FOR UPDATE SKIP LOCKED`,
-      [id, before],
-    );
-    return removed.length > 0;
-  }
-
-  private async ids(select: string, params: unknown[]): Promise<string[]> {
-    const rows = await this.runner.query(select, params);
-    return rows.map((row: { id: string }) => row.id);
-  }
-
-  /**
-   * One batch is one statement, so one short transaction; messages and other child rows go with
-   * the sessions by ON DELETE CASCADE. SKIP LOCKED passes over rows an API request is writing, so
-   * the pass never waits behind traffic, nor traffic behind it for longer than one batch; a row
-   * skipped now goes in a later batch or pass.
-   */
-  private async deleteBatch(select: string, params: unknown[]): Promise<string[]> {
-    const [rows] = await this.runner.query(
-      `WITH doomed AS (${select}) DELETE FROM sessions s USING doomed WHERE s.id = doomed.id RETURNING s.id`,
-      params,
-    );
-    return rows.map((row: { id: string }) => row.id);
+  constructor(private readonly runner: QueryRunner) {
+    this.sessions = new SessionRemoval((sql, params) => runner.query(sql, params));
   }
 
   /** Unlocks and gives the connection back to the pool. */

@@ -30,9 +30,11 @@ class FakeStore {
 
   repository(): CleanupRepository {
     const lock = {
-      countExpired: async () => this.deleted.length + this.expired.length,
-      deleteMarkedDeleted: async (batch: number) => this.take(this.deleted, batch),
-      deleteExpired: async (_before: Date, batch: number) => this.take(this.expired, batch),
+      sessions: {
+        countRemovable: async () => this.deleted.length + this.expired.length,
+        deleteMarkedDeleted: async (batch: number) => this.take(this.deleted, batch),
+        deleteExpired: async (_before: Date, batch: number) => this.take(this.expired, batch),
+      },
       release: async () => void this.released++,
     } as unknown as LockedCleanupConnection;
     return {

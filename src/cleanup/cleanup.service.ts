@@ -83,7 +83,7 @@ export class CleanupService implements BeforeApplicationShutdown {
       const progress: CleanupProgress = { expired: 0, batches: 0 };
       let end: RunEnd;
       try {
-        if (dryRun) progress.expired = await connection.countExpired(now);
+        if (dryRun) progress.expired = await connection.sessions.countRemovable(now);
         else {
           await this.batches.removeAll(connection, now, progress, () => this.stopping);
           if (!this.stopping) await this.history.forgetKeysRecordedBefore(new Date(now.getTime() - APPEND_KEYS_KEPT_MS));

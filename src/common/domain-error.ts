@@ -223,3 +223,27 @@ export class TooManyStreamsError extends DomainError {
     this.details.limit = limit;
   }
 }
+
+/** A user's forks beyond what one instance runs at once (one per user, a quarter of the pool). */
+export class TooManyForksError extends DomainError {
+  readonly code = 'TOO_MANY_CONCURRENT_FORKS';
+  readonly status = HttpStatus.TOO_MANY_REQUESTS;
+  readonly headers = { 'Retry-After': '1' };
+  constructor() {
+    super('Too many forks at once; retry after the ones in progress. Nothing was created');
+  }
+}
+
+/** A fork's atSeq lies after the source's last message: nothing was created. */
+export class ForkPointOutOfRangeError extends DomainError {
+  readonly code = 'FORK_POINT_OUT_OF_RANGE';
+  readonly status = HttpStatus.BAD_REQUEST;
+  constructor(lastSeq: number) {
+    super(
+      lastSeq
+        ? `atSeq must be at most ${lastSeq}, the seq of the session's last message; nothing was created`
+        : 'the session has no messages: fork it without atSeq; nothing was created',
+    );
+    this.details.lastSeq = lastSeq;
+  }
+}

@@ -28,19 +28,36 @@ export const appConfig = namespace('app', (env) => ({
     .filter(Boolean),
 }));
 
+const READ_QUEUE = { queuedTotal: 64, maxWaitMs: 10_000 };
+const streamPoolSize = (env: Env) => Math.max(1, Math.ceil(env.DATABASE_POOL_SIZE / 4));
+
 export const databaseConfig = namespace('database', (env) => ({
   url: env.DATABASE_URL,
   poolSize: env.DATABASE_POOL_SIZE,
   // A slow reader of a limit=all stream holds its connection as long as it reads: never one of the pool's.
-  streamPoolSize: Math.max(1, Math.ceil(env.DATABASE_POOL_SIZE / 4)),
+  streamPoolSize: streamPoolSize(env),
   timeouts: { statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS, queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS },
+  // A fork's statement (one snapshot, however long the history): the client keeps the same margin over PostgreSQL.
+  forkTimeouts: {
+    statementTimeoutMs: env.FORK_STATEMENT_TIMEOUT_MS,
+    queryTimeoutMs: env.FORK_STATEMENT_TIMEOUT_MS + Math.max(0, env.DATABASE_QUERY_TIMEOUT_MS - env.DATABASE_STATEMENT_TIMEOUT_MS),
+  },
   // ... and waits for its reader at most this long per MiB taken (and once more to start): then it is cut off.
   streamMsPerMib: env.HISTORY_STREAM_MS_PER_MIB,
+  // Admission of history reads per instance (read-gate.ts), derived from the pools: pages take at
+  // most half the request pool, two per user; limit=all streams one per user on their own pool.
+  // Behind those, a short queue each; a read that waited 10 s is answered 429 (docs/operations.md).
+  readGates: {
+    pages: { perUser: 2, total: Math.max(1, Math.floor(env.DATABASE_POOL_SIZE / 2)), queuedPerUser: 8, ...READ_QUEUE },
+    streams: { perUser: 1, total: streamPoolSize(env), queuedPerUser: 2, ...READ_QUEUE },
+  },
 }));
 
 export const redisConfig = namespace('redis', (env) => ({
   // '' turns the cache off.
   url: env.REDIS_URL,
+  // REDIS_URL then names seed nodes of a Redis Cluster.
+  cluster: env.REDIS_CLUSTER,
   cacheTtlSeconds: env.SESSION_CACHE_TTL_SECONDS,
   historyTailSize: env.REDIS_URL === '' ? 0 : env.HISTORY_TAIL_CACHE_SIZE,
 }));
@@ -58,6 +75,8 @@ export const authConfig = namespace('auth', (env) => ({
 
 export const sessionsConfig = namespace('sessions', (env) => ({
   retentionDays: env.SESSION_RETENTION_DAYS,
+  historyMaxMessages: env.HISTORY_MAX_MESSAGES,
+  historyMaxBytes: env.HISTORY_MAX_BYTES,
   cleanupCron: env.CLEANUP_CRON,
   cleanupBatchSize: env.CLEANUP_BATCH_SIZE,
 }));
@@ -103,6 +122,7 @@ export const webhooksConfig = namespace('webhooks', (env) => ({
   url: env.WEBHOOK_URL,
   secret: env.WEBHOOK_SECRET,
   redisUrl: env.REDIS_URL,
+  redisCluster: env.REDIS_CLUSTER,
   strictJson: env.WEBHOOK_STRICT_JSON,
 }));
 

@@ -13,6 +13,14 @@ describe('validateEnv', () => {
     expect(env).toMatchObject({ REDIS_URL: '', PORT: 8080, SESSION_RETENTION_DAYS: 7 });
   });
 
+  it('REDIS_CLUSTER=true takes seed nodes in REDIS_URL; several nodes need it, and a cluster has database 0 only', () => {
+    const nodes = 'redis://:secret@10.0.0.1:6379,10.0.0.2:6380';
+    expect(sut({ REDIS_CLUSTER: 'true', REDIS_URL: nodes })).toMatchObject({ REDIS_CLUSTER: true, REDIS_URL: nodes });
+    expect(() => sut({ REDIS_URL: nodes })).toThrow(/REDIS_URL=.*must name one server unless REDIS_CLUSTER=true/);
+    expect(() => sut({ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://10.0.0.1:6379/2' })).toThrow(/database 0/);
+    expect(() => sut({ REDIS_CLUSTER: 'yes' })).toThrow(/REDIS_CLUSTER="yes": must be true or false/);
+  });
+
   it.each([
     ['PORT', 'abc'],
     ['PORT', '70000'],

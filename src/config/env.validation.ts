@@ -64,6 +64,11 @@ class EnvironmentVariables {
   @IsIntBetween(10, 3600000)
   readonly DATABASE_STATEMENT_TIMEOUT_MS: number = 10000;
 
+  // A fork's one statement copies the whole history in one snapshot: its own bound, longer (the
+  // client waits the same margin longer than PostgreSQL). Forks run one per user, a quarter of the pool at most.
+  @IsIntBetween(10, 3600000)
+  readonly FORK_STATEMENT_TIMEOUT_MS: number = 60000;
+
   // A limit=all answer waits for its client, holding one of those connections (and a snapshot), at
   // most this long per MiB the client took, plus once for the start; a slower reader is cut off.
   @IsIntBetween(1, 3_600_000)
@@ -73,6 +78,10 @@ class EnvironmentVariables {
   @ValidateIf((env: EnvironmentVariables) => env.REDIS_URL !== '')
   @Matches(/^rediss?:\/\/.+/, { message: 'a redis:// URL, or empty to run without a cache' })
   readonly REDIS_URL: string = 'redis://127.0.0.1:6379/0';
+
+  // true: REDIS_URL names seed nodes of a Redis Cluster (`redis://h1:p1,h2:p2,...`); see docs/operations.md.
+  @IsBoolean({ message: 'true or false' })
+  readonly REDIS_CLUSTER: boolean = false;
 
   // Empty: unset. Then the development secret is used, unless an identity provider is configured.
   @ValidateIf((env: EnvironmentVariables) => env.AUTH_JWT_SECRET !== '')
@@ -98,6 +107,14 @@ class EnvironmentVariables {
   // The latest messages of each read or written history kept in Redis (GET .../messages?limit<=N); 0: none.
   @IsIntBetween(0, 1000)
   readonly HISTORY_TAIL_CACHE_SIZE: number = 50;
+
+  // The cap of a session's history when the session sets none of its own (historyLimit); 0: none.
+  @IsIntBetween(0, 1_000_000_000)
+  readonly HISTORY_MAX_MESSAGES: number = 0;
+
+  // The same in UTF-8 bytes of the messages' content as stored; 0: none.
+  @IsIntBetween(0, 1_000_000_000_000_000)
+  readonly HISTORY_MAX_BYTES: number = 0;
 
   @IsIntBetween(1, 36500)
   readonly SESSION_RETENTION_DAYS: number = 30;
@@ -262,6 +279,18 @@ export function validateEnv(raw: Record<string, string | undefined>): Env {
       `Invalid environment variable DATABASE_STATEMENT_TIMEOUT_MS=${env.DATABASE_STATEMENT_TIMEOUT_MS}: must be shorter than DATABASE_QUERY_TIMEOUT_MS (${env.DATABASE_QUERY_TIMEOUT_MS}), so that PostgreSQL gives up first`,
     );
   }
+  lines.push(...clusterUrlProblems(env));
   if (lines.length > 0) throw new Error(lines.join('\n'));
   return env;
+}
+
+/** Several nodes only with REDIS_CLUSTER; a cluster has database 0 only. */
+function clusterUrlProblems(env: Env): string[] {
+  const url = env.REDIS_URL;
+  if (url === '' || typeof env.REDIS_CLUSTER !== 'boolean') return [];
+  const invalid = `Invalid environment variable REDIS_URL=${JSON.stringify(url)}: must`;
+  if (!env.REDIS_CLUSTER && /^rediss?:\/\/[^/]*,/.test(url)) return [`${invalid} name one server unless REDIS_CLUSTER=true`];
+  if (env.REDIS_CLUSTER && !/^rediss?:\/\/[^/?#]+(\/0?)?$/.test(url))
+    return [`${invalid} be redis://[user:password@]host:port,host:port,... (database 0) with REDIS_CLUSTER=true`];
+  return [];
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../redis/redis-client.js';
 import { RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 
@@ -17,10 +17,10 @@ export class CancelChannel implements OnApplicationShutdown {
   private readonly logger = new Logger(CancelChannel.name);
   private readonly channels: { cancel: string; ready: string };
   private readonly listeners = { cancel: new Set<Listener>(), ready: new Set<Listener>() };
-  private subscriber: Redis | null = null;
+  private subscriber: RedisClient | null = null;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     keys: RedisKeys,
   ) {
     this.channels = { cancel: keys.cancelChannel(), ready: keys.workReadyChannel() };
@@ -72,7 +72,7 @@ export class CancelChannel implements OnApplicationShutdown {
   private subscribe(): void {
     if (!this.redis || this.subscriber) return;
     // No command timeout (the shared client's 1 s): a SUBSCRIBE that is slow to be answered still holds.
-    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    this.subscriber = duplicateClient(this.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
     this.subscriber.on('error', () => undefined); // the shared client already reports outages
     this.subscriber.on('message', (channel: string, value: string) => {
       const topic = channel === this.channels.cancel ? 'cancel' : 'ready';

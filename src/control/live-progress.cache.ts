@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Counter } from 'prom-client';
 import { OutageLog } from '../common/log-once.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -44,7 +44,7 @@ export class LiveProgressCache implements SessionOverlay, SessionKeyOwner {
   private readonly errors: Counter<string>;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
     metrics: MetricsService,
     sessions: SessionsService,

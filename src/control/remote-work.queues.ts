@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { queueConnection, type RedisClient } from '../redis/redis-client.js';
+import { redisTarget } from '../redis/redis-target.js';
 import { WorkQueueUnavailableError } from '../common/domain-error.js';
 import { OutageLog } from '../common/log-once.js';
 import { controlConfig, redisConfig } from '../config/app.config.js';
@@ -34,12 +35,12 @@ export class RemoteWorkQueues implements OnApplicationShutdown {
   constructor(
     @Inject(controlConfig.KEY) config: ConfigType<typeof controlConfig>,
     @Inject(redisConfig.KEY) redis: ConfigType<typeof redisConfig>,
-    @Inject(REDIS_CLIENT) private readonly client: Redis | null,
+    @Inject(REDIS_CLIENT) private readonly client: RedisClient | null,
     keys: RedisKeys,
   ) {
     this.leaseMs = config.leaseSeconds * 1000;
     if (!redis.url) return;
-    const options = { connection: { url: redis.url }, prefix: keys.controlPrefix };
+    const options = { connection: queueConnection(redisTarget(redis.url, redis.cluster)), prefix: keys.queuePrefix };
     for (const name of config.remoteHandlers) {
       const outage = new OutageLog(this.logger, `remote work queue ${name} unavailable`);
       const queue = new Queue<DeliberationJobData>(remoteQueueName(name), options);

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { OutageLog } from '../common/log-once.js';
 import { FIRST_EVENT_ID } from './event-id.js';
 import { EventLog, type LoggedEvent } from './event-log.js';
@@ -20,7 +20,7 @@ export class EventFeedReader implements OnApplicationShutdown {
   private readonly logger = new Logger(EventFeedReader.name);
   private readonly outage = new OutageLog(this.logger, 'event feed unreadable', 'event feed readable again');
   private readonly byUser = new Map<string, Set<FeedListener>>();
-  private connection: Redis | null = null;
+  private connection: RedisClient | null = null;
   /** The last feed id handed out; null while not running. */
   private position: string | null = null;
   private starting: Promise<void> | null = null;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../redis/redis-client.js';
 import { EVENT_RETENTION_SECONDS, RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 
@@ -41,7 +41,7 @@ type StreamReply = [id: string, fields: string[]][];
 @Injectable()
 export class EventLog {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
   ) {
     this.redis?.defineCommand('appendEvent', { numberOfKeys: 3, lua: APPEND });
@@ -73,13 +73,13 @@ export class EventLog {
     return latest?.[0] ?? fallback;
   }
 
-  async feedTail(reader: Redis, fallback: string): Promise<string> {
+  async feedTail(reader: RedisClient, fallback: string): Promise<string> {
     const [latest] = (await reader.xrevrange(this.keys.eventsFeed(), '+', '-', 'COUNT', 1)) as StreamReply;
     return latest?.[0] ?? fallback;
   }
 
   /** Blocks up to `blockMs` for feed entries after `afterId`, on the caller's own connection. */
-  async readFeed(reader: Redis, afterId: string, count: number, blockMs: number): Promise<LoggedEvent[]> {
+  async readFeed(reader: RedisClient, afterId: string, count: number, blockMs: number): Promise<LoggedEvent[]> {
     const reply = await reader.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys.eventsFeed(), afterId);
     return (reply?.[0]?.[1] ?? []).map(([id, fields]) => {
       const { user, ...rest } = decode(fields);
@@ -88,8 +88,8 @@ export class EventLog {
   }
 
   /** A connection for blocking reads: the shared client must not block, nor time out a 2 s XREAD. */
-  blockingConnection(commandTimeoutMs: number): Redis {
-    return this.redis!.duplicate({ commandTimeout: commandTimeoutMs, lazyConnect: true });
+  blockingConnection(commandTimeoutMs: number): RedisClient {
+    return duplicateClient(this.redis!, { commandTimeout: commandTimeoutMs, lazyConnect: true });
   }
 }
 

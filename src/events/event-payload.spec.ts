@@ -1,11 +1,11 @@
 import type { Session } from '../sessions/session.columns.js';
 import type { SessionEvent } from '../sessions/session-events.js';
-import type { HistoryChange } from '../sessions/session-writes.js';
+import type { HistoryChange, Trimmed } from '../sessions/session-writes.js';
 import { MAX_EVENT_DATA_BYTES, toNewEvent } from './event-payload.js';
 
 const session = (lastSeq: number, messageCount: number) =>
   ({ id: 's1', userId: 'u', version: 7, updatedAt: new Date(0), lastSeq, messageCount }) as unknown as Session;
-const messages = (change: HistoryChange, lastSeq: number, messageCount = lastSeq) => {
+const messages = (change: HistoryChange | { trimmed: Trimmed }, lastSeq: number, messageCount = lastSeq) => {
   const event = { type: 'session.messages', session: session(lastSeq, messageCount), change } as SessionEvent;
   const { data } = toNewEvent(event, 'u');
   return { bytes: Buffer.byteLength(data), data: JSON.parse(data) as Record<string, unknown> };
@@ -23,6 +23,12 @@ describe('event payloads', () => {
     const full = messages({ appended: 10_000 }, 10_000);
     expect(full.data.seqs).toHaveLength(10_000);
     expect(full.bytes).toBeLessThanOrEqual(MAX_EVENT_DATA_BYTES);
+  });
+
+  it('tells a cut of the history cap by its end, with no new seqs', () => {
+    const { data } = messages({ trimmed: { removed: 4, throughSeq: 9 } }, 12, 3);
+    expect(data).toMatchObject({ change: 'trimmed', throughSeq: 9, removed: 4, messageCount: 3, seqs: [] });
+    expect(data.firstSeq).toBeUndefined();
   });
 
   it('gives a list that would pass 64 KiB as its ends only', () => {

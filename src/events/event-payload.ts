@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionEvent } from '../sessions/session-events.js';
-import type { HistoryChange } from '../sessions/session-writes.js';
+import type { HistoryChange, Trimmed } from '../sessions/session-writes.js';
 import type { NewEvent } from './event-log.js';
 
 /**
@@ -13,8 +13,14 @@ export const MAX_EVENT_DATA_BYTES = 64 * 1024;
  * What a subscriber reads in `data:`: always `sessionId`, and `version` (the session's ETag
  * number after the change) where a row was written, so a client can order what concurrent writes
  * announced. `session.status` carries the audit trail's `from`, `to`, `actor`, `reason`;
- * `session.messages` the `change`, and the seqs it appended (see historyChange).
+ * `session.messages` the `change`, and the seqs it appended (see historyChange); `session.created`
+ * of a fork its `forkedFrom`.
  */
+/** A fork's creation names its source (`forkedFrom`, as the session shows it); other creations do not. */
+function forkedFrom(session: { forkedFromSessionId?: string | null; forkedFromSeq?: number | null }) {
+  return session.forkedFromSessionId ? { forkedFrom: { sessionId: session.forkedFromSessionId, atSeq: session.forkedFromSeq ?? 0 } } : {};
+}
+
 export function toNewEvent(event: SessionEvent, userId: string): NewEvent {
   const base = { eventId: randomUUID(), userId, type: event.type };
   if (event.type === 'session.progress') {
@@ -25,7 +31,7 @@ export function toNewEvent(event: SessionEvent, userId: string): NewEvent {
   const common = { sessionId: session.id, version: session.version, at: session.updatedAt.toISOString() };
   const data =
     event.type === 'session.created'
-      ? { ...common, status: session.status, key: session.key ?? null, title: session.title }
+      ? { ...common, status: session.status, key: session.key ?? null, title: session.title, ...forkedFrom(session) }
       : event.type === 'session.status'
         ? { ...common, from: event.from, to: event.to, actor: event.actor, reason: event.reason }
         : event.type === 'session.messages'
@@ -35,7 +41,9 @@ export function toNewEvent(event: SessionEvent, userId: string): NewEvent {
 }
 
 interface MessagesChange {
-  change: 'appended' | 'replaced' | 'popped' | 'cleared';
+  change: 'appended' | 'replaced' | 'popped' | 'cleared' | 'trimmed';
+  /** A cut of the history cap: every message through this seq is gone (`removed` of them now). */
+  throughSeq?: number;
   /** The new messages' seqs run from firstSeq through lastSeq (none when absent). */
   firstSeq?: number;
   lastSeq?: number;
@@ -46,7 +54,8 @@ interface MessagesChange {
 }
 
 /** A change's seqs as ends (new seqs continue after the previous lastSeq, so they are contiguous). */
-function historyChange(change: HistoryChange, lastSeq: number): MessagesChange {
+function historyChange(change: HistoryChange | { trimmed: Trimmed }, lastSeq: number): MessagesChange {
+  if ('trimmed' in change) return { change: 'trimmed', throughSeq: change.trimmed.throughSeq, removed: change.trimmed.removed };
   if ('appended' in change) return { change: 'appended', ...ends(lastSeq, change.appended) };
   if ('replaced' in change) {
     const { removed, appended, fromSeq } = change.replaced;

@@ -76,7 +76,12 @@ export class SseSubscription {
   drained(): Promise<void> {
     if (this.ended || !this.response.writableNeedDrain) return Promise.resolve();
     return new Promise((resolve) => {
+      // Also looked at once a second: a loaded run once saw a replay wait 15 s with nothing unsent.
+      const check = setInterval(() => {
+        if (this.ended || !this.response.writableNeedDrain) done();
+      }, 1000);
       const done = () => {
+        clearInterval(check);
         this.response.off('drain', done).off('close', done);
         resolve();
       };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { TooManyStreamsError } from '../common/domain-error.js';
 import { OutageLog } from '../common/log-once.js';
 import { PeriodicSweep } from '../common/periodic-sweep.js';
@@ -56,7 +56,7 @@ export class StreamSlots implements OnModuleInit, OnModuleDestroy {
   private readonly limit: number;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
     @Inject(eventsConfig.KEY) config: ConfigType<typeof eventsConfig>,
   ) {

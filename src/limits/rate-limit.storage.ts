@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { OutageLog } from '../common/log-once.js';
 import { RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
@@ -53,7 +53,7 @@ export class RateLimitStorage implements OnModuleDestroy {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
   ) {
     this.timer = setInterval(() => void this.sync(), RATE_SYNC_INTERVAL_MS).unref();
@@ -138,14 +138,14 @@ export class RateLimitStorage implements OnModuleDestroy {
     return hits;
   }
 
-  private async add(redis: Redis, counter: Counter, key: string, hits: number): Promise<number> {
+  private async add(redis: RedisClient, counter: Counter, key: string, hits: number): Promise<number> {
     const results = (await this.queueAdd(redis.pipeline(), counter, key, hits).exec()) ?? [];
     const [error, total] = results[0] ?? [new Error('no reply')];
     if (error) throw error;
     return Number(total);
   }
 
-  private queueAdd(pipeline: ReturnType<Redis['pipeline']>, counter: Counter, key: string, hits: number) {
+  private queueAdd(pipeline: ReturnType<RedisClient['pipeline']>, counter: Counter, key: string, hits: number) {
     const redisKey = this.keys.rateLimit(counter.window);
     return pipeline.hincrby(redisKey, key, hits).pexpireat(redisKey, (counter.window + 1) * counter.ttl + KEY_GRACE_MS);
   }

@@ -75,6 +75,15 @@ describe('HistoryNearTail', () => {
       expect(sut.get(ID, at(2, 2))).toBeUndefined();
     });
 
+    it('leaves out what the history cap cut with the append', () => {
+      sut.set(ID, at(2, 2), messages([1, 2]));
+      sut.appended(ID, at(2, 2), at(4, 2), messages([3, 4]), 2);
+      expect(seqsOf(sut.get(ID, at(4, 2)))).toEqual([3, 4]);
+      // Cut through the last message before the batch: the batch alone is the history.
+      sut.appended(ID, at(4, 2), at(5, 1), messages([5]), 4);
+      expect(seqsOf(sut.get(ID, at(5, 1)))).toEqual([5]);
+    });
+
     it('drops a copy of an older state than the one before (it missed a change)', () => {
       sut.set(ID, at(1, 1), messages([1]));
       sut.appended(ID, at(2, 2), at(3, 3), messages([3]));

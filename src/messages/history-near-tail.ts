@@ -70,8 +70,11 @@ export class HistoryNearTail {
     this.keep(id, state, latest.slice(-this.bounds.size));
   }
 
-  /** `items` were appended to the history at `before`, giving `after`: the copy of `before` is extended, any older one dropped. */
-  appended(id: string, before: HistoryState, after: HistoryState, items: readonly SizedMessage[]): void {
+  /**
+   * `items` were appended to the history at `before`, and the cap cut every message through
+   * `trimmedThroughSeq` (0: none), giving `after`: the copy of `before` is carried over, any older one dropped.
+   */
+  appended(id: string, before: HistoryState, after: HistoryState, items: readonly SizedMessage[], trimmedThroughSeq = 0): void {
     if (!this.bounds.size) return;
     const current = this.entries.peek(id);
     if (!current) return;
@@ -81,7 +84,8 @@ export class HistoryNearTail {
       return;
     }
     const kept = current.messages.map((message, n) => ({ message, bytes: current.sizes[n] }));
-    this.keep(id, after, [...kept, ...items].slice(-this.bounds.size));
+    const held = [...kept, ...items].filter((item) => item.message.seq > trimmedThroughSeq);
+    this.keep(id, after, held.slice(-this.bounds.size));
   }
 
   delete(id: string): void {

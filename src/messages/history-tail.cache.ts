@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { JsonText } from '../common/json-text.js';
 import { redisConfig } from '../config/app.config.js';
 import { RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { SessionCache, type SessionKeyOwner } from '../sessions/session.cache.js';
-import type { HistoryState } from '../sessions/session-writes.js';
+import type { HistoryState, Trimmed } from '../sessions/session-writes.js';
 import type { Message } from './message.columns.js';
 import { HistoryNearTail, type SizedMessage } from './history-near-tail.js';
 import { APPEND_IF_AT, FILL_IF_NEWER } from './history-tail.scripts.js';
@@ -50,7 +50,7 @@ export class HistoryTailCache implements SessionKeyOwner {
   private readonly near: HistoryNearTail;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
     @Inject(redisConfig.KEY) config: ConfigType<typeof redisConfig>,
     sessions: SessionCache,
@@ -101,17 +101,22 @@ export class HistoryTailCache implements SessionKeyOwner {
     }
   }
 
-  /** After an append committed: `items` follow the tail of the state before it, if that is the one cached. */
-  async appended(id: string, after: HistoryState, items: Message[]): Promise<void> {
+  /**
+   * After an append committed: `items` follow the tail of the state before it, if that is the one
+   * cached, and what the history cap cut with it (`trimmed`) leaves the tail too.
+   */
+  async appended(id: string, after: HistoryState, items: Message[], trimmed?: Trimmed): Promise<void> {
     if (!this.size) return;
-    const before = { lastSeq: after.lastSeq - items.length, messageCount: after.messageCount - items.length };
+    const removed = trimmed?.removed ?? 0;
+    const throughSeq = trimmed?.throughSeq ?? 0;
+    const before = { lastSeq: after.lastSeq - items.length, messageCount: after.messageCount - items.length + removed };
     const latest = items.slice(-this.size);
     const encoded = latest.map(encode);
     if (!this.fits(encoded)) return this.forget(id);
-    this.near.appended(id, before, after, sized(latest, encoded));
+    this.near.appended(id, before, after, sized(latest, encoded), throughSeq);
     const key = this.keys.historyTail(id);
     try {
-      await this.scripts.historyTailAppend(key, stateOf(before), stateOf(after), this.size, this.ttlSeconds, ...encoded);
+      await this.scripts.historyTailAppend(key, stateOf(before), stateOf(after), this.size, this.ttlSeconds, throughSeq, ...encoded);
     } catch (error) {
       this.failed('append', error);
     }
@@ -136,7 +141,8 @@ export class HistoryTailCache implements SessionKeyOwner {
     if (!this.redis || !ids.length) return;
     for (const id of ids) this.near.delete(id);
     try {
-      await this.redis.del(...ids.flatMap((id) => this.keysOf(id)));
+      // One DEL per key: each session's keys sit in their own slot on a cluster.
+      await Promise.all(ids.flatMap((id) => this.keysOf(id)).map((key) => this.redis!.del(key)));
     } catch (error) {
       this.failed('purge', error);
     }

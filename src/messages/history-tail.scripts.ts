@@ -21,7 +21,8 @@ redis.call('RPUSH', KEYS[1], ARGV[1], unpack(ARGV, 3))
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
-// KEYS[1]; ARGV: state before, state after, size, ttl, messages...: an append to the tail of the state before only.
+// KEYS[1]; ARGV: state before, state after, size, ttl, trimmed through seq (0: none), messages...:
+// an append to the tail of the state before only; the messages the history cap cut leave it.
 export const APPEND_IF_AT = `${NEWER}
 local current = redis.call('LINDEX', KEYS[1], 0)
 if current ~= ARGV[1] then
@@ -30,8 +31,18 @@ if current ~= ARGV[1] then
   return 0
 end
 redis.call('LPOP', KEYS[1])
-redis.call('RPUSH', KEYS[1], unpack(ARGV, 5))
+redis.call('RPUSH', KEYS[1], unpack(ARGV, 6))
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
+local through = tonumber(ARGV[5])
+if through > 0 then
+  -- Each item is a JSON array whose second element is the seq (history-tail.cache.ts encode).
+  while true do
+    local first = redis.call('LINDEX', KEYS[1], 0)
+    local seq = first and tonumber(string.match(first, '^%["[^"]*",(%d+),'))
+    if not seq or seq > through then break end
+    redis.call('LPOP', KEYS[1])
+  end
+end
 redis.call('LPUSH', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1`;

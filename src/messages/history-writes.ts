@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import {
-  DatabaseUnavailableError,
-  PreconditionFailedError,
-  SessionNotFoundError,
-  WriteOutcomeUnknownError,
-} from '../common/domain-error.js';
-import { DELETED, RUNNING } from '../sessions/session-status.js';
+import { DatabaseUnavailableError, SessionNotFoundError, WriteOutcomeUnknownError } from '../common/domain-error.js';
+import { RUNNING } from '../sessions/session-status.js';
 import { type HistoryTx, SessionStore } from '../sessions/session.store.js';
-import type { HistoryState } from '../sessions/session-writes.js';
+import type { HistoryCap, HistoryState } from '../sessions/session-writes.js';
 import { historyEtag, historyStatesOf, requireHistoryMatch } from './history-etag.js';
+import { CappedSessions } from './capped-sessions.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import type { Session } from '../sessions/session.columns.js';
 import type { SessionTx } from '../sessions/session-writer.js';
@@ -52,6 +48,7 @@ export class HistoryWrites {
     private readonly appends: MessageAppendsRepository,
     private readonly rows: SessionStore,
     private readonly tail: HistoryTailCache,
+    private readonly capped: CappedSessions,
   ) {}
 
   async write(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]>> {
@@ -72,8 +69,10 @@ export class HistoryWrites {
       const change = replacing
         ? { replaced: { removed, appended, fromSeq: write.replaceFrom === 'all' ? 1 : write.replaceFrom! } }
         : { appended };
-      const session = await history.touch(sessionId, userId, change);
+      // A replace is the client's own compaction: the cap applies from the next append.
+      const session = await history.touch(sessionId, userId, change, replacing ? {} : { cap: this.capOf(write.items) });
       if (!session) return null;
+      if (!replacing) this.capped.saw(session);
       const firstSeq = session.lastSeq - appended + 1;
       const items = appended ? await this.messages.insert(tx, sessionId, firstSeq, write.items) : [];
       if (write.idempotencyKey !== undefined) await this.appends.record(tx, sessionId, write.idempotencyKey, { firstSeq, count: appended });
@@ -85,51 +84,77 @@ export class HistoryWrites {
   }
 
   /**
-   * An append (no replace) is one statement, the row's UPDATE and the INSERT (and a key's record)
-   * as one CTE: no BEGIN, no COMMIT, one round trip. If-Match is part of its WHERE; only when
-   * nothing matched does a read tell a 404 from a 412 (with the tag as it is then). A keyed append
-   * whose key is recorded already (a retry, or a racing repeat) fails whole on the record's primary
-   * key, and one that matched nothing may be a repeat whose first attempt moved the history since:
-   * both get null, for the transaction path, which looks the key up before If-Match.
+   * An append (no replace) is one statement, the row's UPDATE and the INSERT (and a key's record,
+   * and the history cap's cut) as one CTE: no BEGIN, no COMMIT, one round trip. If-Match is part
+   * of its WHERE. A keyed append whose key is recorded already (a retry, or a racing repeat) fails
+   * whole on the record's primary key. Whatever matched nothing (a 404, a 412, a repeat whose first
+   * attempt moved the history since, a capped append that raced another writer: history-cap.sql.ts)
+   * gets null, for the transaction path, which decides under the row lock and looks a key up
+   * before If-Match. The cap's SQL rides along only when the session is expected capped
+   * (CappedSessions); a plain append matches no capped row, so that too goes the transaction path.
    */
   private async append(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]> | null> {
     const { items, ifMatch, idempotencyKey } = write;
     const matching = ifMatch === undefined ? undefined : historyStatesOf(ifMatch);
     const { rider, written, stored } = this.messages.appendRider(items);
     const riders = idempotencyKey === undefined ? [rider] : [rider, this.appends.recordRider(idempotencyKey, items.length)];
+    const cap = this.capped.expected(sessionId) ? this.capOf(items) : undefined;
     let session: Session | null;
     try {
-      session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { matching, riders });
+      session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { matching, riders, cap });
     } catch (error) {
       if (idempotencyKey !== undefined && isKeyRecorded(error)) return null;
       if (error instanceof WriteOutcomeUnknownError && error.settled) return this.answerLost(sessionId, stored);
       throw error;
     }
-    if (session) {
-      const messages = written(session);
-      await this.tail.appended(sessionId, session, messages);
-      return { result: messages, etag: historyEtag(session) };
-    }
-    if (idempotencyKey !== undefined) return null;
-    const current = matching ? await this.rows.findById(sessionId) : null;
-    if (!current || current.userId !== userId || current.status === DELETED) throw new SessionNotFoundError();
-    throw new PreconditionFailedError(historyEtag(current), 'the history');
+    if (!session) return null;
+    this.capped.saw(session);
+    const messages = written(session);
+    await this.tail.appended(sessionId, session, messages, cap?.trimmed);
+    return { result: messages, etag: historyEtag(session) };
   }
 
   /** For the control plane's handlers: null once the session is no longer running (the row lock orders it against a kill). */
   async appendWhileRunning(userId: string, sessionId: string, items: NewMessage[]): Promise<Message[] | null> {
     const { rider, written, stored } = this.messages.appendRider(items);
+    const cap = this.capped.expected(sessionId) ? this.capOf(items) : undefined;
     let session: Session | null;
     try {
-      session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { onlyIf: RUNNING, riders: [rider] });
+      session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { onlyIf: RUNNING, riders: [rider], cap });
     } catch (error) {
       if (error instanceof WriteOutcomeUnknownError && error.settled) return (await this.answerLost(sessionId, stored)).result;
       throw error;
     }
-    if (!session) return null;
+    if (!session) return this.appendLockedWhileRunning(userId, sessionId, items);
+    this.capped.saw(session);
     const messages = written(session);
-    await this.tail.appended(sessionId, session, messages);
+    await this.tail.appended(sessionId, session, messages, cap?.trimmed);
     return messages;
+  }
+
+  /** appendWhileRunning's statement matched nothing: not running, or a capped append that raced another writer. Decided under the lock. */
+  private async appendLockedWhileRunning(userId: string, sessionId: string, items: NewMessage[]): Promise<Message[] | null> {
+    const messages = await this.rows.changeHistory(async (history) => {
+      // Locked first: the touch's statement then reads the history as it is under the lock.
+      if (!(await history.lock(sessionId, userId))) return null;
+      const session = await history.touch(sessionId, userId, { appended: items.length }, { onlyIf: RUNNING, cap: this.capOf(items) });
+      if (!session) return null;
+      this.capped.saw(session);
+      return this.messages.insert(history.tx, sessionId, session.lastSeq - items.length + 1, items);
+    });
+    await this.tail.forget(sessionId);
+    return messages;
+  }
+
+  /** What the history cap needs to know of a batch (its SQL counts the stored messages itself). */
+  private capOf(items: NewMessage[]): HistoryCap {
+    let contentBytes = 0;
+    for (const item of items) contentBytes += Buffer.byteLength(item.content.text);
+    return {
+      batch: { contentBytes, hasUser: items.some((item) => item.role === 'user') },
+      remove: this.messages.trimRider(),
+      keep: this.appends.keepTrimmedRider(),
+    };
   }
 
   /**

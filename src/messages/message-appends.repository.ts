@@ -78,6 +78,18 @@ export class MessageAppendsRepository {
     );
   }
 
+  /**
+   * Keeps the messages the history cap removed (the CTE `trimmed` of the append's statement, see
+   * HistoryCap) that keyed writes appended. A lateral look-up per removed message, by the session's
+   * keys only: an append that trimmed nothing reads nothing here.
+   */
+  keepTrimmedRider(): HistoryRider {
+    return () => `INSERT INTO message_appends_removed (session_id, key, seq, id, role, content, metadata, created_at)
+       SELECT d.session_id, a.key, d.seq, d.id, d.role, d.content, d.metadata, d.created_at
+       FROM trimmed d CROSS JOIN LATERAL (
+         SELECT key FROM message_appends WHERE session_id = d.session_id AND first_seq <= d.seq AND first_seq + count > d.seq) a`;
+  }
+
   /** Keeps the message a pop removed, if a keyed write appended it. */
   async keepRemoved(tx: SessionTx, message: Message): Promise<void> {
     await queryPrepared(

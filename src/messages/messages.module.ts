@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { CappedSessions } from './capped-sessions.js';
+import { ForkController } from './fork.controller.js';
+import { HistoryForks } from './history-forks.js';
 import { HistoryImports } from './history-imports.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import { HistoryWrites } from './history-writes.js';
@@ -10,8 +13,17 @@ import { MessagesService } from './messages.service.js';
 
 @Module({
   imports: [SessionsModule],
-  controllers: [MessagesController],
-  providers: [MessagesRepository, MessageAppendsRepository, HistoryTailCache, HistoryWrites, MessagesService, HistoryImports],
-  exports: [MessagesService, HistoryImports],
+  controllers: [MessagesController, ForkController],
+  providers: [
+    CappedSessions,
+    MessagesRepository,
+    MessageAppendsRepository,
+    HistoryTailCache,
+    HistoryWrites,
+    MessagesService,
+    HistoryImports,
+    HistoryForks,
+  ],
+  exports: [MessagesService, HistoryImports, HistoryForks],
 })
 export class MessagesModule {}

@@ -11,9 +11,10 @@ import { streamPoolOptions } from '../database/data-source-options.js';
 import type { SessionTx } from '../sessions/session-writer.js';
 import type { Session } from '../sessions/session.columns.js';
 import type { HistoryRider, HistoryState } from '../sessions/session-writes.js';
+import type { ForkCopy } from '../sessions/session-fork.sql.js';
 import { type Message, messageFromRow } from './message.columns.js';
 import { HistorySnapshot } from './history-snapshot.js';
-import { type Cut, cutQuery, pageWithStateQuery, STATE_QUERY } from './history.sql.js';
+import { type Cut, cutQuery, NO_SEQ_BOUND, pageWithStateQuery, STATE_QUERY } from './history.sql.js';
 
 export interface NewMessage {
   role: string;
@@ -159,6 +160,35 @@ export class MessagesRepository implements OnModuleDestroy {
       return first ? messages(sessionId, first.seq, first.created_at) : null;
     };
     return { rider, written, stored };
+  }
+
+  /**
+   * The history cap's removal as a rider of an append's statement (HistoryCap.remove): every
+   * message up to the touched row's trimmed_through_seq, returned for the keys' copy. The cut
+   * never reaches the batch (history-cap.sql.ts), and the batch's rows are not in the statement's
+   * snapshot anyway. An append the cap did not cut reads an empty range of the index.
+   */
+  trimRider(): HistoryRider {
+    return () => `DELETE FROM messages m USING touched t WHERE m.session_id = t.id AND m.seq <= t.trimmed_through_seq RETURNING m.*`;
+  }
+
+  /**
+   * A fork's history, as parts of its one statement (forkSql; the contract of `source` and
+   * `touched` is ForkCopy's). The copy goes column to column inside PostgreSQL, each message's
+   * content, metadata, size and time as the source holds them, renumbered 1..n by seq; both parts
+   * read the (session_id, seq) index over the copied range only (the last seq is its index's end).
+   */
+  forkCopy(): ForkCopy {
+    return {
+      extent: () =>
+        `SELECT count(m.seq)::int AS n, (SELECT max(seq) FROM messages WHERE session_id = s.id) AS last_seq
+         FROM source s LEFT JOIN messages m ON m.session_id = s.id AND m.seq <= coalesce(s.at_seq, ${NO_SEQ_BOUND})
+         GROUP BY s.id`,
+      copy: () =>
+        `INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes, created_at)
+         SELECT t.id, (row_number() OVER (ORDER BY m.seq))::int, m.role, m.content, m.metadata, m.text_bytes, m.created_at
+         FROM touched t JOIN messages m ON m.session_id = t.forked_from_session_id AND m.seq <= t.forked_from_seq`,
+    };
   }
 
   /**

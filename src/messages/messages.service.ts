@@ -24,7 +24,6 @@ export const PAGE_MAX_BYTES = 8 * 1024 * 1024;
 // limit=all reads its snapshot in batches this large, as the client takes them, up to two ahead.
 const STREAM_BATCH = { limit: 1000, maxBytes: 4 * 1024 * 1024 };
 const STREAM_READ_AHEAD = 2 * STREAM_BATCH.maxBytes;
-const QUEUE = { queuedTotal: 64, maxWaitMs: 10_000 };
 
 /** The preconditions of a history write: the Idempotency-Key and If-Match headers. */
 export interface WriteConditions {
@@ -50,9 +49,8 @@ export class MessagesService {
     private readonly tail: HistoryTailCache,
     @Inject(databaseConfig.KEY) database: ConfigType<typeof databaseConfig>,
   ) {
-    // Half the pool for pages at most, two per user; a stream holds a connection of its own pool.
-    this.pages = new ReadGate({ perUser: 2, total: Math.max(1, Math.floor(database.poolSize / 2)), queuedPerUser: 8, ...QUEUE });
-    this.streams = new ReadGate({ perUser: 1, total: database.streamPoolSize, queuedPerUser: 2, ...QUEUE });
+    this.pages = new ReadGate(database.readGates.pages);
+    this.streams = new ReadGate(database.readGates.streams);
     this.streamMsPerMib = database.streamMsPerMib;
   }
 

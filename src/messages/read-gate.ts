@@ -32,14 +32,18 @@ export class ReadGate {
   private running = 0;
   private readonly waiting: Waiter[] = [];
 
-  constructor(private readonly limits: ReadGateLimits) {}
+  constructor(
+    private readonly limits: ReadGateLimits,
+    // What a refused caller gets (a fork's gate names forks).
+    private readonly refusal: () => Error = () => new TooManyReadsError(),
+  ) {}
 
   /** Resolves with the release of the admitted read (call it once, when done); throws TooManyReadsError. */
   enter(user: string): Promise<() => void> {
     if (this.mayRun(user)) return Promise.resolve(this.start(user));
     const queuedByUser = this.waiting.filter((waiter) => waiter.user === user).length;
     if (this.waiting.length >= this.limits.queuedTotal || queuedByUser >= this.limits.queuedPerUser) {
-      return Promise.reject(new TooManyReadsError());
+      return Promise.reject(this.refusal());
     }
     return new Promise((admit, refuse) => {
       const waiter: Waiter = { user, admit, refuse, timer: setTimeout(() => this.giveUp(waiter), this.limits.maxWaitMs).unref() };
@@ -83,6 +87,6 @@ export class ReadGate {
     const index = this.waiting.indexOf(waiter);
     if (index < 0) return;
     this.waiting.splice(index, 1);
-    waiter.refuse(new TooManyReadsError());
+    waiter.refuse(this.refusal());
   }
 }

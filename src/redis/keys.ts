@@ -6,33 +6,48 @@ import { controlConfig, redisConfig } from '../config/app.config.js';
  * Every Redis key and TTL the service writes, in one place. Sessions' copies live under a fixed
  * prefix (the invalidation tracking subscribes to it); the control plane's keys (queue, cancel
  * channel, live progress) under CONTROL_KEY_PREFIX, so deployments sharing a Redis keep apart.
+ *
+ * Hash tags (the part in braces) decide a key's slot on a Redis Cluster: every script, transaction
+ * and pipeline touches keys of one tag only. A session's own keys are tagged by its id (they spread
+ * over the cluster); the keys a script reaches together are tagged alike: the live-progress hashes
+ * with their dirty set, the leases with their expiries, the event streams with their feed, the
+ * queue's keys with its prefix (as BullMQ requires). Those groups each sit in one slot.
  */
 export const SESSION_KEY_PREFIX = 'session:';
-export const sessionKey = (id: string): string => SESSION_KEY_PREFIX + id;
+export const sessionKey = (id: string): string => `${SESSION_KEY_PREFIX}{${id}}`;
+/** The session id in a session key (as Redis's invalidations name it). */
+export const sessionIdOfKey = (key: string): string => key.slice(SESSION_KEY_PREFIX.length + 1, -1);
 
 /** A list: the history's state ("<lastSeq>.<messageCount>") first, then its latest messages, oldest first. */
-export const historyTailKey = (id: string): string => `history-tail:${id}`;
+export const historyTailKey = (id: string): string => `history-tail:{${id}}`;
 
-/** `<prefix>:live:<session id>`: the live progress hash of a running session. */
-export const liveKeyPrefix = (controlPrefix: string): string => `${controlPrefix}:live:`;
+/** `{<prefix>:live}:<session id>`: the live progress hash of a running session (its dirty set's slot). */
+export const liveKeyPrefix = (controlPrefix: string): string => `{${controlPrefix}:live}:`;
 /** The set of sessions whose live progress has not reached PostgreSQL yet. */
 export const liveDirtyKey = (controlPrefix: string): string => `${liveKeyPrefix(controlPrefix)}-dirty`;
+/** BullMQ's prefix: one tag, so that each queue's keys share a slot (its scripts take several). */
+export const queuePrefix = (controlPrefix: string): string => `{${controlPrefix}}`;
 export const cancelChannel = (controlPrefix: string): string => `${controlPrefix}:cancel`;
 /** Published with a remote handler's name when its work is queued: waiting claims look again. */
 export const workReadyChannel = (controlPrefix: string): string => `${controlPrefix}:work-ready`;
-/** `<prefix>:work:lease:<lease id>`: a remote worker's lease (session, handler, user, state). */
-export const leaseKeyPrefix = (controlPrefix: string): string => `${controlPrefix}:work:lease:`;
+/** `{<prefix>:work}:lease:<lease id>`: a remote worker's lease (session, handler, user, state). */
+export const leaseKeyPrefix = (controlPrefix: string): string => `{${controlPrefix}:work}:lease:`;
 /** The live leases by expiry time (ms): the lease sweeper takes those past it. */
-export const leaseExpiriesKey = (controlPrefix: string): string => `${controlPrefix}:work:leases`;
+export const leaseExpiriesKey = (controlPrefix: string): string => `{${controlPrefix}:work}:leases`;
 /** `<prefix>:rate:<window>`: a hash of each user's requests in one rate-limit window, shared by every instance. */
 export const rateLimitKey = (controlPrefix: string, window: number): string => `${controlPrefix}:rate:${window}`;
 
-/** `<prefix>:events:user:<user id>`: one user's events (SSE replay with Last-Event-ID); nobody else's land there. */
-export const eventsUserKey = (controlPrefix: string, userId: string): string => `${controlPrefix}:events:user:${userId}`;
+/*
+ * The events' keys share one tag: one append writes the feed, the user's stream and the seen key
+ * together, so on a cluster they all sit in one slot (one master carries every event).
+ */
+const eventsTag = (controlPrefix: string): string => `{${controlPrefix}:events}`;
+/** `{<prefix>:events}:user:<user id>`: one user's events (SSE replay with Last-Event-ID); nobody else's land there. */
+export const eventsUserKey = (controlPrefix: string, userId: string): string => `${eventsTag(controlPrefix)}:user:${userId}`;
 /** Every user's events in one stream, with the same ids: what each instance's one reader follows live. */
-export const eventsFeedKey = (controlPrefix: string): string => `${controlPrefix}:events:feed`;
+export const eventsFeedKey = (controlPrefix: string): string => `${eventsTag(controlPrefix)}:feed`;
 /** Marks an event as appended, so a retry after a timed-out append (it may have run) does not add it twice. */
-export const eventSeenKey = (controlPrefix: string, eventId: string): string => `${controlPrefix}:events:seen:${eventId}`;
+export const eventSeenKey = (controlPrefix: string, eventId: string): string => `${eventsTag(controlPrefix)}:seen:${eventId}`;
 /** `<prefix>:events:streams:<user id>`: the user's open event streams, each with the time its entry expires (a sorted set). */
 export const eventStreamsKey = (controlPrefix: string, userId: string): string => `${controlPrefix}:events:streams:${userId}`;
 /** The webhook deliveries' BullMQ queue (under the control prefix like the work queue). */
@@ -55,6 +70,8 @@ export class RedisKeys {
   /** SESSION_CACHE_TTL_SECONDS: no key lives longer than this without a write. */
   readonly ttlSeconds: number;
   readonly controlPrefix: string;
+  /** BullMQ's prefix (hash-tagged). */
+  readonly queuePrefix: string;
 
   constructor(
     @Inject(redisConfig.KEY) redis: ConfigType<typeof redisConfig>,
@@ -62,6 +79,7 @@ export class RedisKeys {
   ) {
     this.ttlSeconds = redis.cacheTtlSeconds;
     this.controlPrefix = control.keyPrefix;
+    this.queuePrefix = queuePrefix(control.keyPrefix);
   }
 
   session(id: string): string {

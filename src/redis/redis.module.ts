@@ -1,9 +1,10 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { Redis } from 'ioredis';
 import { OutageLog } from '../common/log-once.js';
 import { redisConfig } from '../config/app.config.js';
 import { RedisKeys } from './keys.js';
+import { connectTo, type RedisClient } from './redis-client.js';
+import { redisTarget } from './redis-target.js';
 import { REDIS_CLIENT } from './redis.constants.js';
 
 const logger = new Logger('Redis');
@@ -12,17 +13,16 @@ const logger = new Logger('Redis');
  * The one place that knows how to reach Redis. Commands fail fast while it is down (no offline
  * queue, short timeouts), because the cache must slow the service down, never stall it.
  */
-function createClient(url: string): Redis | null {
-  if (!url) {
+function createClient(config: ConfigType<typeof redisConfig>): RedisClient | null {
+  if (!config.url) {
     logger.warn('REDIS_URL is empty: running without a cache');
     return null;
   }
-  const client = new Redis(url, {
+  const client = connectTo(redisTarget(config.url, config.cluster), {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
     commandTimeout: 1000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
   const outage = new OutageLog(logger, 'Redis unavailable', 'Redis is back');
   client.on('error', (error) => outage.failed(error));
@@ -37,13 +37,13 @@ function createClient(url: string): Redis | null {
     {
       provide: REDIS_CLIENT,
       inject: [redisConfig.KEY],
-      useFactory: (config: ConfigType<typeof redisConfig>) => createClient(config.url),
+      useFactory: (config: ConfigType<typeof redisConfig>) => createClient(config),
     },
   ],
   exports: [REDIS_CLIENT, RedisKeys],
 })
 export class RedisModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis | null) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient | null) {}
 
   onApplicationShutdown(): void {
     this.redis?.disconnect();

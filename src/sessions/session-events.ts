@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Session } from './session.columns.js';
 import { DELETED, type SessionStatus } from './session-status.js';
 import type { Move } from './session-transition.sql.js';
-import type { HistoryChange, ProgressUpdate } from './session-writes.js';
+import type { HistoryChange, ProgressUpdate, Trimmed } from './session-writes.js';
 
 /**
  * What happened to a session, told after PostgreSQL committed it (or, for progress, after the live
@@ -12,7 +12,7 @@ import type { HistoryChange, ProgressUpdate } from './session-writes.js';
 export type SessionEvent =
   | { type: 'session.created'; session: Session }
   | { type: 'session.status'; session: Session; from: SessionStatus; to: SessionStatus; actor: string; reason: string | null }
-  | { type: 'session.messages'; session: Session; change: HistoryChange }
+  | { type: 'session.messages'; session: Session; change: HistoryChange | { trimmed: Trimmed } }
   | { type: 'session.deleted'; session: Session }
   | { type: 'session.progress'; sessionId: string; update: ProgressUpdate };
 

@@ -37,6 +37,11 @@ const FIELDS: [string, string][] = [
   ['finalRecommendation', json('final_recommendation')],
   ['error', json('error')],
   ['messageCount', json('message_count')],
+  ['trimmedThroughSeq', json('trimmed_through_seq')],
+  [
+    'historyLimit',
+    `'{"maxMessages":' || ${json('history_max_messages')} || ',"maxBytes":' || ${json('history_max_bytes')} || ',"trim":' || ${json("coalesce(history_trim, 'user')")} || '}'`,
+  ],
   ['createdAt', json(iso('created_at'))],
   ['updatedAt', json(iso('updated_at'))],
   ['startedAt', json(iso('started_at'))],
@@ -44,6 +49,10 @@ const FIELDS: [string, string][] = [
   ['endedAt', json(iso('ended_at'))],
   ['lastActivityAt', json(iso('last_activity_at'))],
   ['expiresAt', json(iso('expires_at'))],
+  [
+    'forkedFrom',
+    `CASE WHEN forked_from_session_id IS NULL THEN 'null' ELSE '{"sessionId":' || to_json(forked_from_session_id)::text || ',"atSeq":' || forked_from_seq || '}' END`,
+  ],
 ];
 
 export const SESSION_RESPONSE_JSON = `('{' || ${FIELDS.map(([name, sql], i) => `'${i ? ',' : ''}"${name}":' || ${sql}`).join(' || ')} || '}')`;

@@ -39,6 +39,8 @@ export const RUNNING: SessionStatus = 'running';
 export const STARTS_RUN: readonly SessionStatus[] = ['running'];
 /** Arriving here sets ended_at; `deleted` keeps an earlier ended_at. */
 export const ENDS_RUN: readonly SessionStatus[] = ['completed', 'failed', 'killed', 'deleted'];
+/** How a run ended (what a webhook reports): the ends of a run but `deleted`, which is not an outcome. */
+export const RUN_OUTCOMES: readonly SessionStatus[] = ENDS_RUN.filter((status) => status !== DELETED);
 
 export function canTransition(from: SessionStatus, to: SessionStatus): boolean {
   return TRANSITIONS[from].includes(to);

@@ -6,15 +6,24 @@ import type { SessionStatus } from './session-status.js';
 
 export type NewSession = Pick<
   Session,
-  'userId' | 'idempotencyKey' | 'key' | 'title' | 'problemStatement' | 'context' | 'metadata' | 'ttlSeconds'
+  'userId' | 'idempotencyKey' | 'key' | 'title' | 'problemStatement' | 'context' | 'metadata' | 'ttlSeconds' | HistoryLimitField
 >;
+
+/** The columns of a session's own history cap (history-cap.ts). */
+export type HistoryLimitField = 'historyMaxMessages' | 'historyMaxBytes' | 'historyTrim';
+export type HistoryLimitColumns = Pick<Session, HistoryLimitField>;
 
 /** What SessionsRepository.insert did: created a row, found the caller's session, or refused. */
 export type InsertOutcome = { created: Session } | { existing: Session } | { refused: 'quota' | 'key' };
 
+/** What SessionsRepository.insertFork did: as insert, or found no source, or a cut after the source's last seq. */
+export type ForkOutcome = InsertOutcome | { sourceMissing: true } | { pastEnd: number };
+
 export interface SessionChanges {
   title?: string | null;
   metadata?: JsonText;
+  /** A new cap, whole (all null: the server's defaults). */
+  historyLimit?: HistoryLimitColumns;
 }
 
 export interface ListPosition {
@@ -46,6 +55,27 @@ export interface HistoryGuard {
   matching?: HistoryState[];
   /** Each one CTE of the statement, in order (the messages' insert; an Idempotency-Key's record). */
   riders?: HistoryRider[];
+  /** An append under the session's history cap (history-cap.sql.ts). */
+  cap?: HistoryCap;
+}
+
+/**
+ * What an append tells the cap, and the statements that carry out its cut: `remove` deletes the
+ * messages through the touched row's trimmed_through_seq (returning them, as the CTE `trimmed`),
+ * `keep` reads `trimmed` (an Idempotency-Key's messages outlive them). `trimmed` is filled in by
+ * the touch: what the cut removed, when it removed any.
+ */
+export interface HistoryCap {
+  batch: { contentBytes: number; hasUser: boolean };
+  remove: HistoryRider;
+  keep: HistoryRider;
+  trimmed?: Trimmed;
+}
+
+/** A cut of the history cap: `removed` messages went, all those with seqs through `throughSeq`. */
+export interface Trimmed {
+  removed: number;
+  throughSeq: number;
 }
 
 /** What a history's ETag is made of (lastSeq never decreases; at one lastSeq the count only decreases). */

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { type RedisClient, singleServer } from '../redis/redis-client.js';
+import { ReplicaWait } from '../redis/replica-wait.js';
 import { JsonText } from '../common/json-text.js';
 import { KeyInvalidations } from '../redis/key-invalidations.js';
-import { RedisKeys, SESSION_KEY_PREFIX, TOMBSTONE_TTL_SECONDS } from '../redis/keys.js';
+import { RedisKeys, SESSION_KEY_PREFIX, sessionIdOfKey, TOMBSTONE_TTL_SECONDS } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { SessionNearCache } from './session-near-cache.js';
 import { type Session, SESSION_DATE_FIELDS } from './session.columns.js';
@@ -55,16 +56,19 @@ export class SessionCache implements OnApplicationShutdown {
   private readonly others: SessionKeyOwner[] = [];
   private readonly near = new SessionNearCache();
   private readonly invalidations: KeyInvalidations | null;
+  private readonly replicas: ReplicaWait | null;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
   ) {
     redis?.on('ready', () => void this.dropUnsynced());
-    this.invalidations = redis
-      ? new KeyInvalidations(redis, SESSION_KEY_PREFIX, (keys) =>
-          this.near.invalidate(keys && keys.map((key) => key.slice(SESSION_KEY_PREFIX.length))),
-        )
+    this.replicas = redis && new ReplicaWait(redis);
+    // On a cluster there is no in-process copy: tracking would need a subscriber per node, kept
+    // through failovers, and a missed announcement would serve a stale session.
+    const server = singleServer(redis);
+    this.invalidations = server
+      ? new KeyInvalidations(server, SESSION_KEY_PREFIX, (keys) => this.near.invalidate(keys && keys.map(sessionIdOfKey)))
       : null;
   }
 
@@ -120,8 +124,11 @@ export class SessionCache implements OnApplicationShutdown {
     // At once, not when Redis announces it: this instance's next read must see its own write.
     this.near.invalidate([session.id]);
     try {
-      await this.redis.eval(SET_IF_NEWER, 1, this.keys.session(session.id), session.version, this.encode(session), this.keys.ttlSeconds);
-      this.unsynced.delete(session.id);
+      const key = this.keys.session(session.id);
+      // Not on a replica (a cluster's master that dies now would take it along): read from PostgreSQL here.
+      if (await this.replicas!.evalReplicated(SET_IF_NEWER, key, session.version, this.encode(session), this.keys.ttlSeconds))
+        this.unsynced.delete(session.id);
+      else this.unsynced.add(session.id);
     } catch (error) {
       this.unsynced.add(session.id);
       this.failed('set', error);
@@ -155,7 +162,8 @@ export class SessionCache implements OnApplicationShutdown {
     const ids = [...this.unsynced];
     if (ids.length === 0) return;
     try {
-      await this.redis!.del(...ids.map((id) => this.keys.session(id)));
+      // One DEL per key: each session's key sits in its own slot on a cluster.
+      await Promise.all(ids.map((id) => this.redis!.del(this.keys.session(id))));
       for (const id of ids) this.unsynced.delete(id);
     } catch (error) {
       this.failed('delete', error);
@@ -172,11 +180,9 @@ export class SessionCache implements OnApplicationShutdown {
     if (!this.redis || ids.length === 0) return;
     this.near.invalidate(ids);
     try {
-      const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.set(this.keys.session(id), TOMBSTONE, 'EX', TOMBSTONE_TTL_SECONDS);
-      const results = (await pipeline.exec()) ?? [];
-      const failure = results.find(([error]) => error)?.[0];
-      if (failure) throw failure;
+      // One SET per key (sent at once): on a cluster the sessions' keys lie in different slots.
+      const redis = this.redis;
+      await Promise.all(ids.map((id) => redis.set(this.keys.session(id), TOMBSTONE, 'EX', TOMBSTONE_TTL_SECONDS)));
     } catch (error) {
       this.failed('purge', error);
     }

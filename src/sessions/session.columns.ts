@@ -38,7 +38,19 @@ export interface Session {
   endedAt: Date | null;
   lastActivityAt: Date;
   expiresAt: Date;
+  /** The session's own cap (history-cap.ts); null: the server's default for that bound. */
+  historyMaxMessages: number | null;
+  historyMaxBytes: number | null;
+  historyTrim: HistoryTrim | null;
+  /** Every message with a seq up to this one was trimmed by the cap (0: none). */
+  trimmedThroughSeq: number;
+  /** A fork's source session and the last seq copied from it; null for a session that is no fork. */
+  forkedFromSessionId: string | null;
+  forkedFromSeq: number | null;
 }
+
+/** Where a cap cuts: before the next `user` message inside the cap, or exactly. */
+export type HistoryTrim = 'user' | 'any';
 
 export const SESSION_COLUMNS = {
   id: 'id',
@@ -68,6 +80,12 @@ export const SESSION_COLUMNS = {
   endedAt: 'ended_at',
   lastActivityAt: 'last_activity_at',
   expiresAt: 'expires_at',
+  historyMaxMessages: 'history_max_messages',
+  historyMaxBytes: 'history_max_bytes',
+  historyTrim: 'history_trim',
+  trimmedThroughSeq: 'trimmed_through_seq',
+  forkedFromSessionId: 'forked_from_session_id',
+  forkedFromSeq: 'forked_from_seq',
 } as const satisfies Record<keyof Session, string>;
 
 export const SESSION_DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'claimedAt', 'endedAt', 'lastActivityAt', 'expiresAt'] as const;
@@ -80,5 +98,7 @@ export function sessionFromRow(row: Record<string, any>): Session {
   session.metadata = new JsonText(row.metadata as string);
   session.totalCost = Number(row.total_cost);
   session.liveRev = Number(row.live_rev ?? 0);
+  session.historyMaxBytes = row.history_max_bytes == null ? null : Number(row.history_max_bytes);
+  session.trimmedThroughSeq = row.trimmed_through_seq ?? 0;
   return session as unknown as Session;
 }

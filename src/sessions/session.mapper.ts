@@ -1,5 +1,6 @@
 import type { SessionResponse } from './dto/session.response.js';
 import type { Session } from './session.columns.js';
+import { historyLimitOf } from './history-limit.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -36,6 +37,8 @@ export function toSessionResponse(session: Session): SessionResponse {
     finalRecommendation: session.finalRecommendation,
     error: session.error,
     messageCount: session.messageCount,
+    trimmedThroughSeq: session.trimmedThroughSeq ?? 0,
+    historyLimit: historyLimitOf(session),
     createdAt: session.createdAt.toISOString(),
     updatedAt: session.updatedAt.toISOString(),
     startedAt: iso(session.startedAt),
@@ -43,6 +46,8 @@ export function toSessionResponse(session: Session): SessionResponse {
     endedAt: iso(session.endedAt),
     lastActivityAt: session.lastActivityAt.toISOString(),
     expiresAt: session.expiresAt.toISOString(),
+    // A copy cached before the column existed has neither field: it is no fork.
+    forkedFrom: session.forkedFromSessionId ? { sessionId: session.forkedFromSessionId, atSeq: session.forkedFromSeq ?? 0 } : null,
   };
 }
 

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import type { DatabaseTimeouts } from '../database/data-source-options.js';
 import type { Session } from './session.columns.js';
-import type { SessionStatus } from './session-status.js';
 import type { Move, MoveOutcome, ProgressSnapshot } from './session-transition.sql.js';
-import type { HistoryChange, HistoryGuard, HistoryState, ProgressUpdate } from './session-writes.js';
+import type { ForkOutcome, HistoryChange, HistoryGuard, HistoryState, ProgressUpdate } from './session-writes.js';
 import type { ImportedSession } from './session-import.sql.js';
+import type { ForkCopy, NewFork } from './session-fork.sql.js';
 import { type SessionTx, SessionWriter } from './session-writer.js';
 import { SessionsRepository } from './sessions.repository.js';
 import type { TransitionRecord } from './transition.columns.js';
@@ -14,8 +15,8 @@ export interface HistoryTx {
   readonly tx: SessionTx;
   /** Locks the user's visible session: its history's counters (the ETag's parts); null when there is none. */
   lock(id: string, userId: string): Promise<HistoryState | null>;
-  /** Counts, seq allocation and activity; null when not the user's visible session (or not in `onlyIf`). */
-  touch(id: string, userId: string, change: HistoryChange, onlyIf?: SessionStatus): Promise<Session | null>;
+  /** Counts, seq allocation and activity (and an append's cap); null when not the user's visible session (or not in `onlyIf`). */
+  touch(id: string, userId: string, change: HistoryChange, guard?: Pick<HistoryGuard, 'onlyIf' | 'cap'>): Promise<Session | null>;
 }
 
 /**
@@ -84,13 +85,18 @@ export class SessionStore {
     return this.writer.transaction(async (tx) => then(tx, await this.repository.insertImported(tx, sessions)));
   }
 
+  /** A fork: the new row and the history's copy (`copy`) as one statement in one transaction, then the cache and `session.created`. */
+  fork(fork: NewFork, maxSessions: number, copy: ForkCopy, timeouts: DatabaseTimeouts): Promise<ForkOutcome> {
+    return this.writer.transaction((tx) => this.repository.insertFork(tx, fork, maxSessions, copy, timeouts));
+  }
+
   /** A history change: the row's part and the caller's statements commit together, then the cache. */
   changeHistory<T>(work: (history: HistoryTx) => Promise<T>): Promise<T> {
     return this.writer.transaction((tx) =>
       work({
         tx,
         lock: (id, userId) => this.repository.lockForHistory(tx, id, userId),
-        touch: (id, userId, change, onlyIf) => this.repository.touchForHistory(tx, id, userId, change, { onlyIf }),
+        touch: (id, userId, change, guard) => this.repository.touchForHistory(tx, id, userId, change, guard),
       }),
     );
   }

@@ -1,11 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
+import type { DatabaseTimeouts } from '../database/data-source-options.js';
 import { sessionsConfig } from '../config/app.config.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
+import { type CapDefaults, capGuardSql, capSetSql, uncappedSql } from './history-cap.sql.js';
 import { EXPIRY_ON_WRITE, latestExpiry } from './session-expiry.sql.js';
+import { type ForkCopy, forkSql, type NewFork } from './session-fork.sql.js';
 import { type ImportedSession, importedParams, INSERT_IMPORTED } from './session-import.sql.js';
 import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
 import { DELETED, RUNNING } from './session-status.js';
@@ -16,6 +20,7 @@ import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } fro
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
 import type {
+  ForkOutcome,
   HistoryChange,
   HistoryGuard,
   HistoryState,
@@ -28,6 +33,7 @@ import type {
 
 export type { Move, MoveOutcome, ProgressSnapshot, TransitionColumns } from './session-transition.sql.js';
 export type {
+  ForkOutcome,
   HistoryChange,
   HistoryGuard,
   HistoryRider,
@@ -60,12 +66,14 @@ const QUOTA_LOCK = { sessions: 0x5e55, running: 0x5e56 } as const;
 @Injectable()
 export class SessionsRepository {
   private readonly retentionSeconds: number;
+  private readonly capDefaults: CapDefaults;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(sessionsConfig.KEY) config: ConfigType<typeof sessionsConfig>,
   ) {
     this.retentionSeconds = config.retentionDays * 86400;
+    this.capDefaults = { maxMessages: config.historyMaxMessages, maxBytes: config.historyMaxBytes };
   }
 
   /**
@@ -88,8 +96,10 @@ export class SessionsRepository {
       // one): under the lock no other create can take it between this check and the commit.
       const [inserted] = await this.write(
         tx,
-        `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at, key)
-         SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::json, $7::json, $8::int, ${latestExpiry('$8::int')}, $11::varchar
+        `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at, key,
+           history_max_messages, history_max_bytes, history_trim)
+         SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::json, $7::json, $8::int, ${latestExpiry('$8::int')}, $11::varchar,
+           $12::int, $13::bigint, $14::varchar
          WHERE (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE user_id = $2 AND status <> $10 LIMIT $9) kept) < $9
            AND ($11::varchar IS NULL OR NOT EXISTS (SELECT 1 FROM sessions WHERE user_id = $2 AND key = $11 AND status <> $10))
          ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND status <> 'deleted' DO NOTHING
@@ -105,6 +115,9 @@ export class SessionsRepository {
           maxSessions,
           DELETED,
           session.key,
+          session.historyMaxMessages,
+          session.historyMaxBytes,
+          session.historyTrim,
         ],
       );
       if (inserted) {
@@ -122,6 +135,40 @@ export class SessionsRepository {
       }
     }
     return { refused: 'quota' }; // no row and no holder of either key: the quota refused it
+  }
+
+  /**
+   * A new session holding a copy of a visible session's history up to `fork.atSeq` (forkSql: one
+   * statement, one snapshot; the history's part is `copy`, from the messages side). Besides
+   * insert's outcomes: `sourceMissing` (not the user's visible session) and `pastEnd` (the cut lies
+   * after the source's last message, whose seq it gives). A repeat of an idempotency key answers
+   * the first session whatever became of the source since. Needs SessionWriter.transaction (the quota lock).
+   */
+  async insertFork(tx: SessionTx, fork: NewFork, maxSessions: number, copy: ForkCopy, timeouts: DatabaseTimeouts): Promise<ForkOutcome> {
+    await this.lockUserQuota(tx, QUOTA_LOCK.sessions, fork.userId);
+    const { sql, params } = forkSql(fork, maxSessions, DELETED, copy);
+    // A long history takes longer than other statements may: its own bound, on PostgreSQL's side and the client's.
+    await tx.manager.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeouts.statementTimeoutMs)]);
+    const client = (await tx.manager.queryRunner!.connect()) as pg.PoolClient;
+    const {
+      rows: [row],
+    } = await client.query({
+      text: sql,
+      values: [this.retentionSeconds, ...params],
+      query_timeout: timeouts.queryTimeoutMs,
+    } as pg.QueryConfig);
+    if (row?.id) {
+      const created = tx.wrote(sessionFromRow(row));
+      tx.told({ type: 'session.created', session: created });
+      return { created };
+    }
+    const existing = fork.idempotencyKey === null ? null : await this.findVisible(tx, fork.userId, 'idempotency_key', fork.idempotencyKey);
+    if (existing) return { existing };
+    if (!row) return { sourceMissing: true };
+    if (fork.atSeq !== null && (row.source_last_seq === null || fork.atSeq > row.source_last_seq))
+      return { pastEnd: row.source_last_seq ?? 0 };
+    if (fork.key !== null && (await this.findVisible(tx, fork.userId, 'key', fork.key))) return { refused: 'key' };
+    return { refused: 'quota' };
   }
 
   /** The user's visible session with this key, or null (unknown, deleted, another user's). */
@@ -218,6 +265,12 @@ export class SessionsRepository {
     const sets: string[] = [];
     if (changes.title !== undefined) sets.push(`title = $${params.push(changes.title) + 1}`);
     if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata.text) + 1}::json`);
+    if (changes.historyLimit !== undefined) {
+      const { historyMaxMessages, historyMaxBytes, historyTrim } = changes.historyLimit;
+      sets.push(`history_max_messages = $${params.push(historyMaxMessages) + 1}::int`);
+      sets.push(`history_max_bytes = $${params.push(historyMaxBytes) + 1}::bigint`);
+      sets.push(`history_trim = $${params.push(historyTrim) + 1}::varchar`);
+    }
     const versionCheck = expectedVersions === undefined ? '' : ` AND version = ANY($${params.push(expectedVersions) + 1}::int[])`;
     tx.concerns(id);
     const [row] = await this.write(
@@ -257,9 +310,12 @@ export class SessionsRepository {
     const params: unknown[] = [id, userId];
     // $1 is the retention (this.write puts it first): a value pushed as the n-th param is $(n + 1).
     const param = (value: unknown) => `$${params.push(value) + 1}`;
+    const { cap } = guard;
     const counts =
       'appended' in change
-        ? `last_seq = last_seq + ${param(change.appended)}, message_count = message_count + $${params.length + 1}`
+        ? cap
+          ? `last_seq = last_seq + ${param(change.appended)}, ${capSetSql(param, change.appended, cap, this.capDefaults)}`
+          : `last_seq = last_seq + ${param(change.appended)}, message_count = message_count + $${params.length + 1}`
         : 'popped' in change
           ? `message_count = message_count - ${param(change.popped)}`
           : 'replaced' in change
@@ -271,13 +327,27 @@ export class SessionsRepository {
       const states = guard.matching.map((state) => `(${param(state.lastSeq)}::int, ${param(state.messageCount)}::int)`);
       where.push(states.length ? `(last_seq, message_count) IN (${states.join(', ')})` : 'false');
     }
+    const capping = cap && 'appended' in change;
+    // An append without the cap's SQL must not pass a cap: it matches only a row no cap applies to.
+    if ('appended' in change) where.push(capping ? capGuardSql(this.capDefaults) : uncappedSql(this.capDefaults));
     const update = `UPDATE sessions SET ${counts}, ${TOUCH} WHERE ${where.join(' AND ')} RETURNING *`;
-    const riders = (guard.riders ?? []).map((rider, index) => `, rider${index} AS (${rider(param)})`).join('');
-    const sql = riders ? `WITH touched AS (${update})${riders} SELECT * FROM touched` : update;
+    const ctes = (guard.riders ?? []).map((rider, index) => `, rider${index} AS (${rider(param)})`);
+    if (capping) ctes.push(`, trimmed AS (${cap.remove(param)})`, `, trimmed_kept AS (${cap.keep(param)})`);
+    const riders = ctes.join('');
+    const result = capping
+      ? `SELECT touched.*, (SELECT count(*) FROM trimmed)::int AS trimmed_count FROM touched`
+      : 'SELECT * FROM touched';
+    const sql = riders ? `WITH touched AS (${update})${riders} ${result}` : update;
     tx.concerns(id);
-    const [row] = await this.write(tx, sql, params);
-    if (row) tx.told({ type: 'session.messages', session: row, change });
-    return row ?? null;
+    const rows = await queryPrepared(tx.manager, sql, [this.retentionSeconds, ...params]);
+    if (!rows.length) return null;
+    const session = tx.wrote(sessionFromRow(rows[0]));
+    tx.told({ type: 'session.messages', session, change });
+    if (capping && rows[0].trimmed_count > 0) {
+      cap.trimmed = { removed: rows[0].trimmed_count, throughSeq: session.trimmedThroughSeq };
+      tx.told({ type: 'session.messages', session, change: { trimmed: cap.trimmed } });
+    }
+    return session;
   }
 
   /** A status change and its audit row in one guarded statement (see session-transition.sql.ts). */

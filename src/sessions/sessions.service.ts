@@ -6,6 +6,7 @@ import { limitsConfig } from '../config/app.config.js';
 import type { CreateSessionDto } from './dto/create-session.dto.js';
 import type { ListSessionsQuery } from './dto/list-sessions.query.js';
 import type { UpdateSessionDto } from './dto/update-session.dto.js';
+import { historyLimitColumns } from './history-limit.js';
 import { SessionCache } from './session.cache.js';
 import type { Session } from './session.columns.js';
 import { decodeCursor, encodeCursor } from './session-cursor.js';
@@ -80,6 +81,7 @@ export class SessionsService {
           context: dto.context ?? EMPTY_OBJECT,
           metadata: dto.metadata ?? EMPTY_OBJECT,
           ttlSeconds: dto.ttlSeconds ?? null,
+          ...historyLimitColumns(dto.historyLimit),
         },
         this.limits.maxSessionsPerUser,
         keyHolder,
@@ -127,7 +129,12 @@ export class SessionsService {
 
   async update(userId: string, id: string, dto: UpdateSessionDto, ifMatch?: string): Promise<TaggedSession> {
     const versions = ifMatch === undefined ? undefined : await this.versionsFor(userId, id, ifMatch);
-    const session = await this.writer.write((tx) => this.repository.update(tx, id, userId, dto, versions));
+    const changes = {
+      title: dto.title,
+      metadata: dto.metadata,
+      historyLimit: dto.historyLimit === undefined ? undefined : historyLimitColumns(dto.historyLimit),
+    };
+    const session = await this.writer.write((tx) => this.repository.update(tx, id, userId, changes, versions));
     if (!session) {
       // Nothing matched: either it is gone, or someone wrote since the client's ETag.
       const current = await this.repository.findOwned(id, userId);

@@ -4,6 +4,8 @@ import { type Job, Worker } from 'bullmq';
 import { OutageLog } from '../common/log-once.js';
 import { webhooksConfig } from '../config/app.config.js';
 import { RedisKeys, WEBHOOK_QUEUE } from '../redis/keys.js';
+import { queueConnection } from '../redis/redis-client.js';
+import { redisTarget } from '../redis/redis-target.js';
 import { webhookRetryDelayMs } from './webhook-schedule.js';
 import { webhookHeaders } from './webhook-signature.js';
 import type { WebhookJob } from './webhook.outbox.js';
@@ -27,8 +29,8 @@ export class WebhookDeliverer implements OnApplicationShutdown {
     keys: RedisKeys,
   ) {
     this.worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, (job) => this.deliver(job), {
-      connection: { url: config.redisUrl, maxRetriesPerRequest: null },
-      prefix: keys.controlPrefix,
+      connection: queueConnection(redisTarget(config.redisUrl, config.redisCluster), { maxRetriesPerRequest: null }),
+      prefix: keys.queuePrefix,
       concurrency: CONCURRENCY,
       settings: { backoffStrategy: (attemptsMade) => webhookRetryDelayMs(attemptsMade) },
     });

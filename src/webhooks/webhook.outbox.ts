@@ -5,9 +5,11 @@ import { stringifyExact } from '../common/json-text.js';
 import { OutageLog } from '../common/log-once.js';
 import { webhooksConfig } from '../config/app.config.js';
 import { FAILED_JOB_AGE_SECONDS, RedisKeys, WEBHOOK_QUEUE } from '../redis/keys.js';
+import { queueConnection } from '../redis/redis-client.js';
+import { redisTarget } from '../redis/redis-target.js';
 import { type SessionEvent, SessionEvents, type SessionEventSink } from '../sessions/session-events.js';
 import { toSessionResponse } from '../sessions/session.mapper.js';
-import type { SessionStatus } from '../sessions/session-status.js';
+import { RUN_OUTCOMES } from '../sessions/session-status.js';
 import { stringifyStrict } from './strict-json.js';
 import { WEBHOOK_ATTEMPTS } from './webhook-schedule.js';
 
@@ -20,13 +22,12 @@ export interface WebhookJob {
   body: string;
 }
 
-const ENDS: ReadonlySet<SessionStatus> = new Set(['completed', 'failed', 'killed']);
 // BullMQ waits for Redis to come back rather than failing; a write's answer must not wait that long.
 const ADD_TIMEOUT_MS = 1000;
 const RETRY_MS = 2000;
 
 /**
- * Turns every committed arrival at completed, failed or killed into a delivery job (its id is the
+ * Turns every committed arrival at a run's outcome (completed, failed or killed) into a delivery job (its id is the
  * webhook id, so adding it twice is a no-op). While Redis is away the jobs wait here and are added
  * when it is back (an instance that dies meanwhile loses them: the audit trail still has the change).
  */
@@ -42,14 +43,17 @@ export class WebhookOutbox implements SessionEventSink, OnApplicationShutdown {
     // stringifyExact: context and metadata go out as the client sent them, as in every answer;
     // WEBHOOK_STRICT_JSON trades that for what strict parsers accept (strict-json.ts).
     this.stringify = config.strictJson ? stringifyStrict : stringifyExact;
-    this.queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, { connection: { url: config.redisUrl }, prefix: keys.controlPrefix });
+    this.queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, {
+      connection: queueConnection(redisTarget(config.redisUrl, config.redisCluster)),
+      prefix: keys.queuePrefix,
+    });
     this.queue.on('error', (error) => this.outage.failed(error));
     events.addSink(this);
   }
 
   async publish(events: SessionEvent[]): Promise<void> {
     for (const event of events) {
-      if (event.type !== 'session.status' || !ENDS.has(event.to)) continue;
+      if (event.type !== 'session.status' || !RUN_OUTCOMES.includes(event.to)) continue;
       const webhookId = `msg_${event.session.id}_${event.to}`;
       // A DELETE of a running session ends it as killed and deletes it in one statement: the body says killed.
       const body = this.stringify({ ...toSessionResponse(event.session), status: event.to });

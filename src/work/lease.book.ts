@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { WorkQueueUnavailableError } from '../common/domain-error.js';
 import { RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
@@ -30,7 +30,7 @@ export type ExpiredLease = Pick<Lease, 'id' | 'sessionId' | 'handler' | 'worker'
 @Injectable()
 export class LeaseBook {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
   ) {}
 
@@ -86,7 +86,7 @@ export class LeaseBook {
     return this.keys.leaseMemorySeconds;
   }
 
-  private get client(): Redis {
+  private get client(): RedisClient {
     if (!this.redis) throw new WorkQueueUnavailableError('REDIS_URL is empty: this instance has no work queue');
     return this.redis;
   }

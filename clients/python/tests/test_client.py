@@ -83,3 +83,11 @@ async def test_a_float_that_is_not_json_is_refused_before_anything_is_sent(store
     with pytest.raises(ValueError):
         await session.add_items([{"role": "user", "content": "x", "score": float("nan")}])
     assert await session.get_items() == []
+
+
+async def test_a_key_creates_its_session_with_the_history_cap_given(store_session, user: str) -> None:
+    session = store_session(f"agent_{uuid.uuid4()}", history_limit={"maxMessages": 2, "trim": "any"})
+    # One batch is kept whole, even past the cap; the next append trims the oldest.
+    await session.add_items([{"role": "user", "content": f"m{n}"} for n in range(3)])
+    await session.add_items([{"role": "user", "content": "m3"}])
+    assert [item["content"] for item in await session.get_items()] == ["m2", "m3"]

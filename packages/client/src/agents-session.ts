@@ -7,7 +7,13 @@ import {
 import { canonicalJson, digest, snapshotTransactionArgs } from './history-transaction.js';
 import { decodeBytes, encodeBytes } from './item-bytes.js';
 import { SessionHistory, type CreateSessionBody, type MessageInput } from './session-history.js';
-import { SessionStoreClient, SessionStoreError, type Message, type SessionStoreClientOptions } from './session-store-client.js';
+import {
+  SessionStoreClient,
+  SessionStoreError,
+  type ForkBody,
+  type Message,
+  type SessionStoreClientOptions,
+} from './session-store-client.js';
 
 export interface AgentsSessionOptions extends SessionStoreClientOptions {
   /** The session's key: the agent's memory is the history of the session with this key (created on first use). */
@@ -15,6 +21,9 @@ export interface AgentsSessionOptions extends SessionStoreClientOptions {
   /** Fields for creating the session when the key is new (`title`, `context`, `metadata`, `ttlSeconds`...). */
   create?: CreateSessionBody;
 }
+
+/** What AgentsSession.fork takes: the cut and the fork's own key (default: a new UUID), title and metadata. */
+export type AgentsForkOptions = ForkBody;
 
 // The largest page the service answers; beyond, the whole history is read as one snapshot.
 const MAX_PAGE = 1000;
@@ -45,6 +54,17 @@ export class AgentsSession implements SessionHistoryTransactionAwareSession {
 
   getSessionId(): Promise<string> {
     return Promise.resolve(this.options.key);
+  }
+
+  /**
+   * A new session whose history is this one's items up to the message with seq `atSeq` (all
+   * without; the n-th item added has seq n until a pop or a replace), on `key` (default: a new
+   * UUID): "try again from here". One request; this session is left as it is.
+   */
+  async fork(options: AgentsForkOptions = {}): Promise<AgentsSession> {
+    const key = options.key ?? globalThis.crypto.randomUUID();
+    await this.history.fork({ ...options, key });
+    return new AgentsSession({ ...this.options, key, create: undefined });
   }
 
   /** The latest `limit` items oldest first (all without a limit; none for `limit <= 0`), as MemorySession answers. */

@@ -1,5 +1,14 @@
 export { SessionStoreClient, SessionStoreError, dataOf } from './session-store-client.js';
-export type { components, paths, Message, Session, SessionStoreClientOptions, TokenSource } from './session-store-client.js';
+export type {
+  components,
+  paths,
+  ForkBody,
+  ForkOptions,
+  Message,
+  Session,
+  SessionStoreClientOptions,
+  TokenSource,
+} from './session-store-client.js';
 export type { RetryOptions } from './retrying-fetch.js';
 export { AgentsSession } from './agents-session.js';
-export type { AgentsSessionOptions } from './agents-session.js';
+export type { AgentsForkOptions, AgentsSessionOptions } from './agents-session.js';

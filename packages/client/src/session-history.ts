@@ -1,4 +1,12 @@
-import { dataOf, SessionStoreError, type components, type Message, type SessionStoreClient } from './session-store-client.js';
+import {
+  dataOf,
+  SessionStoreError,
+  type components,
+  type ForkBody,
+  type Message,
+  type Session,
+  type SessionStoreClient,
+} from './session-store-client.js';
 
 export type CreateSessionBody = Omit<components['schemas']['CreateSessionDto'], 'key'>;
 export type MessageInput = components['schemas']['MessageInputDto'];
@@ -66,6 +74,12 @@ export class SessionHistory {
 
   async clear(): Promise<void> {
     await this.onExisting(undefined, async (id) => dataOf(await this.client.api.DELETE(MESSAGES, { params: { path: { id } } })));
+  }
+
+  /** A fork of this history (created if need be) up to `body.atSeq`: the new session. One key for the call, so it forks once. */
+  async fork(body: ForkBody): Promise<Session> {
+    const idempotencyKey = globalThis.crypto.randomUUID();
+    return this.onSession((id) => this.client.fork(id, { ...body, idempotencyKey }));
   }
 
   /** `call` on the key's session, created if need be. */

@@ -6,6 +6,14 @@ export type { components, paths };
 export type Session = components['schemas']['SessionResponse'];
 export type Message = components['schemas']['MessageResponse'];
 
+/** What a fork takes: where to cut (`atSeq`, default all), the new session's own `key`, `title`, `metadata`. */
+export type ForkBody = components['schemas']['ForkSessionDto'];
+
+export interface ForkOptions extends ForkBody {
+  /** Sent as the Idempotency-Key header (default: a new one per call, so the call's own retries fork once). */
+  idempotencyKey?: string;
+}
+
 /** A bearer token, or a function that gives the current one (called before every request). */
 export type TokenSource = string | (() => string | Promise<string>);
 
@@ -56,6 +64,21 @@ export class SessionStoreClient {
         return request;
       },
     });
+  }
+
+  /**
+   * A new session of the caller's holding session `id`'s messages 1..`atSeq` (all without),
+   * renumbered from 1, with `forkedFrom` naming the source (POST /api/v1/sessions/{id}/fork).
+   * Keyed (Idempotency-Key), so a retry after a lost answer answers the same fork.
+   */
+  async fork(id: string, options: ForkOptions = {}): Promise<Session> {
+    const { idempotencyKey = globalThis.crypto.randomUUID(), ...body } = options;
+    const result = await this.api.POST('/api/v1/sessions/{id}/fork', {
+      params: { path: { id } },
+      body,
+      headers: { 'Idempotency-Key': idempotencyKey },
+    });
+    return dataOf(result);
   }
 
   /**

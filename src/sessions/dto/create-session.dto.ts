@@ -1,9 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { JsonText } from '../../common/json-text.js';
 import { IsJsonObject } from '../../common/validators.js';
 import { FitsVarchar } from '../../common/varchar.validator.js';
 import { IsSessionKey, SESSION_KEY_MAX } from '../session-key.js';
+import { HistoryLimitDto } from './history-limit.dto.js';
 
 export const MAX_OBJECT_BYTES = 64 * 1024;
 
@@ -57,4 +59,14 @@ export class CreateSessionDto {
   @Min(60)
   @Max(315360000)
   readonly ttlSeconds?: number;
+
+  @ApiPropertyOptional({
+    type: HistoryLimitDto,
+    description: 'cap on the history: an append that would pass it removes the oldest messages (never the appended ones)',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => HistoryLimitDto)
+  readonly historyLimit?: HistoryLimitDto;
 }

@@ -1,6 +1,20 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { JsonText } from '../../common/json-text.js';
+import type { HistoryTrim } from '../session.columns.js';
 import { SESSION_STATUSES, type SessionStatus } from '../session-status.js';
+
+export class HistoryLimitResponse {
+  @ApiProperty({ nullable: true, type: Number, description: "the session's own bound (0: none); null: the server's HISTORY_MAX_MESSAGES" })
+  maxMessages: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: "UTF-8 bytes of content (0: none); null: the server's HISTORY_MAX_BYTES" })
+  maxBytes: number | null;
+  @ApiProperty({ enum: ['user', 'any'] }) trim: HistoryTrim;
+}
+
+export class ForkedFromResponse {
+  @ApiProperty({ format: 'uuid', description: 'the session this one was forked from' }) sessionId: string;
+  @ApiProperty({ description: "the last of the source's seqs the fork copied (0: the source had no messages)" }) atSeq: number;
+}
 
 export class SessionResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -18,7 +32,10 @@ export class SessionResponse {
   @ApiProperty({ nullable: true, type: String }) synthesisText: string | null;
   @ApiProperty({ nullable: true, type: String }) finalRecommendation: string | null;
   @ApiProperty({ nullable: true, type: String }) error: string | null;
-  @ApiProperty() messageCount: number;
+  @ApiProperty({ description: 'how many messages the history holds now (trimmed, popped and removed ones are not counted)' })
+  messageCount: number;
+  @ApiProperty({ description: 'every message up to this seq was removed by the history cap (0: none)' }) trimmedThroughSeq: number;
+  @ApiProperty({ type: HistoryLimitResponse }) historyLimit: HistoryLimitResponse;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
@@ -38,6 +55,12 @@ export class SessionResponse {
       'from when the cleanup may remove the session: at least TTL (ttlSeconds, else the retention) after the last activity, at most 1 % of the TTL (≤ 1 h) later',
   })
   expiresAt: string;
+  @ApiProperty({
+    type: ForkedFromResponse,
+    nullable: true,
+    description: 'where a fork (POST /sessions/:id/fork) came from; null for a session that is no fork',
+  })
+  forkedFrom: ForkedFromResponse | null;
 }
 
 export class SessionPageResponse {

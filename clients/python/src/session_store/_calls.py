@@ -55,6 +55,15 @@ def create_session(body: dict[str, Any]) -> Call:
     return _json("POST", "/sessions", body, {"Idempotency-Key": new_key()})
 
 
+def fork(session_id: str, body: dict[str, Any], idempotency_key: str) -> Call:
+    # Keyed, so a retry after a lost answer answers the fork the first attempt made.
+    return _json("POST", f"/sessions/{_id(session_id)}/fork", body, {"Idempotency-Key": idempotency_key})
+
+
+def fork_body(at_seq: int | None, key: str | None, title: str | None, metadata: dict[str, Any] | None) -> dict[str, Any]:
+    return _fields(atSeq=at_seq, key=key, title=title, metadata=metadata)
+
+
 def get_or_create_by_key(key: str, body: dict[str, Any]) -> Call:
     return _json("PUT", f"/sessions/by-key/{quote(key, safe='')}", body)
 

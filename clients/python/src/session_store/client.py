@@ -40,6 +40,20 @@ class SessionStoreClient:
     def create_session(self, body: Json | None = None) -> Json:
         return self._send(_calls.create_session(body or {}))
 
+    def fork(
+        self,
+        session_id: str,
+        *,
+        at_seq: int | None = None,
+        key: str | None = None,
+        title: str | None = None,
+        metadata: Json | None = None,
+        idempotency_key: str | None = None,
+    ) -> Json:
+        """A new session holding the messages 1..at_seq (all when None) of `session_id`, renumbered from 1, with `forkedFrom`."""
+        body = _calls.fork_body(at_seq, key, title, metadata)
+        return self._send(_calls.fork(session_id, body, idempotency_key or _calls.new_key()))
+
     def get_or_create_session(self, key: str, body: Json | None = None) -> Json:
         """The session with this key, created (with `body`) when there is none."""
         return self._send(_calls.get_or_create_by_key(key, body or {}))
@@ -115,6 +129,20 @@ class AsyncSessionStoreClient:
 
     async def create_session(self, body: Json | None = None) -> Json:
         return await self._send(_calls.create_session(body or {}))
+
+    async def fork(
+        self,
+        session_id: str,
+        *,
+        at_seq: int | None = None,
+        key: str | None = None,
+        title: str | None = None,
+        metadata: Json | None = None,
+        idempotency_key: str | None = None,
+    ) -> Json:
+        """A new session holding the messages 1..at_seq (all when None) of `session_id`, renumbered from 1, with `forkedFrom`."""
+        body = _calls.fork_body(at_seq, key, title, metadata)
+        return await self._send(_calls.fork(session_id, body, idempotency_key or _calls.new_key()))
 
     async def get_or_create_session(self, key: str, body: Json | None = None) -> Json:
         """The session with this key, created (with `body`) when there is none."""

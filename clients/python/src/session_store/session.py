@@ -38,7 +38,7 @@ class SessionStoreSession:
     """The Agents SDK's `Session` protocol over the session store, a drop-in for `SQLiteSession(session_id)`.
 
     The history is that of the caller's session with `key` (created on first use, with `create`
-    as its fields). Each item is one message whose content is the item exactly as the SDK gave it.
+    as its fields, and `history_limit` as its history cap). Each item is one message whose content is the item exactly as the SDK gave it.
     One HTTP request per method; appends carry an Idempotency-Key, so retries after a network error
     or an instance restart (for up to `retry_for` seconds) store them once; a pop is sent again only
     when the first attempt cannot have reached the service.
@@ -52,6 +52,7 @@ class SessionStoreSession:
         token: Token,
         session_settings: SessionSettings | dict[str, Any] | None = None,
         create: Json | None = None,
+        history_limit: Json | None = None,
         client: AsyncSessionStoreClient | None = None,
         retry_for: float = DEFAULT_RETRY_FOR,
         timeout: float = DEFAULT_TIMEOUT,
@@ -60,7 +61,8 @@ class SessionStoreSession:
         self.session_settings = _settings(session_settings)
         self._base_url = base_url
         self._token = token
-        self._create = create or {}
+        # The cap of a session this key creates ({"maxMessages": ..., "maxBytes": ..., "trim": "user" | "any"}).
+        self._create = {**(create or {}), "historyLimit": history_limit} if history_limit is not None else create or {}
         self._client = client
         self._retry_for = retry_for
         self._timeout = timeout
@@ -91,6 +93,27 @@ class SessionStoreSession:
 
     async def clear_session(self) -> None:
         await self._on_session(lambda c, id: c.clear_messages(id))
+
+    async def fork(
+        self, *, at_seq: int | None = None, key: str | None = None, title: str | None = None, metadata: Json | None = None
+    ) -> SessionStoreSession:
+        """A new session on `key` (a new UUID when None) whose history is this one's items up to the
+        message with seq `at_seq` (all when None; the n-th item added has seq n until a pop): "try
+        again from here". One request; this session is left as it is."""
+        fork_key = key or new_key()
+        idempotency_key = new_key()
+        await self._on_session(
+            lambda c, id: c.fork(id, at_seq=at_seq, key=fork_key, title=title, metadata=metadata, idempotency_key=idempotency_key)
+        )
+        return SessionStoreSession(
+            fork_key,
+            base_url=self._base_url,
+            token=self._token,
+            session_settings=self.session_settings,
+            client=self._client,
+            retry_for=self._retry_for,
+            timeout=self._timeout,
+        )
 
     def _api(self) -> AsyncSessionStoreClient:
         if self._client is None:

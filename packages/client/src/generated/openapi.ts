@@ -112,6 +112,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sessions/{id}/fork": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ForkController_fork"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/export": {
         parameters: {
             query?: never;
@@ -404,6 +420,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        HistoryLimitDto: {
+            /** @description keep at most this many messages (0: no bound); absent: HISTORY_MAX_MESSAGES */
+            maxMessages?: number;
+            /** @description keep at most this many UTF-8 bytes of the messages' content as stored (0: no bound); absent: HISTORY_MAX_BYTES */
+            maxBytes?: number;
+            /**
+             * @description "user" (default): the cut moves forward to the next user message inside the cap, when there is one; "any": exact
+             * @enum {string}
+             */
+            trim?: "user" | "any";
+        };
         CreateSessionDto: {
             /** @description the client's name for the session: unique among your sessions that are not deleted, no control characters */
             key?: string;
@@ -419,6 +446,25 @@ export interface components {
             };
             /** @description Expire this long after the last activity instead of SESSION_RETENTION_DAYS */
             ttlSeconds?: number;
+            /** @description cap on the history: an append that would pass it removes the oldest messages (never the appended ones) */
+            historyLimit?: components["schemas"]["HistoryLimitDto"];
+        };
+        HistoryLimitResponse: {
+            /** @description the session's own bound (0: none); null: the server's HISTORY_MAX_MESSAGES */
+            maxMessages: number | null;
+            /** @description UTF-8 bytes of content (0: none); null: the server's HISTORY_MAX_BYTES */
+            maxBytes: number | null;
+            /** @enum {string} */
+            trim: "user" | "any";
+        };
+        ForkedFromResponse: {
+            /**
+             * Format: uuid
+             * @description the session this one was forked from
+             */
+            sessionId: string;
+            /** @description the last of the source's seqs the fork copied (0: the source had no messages) */
+            atSeq: number;
         };
         SessionResponse: {
             /** Format: uuid */
@@ -444,7 +490,11 @@ export interface components {
             synthesisText: string | null;
             finalRecommendation: string | null;
             error: string | null;
+            /** @description how many messages the history holds now (trimmed, popped and removed ones are not counted) */
             messageCount: number;
+            /** @description every message up to this seq was removed by the history cap (0: none) */
+            trimmedThroughSeq: number;
+            historyLimit: components["schemas"]["HistoryLimitResponse"];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -465,6 +515,8 @@ export interface components {
              * @description from when the cleanup may remove the session: at least TTL (ttlSeconds, else the retention) after the last activity, at most 1 % of the TTL (≤ 1 h) later
              */
             expiresAt: string;
+            /** @description where a fork (POST /sessions/:id/fork) came from; null for a session that is no fork */
+            forkedFrom: unknown;
         };
         SessionPageResponse: {
             items: components["schemas"]["SessionResponse"][];
@@ -473,6 +525,8 @@ export interface components {
         };
         UpdateSessionDto: {
             title?: string;
+            /** @description cap on the history: an append that would pass it removes the oldest messages (never the appended ones) */
+            historyLimit?: components["schemas"]["HistoryLimitDto"];
             /** @description JSON object, at most 64 KiB; replaces the whole */
             metadata?: {
                 [key: string]: unknown;
@@ -530,6 +584,17 @@ export interface components {
             items: components["schemas"]["MessageResponse"][];
             /** @description pass as before for the older page; null when none is left */
             nextBefore: number | null;
+        };
+        ForkSessionDto: {
+            /** @description the client's name for the session: unique among your sessions that are not deleted, no control characters */
+            key?: string;
+            title?: string;
+            /** @description the last of the source's seqs to copy (default: all); past the source's last message is 400 FORK_POINT_OUT_OF_RANGE */
+            atSeq?: number;
+            /** @description JSON object, at most 64 KiB; default: the source's */
+            metadata?: {
+                [key: string]: unknown;
+            };
         };
         RunCleanupDto: {
             /**
@@ -1216,6 +1281,56 @@ export interface operations {
             };
             /** @description If-Match is stale; nothing changed (the body carries currentEtag) */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ForkController_fork: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the same key from the same user returns the same session */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForkSessionDto"];
+            };
+        };
+        responses: {
+            /** @description a new session (status created) whose history is the source's messages 1..atSeq, renumbered 1..n; forkedFrom names the source */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionResponse"];
+                };
+            };
+            /** @description FORK_POINT_OUT_OF_RANGE: atSeq lies after the source's last message */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SESSION_NOT_FOUND: no session of yours that is not deleted has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SESSION_KEY_TAKEN: another of your sessions that is not deleted has this key */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,21 +1,28 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { databaseName } from '../src/database/database-url.js';
 import { ensureDatabase } from '../src/database/ensure-database.js';
 import { runMigrations } from '../src/database/migrate.js';
+import { Instance } from '../faults/service-instance.js';
+import { OtherUsers, type ProbeResult } from './import-probe.js';
 
 /*
  * `npm run bench:import`: `npm run import` of an SDK-shaped SQLite file (100,000 sessions,
  * 1,000,000 messages) into a database of its own, beside the physical anchor: psql's `\copy` of
  * the same rows (session key, seq, role, content, metadata) into a scratch table on the same
  * server. Prints messages/s for both and the ratio. Without a cache (REDIS_URL empty): the bench
- * measures the import, not a shared Redis.
+ * measures the import, not a shared Redis. Beside it, the service on the same database serves a
+ * light load of other users (OtherUsers: reads and appends), measured for a while before the
+ * import and all through it: their p50/p99 before against during.
  */
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
 const PER_SESSION = 10;
+const PORT = Number(process.env.BENCH_IMPORT_PORT ?? 3110);
+const SECRET = 'bench-secret-at-least-16-chars';
+const BEFORE_MS = 20_000;
 const url = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/session_store_bench_import';
 if (!databaseName(url).includes('bench')) throw new Error(`Refusing to bench on "${databaseName(url)}": its name must contain "bench"`);
 
@@ -75,12 +82,34 @@ async function main(): Promise<void> {
   const messages = SESSIONS * PER_SESSION;
   const user = `bench-${Date.now()}`;
   const env = { ...process.env, DATABASE_URL: url, REDIS_URL: '' };
-  const importSeconds = timed('import', () =>
-    spawnSync(process.execPath, ['dist/scripts/import.js', `agents-sqlite:${file}`, '--user', user], {
+  const service = new Instance('service', PORT, {
+    NODE_ENV: 'production',
+    DATABASE_URL: url,
+    REDIS_URL: '',
+    AUTH_JWT_SECRET: SECRET,
+    CLEANUP_CRON: 'off',
+    RATE_LIMIT_PER_MINUTE: '1000000000',
+  });
+  await service.start();
+  const others = new OtherUsers(PORT, SECRET);
+  let before: ProbeResult;
+  let during: ProbeResult;
+  let importSeconds: number;
+  try {
+    await others.seed();
+    before = await others.measure(new Promise((resolve) => setTimeout(resolve, BEFORE_MS)));
+    const started = process.hrtime.bigint();
+    const importer = spawn(process.execPath, ['dist/scripts/import.js', `agents-sqlite:${file}`, '--user', user], {
       env,
-      stdio: ['ignore', 'inherit', 'pipe'],
-    }),
-  );
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => importer.once('exit', resolve));
+    during = await others.measure(exited);
+    if ((await exited) !== 0) throw new Error('import failed');
+    importSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  } finally {
+    await service.stop('SIGTERM');
+  }
   const psql = (command: string) => spawnSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qc', command], { encoding: 'utf8' });
   psql(
     'DROP TABLE IF EXISTS bench_copy_anchor; CREATE TABLE bench_copy_anchor (key varchar(255), seq int, role varchar(64), content json, metadata json)',
@@ -91,6 +120,16 @@ async function main(): Promise<void> {
   console.log(`npm run import: ${importSeconds.toFixed(1)} s, ${rate(importSeconds)} messages/s`);
   console.log(`psql \\copy (anchor): ${copySeconds.toFixed(1)} s, ${rate(copySeconds)} messages/s`);
   console.log(`import / \\copy: ${Math.round((100 * copySeconds) / importSeconds)} %`);
+  const probe = (result: ProbeResult) =>
+    `p50 ${result.p50} ms, p99 ${result.p99} ms (${result.requests} requests, ${result.errors} errors)`;
+  console.log(`other users' reads and appends before the import: ${probe(before)}`);
+  console.log(`other users' reads and appends during the import: ${probe(during)}`);
+  console.log(
+    `load average at the end: ${os
+      .loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 

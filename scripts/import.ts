@@ -10,10 +10,12 @@ import { progressFor } from '../src/import/import-progress.js';
 import type { ImportSource } from '../src/import/import-source.js';
 import { SourceUnavailableError } from '../src/import/import-source.js';
 import { openSource } from '../src/import/import-sources.js';
+import { DEFAULT_KEY_PREFIX } from '../src/import/sources/agents-redis.source.js';
+import { DEFAULT_TABLES } from '../src/import/sources/source-name.js';
 import { isUserId } from '../src/import/user-id.js';
 
 const USAGE =
-  'usage: npm run import -- <agents-sqlite:<file>|jsonl:<file>|sqlite-conversations:<file>> --user <id> [--dry-run] [--batch-size n] [--sessions-table t] [--messages-table t]';
+  'usage: npm run import -- <agents-sqlite:<file>|agents-postgres:<url>|agents-redis:<url>|jsonl:<file>|sqlite-conversations:<file>> --user <id> [--dry-run] [--batch-size n] [--sessions-table t] [--messages-table t] [--key-prefix p]';
 
 /*
  * Moves existing histories into the store (docs/import.md): the source's sessions in batches of
@@ -28,8 +30,9 @@ async function main(): Promise<number> {
       user: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       'batch-size': { type: 'string', default: '1000' },
-      'sessions-table': { type: 'string', default: 'agent_sessions' },
-      'messages-table': { type: 'string', default: 'agent_messages' },
+      'sessions-table': { type: 'string', default: DEFAULT_TABLES.sessionsTable },
+      'messages-table': { type: 'string', default: DEFAULT_TABLES.messagesTable },
+      'key-prefix': { type: 'string', default: DEFAULT_KEY_PREFIX },
     },
   });
   const batchSize = Number(values['batch-size']);
@@ -47,7 +50,11 @@ async function main(): Promise<number> {
   }
   let source: ImportSource;
   try {
-    source = await openSource(positionals[0], { sessionsTable: values['sessions-table'], messagesTable: values['messages-table'] });
+    source = await openSource(positionals[0], {
+      sessionsTable: values['sessions-table'],
+      messagesTable: values['messages-table'],
+      keyPrefix: values['key-prefix'],
+    });
   } catch (error) {
     if (!(error instanceof SourceUnavailableError)) throw error;
     console.error(`import: ${error.message}`);

@@ -47,7 +47,11 @@ describe('npm run import', () => {
         expect(session.status).toBe(200);
         expect(messages.map((message) => message.content)).toEqual(items);
         expect(messages.map((message) => message.seq)).toEqual(items.map((_, index) => index + 1));
-        expect(session.body.metadata.importedFrom).toEqual({ source: `agents-sqlite:${file}`, id: key, importedAt: expect.any(String) });
+        expect(session.body.metadata.importedFrom).toEqual({
+          source: `agents-sqlite:${file}#my_sessions,my_messages`,
+          id: key,
+          importedAt: expect.any(String),
+        });
         const times = sqlite.prepare('SELECT created_at FROM my_sessions WHERE session_id = ?').get(key)!;
         expect(session.body.createdAt).toBe(new Date(`${String(times.created_at).replace(' ', 'T')}Z`).toISOString());
       }

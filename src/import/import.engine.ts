@@ -17,10 +17,13 @@ export interface ImportOptions {
 // A transaction also ends at this many messages or bytes of text, so a few huge histories keep it bounded.
 const MAX_BATCH_MESSAGES = 20_000;
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+// Source sessions read between two turns of the event loop.
+const YIELD_EVERY = 200;
 
 /**
  * One run: reads the source's sessions in order and writes them in batches of whole sessions, one
- * transaction each (HistoryImports), so a killed run leaves every session whole or absent. What
+ * transaction each (HistoryImports), so a killed run leaves every session whole or absent; the
+ * next batch is read while one is written. What
  * is there already is looked up by key first: a rerun finds it and imports nothing twice, and a
  * session that grew in the source gets only its new messages.
  */
@@ -35,8 +38,13 @@ export class ImportEngine {
     let batch: SourceSession[] = [];
     let messages = 0;
     let bytes = 0;
+    // The batch being written while the next one is read: at most one, so one transaction at a time.
+    let writing: Promise<void> = Promise.resolve();
+    let read = 0;
     progress.start(await source.total());
     for await (const entry of source.entries()) {
+      // A synchronous reader (SQLite) would hold the event loop: let the write's round trips through.
+      if (++read % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
       if ('refused' in entry) {
         this.count(report, progress, 1, entry.refused.messages);
         report.refuse(entry.refused.id, entry.refused.messages, entry.refused.reason);
@@ -54,10 +62,13 @@ export class ImportEngine {
       messages += session.messages.length;
       bytes += session.messages.reduce((sum, message) => sum + message.content.length + message.metadata.length, 0);
       if (batch.length >= options.batchSize || messages >= MAX_BATCH_MESSAGES || bytes >= MAX_BATCH_BYTES) {
-        await this.flush(source, batch, options, importedAt, report);
+        await writing;
+        writing = this.flush(source, batch, options, importedAt, report);
+        writing.catch(() => {}); // awaited before the next batch or at the end, where it throws
         [batch, messages, bytes] = [[], 0, 0];
       }
     }
+    await writing;
     await this.flush(source, batch, options, importedAt, report);
     progress.stop();
     return report;

@@ -4,13 +4,18 @@ const JSON_SPACE = /^[ \t\n\r]+|[ \t\n\r]+$/g;
 
 /** A stored JSON text as the store keeps it: valid JSON, with no whitespace around it (else the row is refused). */
 export function jsonTextOf(text: unknown, what: string): string {
+  return parsedJsonText(text, what).text;
+}
+
+function parsedJsonText(text: unknown, what: string): { text: string; value: unknown } {
   if (typeof text !== 'string') throw new RowRefused(`${what} is not text`);
+  let value: unknown;
   try {
-    JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new RowRefused(`${what} is not JSON`);
   }
-  return text.replace(JSON_SPACE, '');
+  return { text: text.replace(JSON_SPACE, ''), value };
 }
 
 /** The service's rule for `role`: 1..64 characters, no control characters, no lone surrogates. */
@@ -18,11 +23,15 @@ export function isRole(value: unknown): value is string {
   return typeof value === 'string' && value.length >= 1 && value.length <= 64 && !/[\p{Cc}\p{Cs}]/u.test(value);
 }
 
-/** An Agents SDK item's message role, as AgentsSession and the Python client write it: its role, else its type, else `item`. */
-export function agentItemRole(itemText: string): string {
-  const item = JSON.parse(itemText) as { role?: unknown; type?: unknown } | null;
-  if (item === null || typeof item !== 'object') return 'item';
-  return [item.role, item.type].find(isRole) ?? 'item';
+/**
+ * An Agents SDK item as a message (parsed once): its JSON text as the content, and as role what
+ * AgentsSession and the Python client write: the item's role, else its type, else `item`.
+ */
+export function agentItemOf(text: unknown, what: string): { content: string; role: string } {
+  const { text: content, value } = parsedJsonText(text, what);
+  const item = value as { role?: unknown; type?: unknown } | null;
+  const role = item === null || typeof item !== 'object' ? 'item' : ([item.role, item.type].find(isRole) ?? 'item');
+  return { content, role };
 }
 
 /**

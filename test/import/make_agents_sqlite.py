@@ -56,4 +56,5 @@ async def main():
         json.dump(expected, out)
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,7 +1,8 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { ImportedMessage } from '../../messages/history-imports.js';
 import { type ImportSource, RowRefused, type SourceEntry } from '../import-source.js';
-import { agentItemRole, jsonTextOf, timeOf } from '../source-rows.js';
+import { agentItemOf, timeOf } from '../source-rows.js';
+import { sourceName, tablesPicked } from './source-name.js';
 import { openSqlite, quoteName } from './sqlite-file.js';
 
 export interface AgentsSqliteTables {
@@ -25,7 +26,7 @@ export class AgentsSqliteSource implements ImportSource {
   ) {
     const { db, location } = openSqlite(file, [tables.sessionsTable, tables.messagesTable]);
     this.db = db;
-    this.name = `agents-sqlite:${location}`;
+    this.name = sourceName('agents-sqlite', location, tablesPicked(tables));
   }
 
   total(): Promise<number> {
@@ -73,10 +74,8 @@ export class AgentsSqliteSource implements ImportSource {
 }
 
 function toMessage(row: Record<string, unknown>): ImportedMessage {
-  const content = jsonTextOf(row.message_data, `message ${String(row.id)}: message_data`);
   return {
-    role: agentItemRole(content),
-    content,
+    ...agentItemOf(row.message_data, `message ${String(row.id)}: message_data`),
     metadata: '{}',
     createdAt: timeOf(row.created_at, `message ${String(row.id)}: created_at`),
   };

@@ -40,7 +40,7 @@ describe('dashboard transcript search, in a real browser', () => {
       .post(`/sessions/${pricing.id}/messages`, {
         items: [
           { role: 'user', content: 'Which tier should we launch in the EU?' },
-          { role: 'assistant', content: [{ type: 'output_text', text: 'Launch PRO first; basic follows in Q3.' }] },
+          { role: 'assistant', content: 'Launch PRO first; basic follows in Q3.' },
           ...filler,
           { role: 'user', content: 'So the Pro tier it is.' },
         ],
@@ -58,7 +58,7 @@ describe('dashboard transcript search, in a real browser', () => {
 
     const { context, page, errors } = await personAt(browser, base);
     await signInAs(page, user);
-    await page.getByLabel('Search transcripts').fill('pro');
+    await page.getByRole('searchbox', { name: 'Search transcripts' }).fill('pro');
     const groups = page.locator('.search-group');
     await page.waitForFunction(() => document.querySelectorAll('.search-group [data-seq]').length === 3, null, { timeout: 15_000 });
 
@@ -90,7 +90,7 @@ describe('dashboard transcript search, in a real browser', () => {
 
     // Back to the history: nothing matches a word no message holds.
     await page.goto('/#/');
-    await page.getByLabel('Search transcripts').fill('zebra');
+    await page.getByRole('searchbox', { name: 'Search transcripts' }).fill('zebra');
     await page.getByText('No message contains “zebra”.').waitFor({ timeout: 15_000 });
     expect(errors).toEqual([]);
     await context.close();

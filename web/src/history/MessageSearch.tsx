@@ -19,10 +19,10 @@ export function MessageSearch() {
   const groups = bySession(search.items);
 
   return (
-    <section aria-labelledby="message-search-title" className="message-search">
+    <section className="message-search">
       <form role="search" className="filters" onSubmit={(e) => e.preventDefault()}>
         <label className="grow">
-          <span id="message-search-title">Search transcripts</span>
+          <span>Search transcripts</span>
           <input
             type="search"
             value={typed}

@@ -7,6 +7,7 @@ import { formatCost, formatDate } from '../ui/format';
 import { isWaitingForWorker } from '../ui/session-state';
 import { StatusBadge } from '../ui/StatusBadge';
 import { ForkedFrom } from './ForkedFrom';
+import { HistoryCap } from './HistoryCap';
 import { MessageItem } from './MessageItem';
 import { Timeline } from './Timeline';
 import { useFork } from './use-fork';
@@ -99,6 +100,7 @@ export function SessionPage({ id, seq }: { id: string; seq?: number }) {
         <section aria-labelledby="transcript-title" className="transcript" ref={transcript}>
           <h2 id="transcript-title">Transcript</h2>
           <Alert message={fork.error} />
+          {session && <HistoryCap session={session} />}
           {detail.olderBefore !== null && (
             <button type="button" className="more" ref={older} disabled={detail.loadingOlder} onClick={() => void detail.loadOlder()}>
               {detail.loadingOlder ? 'Loading older messages…' : 'Load older messages'}

@@ -180,7 +180,14 @@ describe('dashboard details a newcomer notices, in a real browser', () => {
     await less.click();
     await toggle.waitFor();
     expect((await heights()).shown).toBe(collapsed.shown);
-    expect(await page.locator('.message[data-seq="1"] button').count()).toBe(0);
+    // A short message has no toggle (its only button is "Fork from here").
+    expect(await page.locator('.message[data-seq="1"] button[aria-expanded]').count()).toBe(0);
+    expect(
+      await page
+        .locator('.message[data-seq="1"]')
+        .getByRole('button', { name: /Show (more|less)/ })
+        .count(),
+    ).toBe(0);
     await context.close();
   });
 

@@ -1,4 +1,4 @@
-import type { Message, Page, Session, Transition } from './types';
+import type { Message, Page, SearchHit, Session, Transition } from './types';
 
 const BASE = '/api/v1';
 
@@ -100,6 +100,18 @@ export class ApiClient {
 
   remove(id: string): Promise<void> {
     return this.request('DELETE', `/sessions/${encodeURIComponent(id)}`);
+  }
+
+  /** A new session holding this one's messages 1..atSeq (POST /sessions/:id/fork). */
+  fork(id: string, atSeq: number): Promise<Session> {
+    return this.request('POST', `/sessions/${encodeURIComponent(id)}/fork`, { atSeq });
+  }
+
+  /** The caller's messages whose text holds `q`, newest first (GET /messages/search). */
+  searchMessages(q: string, options: { cursor?: string; limit?: number } = {}): Promise<Page<SearchHit> & { nextCursor: string | null }> {
+    const params = new URLSearchParams({ q, limit: String(options.limit ?? 20) });
+    if (options.cursor) params.set('cursor', options.cursor);
+    return this.request('GET', `/messages/search?${params}`);
   }
 
   messages(id: string, options: { before?: number; limit?: number } = {}): Promise<Page<Message> & { nextBefore: number | null }> {

@@ -57,7 +57,7 @@ function Shell() {
   return (
     <>
       <Header />
-      <main id="main">{route.page === 'session' ? <SessionPage key={route.id} id={route.id} /> : <HistoryPage />}</main>
+      <main id="main">{route.page === 'session' ? <SessionPage key={route.id} id={route.id} seq={route.seq} /> : <HistoryPage />}</main>
     </>
   );
 }

@@ -3,6 +3,7 @@ import { SESSION_STATUSES } from '../../../src/sessions/session-status';
 import { Alert } from '../ui/Alert';
 import { ExportSessions } from './ExportSessions';
 import { countOf } from '../ui/format';
+import { MessageSearch } from './MessageSearch';
 import { NewSession } from './NewSession';
 import { SessionRow } from './SessionRow';
 import { type Filter, useHistory } from './use-history';
@@ -57,6 +58,7 @@ export function HistoryPage() {
           />
         </label>
       </form>
+      <MessageSearch />
       <Alert message={history.error} onRetry={() => void (history.items.length ? history.loadMore() : history.reload())} />
       {history.loaded && history.items.length === 0 && !history.error && (
         <p className="empty">{filtered ? 'No session matches this filter.' : 'No sessions yet. Create one above, or through the API.'}</p>

@@ -46,15 +46,42 @@ function PartView({ part }: { part: Part }) {
   }
 }
 
-export function MessageItem({ message }: { message: Message }) {
+/** `marked`: the message a link pointed at (a search result). `onFork`: "Fork from here", while `forking` is false. */
+export function MessageItem({
+  message,
+  marked = false,
+  onFork,
+  forking = false,
+}: {
+  message: Message;
+  marked?: boolean;
+  onFork?: () => void;
+  forking?: boolean;
+}) {
   const { item, content, long, open, toggle } = useCollapsible();
   const bodyId = useId();
   return (
-    <li className={`message role-${message.role}`} data-seq={message.seq} ref={item}>
+    <li
+      className={`message role-${message.role}${marked ? ' marked' : ''}`}
+      data-seq={message.seq}
+      ref={item}
+      aria-current={marked ? 'true' : undefined}
+    >
       <div className="message-head">
         <span className="role">{message.role}</span>
         <span className="muted">
           #{message.seq} · <time dateTime={message.createdAt}>{formatDate(message.createdAt)}</time>
+          {onFork && (
+            <button
+              type="button"
+              className="quiet fork"
+              disabled={forking}
+              onClick={onFork}
+              title={`A new session with messages 1–${message.seq}`}
+            >
+              {forking ? 'Forking…' : 'Fork from here'}
+            </button>
+          )}
         </span>
       </div>
       <div id={bodyId} className={long && !open ? 'message-body collapsed' : 'message-body'}>

@@ -6,15 +6,24 @@ import { Ago } from '../ui/Ago';
 import { formatCost, formatDate } from '../ui/format';
 import { isWaitingForWorker } from '../ui/session-state';
 import { StatusBadge } from '../ui/StatusBadge';
+import { ForkedFrom } from './ForkedFrom';
+import { HistoryCap } from './HistoryCap';
 import { MessageItem } from './MessageItem';
 import { Timeline } from './Timeline';
+import { useFork } from './use-fork';
 import { useSession } from './use-session';
+import { useShownMessage } from './use-shown-message';
 
-/** One session: live progress, controls, transcript (older messages on scroll up) and audit trail. */
-export function SessionPage({ id }: { id: string }) {
+/**
+ * One session: live progress, controls, transcript (older messages on scroll up, "Fork from here"
+ * on each) and audit trail. `seq`: a message to scroll to and mark (a search result's).
+ */
+export function SessionPage({ id, seq }: { id: string; seq?: number }) {
   const detail = useSession(id);
   const older = useInfiniteScroll(() => void detail.loadOlder(), detail.olderBefore !== null && !detail.loadingOlder);
   const transcript = useKeepScroll(detail.messages[0]?.seq);
+  const fork = useFork(id);
+  useShownMessage(seq, detail);
   const { session } = detail;
 
   if (detail.gone)
@@ -43,6 +52,7 @@ export function SessionPage({ id }: { id: string }) {
             <h1 id="session-title">{session.title || <em>untitled</em>}</h1>
             <StatusBadge status={session.status} waiting={isWaitingForWorker(session)} />
           </div>
+          {session.forkedFrom && <ForkedFrom source={session.forkedFrom} />}
           {isWaitingForWorker(session) && (
             <p className="muted" role="status">
               Started, but no worker has taken it yet: it runs once a worker for its handler claims it.
@@ -89,6 +99,8 @@ export function SessionPage({ id }: { id: string }) {
       <div className="columns">
         <section aria-labelledby="transcript-title" className="transcript" ref={transcript}>
           <h2 id="transcript-title">Transcript</h2>
+          <Alert message={fork.error} />
+          {session && <HistoryCap session={session} />}
           {detail.olderBefore !== null && (
             <button type="button" className="more" ref={older} disabled={detail.loadingOlder} onClick={() => void detail.loadOlder()}>
               {detail.loadingOlder ? 'Loading older messages…' : 'Load older messages'}
@@ -99,7 +111,13 @@ export function SessionPage({ id }: { id: string }) {
           ) : (
             <ol className="messages">
               {detail.messages.map((message) => (
-                <MessageItem key={message.seq} message={message} />
+                <MessageItem
+                  key={message.seq}
+                  message={message}
+                  marked={message.seq === seq}
+                  onFork={() => void fork.forkAt(message.seq)}
+                  forking={fork.forkingAt !== null}
+                />
               ))}
             </ol>
           )}

@@ -59,7 +59,8 @@ export function useSession(id: string) {
         setDetail((d) => {
           const known = merge ? d.messages.filter((m) => !page.items.some((item) => item.seq === m.seq)) : [];
           const gap = merge && page.items.length > 0 && page.items[0].seq > lastSeq.current + 1 && page.nextBefore !== null;
-          const messages = gap ? page.items : [...known, ...page.items];
+          // A page with nothing before it is the whole history: what it lacks was removed (the history cap's trim).
+          const messages = gap || page.nextBefore === null ? page.items : [...known, ...page.items];
           lastSeq.current = messages.length ? messages[messages.length - 1].seq : 0;
           return { ...d, messages, olderBefore: merge && !gap ? d.olderBefore : page.nextBefore };
         });
@@ -94,7 +95,11 @@ export function useSession(id: string) {
       if (data.sessionId !== id) return;
       if (type === 'session.deleted') return setDetail((d) => ({ ...d, gone: true, session: null }));
       if (type === 'session.status' && data.to) setDetail((d) => (d.session ? { ...d, session: { ...d.session, status: data.to! } } : d));
-      if (type === 'session.messages') {
+      if (type === 'session.messages' && data.change === 'trimmed' && typeof data.throughSeq === 'number') {
+        // The history cap removed the oldest messages: they go from the page too (the session's read says how many).
+        const through = data.throughSeq;
+        setDetail((d) => ({ ...d, messages: d.messages.filter((m) => m.seq > through) }));
+      } else if (type === 'session.messages') {
         // The new seqs are firstSeq..lastSeq (a long list is not spelled out in seqs).
         const first = data.firstSeq ?? data.seqs?.[0];
         const replaced = first !== undefined && first <= lastSeq.current;

@@ -22,7 +22,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SearchModule } from './search/search.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
-import { WorkModule } from './work/work.module.js';
+import { WorkModule } from './remote-workers/work.module.js';
 
 @Module({})
 export class AppModule {

@@ -7,7 +7,7 @@ import { AppLogger } from './common/app-logger.js';
 import { controlConfig } from './config/app.config.js';
 import { readEnvFile } from './config/env-file.js';
 import { validateEnv } from './config/env.validation.js';
-import { checkHandlers } from './control/deliberation/deliberation-handlers.js';
+import { checkHandlers } from './control/handlers/deliberation-handlers.js';
 import { chooseBacking } from './database/database-choice.js';
 import { EMBEDDED_DATA_DIR, type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded-database.js';
 import { ensureDatabase } from './database/ensure-database.js';

@@ -5,7 +5,7 @@ import { AppModule } from './app.module.js';
 import { controlConfig } from './config/app.config.js';
 import { readEnvFile } from './config/env-file.js';
 import { validateEnv } from './config/env.validation.js';
-import { checkHandlers } from './control/deliberation/deliberation-handlers.js';
+import { checkHandlers } from './control/handlers/deliberation-handlers.js';
 import { assertServerDatabase } from './database/database-choice.js';
 import { ensureDatabase } from './database/ensure-database.js';
 import { maskUrl } from './database/database-url.js';

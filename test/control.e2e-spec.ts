@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
-import type { DeliberationContext } from '../src/control/deliberation/deliberation-handler.js';
-import { COST_PER_ROUND, ScriptedDeliberationHandler } from '../src/control/deliberation/scripted-deliberation.handler.js';
+import type { DeliberationContext } from '../src/control/handlers/deliberation-handler.js';
+import { COST_PER_ROUND, ScriptedDeliberationHandler } from '../src/control/handlers/scripted-deliberation.handler.js';
 import { canTransition } from '../src/sessions/session-status.js';
-import { WorkQueue } from '../src/control/work.queue.js';
+import { WorkQueue } from '../src/control/queue/work.queue.js';
 import type { SessionStatus } from '../src/sessions/session-status.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { LiveProgressFlusher } from '../src/control/live-progress.flusher.js';
+import { LiveProgressFlusher } from '../src/control/live-progress/live-progress.flusher.js';
 import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { LiveProgressFlusher } from '../src/control/live-progress.flusher.js';
+import { LiveProgressFlusher } from '../src/control/live-progress/live-progress.flusher.js';
 import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';

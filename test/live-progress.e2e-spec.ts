@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { LiveProgressFlusher } from '../src/control/live-progress.flusher.js';
-import { WorkQueue } from '../src/control/work.queue.js';
+import { LiveProgressFlusher } from '../src/control/live-progress/live-progress.flusher.js';
+import { WorkQueue } from '../src/control/queue/work.queue.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';

@@ -1,5 +1,5 @@
 import { RedisKeys } from '../src/redis/keys.js';
-import { WorkQueue } from '../src/control/work.queue.js';
+import { WorkQueue } from '../src/control/queue/work.queue.js';
 import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { removeQueue, sessionIn } from './utils/control.js';

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { once } from 'node:events';
 import net from 'node:net';
-import { LeaseBook } from '../src/work/lease.book.js';
+import { LeaseBook } from '../src/remote-workers/lease.book.js';
 import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
 import { controlEnv, sessionIn, transitionsOf } from './utils/control.js';

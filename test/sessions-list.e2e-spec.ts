@@ -1,4 +1,4 @@
-import { LiveProgressFlusher } from '../src/control/live-progress.flusher.js';
+import { LiveProgressFlusher } from '../src/control/live-progress/live-progress.flusher.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';

@@ -203,7 +203,7 @@ class EnvironmentVariables {
   readonly WORK_QUEUE: 'redis' | 'in-process' = 'redis';
 
   // A registered name, or `module:<path>` of an ES module of the user's: checked (and the module
-  // loaded) by control/deliberation/handler-catalog.ts, which knows the names.
+  // loaded) by control/handlers/handler-catalog.ts, which knows the names.
   readonly DELIBERATION_HANDLER: string = 'scripted';
 
   // Handlers run by remote workers over HTTP (/api/v1/work): sessions started with them wait to be claimed.

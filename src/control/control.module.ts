@@ -2,21 +2,21 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { controlConfig } from '../config/app.config.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
-import { CancelChannel } from './cancel.channel.js';
+import { CancelChannel } from './queue/cancel.channel.js';
 import { ControlController } from './control.controller.js';
 import { ControlService } from './control.service.js';
-import { handlerCatalogProvider, inProcessHandlerProviders } from './deliberation/deliberation-handlers.js';
-import { DeliberationProcessor } from './deliberation/deliberation.processor.js';
-import { HandlerCatalog } from './deliberation/handler-catalog.js';
-import { inProcessQueueProviders, inProcessWorkerProviders } from './in-process.queue.js';
-import { LiveProgressCache } from './live-progress.cache.js';
-import { LiveProgressFlusher } from './live-progress.flusher.js';
-import { LostWorkerSweeper } from './lost-worker.sweeper.js';
-import { ProgressRecorder } from './progress.recorder.js';
-import { RemoteWorkQueues } from './remote-work.queues.js';
+import { handlerCatalogProvider, inProcessHandlerProviders } from './handlers/deliberation-handlers.js';
+import { DeliberationProcessor } from './handlers/deliberation.processor.js';
+import { HandlerCatalog } from './handlers/handler-catalog.js';
+import { inProcessQueueProviders, inProcessWorkerProviders } from './queue/in-process.queue.js';
+import { LiveProgressCache } from './live-progress/live-progress.cache.js';
+import { LiveProgressFlusher } from './live-progress/live-progress.flusher.js';
+import { LostWorkerSweeper } from './queue/lost-worker.sweeper.js';
+import { ProgressRecorder } from './live-progress/progress.recorder.js';
+import { RemoteWorkQueues } from './queue/remote-work.queues.js';
 import { RunService } from './run.service.js';
-import { WorkQueueModule } from './work-queue.module.js';
-import { WorkQueue } from './work.queue.js';
+import { WorkQueueModule } from './queue/work-queue.module.js';
+import { WorkQueue } from './queue/work.queue.js';
 
 @Module({})
 export class ControlModule {

@@ -10,12 +10,12 @@ import type { MoveGuard, TransitionColumns } from '../sessions/session-transitio
 import { SessionStore } from '../sessions/session.store.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { TransitionRecord } from '../sessions/transition.columns.js';
-import { CancelChannel } from './cancel.channel.js';
-import { HandlerCatalog } from './deliberation/handler-catalog.js';
-import { type LiveProgress, LiveProgressCache } from './live-progress.cache.js';
-import { ProgressRecorder } from './progress.recorder.js';
+import { CancelChannel } from './queue/cancel.channel.js';
+import { HandlerCatalog } from './handlers/handler-catalog.js';
+import { type LiveProgress, LiveProgressCache } from './live-progress/live-progress.cache.js';
+import { ProgressRecorder } from './live-progress/progress.recorder.js';
 import type { ProgressUpdate } from '../sessions/session-writes.js';
-import { WorkQueue } from './work.queue.js';
+import { WorkQueue } from './queue/work.queue.js';
 
 /** The actor of changes nobody asked for over HTTP: the worker's own result, a lost worker. */
 export const SYSTEM_ACTOR = 'system';

@@ -4,7 +4,7 @@ import type { TransitionColumns } from '../sessions/session-transition.sql.js';
 import { SessionStore } from '../sessions/session.store.js';
 import type { ProgressUpdate } from '../sessions/session-writes.js';
 import { ControlService, ignoreRefusal, SYSTEM_ACTOR } from './control.service.js';
-import { ProgressRecorder } from './progress.recorder.js';
+import { ProgressRecorder } from './live-progress/progress.recorder.js';
 
 /** What a worker does to the sessions it runs: take one, vouch for it, report, finish. */
 @Injectable()

@@ -1,6 +1,6 @@
 import { InvalidTransitionError, SessionNotFoundError } from '../../src/common/domain-error.js';
 import { ControlService } from '../../src/control/control.service.js';
-import { LiveProgressCache } from '../../src/control/live-progress.cache.js';
+import { LiveProgressCache } from '../../src/control/live-progress/live-progress.cache.js';
 import { canTransition, type SessionStatus } from '../../src/sessions/session-status.js';
 import { newMediumContext, type MediumContext } from './medium.js';
 

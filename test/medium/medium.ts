@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
-import { DELIBERATION_QUEUE } from '../../src/control/work.queue.js';
+import { DELIBERATION_QUEUE } from '../../src/control/queue/work.queue.js';
 import { type Session, sessionFromRow } from '../../src/sessions/session.columns.js';
 import type { SessionStatus } from '../../src/sessions/session-status.js';
 import { newUser } from '../factories/token.factory.js';

@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
 import { ControlService } from '../../src/control/control.service.js';
-import { RemoteWorkQueues } from '../../src/control/remote-work.queues.js';
-import { LeaseBook, type LeaseTerms } from '../../src/work/lease.book.js';
+import { RemoteWorkQueues } from '../../src/control/queue/remote-work.queues.js';
+import { LeaseBook, type LeaseTerms } from '../../src/remote-workers/lease.book.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
-import { WorkService } from '../../src/work/work.service.js';
+import { WorkService } from '../../src/remote-workers/work.service.js';
 import { newUser } from '../factories/token.factory.js';
 import { newMediumContext, type MediumContext } from './medium.js';
 

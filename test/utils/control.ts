@@ -2,7 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { DELIBERATION_QUEUE } from '../../src/control/work.queue.js';
+import { DELIBERATION_QUEUE } from '../../src/control/queue/work.queue.js';
 import type { Api } from '../factories/api.factory.js';
 import { waitFor } from './wait-for.js';
 

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { apiAs, type Api } from '../factories/api.factory.js';
 import { newUser } from '../factories/token.factory.js';
 import { queueOf } from './control.js';
-import { remoteQueueName } from '../../src/control/remote-work.queues.js';
+import { remoteQueueName } from '../../src/control/queue/remote-work.queues.js';
 import { Queue } from 'bullmq';
 
 /** A remote worker's client: a token with the worker role. */

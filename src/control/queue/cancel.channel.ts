@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { duplicateClient, type RedisClient } from '../redis/redis-client.js';
-import { RedisKeys } from '../redis/keys.js';
-import { REDIS_CLIENT } from '../redis/redis.constants.js';
+import { duplicateClient, type RedisClient } from '../../redis/redis-client.js';
+import { RedisKeys } from '../../redis/keys.js';
+import { REDIS_CLIENT } from '../../redis/redis.constants.js';
 
 type Listener = (value: string) => void;
 

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CancelChannel } from '../control/cancel.channel.js';
+import { CancelChannel } from '../control/queue/cancel.channel.js';
 
 /** One registered wait: `until(ms)` resolves true when woken, false when the time ran out. */
 export interface Wait {

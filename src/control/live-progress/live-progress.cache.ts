@@ -1,16 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { RedisClient } from '../redis/redis-client.js';
+import type { RedisClient } from '../../redis/redis-client.js';
 import type { Counter } from 'prom-client';
-import { OutageLog } from '../common/log-once.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { RedisKeys } from '../redis/keys.js';
-import { REDIS_CLIENT } from '../redis/redis.constants.js';
-import { SessionCache, type SessionKeyOwner } from '../sessions/session.cache.js';
-import type { Session } from '../sessions/session.columns.js';
-import { MAX_TOTAL_COST } from '../sessions/progress-bounds.js';
-import { RUNNING } from '../sessions/session-status.js';
-import type { ProgressUpdate } from '../sessions/session-writes.js';
-import { type SessionOverlay, SessionsService } from '../sessions/sessions.service.js';
+import { OutageLog } from '../../common/log-once.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
+import { RedisKeys } from '../../redis/keys.js';
+import { REDIS_CLIENT } from '../../redis/redis.constants.js';
+import { SessionCache, type SessionKeyOwner } from '../../sessions/session.cache.js';
+import type { Session } from '../../sessions/session.columns.js';
+import { MAX_TOTAL_COST } from '../../sessions/progress-bounds.js';
+import { RUNNING } from '../../sessions/session-status.js';
+import type { ProgressUpdate } from '../../sessions/session-writes.js';
+import { type SessionOverlay, SessionsService } from '../../sessions/sessions.service.js';
 import { CLOSE, OPEN, RECORD, REOPEN, SETTLE } from './live-progress.scripts.js';
 
 /** The live progress of a running session, as Redis holds it: absolute values and a revision. */

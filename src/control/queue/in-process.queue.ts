@@ -2,7 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Injectable, Logger, type Provider } from '@nestjs/common';
 import type { JobState } from 'bullmq';
 import { EventEmitter } from 'node:events';
-import { DeliberationProcessor } from './deliberation/deliberation.processor.js';
+import { DeliberationProcessor } from '../handlers/deliberation.processor.js';
 import { DELIBERATION_QUEUE, type DeliberationJobData } from './work.queue.js';
 
 interface InProcessJob {

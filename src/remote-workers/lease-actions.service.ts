@@ -3,7 +3,7 @@ import { InvalidTransitionError } from '../common/domain-error.js';
 import { ControlService, SYSTEM_ACTOR } from '../control/control.service.js';
 import type { CompleteSessionDto } from '../control/dto/complete-session.dto.js';
 import type { RecordProgressDto } from '../control/dto/record-progress.dto.js';
-import { ProgressRecorder } from '../control/progress.recorder.js';
+import { ProgressRecorder } from '../control/live-progress/progress.recorder.js';
 import type { AppendMessagesDto } from '../messages/dto/append-messages.dto.js';
 import type { Message } from '../messages/message.columns.js';
 import { MessagesService } from '../messages/messages.service.js';

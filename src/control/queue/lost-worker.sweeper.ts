@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { isRowRefused } from '../common/database-errors.js';
-import { PeriodicSweep } from '../common/periodic-sweep.js';
-import { SetAside } from '../common/set-aside.js';
-import { controlConfig } from '../config/app.config.js';
-import { staleTiming, type StaleTiming } from '../config/stale-timing.js';
-import { RUNNING } from '../sessions/session-status.js';
-import { SessionStore } from '../sessions/session.store.js';
-import { ControlService, ignoreRefusal, SYSTEM_ACTOR } from './control.service.js';
+import { isRowRefused } from '../../common/database-errors.js';
+import { PeriodicSweep } from '../../common/periodic-sweep.js';
+import { SetAside } from '../../common/set-aside.js';
+import { controlConfig } from '../../config/app.config.js';
+import { staleTiming, type StaleTiming } from '../../config/stale-timing.js';
+import { RUNNING } from '../../sessions/session-status.js';
+import { SessionStore } from '../../sessions/session.store.js';
+import { ControlService, ignoreRefusal, SYSTEM_ACTOR } from '../control.service.js';
 import { WorkQueue } from './work.queue.js';
 
 /**

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { CostLimitExceededError } from '../common/domain-error.js';
-import { MAX_TOTAL_COST } from '../sessions/progress-bounds.js';
-import { RUNNING } from '../sessions/session-status.js';
-import { SessionEvents } from '../sessions/session-events.js';
-import { SessionStore } from '../sessions/session.store.js';
-import type { ProgressUpdate } from '../sessions/session-writes.js';
+import { CostLimitExceededError } from '../../common/domain-error.js';
+import { MAX_TOTAL_COST } from '../../sessions/progress-bounds.js';
+import { RUNNING } from '../../sessions/session-status.js';
+import { SessionEvents } from '../../sessions/session-events.js';
+import { SessionStore } from '../../sessions/session.store.js';
+import type { ProgressUpdate } from '../../sessions/session-writes.js';
 import { LiveProgressCache } from './live-progress.cache.js';
 
 /** Where progress goes: Redis first (the flush carries it on), PostgreSQL when Redis cannot take it. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InvalidTransitionError, LeaseExpiredError, LeaseNotFoundError } from '../common/domain-error.js';
 import { controlConfig } from '../config/app.config.js';
-import { RemoteWorkQueues } from '../control/remote-work.queues.js';
+import { RemoteWorkQueues } from '../control/queue/remote-work.queues.js';
 import { RunService } from '../control/run.service.js';
 import { SessionStore } from '../sessions/session.store.js';
 import { type Lease, LeaseBook } from './lease.book.js';

@@ -1,10 +1,10 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { controlConfig } from '../config/app.config.js';
-import { staleTiming } from '../config/stale-timing.js';
-import type { SessionStore } from '../sessions/session.store.js';
-import type { ControlService } from './control.service.js';
+import type { controlConfig } from '../../config/app.config.js';
+import { staleTiming } from '../../config/stale-timing.js';
+import type { SessionStore } from '../../sessions/session.store.js';
+import type { ControlService } from '../control.service.js';
 import { LostWorkerSweeper } from './lost-worker.sweeper.js';
 import type { WorkQueue } from './work.queue.js';
 

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Job, Queue, Worker } from 'bullmq';
-import { queueConnection, type RedisClient } from '../redis/redis-client.js';
-import { redisTarget } from '../redis/redis-target.js';
-import { WorkQueueUnavailableError } from '../common/domain-error.js';
-import { OutageLog } from '../common/log-once.js';
-import { controlConfig, redisConfig } from '../config/app.config.js';
-import { RedisKeys } from '../redis/keys.js';
-import { REDIS_CLIENT } from '../redis/redis.constants.js';
+import { queueConnection, type RedisClient } from '../../redis/redis-client.js';
+import { redisTarget } from '../../redis/redis-target.js';
+import { WorkQueueUnavailableError } from '../../common/domain-error.js';
+import { OutageLog } from '../../common/log-once.js';
+import { controlConfig, redisConfig } from '../../config/app.config.js';
+import { RedisKeys } from '../../redis/keys.js';
+import { REDIS_CLIENT } from '../../redis/redis.constants.js';
 import type { DeliberationJobData } from './work-job.js';
 
 /** Lets a job go whatever lock it holds (BullMQ skips the lock check for this token). */

@@ -1,9 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { JobState, Queue } from 'bullmq';
-import { OutageLog } from '../common/log-once.js';
-import { FAILED_JOB_AGE_SECONDS } from '../redis/keys.js';
-import type { HandlerChoice } from './deliberation/handler-catalog.js';
+import { OutageLog } from '../../common/log-once.js';
+import { FAILED_JOB_AGE_SECONDS } from '../../redis/keys.js';
+import type { HandlerChoice } from '../handlers/handler-catalog.js';
 import { RemoteWorkQueues } from './remote-work.queues.js';
 import type { DeliberationJobData } from './work-job.js';
 

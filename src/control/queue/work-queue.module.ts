@@ -1,10 +1,10 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { redisConfig } from '../config/app.config.js';
-import { RedisKeys } from '../redis/keys.js';
-import { queueConnection } from '../redis/redis-client.js';
-import { redisTarget } from '../redis/redis-target.js';
+import { redisConfig } from '../../config/app.config.js';
+import { RedisKeys } from '../../redis/keys.js';
+import { queueConnection } from '../../redis/redis-client.js';
+import { redisTarget } from '../../redis/redis-target.js';
 import { DELIBERATION_QUEUE } from './work.queue.js';
 
 /**

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import type { ConfigType } from '@nestjs/config';
 import { controlConfig } from '../config/app.config.js';
 import { ControlService, ignoreRefusal, SYSTEM_ACTOR } from '../control/control.service.js';
-import { RemoteWorkQueues } from '../control/remote-work.queues.js';
+import { RemoteWorkQueues } from '../control/queue/remote-work.queues.js';
 import { PeriodicSweep } from '../common/periodic-sweep.js';
 import { RUNNING } from '../sessions/session-status.js';
 import { type ExpiredLease, LeaseBook } from './lease.book.js';

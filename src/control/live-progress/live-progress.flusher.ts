@@ -1,9 +1,9 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { isRowRefused } from '../common/database-errors.js';
-import { SetAside } from '../common/set-aside.js';
-import { fitsProgressColumns } from '../sessions/progress-bounds.js';
-import { SessionStore } from '../sessions/session.store.js';
-import type { ProgressSnapshot } from '../sessions/session-transition.sql.js';
+import { isRowRefused } from '../../common/database-errors.js';
+import { SetAside } from '../../common/set-aside.js';
+import { fitsProgressColumns } from '../../sessions/progress-bounds.js';
+import { SessionStore } from '../../sessions/session.store.js';
+import type { ProgressSnapshot } from '../../sessions/session-transition.sql.js';
 import { LiveProgressCache } from './live-progress.cache.js';
 
 // The contract: live progress reaches PostgreSQL within 5 s. Every 2 s leaves room for a slow pass.

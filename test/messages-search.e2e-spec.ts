@@ -208,13 +208,17 @@ describe('GET /messages/search (every string in the content, case-insensitive, n
        FROM generate_series(1, 300) AS g`,
       [user],
     );
-    await db.query(
-      `INSERT INTO messages (session_id, seq, role, content)
+    // 30,000 rows through the search index: more than the app's 10 s statement limit on a loaded machine.
+    await db.transaction(async (tx) => {
+      await tx.query('SET LOCAL statement_timeout = 0');
+      await tx.query(
+        `INSERT INTO messages (session_id, seq, role, content)
        SELECT s.id, n, 'user', json_build_array(json_build_object('type', 'input_text',
               'text', CASE WHEN s.user_id = $1 AND n IN (7, 77) AND s.title = 'bulk 150' THEN 'a quokka sighting ' || n ELSE 'message ' || n || ' of ' || s.title END))
        FROM sessions s, generate_series(1, 100) AS n WHERE s.title LIKE 'bulk %'`,
-      [user],
-    );
+        [user],
+      );
+    });
     await db.query('VACUUM ANALYZE messages');
     const found = await search(apiAs(app, user), { q: 'QUOKKA' });
     expect(where(found)).toEqual(['user#77', 'user#7']);

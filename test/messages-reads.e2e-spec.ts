@@ -6,7 +6,9 @@ import { seedHistory } from './utils/history.js';
 
 // Reads of the contract's (v2) "Agent memory": limit 0..1000 or all, before.
 describe('reading a history: limit=0 and limit=all', () => {
-  const app = useTestApp();
+  // Client and server share this process: on a loaded machine the client can take less than the
+  // default 2 MiB/s a slow reader is held to, and its stream would be cut (messages-slow-readers tests that).
+  const app = useTestApp({ HISTORY_STREAM_MS_PER_MIB: '10000' });
   let api: Api;
   let id: string;
 

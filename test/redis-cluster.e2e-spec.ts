@@ -234,7 +234,7 @@ describe('on a Redis Cluster (REDIS_CLUSTER=true)', () => {
             what: 'a start through the queue',
           },
         );
-        await sessionIn(api, id, (s) => s.roundNumber >= 1, 'live progress', 30_000);
+        await sessionIn(api, id, (s) => s.roundNumber >= 1, 'live progress', 60_000);
         await api.post(`/sessions/${id}/kill`).expect(202);
         await sessionIn(api, id, (s) => s.status === 'killed', 'killed');
         await events.until((all) => all.some((event) => event.data.to === 'killed'), 'the kill among the events', 30_000);
@@ -244,7 +244,7 @@ describe('on a Redis Cluster (REDIS_CLUSTER=true)', () => {
       process.stderr.write(
         `failover: killed :${victim}; ${acked.reduce((a, b) => a + b, 0)} appends acknowledged, 0 lost, ${stale.length} stale; answers ${JSON.stringify(Object.fromEntries(statuses))}\n`,
       );
-    }, 150_000);
+    }, 180_000);
   });
 });
 

@@ -45,6 +45,13 @@ export function duplicateClient(client: RedisClient, options: ConnectionOptions)
 }
 
 /**
+ * How long a BullMQ worker waits before its loop runs again after a Redis error. BullMQ's default
+ * is 15 s, and a failover or an outage makes several errors in a row: a start or a kill would then
+ * wait up to a minute for a worker that is already connected again.
+ */
+export const WORKER_RUN_RETRY_MS = 2000;
+
+/**
  * BullMQ's connection options for the target. BullMQ makes its own connections from them (and
  * closes them); for a cluster it is told how through its client factory, which this installs.
  */

@@ -4,7 +4,7 @@ import { type Job, Worker } from 'bullmq';
 import { OutageLog } from '../common/log-once.js';
 import { webhooksConfig } from '../config/app.config.js';
 import { RedisKeys, WEBHOOK_QUEUE } from '../redis/keys.js';
-import { queueConnection } from '../redis/redis-client.js';
+import { queueConnection, WORKER_RUN_RETRY_MS } from '../redis/redis-client.js';
 import { redisTarget } from '../redis/redis-target.js';
 import { webhookRetryDelayMs } from './webhook-schedule.js';
 import { webhookHeaders } from './webhook-signature.js';
@@ -32,6 +32,7 @@ export class WebhookDeliverer implements OnApplicationShutdown {
       connection: queueConnection(redisTarget(config.redisUrl, config.redisCluster), { maxRetriesPerRequest: null }),
       prefix: keys.queuePrefix,
       concurrency: CONCURRENCY,
+      runRetryDelay: WORKER_RUN_RETRY_MS,
       settings: { backoffStrategy: (attemptsMade) => webhookRetryDelayMs(attemptsMade) },
     });
     this.worker.on('error', (error) => this.outage.failed(error));

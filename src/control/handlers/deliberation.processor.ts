@@ -1,4 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { WORKER_RUN_RETRY_MS } from '../../redis/redis-client.js';
 import {
   type BeforeApplicationShutdown,
   Inject,
@@ -34,7 +35,7 @@ type Json = Record<string, unknown>;
  * onApplicationBootstrap applies WORKER_CONCURRENCY first. maxStalledCount 0 because a run is
  * never repeated: when its worker dies the session fails (see LostWorkerSweeper), it is not rerun.
  */
-@Processor(DELIBERATION_QUEUE, { autorun: false, maxStalledCount: 0 })
+@Processor(DELIBERATION_QUEUE, { autorun: false, maxStalledCount: 0, runRetryDelay: WORKER_RUN_RETRY_MS })
 export class DeliberationProcessor
   extends WorkerHost
   implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown

@@ -46,6 +46,8 @@ describe('in-process copies across instances', () => {
         messageCount: Math.floor(i / 2),
       });
     }
+    // Under load the tracking connection may have been renewed (copies forgotten): held again first.
+    await waitFor(() => servedInProcess(one, a, id), Boolean, { what: 'an in-process copy' });
     const before = cacheOne.stats.nearHits;
     await Promise.all(Array.from({ length: 20 }, () => a.get(`/sessions/${id}`).expect(200)));
     expect(cacheOne.stats.nearHits - before).toBe(20);

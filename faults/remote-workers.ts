@@ -35,7 +35,11 @@ export class RemoteWork {
     const order = [firstPort, ...this.ports.filter((port) => port !== firstPort)];
     for (let i = 0; i < count; i++) {
       const worker = await this.spawn({ HANDLERS: 'research', ROUNDS: '2', STEP_SECONDS: '1' }, order, `remote worker ${i}`);
-      void worker.exited.then(() => this.workers.includes(worker) && this.unexpectedWorkerExits++);
+      void worker.exited.then(() => {
+        if (!this.workers.includes(worker)) return;
+        this.unexpectedWorkerExits++;
+        this.log(`remote worker ${i} exited; its last lines:\n${worker.output().trim().split('\n').slice(-8).join('\n')}`);
+      });
       this.workers.push(worker);
     }
   }

@@ -186,6 +186,10 @@ async function main(): Promise<number> {
       unexpectedWorkerExits: remote.unexpectedWorkerExits,
     };
     log(`verified; run time so far ${Math.round((Date.now() - started) / 1000)} s`);
+    for (const instance of instances) {
+      const errors = instance.errorLines();
+      if (errors.length) log(`${instance.name} logged an error:\n${errors.join('\n')}`);
+    }
     const remoteChecks = {
       "the SIGKILLed remote worker's session was not failed as lost within WORK_LEASE_SECONDS + 5 s":
         !/^failed: worker lost/.test(remote.figures.killedWorkerError) ||

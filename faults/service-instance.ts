@@ -61,6 +61,14 @@ export class Instance {
     return this.lastExit.afterMs;
   }
 
+  /** What the running process logged as an error (a 500's cause, with its stack), for the report. */
+  errorLines(max = 40): string[] {
+    // eslint-disable-next-line no-control-regex
+    const lines = (this.process?.output() ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+    const at = lines.findIndex((line) => / ERROR /.test(line) && !/still shutting down/.test(line));
+    return at < 0 ? [] : lines.slice(at, at + max);
+  }
+
   kill(): void {
     this.exitRequested = true;
     this.process?.child.kill('SIGKILL');

@@ -47,14 +47,18 @@ class Api:
 
     def post(self, path, body):
         """POST JSON; returns (status, parsed body or None). Moves to the next URL when one is unavailable."""
-        for _ in range(len(self.urls) * 20):
+        # An outage (a restart, PostgreSQL or Redis away for a while) is waited out for two minutes.
+        give_up_at = time.monotonic() + 120
+        pause = 0.2
+        while time.monotonic() < give_up_at:
             base = self.urls[self.current]
             try:
                 return self._post(base + "/api/v1" + path, body)
             except Unavailable as why:
                 self.current = (self.current + 1) % len(self.urls)
                 say("reconnecting:", why, "->", self.urls[self.current])
-                time.sleep(0.2)
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
         raise SystemExit("no instance of the session store answers")
 
     @staticmethod

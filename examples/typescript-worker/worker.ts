@@ -22,7 +22,9 @@ type Answer = { status: number; body: any };
 class Stopped extends Error {}
 
 async function post(path: string, body: object): Promise<Answer> {
-  for (let attempt = 0; attempt < urls.length * 20; attempt++) {
+  // An outage (a restart, PostgreSQL or Redis away for a while) is waited out for two minutes.
+  const giveUpAt = Date.now() + 120_000;
+  for (let pause = 200; Date.now() < giveUpAt; pause = Math.min(pause * 2, 2000)) {
     const url = `${urls[current]}/api/v1${path}`;
     try {
       const response = await fetch(url, {
@@ -39,7 +41,7 @@ async function post(path: string, body: object): Promise<Answer> {
       console.log(`reconnecting: ${urls[current]}: ${(error as Error).message}`);
     }
     current = (current + 1) % urls.length;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
   throw new Error('no instance of the session store answers');
 }

@@ -14,6 +14,8 @@ import { type ReleaseSlot, StreamSlots } from './stream-slots.js';
 // The contract's "a comment line every 15 s keeps proxies open".
 const KEEP_ALIVE_MS = 15_000;
 const REPLAY_PAGE = 500;
+// At shutdown, how long a stream's unsent events may take to go out before its socket is dropped.
+const SHUTDOWN_FLUSH_MS = 1000;
 const HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
   'Cache-Control': 'no-cache, no-transform',
@@ -146,6 +148,6 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
 
   private endAll(): void {
     this.closing = true;
-    for (const subscription of [...this.open]) subscription.end();
+    for (const subscription of [...this.open]) subscription.endWithin(SHUTDOWN_FLUSH_MS);
   }
 }

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { LoggedEvent } from './event-log.js';
@@ -10,6 +11,7 @@ class FakeResponse extends EventEmitter {
   writableNeedDrain = false;
   ended = false;
   destroyed = false;
+  writableFinished = false;
   write(text: string): boolean {
     this.written += text;
     return true;
@@ -107,5 +109,27 @@ describe('SseSubscription', () => {
     response.emit('drain');
     await waiting;
     expect(drained).toBe(true);
+  });
+
+  it('at shutdown drops a stream whose client stopped reading once the grace is over, and leaves a flushed one be', () => {
+    jest.useFakeTimers();
+    try {
+      const stalled = open();
+      response.writableLength = 50_000; // written, not taken by the client
+      stalled.endWithin(1000);
+      expect(response.ended).toBe(true);
+      jest.advanceTimersByTime(999);
+      expect(response.destroyed).toBe(false);
+      jest.advanceTimersByTime(1);
+      expect(response.destroyed).toBe(true);
+
+      response = new FakeResponse();
+      response.writableFinished = true;
+      open().endWithin(1000);
+      jest.advanceTimersByTime(5000);
+      expect(response.destroyed).toBe(false);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -94,6 +94,16 @@ export class SseSubscription {
     this.finish(() => this.response.end());
   }
 
+  /**
+   * A shutdown's end: what was written gets `graceMs` to go out, then the socket is dropped, since
+   * a client that stopped reading would otherwise hold the server's close (the faults run saw 10 s).
+   */
+  endWithin(graceMs: number): void {
+    this.end();
+    if (this.response.writableFinished || this.response.destroyed) return;
+    setTimeout(() => this.response.destroy(), graceMs).unref();
+  }
+
   /** Bytes the client has yet to get: written but unsent, and held during the replay. */
   private get behind(): number {
     return this.response.writableLength + this.heldBytes;

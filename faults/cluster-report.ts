@@ -62,6 +62,8 @@ export function reportCluster({ ledger, findings, events, prober, killsEnded, in
   if (ledger.staleReads.length) console.log('stale reads:', ledger.staleReads.slice(0, 10));
   if (ledger.staleTails.length) console.log('stale history tails:', ledger.staleTails.slice(0, 10));
   if (killsEnded.length) console.log('killed sessions not intact:', killsEnded.slice(0, 10));
+  const unreached = prober.kills.filter((kill) => !kill.reachedWork);
+  if (unreached.length) console.log('kills whose job was still there 6 s on:', unreached.slice(0, 10));
   console.log('latency (ms) by phase; refused = 503 or no connection:');
   console.table({
     'sent before the SIGKILL': { ...ledger.percentiles('baseline'), refused: ledger.refusedByPhase.baseline },

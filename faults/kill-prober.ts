@@ -10,7 +10,7 @@ export type KillTiming = 'before' | 'during' | 'after';
 
 export interface Kill {
   sessionId: string;
-  /** sent before the master's SIGKILL, between it and its replica's promotion, or after */
+  /** sent and watched before the master's SIGKILL, after its replica's promotion, or neither */
   when: KillTiming;
   /** the messageCount its 202 answered: nothing may be appended after it */
   messageCountAtKill: number;
@@ -78,7 +78,13 @@ export class KillProber {
         break;
       }
     }
-    this.kills.push({ sessionId: id, when, messageCountAtKill: killed.body.messageCount, reachedWork });
+    // A watch that saw the master die or the slots move is the failover's, whenever the kill was sent.
+    this.kills.push({
+      sessionId: id,
+      when: this.timing === when ? when : 'during',
+      messageCountAtKill: killed.body.messageCount,
+      reachedWork,
+    });
   }
 
   private async call(method: string, path: string, body?: object): Promise<{ status: number; body: any }> {

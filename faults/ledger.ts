@@ -15,6 +15,8 @@ export class Ledger {
   readonly byStatus: Record<string, number> = {};
   readonly clientErrorsByRoute: Record<string, number> = {};
   readonly serverErrorSamples: string[] = [];
+  /** the first refusals (503 or no connection), with the phase they came in */
+  readonly refusedSamples: string[] = [];
   readonly staleReads: string[] = [];
   /** GET .../messages?limit=20 answers (the history's cached tail, or PostgreSQL) missing an acknowledged append */
   readonly staleTails: string[] = [];
@@ -35,8 +37,8 @@ export class Ledger {
   readonly unacknowledgedBatches: string[][] = [];
   /** sessions that were started at least once */
   readonly started = new Set<string>();
-  /** user -> the status changes (start, kill) its client was answered 2xx for: each must reach its subscriber once */
-  readonly statusChanges = new Map<string, Array<{ sessionId: string; to: string }>>();
+  /** user -> the status changes (start, kill) its client was answered 2xx for, and when: each must reach its subscriber once */
+  readonly statusChanges = new Map<string, Array<{ sessionId: string; to: string; at: number }>>();
   /** set by the run as it moves on; each answer is counted in the phase it was sent in */
   phase: Phase = 'baseline';
   readonly latencies: Record<Phase, number[]> = { baseline: [], hostile: [], heavy: [], faults: [] };
@@ -47,7 +49,11 @@ export class Ledger {
     this.counts.sent++;
     this.latencies[phase].push(ms);
     this.byStatus[status] = (this.byStatus[status] ?? 0) + 1;
-    if (status === 0 || status === 503) this.refusedByPhase[phase]++;
+    if (status === 0 || status === 503) {
+      this.refusedByPhase[phase]++;
+      if (this.refusedSamples.length < 10)
+        this.refusedSamples.push(`${status} ${what} (${phase} phase, ${new Date().toISOString().slice(11, 23)})`);
+    }
     if (status === 0) this.counts.connectionErrors++;
     else if (status >= 200 && status < 300) this.counts.acknowledged++;
     else if (status === 503) {
@@ -65,7 +71,7 @@ export class Ledger {
 
   statusChanged(user: string, sessionId: string, to: string): void {
     const changes = this.statusChanges.get(user) ?? [];
-    changes.push({ sessionId, to });
+    changes.push({ sessionId, to, at: Date.now() });
     this.statusChanges.set(user, changes);
   }
 

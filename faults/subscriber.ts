@@ -42,6 +42,11 @@ export class Subscriber {
     await this.running;
   }
 
+  /** Drops the open stream; the subscriber comes back at once with Last-Event-ID, as after a lost connection. */
+  reconnect(): void {
+    this.controller?.abort();
+  }
+
   get lastId(): string | undefined {
     return this.received.at(-1)?.id;
   }

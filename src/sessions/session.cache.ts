@@ -9,6 +9,7 @@ import { SessionNearCache } from './session-near-cache.js';
 import { type Session, SESSION_DATE_FIELDS } from './session.columns.js';
 
 const TOMBSTONE = `${2 ** 31 - 1}|null`;
+const DROP_RETRY_MS = 100;
 
 /** Another cache holding keys per session (live progress): purged and listed with the session's own. */
 export interface SessionKeyOwner {
@@ -57,6 +58,9 @@ export class SessionCache implements OnApplicationShutdown {
   private readonly near = new SessionNearCache();
   private readonly invalidations: KeyInvalidations | null;
   private readonly replicas: ReplicaWait | null;
+  // On a cluster: its client stays 'ready' while a master is replaced, so drops are retried on a timer.
+  private readonly cluster: boolean;
+  private dropRetry: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
@@ -67,12 +71,14 @@ export class SessionCache implements OnApplicationShutdown {
     // On a cluster there is no in-process copy: tracking would need a subscriber per node, kept
     // through failovers, and a missed announcement would serve a stale session.
     const server = singleServer(redis);
+    this.cluster = redis !== null && server === null;
     this.invalidations = server
       ? new KeyInvalidations(server, SESSION_KEY_PREFIX, (keys) => this.near.invalidate(keys && keys.map(sessionIdOfKey)))
       : null;
   }
 
   onApplicationShutdown(): void {
+    if (this.dropRetry) clearTimeout(this.dropRetry);
     this.invalidations?.close();
   }
 
@@ -132,6 +138,7 @@ export class SessionCache implements OnApplicationShutdown {
     } catch (error) {
       this.unsynced.add(session.id);
       this.failed('set', error);
+      this.retryDrops();
     }
   }
 
@@ -167,7 +174,21 @@ export class SessionCache implements OnApplicationShutdown {
       for (const id of ids) this.unsynced.delete(id);
     } catch (error) {
       this.failed('delete', error);
+      this.retryDrops();
     }
+  }
+
+  /**
+   * A cluster's master that died with a copy older than PostgreSQL's row may be replaced by its
+   * replica holding that copy, which every instance would then read: the drop is retried until it
+   * lands on the promoted replica, so the stale copy lives no longer than the promotion plus one retry.
+   */
+  private retryDrops(): void {
+    if (!this.cluster || this.dropRetry) return;
+    this.dropRetry = setTimeout(() => {
+      this.dropRetry = null;
+      void this.dropUnsynced();
+    }, DROP_RETRY_MS).unref();
   }
 
   /**

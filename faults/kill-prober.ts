@@ -1,7 +1,7 @@
 import type { Cluster } from 'ioredis';
 import { mintToken } from '../src/auth/token-signer.js';
 import { queuePrefix } from '../src/redis/keys.js';
-import { DELIBERATION_QUEUE } from '../src/control/work.queue.js';
+import { DELIBERATION_QUEUE } from '../src/control/queue/work.queue.js';
 import type { Ledger } from './ledger.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

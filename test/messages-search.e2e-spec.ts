@@ -1,3 +1,4 @@
+import pg from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { searchQuery } from '../src/search/messages-search.repository.js';
@@ -208,18 +209,22 @@ describe('GET /messages/search (every string in the content, case-insensitive, n
        FROM generate_series(1, 300) AS g`,
       [user],
     );
-    // 30,000 rows through the search index: more than the app's 10 s statement limit on a loaded machine.
-    await db.transaction(async (tx) => {
-      await tx.query('SET LOCAL statement_timeout = 0');
-      await tx.query(
+    // 30,000 rows through the search index, on a connection of the test's own: on a loaded machine
+    // this outlives the app's statement limit (10 s) and its client's wait (15 s).
+    const fixture = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await fixture.connect();
+    try {
+      await fixture.query(
         `INSERT INTO messages (session_id, seq, role, content)
        SELECT s.id, n, 'user', json_build_array(json_build_object('type', 'input_text',
               'text', CASE WHEN s.user_id = $1 AND n IN (7, 77) AND s.title = 'bulk 150' THEN 'a quokka sighting ' || n ELSE 'message ' || n || ' of ' || s.title END))
        FROM sessions s, generate_series(1, 100) AS n WHERE s.title LIKE 'bulk %'`,
         [user],
       );
-    });
-    await db.query('VACUUM ANALYZE messages');
+      await fixture.query('VACUUM ANALYZE messages');
+    } finally {
+      await fixture.end();
+    }
     const found = await search(apiAs(app, user), { q: 'QUOKKA' });
     expect(where(found)).toEqual(['user#77', 'user#7']);
 

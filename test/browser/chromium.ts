@@ -1,8 +1,11 @@
 // Functions passed to page.evaluate/waitForFunction run in the page: they see the DOM.
 /// <reference lib="dom" />
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { tokenFor } from '../factories/token.factory.js';
+import { useTestApp } from '../utils/use-test-app.js';
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it): playwright-core downloads no browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -20,6 +23,31 @@ const ARGS = [
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)`);
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}
+
+/** Where each run's screenshots go (dist/ is not committed). */
+export const SHOTS = 'dist/screenshots';
+
+export interface Dashboard {
+  app: NestFastifyApplication;
+  /** The listening app's URL, once the describe's beforeAll ran. */
+  base: string;
+  browser: Browser;
+}
+
+/** A describe's app, listening on a free port, and one Chromium for its tests. */
+export function useDashboard(env: Record<string, string> = {}): Dashboard {
+  const dashboard = { app: useTestApp(env), base: '', browser: undefined as unknown as Browser };
+  beforeAll(async () => {
+    await dashboard.app.listen({ port: 0, host: '127.0.0.1' });
+    dashboard.base = `http://127.0.0.1:${(dashboard.app.getHttpServer().address() as AddressInfo).port}`;
+    dashboard.browser = await launchChromium();
+    mkdirSync(SHOTS, { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await dashboard.browser?.close();
+  });
+  return dashboard;
 }
 
 export const WIDE = { width: 1440, height: 900 };

@@ -1,34 +1,17 @@
 // Functions passed to page.evaluate/waitForFunction run in the page: they see the DOM.
 /// <reference lib="dom" />
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { apiAs } from '../factories/api.factory.js';
 import { newUser } from '../factories/token.factory.js';
-import { useTestApp } from '../utils/use-test-app.js';
-import { launchChromium, personAt, signInAs } from './chromium.js';
-
-// Screenshots of each run (dist/ is not committed), as dashboard.browser-spec.ts saves them.
-const SHOTS = 'dist/screenshots';
+import { personAt, signInAs, SHOTS, useDashboard } from './chromium.js';
 
 const shownSeqs = (page: Page) =>
   page.locator('.messages .message').evaluateAll((lis) => lis.map((li) => Number(li.getAttribute('data-seq'))));
 
 /** Needs the history cap (branch cap): `historyLimit` and `trimmedThroughSeq` on the session. */
 describe('dashboard history cap, in a real browser', () => {
-  const app = useTestApp();
-  let base: string;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    mkdirSync(SHOTS, { recursive: true });
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const dashboard = useDashboard();
+  const { app } = dashboard;
 
   it('drops the trimmed messages from an open page as the cap cuts them, and says what was trimmed and the cap', async () => {
     const user = newUser('capped');
@@ -39,7 +22,7 @@ describe('dashboard history cap, in a real browser', () => {
       Array.from({ length: to - from + 1 }, (_, i) => ({ role: 'user', content: `Note ${from + i}` }));
     await api.post(`/sessions/${session.id}/messages`, { items: say(1, 5) }).expect(201);
 
-    const { context, page, errors } = await personAt(browser, base);
+    const { context, page, errors } = await personAt(dashboard.browser, dashboard.base);
     await signInAs(page, user);
     await page.goto(`/#/sessions/${session.id}`);
     await page.locator('.messages .message').nth(4).waitFor();

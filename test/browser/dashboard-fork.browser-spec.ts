@@ -1,33 +1,16 @@
 // Functions passed to page.evaluate/waitForFunction run in the page: they see the DOM.
 /// <reference lib="dom" />
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { apiAs, createSession } from '../factories/api.factory.js';
 import { newUser } from '../factories/token.factory.js';
-import { useTestApp } from '../utils/use-test-app.js';
-import { launchChromium, personAt, signInAs } from './chromium.js';
-
-// Screenshots of each run (dist/ is not committed), as dashboard.browser-spec.ts saves them.
-const SHOTS = 'dist/screenshots';
+import { personAt, signInAs, SHOTS, useDashboard } from './chromium.js';
 
 const sessionIdOf = (page: Page) => decodeURIComponent(/#\/sessions\/([^?]+)/.exec(page.url())?.[1] ?? '');
 const shownTexts = (page: Page) => page.locator('.messages .message .text').allInnerTexts();
 
 describe('dashboard fork, in a real browser', () => {
-  const app = useTestApp();
-  let base: string;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    mkdirSync(SHOTS, { recursive: true });
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const dashboard = useDashboard();
+  const { app } = dashboard;
 
   it('forks at a middle message: the new session opens with exactly messages 1..N and links back to its source', async () => {
     const user = newUser('forker');
@@ -38,7 +21,7 @@ describe('dashboard fork, in a real browser', () => {
       .post(`/sessions/${source.id}/messages`, { items: texts.map((content, i) => ({ role: i % 2 ? 'assistant' : 'user', content })) })
       .expect(201);
 
-    const { context, page, errors } = await personAt(browser, base);
+    const { context, page, errors } = await personAt(dashboard.browser, dashboard.base);
     await signInAs(page, user);
     await page.goto(`/#/sessions/${source.id}`);
     await page.locator('.messages .message').nth(4).waitFor();
@@ -77,7 +60,7 @@ describe('dashboard fork, in a real browser', () => {
     const source = await createSession(api, { title: 'Soon gone' });
     await api.post(`/sessions/${source.id}/messages`, { items: [{ role: 'user', content: 'Hello' }] }).expect(201);
 
-    const { context, page, errors } = await personAt(browser, base);
+    const { context, page, errors } = await personAt(dashboard.browser, dashboard.base);
     // No events stream: the deletion's notice cannot reach the page before the click.
     await page.route('**/api/v1/events*', (route) => route.abort());
     await signInAs(page, user);

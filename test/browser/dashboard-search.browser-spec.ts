@@ -1,34 +1,16 @@
 // Functions passed to page.evaluate/waitForFunction run in the page: they see the DOM.
 /// <reference lib="dom" />
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
 import { apiAs, createSession } from '../factories/api.factory.js';
 import { newUser } from '../factories/token.factory.js';
-import { useTestApp } from '../utils/use-test-app.js';
-import { launchChromium, personAt, signInAs } from './chromium.js';
-
-// Screenshots of each run (dist/ is not committed), as dashboard.browser-spec.ts saves them.
-const SHOTS = 'dist/screenshots';
+import { personAt, signInAs, SHOTS, useDashboard } from './chromium.js';
 
 /**
- * Needs GET /messages/search (branch `search`): the transcript search box of the history, its
+ * The transcript search box of the history, its
  * results grouped by session with the match marked, and a result opening its session at that message.
  */
 describe('dashboard transcript search, in a real browser', () => {
-  const app = useTestApp();
-  let base: string;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    mkdirSync(SHOTS, { recursive: true });
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const dashboard = useDashboard();
+  const { app } = dashboard;
 
   it('finds messages across sessions, grouped by session with the match marked; a result opens its session at that message', async () => {
     const user = newUser('searcher');
@@ -56,7 +38,7 @@ describe('dashboard transcript search, in a real browser', () => {
     const theirs = await createSession(other, { title: 'Not yours' });
     await other.post(`/sessions/${theirs.id}/messages`, { items: [{ role: 'user', content: 'pro pro pro' }] }).expect(201);
 
-    const { context, page, errors } = await personAt(browser, base);
+    const { context, page, errors } = await personAt(dashboard.browser, dashboard.base);
     await signInAs(page, user);
     await page.getByRole('searchbox', { name: 'Search transcripts' }).fill('pro');
     const groups = page.locator('.search-group');

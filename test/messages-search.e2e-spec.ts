@@ -246,5 +246,5 @@ describe('GET /messages/search (every string in the content, case-insensitive, n
     console.log(`EXPLAIN of a search for a text in every message of that user:\n${walk}`);
     expect(walk).toMatch(/messages_user_created_idx|messages_user_text_trgm_idx/);
     expect(walk).not.toMatch(/Seq Scan on messages/);
-  });
+  }, 240_000);
 });

@@ -171,4 +171,15 @@ describe('per-user budget of request bodies (RATE_LIMIT_BODY_MIB_PER_MINUTE)', (
     const read = await apiAs(app, owner).get(`/sessions/${created.body.id}`).expect(200);
     expect(read.body.messageCount).toBe(3);
   });
+
+  it('counts each item of a batch as at least 1 KiB: many tiny items are not nearly free', async () => {
+    const api = apiAs(app, newUser());
+    const session = await createSession(api);
+    const items = (n: number) => ({ items: Array.from({ length: n }, () => ({ role: 'user', content: 'x' })) });
+    // 600 tiny items: about 17 KiB of body, counted as 600 KiB. A second batch passes the 1 MiB.
+    await api.post(`/sessions/${session.id}/messages`, items(600)).expect(201);
+    const refused = await api.post(`/sessions/${session.id}/messages`, items(600)).expect(429);
+    expect(refused.body.code).toBe('RATE_LIMITED');
+    expect((await api.get(`/sessions/${session.id}`).expect(200)).body.messageCount).toBe(600);
+  });
 });

@@ -36,6 +36,9 @@ const then = (counted: Counted, next: (record: RateLimitRecord) => Error | null,
  * user's largest legal appends cannot take the instances' CPU from everyone else. Beyond either:
  * 429 RATE_LIMITED with Retry-After. Requests without a user (health, metrics, docs) pass.
  */
+/** What each item of a batch counts against the body budget at least, in KiB. */
+export const ITEM_KIB = 1;
+
 export function limitRequests(app: NestFastifyApplication, limits: RateLimits): void {
   const { perMinute, bodyMibPerMinute } = limits;
   if (perMinute === 0 && bodyMibPerMinute === 0) return;
@@ -74,8 +77,15 @@ export function limitRequests(app: NestFastifyApplication, limits: RateLimits): 
   });
   if (!bodyKib) return;
   fastify.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
-    const unannounced = request.user && request.headers['content-length'] === undefined && request.body && typeof request.body === 'object';
-    if (!unannounced) return done();
-    countBody(request.user!.id, bodySourceOf(request.body as object)?.text.length ?? 0, done);
+    if (!request.user || !request.body || typeof request.body !== 'object') return done();
+    const announced = request.headers['content-length'];
+    const bytes = announced === undefined ? (bodySourceOf(request.body)?.text.length ?? 0) : 0;
+    // Each item to store counts at least ITEM_KIB: a row costs the database (its index entries, the
+    // search text) whatever its size, so 10,000 tiny items are not nearly free of the budget.
+    const items = (request.body as { items?: unknown }).items;
+    const rowsKib = Array.isArray(items) ? items.length * ITEM_KIB : 0;
+    const extraKib = Math.max(0, rowsKib - Math.ceil((announced === undefined ? bytes : Number(announced)) / 1024));
+    if (!bytes && !extraKib) return done();
+    countBody(request.user.id, bytes + extraKib * 1024, done);
   });
 }

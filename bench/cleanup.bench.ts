@@ -10,6 +10,7 @@ import { CleanupService } from '../src/cleanup/cleanup.service.js';
 import { databaseName } from '../src/database/database-url.js';
 import { ensureDatabase } from '../src/database/ensure-database.js';
 import { runMigrations } from '../src/database/migrate.js';
+import { ms, summarize } from './latency-samples.js';
 
 /*
  * `npm run bench:cleanup`: one cleanup pass over 100,000 expired sessions (2 messages each) among
@@ -81,26 +82,6 @@ async function countSessions(): Promise<number> {
   } finally {
     await client.end();
   }
-}
-
-function ms(value: number): string {
-  return `${value.toFixed(1)} ms`;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
-}
-
-function summarize(samples: Float64Array, from: number, to: number) {
-  const latencies: number[] = [];
-  let errors = 0;
-  for (let i = 0; i < samples.length; i += 3) {
-    if (samples[i] < from || samples[i] >= to) continue;
-    latencies.push(samples[i + 1]);
-    if (samples[i + 2] !== 1) errors++;
-  }
-  latencies.sort((a, b) => a - b);
-  return { count: latencies.length, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN };
 }
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@ import { createApp } from '../src/bootstrap.js';
 import { databaseName } from '../src/database/database-url.js';
 import { ensureDatabase } from '../src/database/ensure-database.js';
 import { runMigrations } from '../src/database/migrate.js';
+import { ms, percentile, summarize } from './latency-samples.js';
 
 /*
  * `npm run bench:fork`: POST /sessions/:id/fork of a 100,000-message history, through a real
@@ -74,31 +75,11 @@ async function seed(): Promise<{ sourceId: string; readIds: string[] }> {
   }
 }
 
-function ms(value: number): string {
-  return `${value.toFixed(1)} ms`;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
-}
-
 function median(values: number[]): number {
   return percentile(
     [...values].sort((a, b) => a - b),
     50,
   );
-}
-
-function summarize(samples: Float64Array, from: number, to: number) {
-  const latencies: number[] = [];
-  let errors = 0;
-  for (let i = 0; i < samples.length; i += 3) {
-    if (samples[i] < from || samples[i] >= to) continue;
-    latencies.push(samples[i + 1]);
-    if (samples[i + 2] !== 1) errors++;
-  }
-  latencies.sort((a, b) => a - b);
-  return { count: latencies.length, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN };
 }
 
 async function main(): Promise<void> {

@@ -21,8 +21,16 @@ import { waitFor } from './utils/wait-for.js';
 describe('on a Redis Cluster (REDIS_CLUSTER=true)', () => {
   let cluster: RedisClusterHarness;
   let redis: Cluster;
-  // Slow rounds: a started session is still running when the test kills it.
-  const env = controlEnv({ DELIBERATION_ROUNDS: '200', DELIBERATION_STEP_MS: '100', HISTORY_TAIL_CACHE_SIZE: '10' });
+  // Slow rounds: a started session is still running when the test kills it. A loaded machine's
+  // replica may take over 100 ms to confirm a copy, which then is read from PostgreSQL: 2 s here.
+  // The failover's writers loop as fast as the machine lets them: no rate limit in their way.
+  const env = controlEnv({
+    DELIBERATION_ROUNDS: '200',
+    DELIBERATION_STEP_MS: '100',
+    HISTORY_TAIL_CACHE_SIZE: '10',
+    REDIS_REPLICA_WAIT_MS: '2000',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  });
 
   beforeAll(async () => {
     cluster = await startRedisCluster();

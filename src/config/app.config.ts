@@ -63,6 +63,8 @@ export const redisConfig = namespace('redis', (env) => ({
   url: env.REDIS_URL,
   // REDIS_URL then names seed nodes of a Redis Cluster.
   cluster: env.REDIS_CLUSTER,
+  // On a cluster: how long a session copy's write waits for a replica to confirm it.
+  replicaWaitMs: env.REDIS_REPLICA_WAIT_MS,
   cacheTtlSeconds: env.SESSION_CACHE_TTL_SECONDS,
   historyTailSize: env.REDIS_URL === '' ? 0 : env.HISTORY_TAIL_CACHE_SIZE,
 }));

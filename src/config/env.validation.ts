@@ -94,6 +94,10 @@ class EnvironmentVariables {
   @IsBoolean({ message: 'true or false' })
   readonly REDIS_CLUSTER: boolean = false;
 
+  // On a cluster, how long a session copy's write waits for a replica (`WAIT 1 <ms>`); see docs/operations.md.
+  @IsIntBetween(1, 60_000)
+  readonly REDIS_REPLICA_WAIT_MS: number = 100;
+
   // Empty: unset. Then the development secret is used, unless an identity provider is configured.
   @ValidateIf((env: EnvironmentVariables) => env.AUTH_JWT_SECRET !== '')
   @Length(16, 512, { message: 'from 16 to 512 characters' })

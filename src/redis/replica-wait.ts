@@ -1,9 +1,8 @@
 import type { RedisClient } from './redis-client.js';
 import { singleServer } from './redis-client.js';
 
-// How long a write waits for its replica; a master that has none (its replica was promoted and the
-// old master has not rejoined) answers 0 after this, and is then not asked for WAITING_OFF_MS.
-const WAIT_MS = 100;
+// A master that has no replica (its replica was promoted and the old master has not rejoined)
+// answers 0 after the wait (REDIS_REPLICA_WAIT_MS), and is then not asked for WAITING_OFF_MS.
 const WAITING_OFF_MS = 5000;
 
 /**
@@ -17,7 +16,10 @@ export class ReplicaWait {
   private offUntil = 0;
   private readonly enabled: boolean;
 
-  constructor(private readonly client: RedisClient) {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly waitMs: number,
+  ) {
     this.enabled = singleServer(client) === null;
   }
 
@@ -31,7 +33,7 @@ export class ReplicaWait {
       (await this.client
         .pipeline()
         .eval(script, 1, key, ...args)
-        .wait(1, WAIT_MS)
+        .wait(1, this.waitMs)
         .exec()) ?? [];
     for (const [error] of results) if (error) throw error;
     const confirmed = Number(results[1]?.[1] ?? 0) >= 1;

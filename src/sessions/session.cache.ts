@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { redisConfig } from '../config/app.config.js';
 import { type RedisClient, singleServer } from '../redis/redis-client.js';
 import { ReplicaWait } from '../redis/replica-wait.js';
 import { JsonText } from '../common/json-text.js';
@@ -65,9 +67,10 @@ export class SessionCache implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
+    @Inject(redisConfig.KEY) config: ConfigType<typeof redisConfig>,
   ) {
     redis?.on('ready', () => void this.dropUnsynced());
-    this.replicas = redis && new ReplicaWait(redis);
+    this.replicas = redis && new ReplicaWait(redis, config.replicaWaitMs);
     // On a cluster there is no in-process copy: tracking would need a subscriber per node, kept
     // through failovers, and a missed announcement would serve a stale session.
     const server = singleServer(redis);

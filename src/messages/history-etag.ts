@@ -1,6 +1,6 @@
 import { PreconditionFailedError } from '../common/domain-error.js';
 import { strongEntityTags } from '../sessions/if-match.js';
-import type { HistoryState } from '../sessions/session-writes.js';
+import type { HistoryState } from '../sessions/session-write.types.js';
 
 /**
  * The history's own ETag, `"h<lastSeq>.<messageCount>"`, from the session row's counters. Every

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseUnavailableError, SessionNotFoundError, WriteOutcomeUnknownError } from '../common/domain-error.js';
 import { RUNNING } from '../sessions/session-status.js';
-import { type HistoryTx, SessionStore } from '../sessions/session.store.js';
-import type { HistoryCap, HistoryState } from '../sessions/session-writes.js';
+import { type HistoryTx, type SessionTx, SessionStore } from '../sessions/session.store.js';
+import type { HistoryCap, HistoryState } from '../sessions/session-write.types.js';
 import { historyEtag, historyStatesOf, requireHistoryMatch } from './history-etag.js';
 import { CappedSessions } from './capped-sessions.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import type { Session } from '../sessions/session.columns.js';
-import type { SessionTx } from '../sessions/session-writer.js';
 import { type AppendRecord, isKeyRecorded, MessageAppendsRepository } from './message-appends.repository.js';
 import type { Message } from './message.columns.js';
 import { MessagesRepository, type NewMessage } from './messages.repository.js';

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { queryPrepared } from '../database/prepared-query.js';
-import type { SessionTx } from '../sessions/session-writer.js';
-import type { HistoryRider } from '../sessions/session-writes.js';
+import type { SessionTx } from '../sessions/session.store.js';
+import type { HistoryRider } from '../sessions/session-write.types.js';
 import { type Message, messageFromRow } from './message.columns.js';
 
 const UNIQUE_VIOLATION = '23505';

@@ -1,4 +1,4 @@
-import type { HistoryCap } from './session-writes.js';
+import type { HistoryCap } from './session-write.types.js';
 
 /** The server's cap for a session that sets no bound of its own (HISTORY_MAX_MESSAGES / HISTORY_MAX_BYTES; 0: none). */
 export interface CapDefaults {

@@ -1,6 +1,6 @@
 import type { JsonText } from '../common/json-text.js';
 import { latestExpiry } from './session-expiry.sql.js';
-import type { HistoryRider } from './session-writes.js';
+import type { HistoryRider } from './session-write.types.js';
 
 /** A fork as asked: the source, where to cut (null: after its last message), and the new session's own fields. */
 export interface NewFork {
@@ -26,6 +26,9 @@ export interface ForkCopy {
   extent: HistoryRider;
   copy: HistoryRider;
 }
+
+/** A long history takes longer to copy than other statements may: the fork's own bound, for its transaction. */
+export const SET_FORK_STATEMENT_TIMEOUT = `SELECT set_config('statement_timeout', $1, true)`;
 
 /**
  * A fork as one statement, so one snapshot: the source row, its history's extent, the new row and

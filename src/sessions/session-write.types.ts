@@ -26,14 +26,6 @@ export interface SessionChanges {
   historyLimit?: HistoryLimitColumns;
 }
 
-export interface ListPosition {
-  status?: SessionStatus;
-  /** Title contains this text, case-insensitively. */
-  titleContains?: string;
-  limit: number;
-  after?: { createdAt: Date; id: string };
-}
-
 /**
  * What a history change does to its session row. `replaced`: `removed` messages went (those from
  * `fromSeq` on, counted under the row lock) and `appended` new ones came, whose seqs continue after lastSeq.

@@ -7,7 +7,7 @@ export interface CapDefaults {
 }
 
 /*
- * An append under a cap, inside the session row's UPDATE (SessionsRepository.touchForHistory), so
+ * An append under a cap, inside the session row's UPDATE (history-touch.sql.ts), so
  * the cut, the counts and the append are one statement. Unqualified columns are the row's before
  * the update. The defaults are validated integers, written into the text so it stays one prepared
  * statement per process.

@@ -12,6 +12,13 @@ module.exports = {
       to: { path: '^src/[^/]+/.+[.]repository[.]ts$', pathNot: '^src/$1/' },
     },
     {
+      name: 'sessions-written-through-the-store',
+      comment: 'Other features write sessions through SessionStore (session.store.ts); SessionWriter orders commits inside sessions/.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/sessions/' },
+      to: { path: '^src/sessions/session[.]writer[.]ts$' },
+    },
+    {
       name: 'infrastructure-imports-no-feature',
       comment: 'common/, config/, redis/ and database/ are shared by every feature, so they depend on none.',
       severity: 'error',

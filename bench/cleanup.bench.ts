@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { mintToken } from '../src/auth/token-signer.js';
 import { createApp } from '../src/bootstrap.js';
-import { CleanupBatchRunner } from '../src/cleanup/cleanup.batches.js';
+import { CleanupBatchRunner } from '../src/cleanup/cleanup-batch.runner.js';
 import { CleanupService } from '../src/cleanup/cleanup.service.js';
 import { databaseName } from '../src/database/database-url.js';
 import { ensureDatabase } from '../src/database/ensure-database.js';

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
-import { authenticateBeforeBody } from './auth/authenticate-requests.js';
+import { authenticateBeforeBody } from './auth/auth.hook.js';
 import { limitRequests } from './limits/rate-limit.hook.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { answerClientError } from './common/client-error-handler.js';

@@ -5,7 +5,7 @@ import type { MessagesService } from '../messages/messages.service.js';
 import type { SessionCache } from '../sessions/session.cache.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { CleanupRun } from './cleanup-run.js';
-import { CleanupBatchRunner } from './cleanup.batches.js';
+import { CleanupBatchRunner } from './cleanup-batch.runner.js';
 import type { CleanupRepository, LockedCleanupConnection, RunEnd, RunStart } from './cleanup.repository.js';
 import { CleanupService } from './cleanup.service.js';
 

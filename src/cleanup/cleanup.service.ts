@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { MessagesService } from '../messages/messages.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { CleanupOutcome, CleanupRun, CleanupTrigger, SkipReason } from './cleanup-run.js';
-import { CleanupBatchRunner, type CleanupProgress } from './cleanup.batches.js';
+import { CleanupBatchRunner, type CleanupProgress } from './cleanup-batch.runner.js';
 import { CleanupRepository, type LockedCleanupConnection, type RunEnd } from './cleanup.repository.js';
 
 /** Idempotency-Keys of history writes are kept at least this long (the contract's 24 h); a pass forgets older ones. */

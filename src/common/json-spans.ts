@@ -124,13 +124,9 @@ function keyIs(text: string, start: number, end: number, name: string): boolean 
 }
 
 /**
- * One linear pass over a body, before JSON.parse (which then decides on its syntax): its nesting
- * depth, the number of `items` (a batch past ScanLimits.maxItems is refused before a single item
- * is built), and the text spans of the free-form values the validation pipe may ask for: the root
- * object's members, and the members of objects that are elements of an array held by a root member
- * (`items[i].content`). Strings are skipped with indexOf, only a few containers are recorded, and
- * the loop gives the event loop back every YIELD_EVERY characters; nothing is parsed or copied.
- * On text that is not JSON it ends without error (whatever it found is then unused).
+ * One linear pass before JSON.parse, copying nothing: the nesting depth, the `items` count (an
+ * oversized batch is refused before an item is built), and the spans of root members and of
+ * `items[i].*`. It yields every YIELD_EVERY characters; on text that is not JSON its result goes unused.
  */
 export async function scanJsonBody(text: string, limits: ScanLimits = {}): Promise<BodyScan> {
   const maxItems = limits.maxItems ?? Infinity;

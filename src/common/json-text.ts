@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
 /**
- * A free-form JSON value (message `content` and `metadata`, session `context` and `metadata`) held
- * as the exact text the client sent: the body's own slice, stored in a `json` column (which keeps
- * text verbatim) and written back into answers as is. Parsing and re-serialising would lose what
- * JS objects cannot hold: key order (integer-like keys move first), duplicate keys, number
- * spellings (`1.0`, `1e400`, big integers), escapes.
- *
- * The text is always a single valid JSON value with no whitespace around it (the parser took it
- * from a body JSON.parse accepted, or JSON.stringify wrote it).
+ * A free-form JSON value kept as the exact text the client sent (one valid value, no whitespace
+ * around it): a JS object would lose key order, duplicate keys and number spellings. The path from
+ * body to answer: docs/api.md, "Exact data".
  */
 export class JsonText {
   constructor(readonly text: string) {}

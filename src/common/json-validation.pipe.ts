@@ -29,15 +29,10 @@ interface Source {
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * The global pipe: NestJS's ValidationPipe (whitelist, forbidNonWhitelisted, transform, the same
- * error messages), made linear in the size of the body. class-transformer walks every value it is
- * given, and slowly (a 1 MB object of 70k keys took seconds), so it only ever sees the typed
- * fields: unknown fields are refused first, by their names alone; free-form JSON and any object
- * where a typed value belongs are lifted out, and put back on the DTO for class-validator to check
- * as a JsonText: the exact text the client sent for it, cut out of the body (json-spans.ts), so
- * key order, every key, number spellings and escapes survive. Typed values must be well-formed
- * Unicode without U+0000 (PostgreSQL's text refuses U+0000 and would store a lone surrogate as
- * U+FFFD) and finite numbers; free-form values may hold all of these (a `json` column keeps them).
+ * NestJS's ValidationPipe (same options, same messages), linear in the body's size: class-transformer
+ * took seconds on a 1 MB object, so it sees only the typed fields. Free-form values come back as
+ * JsonText cut from the body (json-spans.ts); typed strings refuse U+0000 and lone surrogates, which
+ * PostgreSQL's text cannot keep.
  */
 export class JsonValidationPipe extends ValidationPipe {
   constructor() {

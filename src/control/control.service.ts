@@ -14,7 +14,7 @@ import { CancelChannel } from './queue/cancel.channel.js';
 import { HandlerCatalog } from './handlers/handler-catalog.js';
 import { type LiveProgress, LiveProgressCache } from './live-progress/live-progress.cache.js';
 import { ProgressRecorder } from './live-progress/progress.recorder.js';
-import type { ProgressUpdate } from '../sessions/session-writes.js';
+import type { ProgressUpdate } from '../sessions/session-write.types.js';
 import { WorkQueue } from './queue/work.queue.js';
 
 /** The actor of changes nobody asked for over HTTP: the worker's own result, a lost worker. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Session } from '../sessions/session.columns.js';
 import type { TransitionColumns } from '../sessions/session-transition.sql.js';
 import { SessionStore } from '../sessions/session.store.js';
-import type { ProgressUpdate } from '../sessions/session-writes.js';
+import type { ProgressUpdate } from '../sessions/session-write.types.js';
 import { ControlService, ignoreRefusal, SYSTEM_ACTOR } from './control.service.js';
 import { ProgressRecorder } from './live-progress/progress.recorder.js';
 

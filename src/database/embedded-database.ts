@@ -18,15 +18,9 @@ export interface EmbeddedDatabase {
 }
 
 /**
- * PGlite (PostgreSQL compiled to WebAssembly, in this process) served in PostgreSQL's wire
- * protocol (embedded-wire.ts): the app, its migrations and its pools use the same pg driver and
- * SQL as against a real server, so there is one code path. Only for a first run on a machine
- * without PostgreSQL: one process, one instance (a lock file says which). `dataDir` undefined
- * keeps it in memory (the CI job that runs specs against it).
- *
- * It has no password, so no TCP port: a Unix socket in a folder of its own that only this OS user
- * may enter (0700, the socket 0600), made fresh under the temporary folder, whose short path
- * always fits a socket address (108 bytes), and removed at stop.
+ * PGlite served over PostgreSQL's wire protocol (embedded-wire.ts), so the app keeps one code path;
+ * one instance per data folder (`dataDir` undefined: in memory). No password, so no TCP port: a
+ * private Unix socket under the short temporary path (docs/operations.md, "Services and the first run").
  */
 export async function startEmbeddedDatabase(dataDir?: string): Promise<EmbeddedDatabase> {
   const lock = dataDir ? claimDataDir(dataDir) : undefined;

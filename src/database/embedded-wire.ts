@@ -15,13 +15,9 @@ const PARSE_COMPLETE = Buffer.from([0x31, 0, 0, 0, 4]);
 export const SOCKET_NAME = '.s.PGSQL.5432';
 
 /**
- * PGlite's one PostgreSQL session served to many pg connections on a Unix socket, one transaction at a
- * time. pglite-socket queues single messages, so one connection's Parse could land between
- * another's Parse and Sync (one backend, one unnamed statement): under concurrent requests that
- * answered wrong results and 503s. Here a connection holds the session from its first message
- * until the backend is idle again (ReadyForQuery 'I'), so a transaction, or an extended query,
- * is never interleaved with another connection's; the others wait their turn, as they would wait
- * on row locks in a real server.
+ * PGlite's one session served to many pg connections, a transaction at a time: a connection holds
+ * it until ReadyForQuery 'I'. pglite-socket interleaved one connection's Parse with another's
+ * Sync (one backend, one unnamed statement), which gave wrong results under concurrent requests.
  */
 export class EmbeddedWireServer {
   private readonly server: Server;

@@ -49,14 +49,9 @@ interface Replica {
 }
 
 /**
- * PostgreSQL read replicas (DATABASE_READ_URL): lists, history pages and searches may be read from
- * one. The rule that keeps a user's own acknowledged writes in their reads: after each commit the
- * primary's WAL position (`pg_current_wal_lsn()`, at or past the commit record) is kept per user
- * in Redis (and in process), before the write is answered; a read of that user goes to a replica
- * only if its replay position (`pg_last_wal_replay_lsn()`, probed every 200 ms: a lower bound) has
- * passed it. A replica further behind than READ_REPLICA_MAX_LAG_MS (measured against the primary's
- * positions as this instance saw them over time), silent, or failing is skipped: the primary
- * answers. Without Redis, or while it fails, the primary answers every read.
+ * Read replicas (DATABASE_READ_URL) for lists, history pages and searches. A user's reads go to a
+ * replica only once it has replayed past the WAL position of their last write (read-your-writes);
+ * a lagging, silent or failing replica is skipped. docs/operations.md, "Read replicas".
  */
 @Injectable()
 export class ReadReplicas implements OnModuleInit, OnApplicationShutdown {

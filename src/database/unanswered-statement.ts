@@ -17,13 +17,9 @@ export function isUnanswered(error: unknown): boolean {
 }
 
 /**
- * Ends the backend behind `runner`, whose statement went unanswered, and waits until it is gone:
- * a statement still waiting or running rolls back, one that committed stays committed, and
- * nothing sent on that connection can run later, so what PostgreSQL holds is final. False when
- * that cannot be made sure (PostgreSQL is unreachable too). The connection leaves the pool first,
- * so that a small pool still has one for the asking. A backend that is the asking connection's
- * own is spared: the embedded database serves every connection from one backend, one at a time,
- * so by the time this runs there the statement has finished.
+ * Ends the backend of an unanswered statement and waits until it is gone, so what PostgreSQL holds
+ * is final; false when that cannot be made sure (docs/statement-timeouts.md). The embedded
+ * database's single backend is spared: there the statement has finished by now.
  */
 export async function endBackend(db: DataSource, runner: QueryRunner, unanswered: Error): Promise<boolean> {
   const pid = (runner as unknown as { databaseConnection?: pg.PoolClient & { processID?: number } }).databaseConnection?.processID;

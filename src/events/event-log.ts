@@ -15,12 +15,8 @@ export interface LoggedEvent {
 export type NewEvent = Omit<LoggedEvent, 'id'> & { eventId: string };
 
 /*
- * One step: the event goes to the feed (every user's, read live by each instance's one reader) and,
- * with the same id, to its user's stream (replayed after Last-Event-ID), both trimmed to the
- * retention by Redis's own clock (MINID), so instances' clocks do not matter. The feed's ids only
- * grow, and a user's stream only takes them in that order, so both orders agree. The seen key makes
- * a retry idempotent: an append that timed out may still have run (a stalled Redis works through
- * its input when it resumes).
+ * The event to the feed and, with the same id, to its user's stream, trimmed by Redis's own clock
+ * (MINID). The seen key makes a retry idempotent: a timed-out append may still have run.
  * KEYS: feed, user stream, seen key. ARGV: retention ms, key TTL s, user, type, session, data.
  */
 const APPEND = `

@@ -1,6 +1,6 @@
 import type { Session } from '../sessions/session.columns.js';
 import type { SessionEvent } from '../sessions/session-events.js';
-import type { HistoryChange, Trimmed } from '../sessions/session-writes.js';
+import type { HistoryChange, Trimmed } from '../sessions/session-write.types.js';
 import { MAX_EVENT_DATA_BYTES, toNewEvent } from './event-payload.js';
 
 const session = (lastSeq: number, messageCount: number) =>

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionEvent } from '../sessions/session-events.js';
-import type { HistoryChange, Trimmed } from '../sessions/session-writes.js';
+import type { HistoryChange, Trimmed } from '../sessions/session-write.types.js';
 import type { NewEvent } from './event-log.js';
 
 /**

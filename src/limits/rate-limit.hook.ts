@@ -27,14 +27,9 @@ const then = (counted: Counted, next: (record: RateLimitRecord) => Error | null,
 };
 
 /**
- * The per-user rate limits, in Fastify's onRequest hook right after authentication (register it
- * after authenticateBeforeBody): a refused request costs no body parsing, and an admitted one
- * pays an in-process count, not a Nest guard's round (a guard cost about a fifth of the cached
- * GET's requests per second in the bench). Requests are counted for all routes together, with the
- * IETF draft's RateLimit / RateLimit-Policy headers on every answer; bodies by their KiB, from
- * Content-Length before they are read (a body sent without one is counted once parsed), so one
- * user's largest legal appends cannot take the instances' CPU from everyone else. Beyond either:
- * 429 RATE_LIMITED with Retry-After. Requests without a user (health, metrics, docs) pass.
+ * Per-user limits on requests and body KiB, in the onRequest hook after authenticateBeforeBody: a
+ * refusal costs no body parsing, and a Nest guard cost a fifth of the cached GET's throughput.
+ * Bodies count from Content-Length before they are read (docs/api.md, "Limits").
  */
 /** What each item of a batch counts against the body budget at least, in KiB. */
 export const ITEM_KIB = 1;

@@ -31,16 +31,10 @@ interface Counter {
 }
 
 /**
- * Fixed one-minute windows per user, shared through Redis (`HINCRBY` on the window's hash `<prefix>:rate:<window>`),
- * without a Redis round trip on most requests: hits are counted in process and added to Redis in
- * one pipeline every RATE_SYNC_INTERVAL_MS. A user's first request in a window on this instance,
- * and every request in the last tenth of the budget, go to Redis at once, so this instance learns
- * what the others counted and the refusals near the limit are exact. Past the limit the answer is
- * known until the window ends: refused without Redis. Overshoot across instances: only hits the
- * other instances took in their last interval (250 ms) beyond that last tenth.
- *
- * Redis unreachable: requests pass (a rate limit must not take the API down with it), one warning
- * per outage. Without Redis configured the instance is alone, and counts exactly in process.
+ * One-minute windows per user shared through Redis, counted in process and synced every
+ * RATE_SYNC_INTERVAL_MS; a window's first request and the budget's last tenth go to Redis at once,
+ * so refusals near the limit are exact (docs/api.md, "Limits"). Redis unreachable: requests pass,
+ * since a rate limit must not take the API down with it.
  */
 @Injectable()
 export class RateLimitStorage implements OnModuleDestroy {

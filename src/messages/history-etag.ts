@@ -1,14 +1,10 @@
 import { PreconditionFailedError } from '../common/domain-error.js';
 import { strongEntityTags } from '../sessions/if-match.js';
-import type { HistoryState } from '../sessions/session-writes.js';
+import type { HistoryState } from '../sessions/session-write.types.js';
 
 /**
- * The history's own ETag, `"h<lastSeq>.<messageCount>"`, from the session row's counters. Every
- * state has its own tag: lastSeq never decreases and grows with every append (a replace appends
- * after it too); at one lastSeq only removals happen (pop, clear, a replace that appends nothing),
- * so the count strictly decreases and never comes back. A change that changes nothing (a pop of an
- * empty history) keeps the tag, which then still names the same history. The `h` keeps it apart
- * from a session's own ETag (a bare number) when a client sends one to the wrong resource.
+ * `"h<lastSeq>.<messageCount>"` names one history state: lastSeq never decreases, and at one
+ * lastSeq the count only decreases. The `h` tells it from a session's ETag sent to the wrong resource.
  */
 export function historyEtag(state: HistoryState): string {
   return `"h${state.lastSeq}.${state.messageCount}"`;

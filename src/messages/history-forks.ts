@@ -16,12 +16,9 @@ import { MessagesRepository } from './messages.repository.js';
 import { ReadGate } from './read-gate.js';
 
 /**
- * A fork: a new session of the caller's holding a copy of one of their histories up to a seq.
- * The row is the sessions side's (SessionStore.fork, with create's quota, key and Idempotency-Key
- * rules); the copy is the messages repository's, inside the same statement, so one snapshot.
- * A new session has no cached tail to follow: its first read fills one. A fork of a long history
- * holds its connection for a while (FORK_STATEMENT_TIMEOUT_MS at most): one per user runs at
- * once, a quarter of the pool at most, so forks never take the connections other requests need.
+ * A new session holding a copy of a history up to a seq: the row (SessionStore.fork, create's rules)
+ * and the copy in one statement, so one snapshot. A long copy holds its connection, so forks run
+ * one per user and a quarter of the pool at most.
  */
 @Injectable()
 export class HistoryForks {

@@ -12,15 +12,10 @@ export interface HistoryStreamLimits {
 }
 
 /**
- * A `limit=all` answer, `{ "items": [...], "nextBefore": null }` with the items of a page, written
- * as the client reads it, at most `readAhead` bytes ahead: memory holds that much whatever the
- * history's length. The snapshot (a connection, a transaction and one of the instance's few stream
- * admissions) is closed as soon as it is read out, so a history that fits in the read-ahead never
- * waits for its reader; a larger one waits for its reader at most `msPerMib` per MiB the reader has
- * taken (plus one allowance to start; the time spent reading the snapshot is not the reader's),
- * after which the answer is cut short: a reader that stops, or trickles, cannot keep others from
- * their turn. The snapshot is also closed at the end, on a failure, and when the client goes away
- * (Fastify destroys the stream).
+ * A `limit=all` answer written as the client reads it, at most `readAhead` bytes ahead. The
+ * snapshot (a connection and a stream admission) closes once read out; a slower reader gets
+ * `msPerMib` per MiB, then the answer is cut, so a stalled reader cannot hold others' turn
+ * (docs/api.md, "Reads").
  */
 export class HistoryJsonStream extends Readable {
   private started = false;

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { HistoryState } from '../sessions/session-writes.js';
+import type { HistoryState } from '../sessions/session-write.types.js';
 import type { Message } from './message.columns.js';
 
 /** A message and its size in the tail's accounting (the length of its encoded text). */

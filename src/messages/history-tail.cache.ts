@@ -6,7 +6,7 @@ import { redisConfig } from '../config/app.config.js';
 import { RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { SessionCache, type SessionKeyOwner } from '../sessions/session.cache.js';
-import type { HistoryState, Trimmed } from '../sessions/session-writes.js';
+import type { HistoryState, Trimmed } from '../sessions/session-write.types.js';
 import type { Message } from './message.columns.js';
 import { HistoryNearTail, type SizedMessage } from './history-near-tail.js';
 import { APPEND_IF_AT, FILL_IF_NEWER } from './history-tail.scripts.js';

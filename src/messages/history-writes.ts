@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseUnavailableError, SessionNotFoundError, WriteOutcomeUnknownError } from '../common/domain-error.js';
 import { RUNNING } from '../sessions/session-status.js';
-import { type HistoryTx, SessionStore } from '../sessions/session.store.js';
-import type { HistoryCap, HistoryState } from '../sessions/session-writes.js';
+import { type HistoryTx, type SessionTx, SessionStore } from '../sessions/session.store.js';
+import type { HistoryCap, HistoryState } from '../sessions/session-write.types.js';
 import { historyEtag, historyStatesOf, requireHistoryMatch } from './history-etag.js';
 import { CappedSessions } from './capped-sessions.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import type { Session } from '../sessions/session.columns.js';
-import type { SessionTx } from '../sessions/session-writer.js';
 import { type AppendRecord, isKeyRecorded, MessageAppendsRepository } from './message-appends.repository.js';
 import type { Message } from './message.columns.js';
 import { MessagesRepository, type NewMessage } from './messages.repository.js';
@@ -31,15 +30,9 @@ export interface Written<T> {
 }
 
 /**
- * An append is one statement (see append). Every other history change, and a keyed append whose
- * key is recorded already, is one transaction that first takes the session row (counts, seq,
- * activity). The row lock (an UPDATE's, or FOR UPDATE's) serialises appends, pops, clears and
- * replaces of one session, so seqs never collide or interleave, a precondition holds until the
- * commit, and of racing repeats of an Idempotency-Key the later ones find the first one's record.
- * The row reaches the cache after the commit (SessionWriter), and then the history's cached tail is
- * extended (an append) or dropped (history-tail.cache.ts: a tail of another state is never served
- * anyway). A key is looked up before If-Match: a retried conditional write whose first attempt
- * committed gets its answer, not a 412 caused by itself.
+ * Every history change, under the session row's lock: an append as one statement, the rest as one
+ * transaction (docs/how-it-works.md, "Messages"); after the commit the cached tail follows. A key
+ * is looked up before If-Match, so a retry whose first attempt committed is not its own 412.
  */
 @Injectable()
 export class HistoryWrites {
@@ -84,14 +77,9 @@ export class HistoryWrites {
   }
 
   /**
-   * An append (no replace) is one statement, the row's UPDATE and the INSERT (and a key's record,
-   * and the history cap's cut) as one CTE: no BEGIN, no COMMIT, one round trip. If-Match is part
-   * of its WHERE. A keyed append whose key is recorded already (a retry, or a racing repeat) fails
-   * whole on the record's primary key. Whatever matched nothing (a 404, a 412, a repeat whose first
-   * attempt moved the history since, a capped append that raced another writer: history-cap.sql.ts)
-   * gets null, for the transaction path, which decides under the row lock and looks a key up
-   * before If-Match. The cap's SQL rides along only when the session is expected capped
-   * (CappedSessions); a plain append matches no capped row, so that too goes the transaction path.
+   * One statement: the row's UPDATE, the INSERT, a key's record and the cap's cut as one CTE, no
+   * BEGIN/COMMIT. Null when it matched nothing (404, 412, a repeat, a cap it did not expect): the
+   * transaction path then decides under the row lock (docs/how-it-works.md, "Messages").
    */
   private async append(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]> | null> {
     const { items, ifMatch, idempotencyKey } = write;

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { queryPrepared } from '../database/prepared-query.js';
-import type { SessionTx } from '../sessions/session-writer.js';
-import type { HistoryRider } from '../sessions/session-writes.js';
+import type { SessionTx } from '../sessions/session.store.js';
+import type { HistoryRider } from '../sessions/session-write.types.js';
 import { type Message, messageFromRow } from './message.columns.js';
 
 const UNIQUE_VIOLATION = '23505';
@@ -22,12 +22,9 @@ export interface AppendRecord {
 }
 
 /**
- * The only writer of `message_appends`, the Idempotency-Keys of history writes, and of
- * `message_appends_removed`, the messages of those writes that a pop or a replaceFromSeq removed
- * (a key outlives its messages, so a repeat is answered as the first time). Every statement
- * but the cleanup's runs in the history change's transaction, under the session row's lock
- * (MessagesService): a key is looked up, and recorded, by one writer of the session at a time, so
- * racing repeats of a key find the first one's row instead of conflicting on the primary key.
+ * The only writer of `message_appends` (history writes' Idempotency-Keys) and of
+ * `message_appends_removed` (their messages a pop or replace removed: a repeat is answered as the
+ * first time). Under the session row's lock, so racing repeats find the first one's row.
  */
 @Injectable()
 export class MessageAppendsRepository {

@@ -18,12 +18,9 @@ export function toMessageResponse(message: Message): MessageResponse {
 }
 
 /*
- * Each message's answer as JSON text, written once per message object. A message never changes,
- * and the history tail's in-process copy hands the same objects to every reader of a session's
- * latest page: the agent's hottest read then joins texts instead of serialising twenty objects
- * (which was a sixth of its time). Objects read from PostgreSQL go with their request. The text is
- * what stringifyExact(toMessageResponse(message)) writes (message.mapper.spec.ts), put together
- * directly: 10,000 of those took a third of a second.
+ * Each message's answer text, kept per message object: the in-process tail hands the same objects
+ * to every reader, and serialising twenty of them was a sixth of the hottest read. Equal to
+ * stringifyExact(toMessageResponse(message)) (message.mapper.spec.ts), but built directly.
  */
 const answers = new WeakMap<Message, string>();
 

@@ -14,7 +14,7 @@ import { MessageAppendsRepository } from './message-appends.repository.js';
 import { HistoryJsonStream } from './history-json.stream.js';
 import { NO_SEQ_BOUND } from './history.sql.js';
 import type { Message } from './message.columns.js';
-import type { HistoryState } from '../sessions/session-writes.js';
+import type { HistoryState } from '../sessions/session-write.types.js';
 import { MessagesRepository, type NewMessage } from './messages.repository.js';
 import { ReadGate } from './read-gate.js';
 

@@ -3,15 +3,9 @@ import type { ConfigType } from '@nestjs/config';
 import { controlConfig, redisConfig } from '../config/app.config.js';
 
 /*
- * Every Redis key and TTL the service writes, in one place. Sessions' copies live under a fixed
- * prefix (the invalidation tracking subscribes to it); the control plane's keys (queue, cancel
- * channel, live progress) under CONTROL_KEY_PREFIX, so deployments sharing a Redis keep apart.
- *
- * Hash tags (the part in braces) decide a key's slot on a Redis Cluster: every script, transaction
- * and pipeline touches keys of one tag only. A session's own keys are tagged by its id (they spread
- * over the cluster); the keys a script reaches together are tagged alike: the live-progress hashes
- * with their dirty set, the leases with their expiries, the event streams with their feed, the
- * queue's keys with its prefix (as BullMQ requires). Those groups each sit in one slot.
+ * Every Redis key and TTL the service writes. Session copies sit under a fixed prefix (client
+ * tracking subscribes to it), the rest under CONTROL_KEY_PREFIX. Hash tags keep each script's keys
+ * in one Cluster slot (docs/operations.md, "Redis Cluster").
  */
 export const SESSION_KEY_PREFIX = 'session:';
 export const sessionKey = (id: string): string => `${SESSION_KEY_PREFIX}{${id}}`;

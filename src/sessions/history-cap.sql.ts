@@ -1,4 +1,4 @@
-import type { HistoryCap } from './session-writes.js';
+import type { HistoryCap } from './session-write.types.js';
 
 /** The server's cap for a session that sets no bound of its own (HISTORY_MAX_MESSAGES / HISTORY_MAX_BYTES; 0: none). */
 export interface CapDefaults {
@@ -7,7 +7,7 @@ export interface CapDefaults {
 }
 
 /*
- * An append under a cap, inside the session row's UPDATE (SessionsRepository.touchForHistory), so
+ * An append under a cap, inside the session row's UPDATE (history-touch.sql.ts), so
  * the cut, the counts and the append are one statement. Unqualified columns are the row's before
  * the update. The defaults are validated integers, written into the text so it stays one prepared
  * statement per process.
@@ -24,13 +24,10 @@ export function uncappedSql(defaults: CapDefaults): string {
 }
 
 /**
- * The SET of `trimmed_through_seq` and `message_count` for an append of `count` messages. The
- * exact cut is the newest message that must go for the cap to hold with the batch in (by count:
- * the k-th oldest, an index walk of k rows; by bytes: a running sum from the newest, as far as
- * the cap reaches); never past the history, so an appended message is never cut. `trim: user`
- * then moves it to just before the next `user` message, if one is kept (the batch's own count:
- * then every older message goes), else it stays exact. The messages read are those of the
- * statement's snapshot: the guard (capGuardSql) makes that the state the row is locked at.
+ * The SET of `trimmed_through_seq` and `message_count` for an append of `count` messages: the
+ * newest message that must go for the cap to hold with the batch in (never an appended one), then
+ * with `trim: user` moved to just before the next kept `user` message. capGuardSql makes the
+ * snapshot read here the state the row is locked at (docs/operations.md, "Bounded histories").
  */
 export function capSetSql(param: (value: unknown) => string, count: number, cap: HistoryCap, defaults: CapDefaults): string {
   const { maxMessages, maxBytes } = bounds(defaults);

@@ -2,7 +2,7 @@ import type { HistoryLimitDto } from './dto/history-limit.dto.js';
 import type { CapDefaults } from './history-cap.sql.js';
 import type { HistoryLimitResponse } from './dto/session.response.js';
 import type { Session } from './session.columns.js';
-import type { HistoryLimitColumns } from './session-writes.js';
+import type { HistoryLimitColumns } from './session-write.types.js';
 
 /** A session's own cap as its columns; absent (or null, PATCH's "back to the defaults") leaves each bound to the server. */
 export function historyLimitColumns(limit: HistoryLimitDto | null | undefined): HistoryLimitColumns {

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Session } from './session.columns.js';
 import { DELETED, type SessionStatus } from './session-status.js';
 import type { Move } from './session-transition.sql.js';
-import type { HistoryChange, ProgressUpdate, Trimmed } from './session-writes.js';
+import type { HistoryChange, ProgressUpdate, Trimmed } from './session-write.types.js';
 
 /**
  * What happened to a session, told after PostgreSQL committed it (or, for progress, after the live

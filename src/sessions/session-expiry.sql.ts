@@ -1,10 +1,7 @@
 /*
- * When a session may be removed (expires_at): at least its TTL T after its last activity (T is
- * ttl_seconds, else the retention, always $1), and at most a lateness S = 1 % of T, capped at an
- * hour, later. A write whose stored expiry already lies in [now + T, now + T + S] keeps it: an
- * UPDATE that sets every indexed column to its old value may be HOT (no new index entries), and
- * sessions_expires_at_idx would otherwise make every append write all of the table's indexes.
- * Otherwise the expiry moves to now + T + S, so the next writes within S keep it again.
+ * A session expires between T (ttl_seconds, else the retention $1) and T + S (S = 1 % of T, at most
+ * an hour) after its last activity. A write whose stored expiry is still in that window keeps it,
+ * so the UPDATE can be HOT instead of writing every index (docs/speed.md, "HOT appends").
  */
 const MAX_LATENESS_SECONDS = 3600;
 

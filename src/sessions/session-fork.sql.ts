@@ -1,6 +1,6 @@
 import type { JsonText } from '../common/json-text.js';
 import { latestExpiry } from './session-expiry.sql.js';
-import type { HistoryRider } from './session-writes.js';
+import type { HistoryRider } from './session-write.types.js';
 
 /** A fork as asked: the source, where to cut (null: after its last message), and the new session's own fields. */
 export interface NewFork {
@@ -15,26 +15,23 @@ export interface NewFork {
 }
 
 /**
- * The history's part of a fork, written by the messages side (the only writer of `messages`) and
- * run inside the fork's one statement (forkSql). `extent` is a SELECT of one row per row of
- * `source` (its `id`, and `at_seq`: the cut asked for, null for all): `n`, how many messages the
- * fork takes, and `last_seq`, the seq of the source's last message (null: none). `copy` is a
- * data-modifying CTE body that copies them from `touched` (the new row: `forked_from_session_id`,
- * `forked_from_seq`) into `touched.id`, numbered 1..n.
+ * The history's part of a fork, from the messages side, run inside forkSql's statement. `extent`
+ * gives per `source` row (`id`, `at_seq`) `n` (messages taken) and `last_seq` (null: none); `copy`
+ * copies them into `touched.id`, numbered 1..n.
  */
 export interface ForkCopy {
   extent: HistoryRider;
   copy: HistoryRider;
 }
 
+/** A long history takes longer to copy than other statements may: the fork's own bound, for its transaction. */
+export const SET_FORK_STATEMENT_TIMEOUT = `SELECT set_config('statement_timeout', $1, true)`;
+
 /**
- * A fork as one statement, so one snapshot: the source row, its history's extent, the new row and
- * the copied messages all see the same committed state (an append, itself one statement, is wholly
- * in or wholly out), and no row passes through the service. The new row is inserted as
- * SessionsRepository.insert inserts one (the quota, a free key, the idempotency key's ON CONFLICT)
- * and only when the cut lies within the source's history. Returns one row per visible source: the
- * new row's columns (null when nothing was inserted) and `source_last_seq`; none when the source
- * is not the user's visible session. $1 is the retention, as in every write of the repository.
+ * A fork as one statement, so the source, its extent, the new row and the copy see one snapshot
+ * and no row passes through the service. The row is inserted as INSERT_SESSION inserts one, and
+ * only when the cut lies within the history. One row per visible source (the new row's columns,
+ * null when none, and `source_last_seq`); $1 is the retention.
  */
 export function forkSql(fork: NewFork, maxSessions: number, deleted: string, copy: ForkCopy): { sql: string; params: unknown[] } {
   const params: unknown[] = [];

@@ -1,4 +1,4 @@
-import { RUNNING } from './session-status.js';
+import { DELETED, RUNNING, type SessionStatus } from './session-status.js';
 
 /*
  * The list's items are built as JSON by PostgreSQL, each exactly what toSessionResponse makes of
@@ -70,4 +70,35 @@ export const PAGE_COLUMNS = `${SESSION_RESPONSE_JSON} AS item, id, floor(extract
 
 export function pageRowFrom(row: Record<string, any>): PageRow {
   return { item: row.item, id: row.id, createdAt: new Date(Number(row.created_ms)), running: row.status === RUNNING };
+}
+
+/** Where a page of the list starts, and what it keeps. */
+export interface ListPosition {
+  status?: SessionStatus;
+  /** Title contains this text, case-insensitively. */
+  titleContains?: string;
+  limit: number;
+  after?: { createdAt: Date; id: string };
+}
+
+/** A user's sessions newest first, by keyset on (created_at, id): deep pages cost what the first does. */
+export function listSql(userId: string, position: ListPosition): { sql: string; params: unknown[] } {
+  const params: unknown[] = [userId, position.limit];
+  const where = ['user_id = $1'];
+  if (position.status) where.push(`status = $${params.push(position.status)}`);
+  else where.push(`status <> $${params.push(DELETED)}`);
+  // Served by the trigram index on (user_id, title) (migration AddTitleSearchIndex), not a scan of
+  // the user's rows; LIKE's wildcards in the text are matched as themselves.
+  if (position.titleContains !== undefined) where.push(`title ILIKE $${params.push(`%${escapeLike(position.titleContains)}%`)}`);
+  if (position.after) {
+    params.push(position.after.createdAt, position.after.id);
+    where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
+  }
+  const sql = `SELECT ${PAGE_COLUMNS} FROM sessions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`;
+  return { sql, params };
+}
+
+/** `text` as a LIKE pattern that matches it literally (backslash is PostgreSQL's default ESCAPE). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }

@@ -62,7 +62,7 @@ const COLUMN: Record<keyof TransitionColumns, string> = {
  * One statement: the conditional update (`status = ANY($from)`) and its audit rows commit
  * together, so of two racing requests exactly one moves the session. `prior` locks the row and
  * keeps the status it left, which the audit row needs and RETURNING cannot give. $1 is the
- * default retention (the repository's TOUCH); the rest are numbered from $2.
+ * default retention (as in TOUCH, session-write.sql.ts); the rest are numbered from $2.
  */
 export function transitionSql(id: string, move: Move): { sql: string; params: unknown[] } {
   const through = move.through ?? { status: move.to, from: [], reason: null };

@@ -7,7 +7,7 @@ import { JsonText } from '../common/json-text.js';
 import { KeyInvalidations } from '../redis/key-invalidations.js';
 import { RedisKeys, SESSION_KEY_PREFIX, sessionIdOfKey, TOMBSTONE_TTL_SECONDS } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
-import { SessionNearCache } from './session-near-cache.js';
+import { SessionNearCache } from './session-near.cache.js';
 import { type Session, SESSION_DATE_FIELDS } from './session.columns.js';
 
 const TOMBSTONE = `${2 ** 31 - 1}|null`;

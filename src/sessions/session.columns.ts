@@ -38,7 +38,7 @@ export interface Session {
   endedAt: Date | null;
   lastActivityAt: Date;
   expiresAt: Date;
-  /** The session's own cap (history-cap.ts); null: the server's default for that bound. */
+  /** The session's own cap (history-cap.sql.ts); null: the server's default for that bound. */
   historyMaxMessages: number | null;
   historyMaxBytes: number | null;
   historyTrim: HistoryTrim | null;

@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { DatabaseTimeouts } from '../database/data-source-options.js';
 import type { Session } from './session.columns.js';
 import type { Move, MoveOutcome, ProgressSnapshot } from './session-transition.sql.js';
-import type { ForkOutcome, HistoryChange, HistoryGuard, HistoryState, ProgressUpdate } from './session-writes.js';
+import type { ForkOutcome, HistoryChange, HistoryGuard, HistoryState, ProgressUpdate } from './session-write.types.js';
 import type { ImportedSession } from './session-import.sql.js';
 import type { ForkCopy, NewFork } from './session-fork.sql.js';
-import { type SessionTx, SessionWriter } from './session-writer.js';
+import { type SessionTx, SessionWriter } from './session.writer.js';
 import { SessionsRepository } from './sessions.repository.js';
 import type { TransitionRecord } from './transition.columns.js';
+
+/** The handle other features' statements take to commit with a session's row (opened by SessionWriter). */
+export type { SessionTx };
 
 /** The session row's side of one history change, inside the history's transaction. */
 export interface HistoryTx {
@@ -20,9 +23,9 @@ export interface HistoryTx {
 }
 
 /**
- * The `sessions` table as the other features (control, messages) see it: intent-named reads and
- * writes, each write committed through SessionWriter so the cache follows. Only the sessions
- * feature itself reaches SessionsRepository (the dependency rule in .dependency-cruiser.cjs).
+ * The one face other features (control, messages, events, workers) read and write `sessions`
+ * through: intent-named, each write committed by SessionWriter so the cache and events follow.
+ * SessionsRepository and SessionWriter stay inside sessions/ (.dependency-cruiser.cjs).
  */
 @Injectable()
 export class SessionStore {

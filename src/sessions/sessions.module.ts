@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { SessionCache } from './session.cache.js';
 import { SessionEvents } from './session-events.js';
 import { SessionStore } from './session.store.js';
-import { SESSION_ROWS, SessionWriter } from './session-writer.js';
+import { SESSION_ROWS, SessionWriter } from './session.writer.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
@@ -11,7 +11,7 @@ import { SessionsService } from './sessions.service.js';
   controllers: [SessionsController],
   providers: [
     SessionsRepository,
-    // The writer reads rows back through the repository after a lost answer (session-writer.ts).
+    // The writer reads rows back through the repository after a lost answer (session.writer.ts).
     { provide: SESSION_ROWS, useExisting: SessionsRepository },
     SessionWriter,
     SessionStore,

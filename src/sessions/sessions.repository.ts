@@ -5,64 +5,24 @@ import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { DatabaseTimeouts } from '../database/data-source-options.js';
 import { sessionsConfig } from '../config/app.config.js';
-import { MAX_TOTAL_COST } from './progress-bounds.js';
+import { queryPrepared, queryPreparedOn } from '../database/prepared-query.js';
 import { type Session, sessionFromRow } from './session.columns.js';
-import { type CapDefaults, capGuardSql, capSetSql, uncappedSql } from './history-cap.sql.js';
-import { EXPIRY_IS_CURRENT, EXPIRY_ON_WRITE, latestExpiry } from './session-expiry.sql.js';
-import { type ForkCopy, forkSql, type NewFork } from './session-fork.sql.js';
+import type { CapDefaults } from './history-cap.sql.js';
+import { touchSql } from './history-touch.sql.js';
+import { type ForkCopy, forkSql, type NewFork, SET_FORK_STATEMENT_TIMEOUT } from './session-fork.sql.js';
 import { type ImportedSession, importedParams, INSERT_IMPORTED } from './session-import.sql.js';
-import { PAGE_COLUMNS, type PageRow, pageRowFrom } from './session-page.sql.js';
+import { listSql, type ListPosition, type PageRow, pageRowFrom } from './session-page.sql.js';
+import * as reads from './session-read.sql.js';
 import { DELETED, RUNNING } from './session-status.js';
 import { moveEvents } from './session-events.js';
-import type { SessionTx } from './session-writer.js';
-import { queryPrepared, queryPreparedOn } from '../database/prepared-query.js';
+import type { SessionTx } from './session.writer.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
+import * as writes from './session-write.sql.js';
+import type { ForkOutcome, HistoryChange, HistoryGuard, HistoryState, InsertOutcome } from './session-write.types.js';
+import type { NewSession, ProgressUpdate, SessionChanges } from './session-write.types.js';
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
-import type {
-  ForkOutcome,
-  HistoryChange,
-  HistoryGuard,
-  HistoryState,
-  InsertOutcome,
-  ListPosition,
-  NewSession,
-  ProgressUpdate,
-  SessionChanges,
-} from './session-writes.js';
-
-export type { Move, MoveOutcome, ProgressSnapshot, TransitionColumns } from './session-transition.sql.js';
-export type {
-  ForkOutcome,
-  HistoryChange,
-  HistoryGuard,
-  HistoryRider,
-  HistoryState,
-  InsertOutcome,
-  ListPosition,
-  NewSession,
-  ProgressUpdate,
-  SessionChanges,
-} from './session-writes.js';
-
-/*
- * SET clause of every write to a session or its messages: activity and expiry move forward (the
- * expiry only when it must, session-expiry.sql.ts), and `version` (the ETag, and the cache's
- * ordering) grows. $1 is always the default retention.
- */
-const TOUCH = `version = version + 1, updated_at = now(), last_activity_at = now(), ${EXPIRY_ON_WRITE}`;
-
-/*
- * Advisory lock classes (the first key of pg_advisory_xact_lock(int, int); the second is the
- * user's hash): one user's creates queue behind each other, and so do their starts. A hash
- * collision between two users only makes them queue together.
- */
-const QUOTA_LOCK = { sessions: 0x5e55, running: 0x5e56 } as const;
-
-/**
- * The only writer of `sessions` (and of its audit rows). Every write takes a SessionTx, which only
- * SessionWriter opens, so each written row reaches the cache after the commit.
- */
+/** The only writer of `sessions` and its audit rows (SQL in the `*.sql.ts` beside it); a write takes a SessionTx, so the cache follows. */
 @Injectable()
 export class SessionsRepository {
   private readonly retentionSeconds: number;
@@ -76,303 +36,133 @@ export class SessionsRepository {
     this.capDefaults = { maxMessages: config.historyMaxMessages, maxBytes: config.historyMaxBytes };
   }
 
-  /**
-   * Inserts, or returns the visible session the same user created with the same idempotency key
-   * (`existing`). A key held by another visible session of the user refuses the insert, or with
-   * `keyHolder: 'return'` returns that session (get-or-create). `refused: 'quota'` when the user
-   * already keeps `maxSessions` sessions that are not deleted. Needs SessionWriter.transaction: the
-   * user's quota lock is held to the commit, so concurrent creates count each other's rows instead of
-   * all seeing `maxSessions - 1`, and see each other's keys. A deleted session's idempotency key is
-   * free: the unique index leaves deleted rows out, and so must the ON CONFLICT predicate (written
-   * out, not a parameter, for PostgreSQL to infer that index).
-   */
+  /** Inserts, or finds the idempotency key's session (`existing`); a key's holder refuses it, or is returned with keyHolder 'return'. */
   async insert(tx: SessionTx, session: NewSession, maxSessions: number, keyHolder: 'refuse' | 'return' = 'refuse'): Promise<InsertOutcome> {
-    await this.lockUserQuota(tx, QUOTA_LOCK.sessions, session.userId);
+    // Held to the commit (SessionWriter.transaction): racing creates count each other's rows and see each other's keys.
+    await this.lockUserQuota(tx, writes.QUOTA_LOCK.sessions, session.userId);
     // A holder deleted between our conflict and our read freed the key: the next attempt inserts.
     for (let attempt = 1; attempt <= 3; attempt++) {
-      // ON CONFLICT makes 20 racing creates with one key produce one row and no error. The count
-      // stops at the quota, so a user with many sessions costs no more than the quota's index range.
-      // The session key is checked here rather than by a second ON CONFLICT target (there is only
-      // one): under the lock no other create can take it between this check and the commit.
-      const [inserted] = await this.write(
-        tx,
-        `INSERT INTO sessions (user_id, idempotency_key, title, problem_statement, context, metadata, ttl_seconds, expires_at, key,
-           history_max_messages, history_max_bytes, history_trim)
-         SELECT $2::varchar, $3::varchar, $4::varchar, $5::text, $6::json, $7::json, $8::int, ${latestExpiry('$8::int')}, $11::varchar,
-           $12::int, $13::bigint, $14::varchar
-         WHERE (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE user_id = $2 AND status <> $10 LIMIT $9) kept) < $9
-           AND ($11::varchar IS NULL OR NOT EXISTS (SELECT 1 FROM sessions WHERE user_id = $2 AND key = $11 AND status <> $10))
-         ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND status <> 'deleted' DO NOTHING
-         RETURNING *`,
-        [
-          session.userId,
-          session.idempotencyKey,
-          session.title,
-          session.problemStatement,
-          session.context.text,
-          session.metadata.text,
-          session.ttlSeconds,
-          maxSessions,
-          DELETED,
-          session.key,
-          session.historyMaxMessages,
-          session.historyMaxBytes,
-          session.historyTrim,
-        ],
-      );
+      const [inserted] = await this.write(tx, writes.INSERT_SESSION, writes.insertParams(session, maxSessions));
       if (inserted) {
         tx.told({ type: 'session.created', session: inserted });
         return { created: inserted };
       }
       if (session.idempotencyKey === null && session.key === null) return { refused: 'quota' };
-      if (session.idempotencyKey !== null) {
-        const existing = await this.findVisible(tx, session.userId, 'idempotency_key', session.idempotencyKey);
-        if (existing) return { existing };
-      }
-      if (session.key !== null) {
-        const holder = await this.findVisible(tx, session.userId, 'key', session.key);
-        if (holder) return keyHolder === 'return' ? { existing: holder } : { refused: 'key' };
-      }
+      const existing = await this.findVisible(tx, session.userId, 'idempotency_key', session.idempotencyKey);
+      if (existing) return { existing };
+      const holder = await this.findVisible(tx, session.userId, 'key', session.key);
+      if (holder) return keyHolder === 'return' ? { existing: holder } : { refused: 'key' };
     }
     return { refused: 'quota' }; // no row and no holder of either key: the quota refused it
   }
 
-  /**
-   * A new session holding a copy of a visible session's history up to `fork.atSeq` (forkSql: one
-   * statement, one snapshot; the history's part is `copy`, from the messages side). Besides
-   * insert's outcomes: `sourceMissing` (not the user's visible session) and `pastEnd` (the cut lies
-   * after the source's last message, whose seq it gives). A repeat of an idempotency key answers
-   * the first session whatever became of the source since. Needs SessionWriter.transaction (the quota lock).
-   */
+  /** A new session with a copy of a history up to `fork.atSeq`, one statement (session-fork.sql.ts). Needs SessionWriter.transaction. */
   async insertFork(tx: SessionTx, fork: NewFork, maxSessions: number, copy: ForkCopy, timeouts: DatabaseTimeouts): Promise<ForkOutcome> {
-    await this.lockUserQuota(tx, QUOTA_LOCK.sessions, fork.userId);
+    await this.lockUserQuota(tx, writes.QUOTA_LOCK.sessions, fork.userId);
     const { sql, params } = forkSql(fork, maxSessions, DELETED, copy);
-    // A long history takes longer than other statements may: its own bound, on PostgreSQL's side and the client's.
-    await tx.manager.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeouts.statementTimeoutMs)]);
+    // The fork's own bound, on PostgreSQL's side and the client's.
+    await tx.manager.query(SET_FORK_STATEMENT_TIMEOUT, [String(timeouts.statementTimeoutMs)]);
     const client = (await tx.manager.queryRunner!.connect()) as pg.PoolClient;
-    const {
-      rows: [row],
-    } = await client.query({
-      text: sql,
-      values: [this.retentionSeconds, ...params],
-      query_timeout: timeouts.queryTimeoutMs,
-    } as pg.QueryConfig);
+    const query = { text: sql, values: [this.retentionSeconds, ...params], query_timeout: timeouts.queryTimeoutMs } as pg.QueryConfig;
+    const [row] = (await client.query(query)).rows;
     if (row?.id) {
       const created = tx.wrote(sessionFromRow(row));
       tx.told({ type: 'session.created', session: created });
       return { created };
     }
-    const existing = fork.idempotencyKey === null ? null : await this.findVisible(tx, fork.userId, 'idempotency_key', fork.idempotencyKey);
+    const existing = await this.findVisible(tx, fork.userId, 'idempotency_key', fork.idempotencyKey);
     if (existing) return { existing };
     if (!row) return { sourceMissing: true };
     if (fork.atSeq !== null && (row.source_last_seq === null || fork.atSeq > row.source_last_seq))
       return { pastEnd: row.source_last_seq ?? 0 };
-    if (fork.key !== null && (await this.findVisible(tx, fork.userId, 'key', fork.key))) return { refused: 'key' };
+    if (await this.findVisible(tx, fork.userId, 'key', fork.key)) return { refused: 'key' };
     return { refused: 'quota' };
   }
 
-  /** The user's visible session with this key, or null (unknown, deleted, another user's). */
   async findOwnedByKey(userId: string, key: string): Promise<Session | null> {
-    const [row] = await this.db.query(`SELECT * FROM sessions WHERE user_id = $1 AND key = $2 AND status <> $3`, [userId, key, DELETED]);
-    return row ? sessionFromRow(row) : null;
+    return oneSession(await this.db.query(reads.FIND_OWNED_BY_KEY, [userId, key, DELETED]));
   }
 
-  /** The user's visible sessions with these keys (an import's look-up of what is already there). */
+  /** An import's look-up of what is already there. */
   async findOwnedByKeys(userId: string, keys: string[]): Promise<Session[]> {
-    const rows = await this.db.query(`SELECT * FROM sessions WHERE user_id = $1 AND key = ANY($2::varchar[]) AND status <> $3`, [
-      userId,
-      keys,
-      DELETED,
-    ]);
-    return rows.map(sessionFromRow);
+    return (await this.db.query(reads.FIND_OWNED_BY_KEYS, [userId, keys, DELETED])).map(sessionFromRow);
   }
 
-  /**
-   * A batch of imported sessions in one statement (session-import.sql.ts); returns those inserted
-   * (a key another run took meanwhile is left out). An import announces no events: moving a store
-   * in is not activity, and thousands of `session.created` would flood every webhook.
-   */
+  /** A batch in one statement; a key another run took meanwhile is left out. No events: moving a store in is not activity. */
   async insertImported(tx: SessionTx, sessions: ImportedSession[]): Promise<Session[]> {
     if (!sessions.length) return [];
     const rows = await tx.manager.query(INSERT_IMPORTED, [this.retentionSeconds, ...importedParams(sessions)]);
     return rows.map((row: Record<string, unknown>) => tx.wrote(sessionFromRow(row)));
   }
 
-  /**
-   * Starts a session (a move to running) unless the user already runs `maxRunning`: then
-   * `quotaFull` (only when the session could otherwise start, so 404 and 409 keep their meaning).
-   * Needs SessionWriter.transaction, for the quota lock (see insert).
-   */
+  /** A start, unless the user already runs `maxRunning` and it could otherwise start (`quotaFull`). Needs SessionWriter.transaction. */
   async startWithinQuota(tx: SessionTx, id: string, move: Move, maxRunning: number): Promise<MoveOutcome & { quotaFull?: true }> {
     const userId = move.guard?.userId;
     if (userId === undefined) throw new Error('a quota-checked start names its user');
-    await this.lockUserQuota(tx, QUOTA_LOCK.running, userId);
-    const [row] = await tx.manager.query(
-      `SELECT (SELECT status FROM sessions WHERE id = $1 AND user_id = $2 AND status <> $3) AS status,
-              (SELECT count(*)::int FROM sessions WHERE user_id = $2 AND status = $4) AS running`,
-      [id, userId, DELETED, RUNNING],
-    );
+    await this.lockUserQuota(tx, writes.QUOTA_LOCK.running, userId);
+    const [row] = await tx.manager.query(writes.START_QUOTA_STATE, [id, userId, DELETED, RUNNING]);
     if (row.running >= maxRunning && move.from.includes(row.status))
       return { session: null, from: null, currentStatus: row.status, quotaFull: true };
     return this.transition(tx, id, move);
   }
+
   async findOwned(id: string, userId: string): Promise<Session | null> {
-    const [row] = await queryPrepared(this.db.manager, `SELECT * FROM sessions WHERE id = $1 AND user_id = $2`, [id, userId]);
-    return row ? sessionFromRow(row) : null;
+    return oneSession(await queryPrepared(this.db.manager, reads.FIND_OWNED, [id, userId]));
   }
 
-  /** These sessions of the user (any status), in no particular order; on `replica` when given. */
+  /** Any status, in no particular order; on `replica` when given. */
   async findOwnedMany(ids: string[], userId: string, replica?: pg.Pool): Promise<Session[]> {
-    const rows = await queryPreparedOn(this.db.manager, replica, `SELECT * FROM sessions WHERE id = ANY($1::uuid[]) AND user_id = $2`, [
-      ids,
-      userId,
-    ]);
-    return rows.map(sessionFromRow);
+    return (await queryPreparedOn(this.db.manager, replica, reads.FIND_OWNED_MANY, [ids, userId])).map(sessionFromRow);
   }
 
   async findById(id: string): Promise<Session | null> {
-    const [row] = await queryPrepared(this.db.manager, `SELECT * FROM sessions WHERE id = $1`, [id]);
-    return row ? sessionFromRow(row) : null;
+    return oneSession(await queryPrepared(this.db.manager, reads.FIND_BY_ID, [id]));
   }
 
-  /**
-   * A user's sessions newest first, by keyset on (created_at, id): deep pages cost what the first
-   * does. Each row carries its response JSON, built by PostgreSQL (session-page.sql.ts). On
-   * `replica` when given (src/database/read-replicas.ts).
-   */
+  /** A page, each row with its response JSON built by PostgreSQL (session-page.sql.ts); on `replica` when given. */
   async listOwned(userId: string, position: ListPosition, replica?: pg.Pool): Promise<PageRow[]> {
-    const params: unknown[] = [userId, position.limit];
-    const where = ['user_id = $1'];
-    if (position.status) where.push(`status = $${params.push(position.status)}`);
-    else where.push(`status <> $${params.push(DELETED)}`);
-    // Served by the trigram index on (user_id, title) (migration AddTitleSearchIndex), not a scan
-    // of the user's rows; LIKE's wildcards in the text are matched as themselves.
-    if (position.titleContains !== undefined) where.push(`title ILIKE $${params.push(`%${escapeLike(position.titleContains)}%`)}`);
-    if (position.after) {
-      params.push(position.after.createdAt, position.after.id);
-      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
-    }
-    const rows = await queryPreparedOn(
-      this.db.manager,
-      replica,
-      `SELECT ${PAGE_COLUMNS} FROM sessions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
-      params,
-    );
-    return rows.map(pageRowFrom);
+    const { sql, params } = listSql(userId, position);
+    return (await queryPreparedOn(this.db.manager, replica, sql, params)).map(pageRowFrom);
   }
 
-  /**
-   * Applies changes to a visible session. With `expectedVersions` the update happens only if the
-   * row is still at one of them (If-Match); null means no row matched (missing, not owned, deleted or stale).
-   */
+  /** PATCH; null when no row matched (missing, not owned, deleted, or not at one of `expectedVersions`). */
   async update(tx: SessionTx, id: string, userId: string, changes: SessionChanges, expectedVersions?: number[]): Promise<Session | null> {
-    const params: unknown[] = [id, userId, DELETED];
-    const sets: string[] = [];
-    if (changes.title !== undefined) sets.push(`title = $${params.push(changes.title) + 1}`);
-    if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata.text) + 1}::json`);
-    if (changes.historyLimit !== undefined) {
-      const { historyMaxMessages, historyMaxBytes, historyTrim } = changes.historyLimit;
-      sets.push(`history_max_messages = $${params.push(historyMaxMessages) + 1}::int`);
-      sets.push(`history_max_bytes = $${params.push(historyMaxBytes) + 1}::bigint`);
-      sets.push(`history_trim = $${params.push(historyTrim) + 1}::varchar`);
-    }
-    const versionCheck = expectedVersions === undefined ? '' : ` AND version = ANY($${params.push(expectedVersions) + 1}::int[])`;
+    const { sql, params } = writes.updateSql(id, userId, changes, expectedVersions);
     tx.concerns(id);
-    const [row] = await this.write(
-      tx,
-      `UPDATE sessions SET ${[...sets, TOUCH].join(', ')}
-       WHERE id = $2 AND user_id = $3 AND status <> $4${versionCheck} RETURNING *`,
-      params,
-    );
+    const [row] = await this.write(tx, sql, params);
     return row ?? null;
   }
 
-  /**
-   * A read that counts as activity (EXPIRY_SLIDES_ON_READ): the expiry moves as a write's would,
-   * and only when the rule says it must, so most reads write nothing; `version` grows with it
-   * (expiresAt and lastActivityAt are part of what GET answers, and caches order copies by it).
-   * Null when nothing moved (the expiry was current, or the session is gone).
-   */
+  /** A read that counts as activity (EXPIRY_SLIDES_ON_READ); null when nothing moved. */
   async slideExpiry(tx: SessionTx, id: string, userId: string): Promise<Session | null> {
     tx.concerns(id);
-    const [row] = await this.write(
-      tx,
-      `UPDATE sessions SET version = version + 1, last_activity_at = now(), ${EXPIRY_ON_WRITE}
-       WHERE id = $2 AND user_id = $3 AND status <> $4 AND NOT (${EXPIRY_IS_CURRENT}) RETURNING *`,
-      [id, userId, DELETED],
-    );
+    const [row] = await this.write(tx, writes.SLIDE_EXPIRY, [id, userId, DELETED]);
     return row ?? null;
   }
 
-  /** Locks a visible session of this user for a history change in `tx`: its history's counters, or null when there is none. */
+  /** The history's counters of the user's visible session, locked in `tx`; null when there is none. */
   async lockForHistory(tx: SessionTx, id: string, userId: string): Promise<HistoryState | null> {
     tx.concerns(id);
-    const [row] = await queryPrepared(
-      tx.manager,
-      `SELECT last_seq, message_count FROM sessions WHERE id = $1 AND user_id = $2 AND status <> $3 FOR UPDATE`,
-      [id, userId, DELETED],
-    );
+    const [row] = await queryPrepared(tx.manager, reads.LOCK_FOR_HISTORY, [id, userId, DELETED]);
     return row ? { lastSeq: row.last_seq, messageCount: row.message_count } : null;
   }
 
-  /**
-   * The session row's part of a history change: counts, seq allocation and activity. Its row lock
-   * serialises appends, pops and clears of one session. With riders (an insert of messages, a key's
-   * record), all are one statement: `WITH touched AS (UPDATE ...), rider0 AS (...)`, which commits on its
-   * own or fails whole. Null when the session is not the user's visible session, not in
-   * `guard.onlyIf`, or not in one of `guard.matching`'s states.
-   */
-  async touchForHistory(
-    tx: SessionTx,
-    id: string,
-    userId: string,
-    change: HistoryChange,
-    guard: HistoryGuard = {},
-  ): Promise<Session | null> {
-    const params: unknown[] = [id, userId];
-    // $1 is the retention (this.write puts it first): a value pushed as the n-th param is $(n + 1).
-    const param = (value: unknown) => `$${params.push(value) + 1}`;
-    const { cap } = guard;
-    const counts =
-      'appended' in change
-        ? cap
-          ? `last_seq = last_seq + ${param(change.appended)}, ${capSetSql(param, change.appended, cap, this.capDefaults)}`
-          : `last_seq = last_seq + ${param(change.appended)}, message_count = message_count + $${params.length + 1}`
-        : 'popped' in change
-          ? `message_count = message_count - ${param(change.popped)}`
-          : 'replaced' in change
-            ? `last_seq = last_seq + ${param(change.replaced.appended)},
-               message_count = message_count - ${param(change.replaced.removed)} + $${params.length}`
-            : 'message_count = 0';
-    const where = ['id = $2', 'user_id = $3', guard.onlyIf ? `status = ${param(guard.onlyIf)}` : `status <> ${param(DELETED)}`];
-    if (guard.matching) {
-      const states = guard.matching.map((state) => `(${param(state.lastSeq)}::int, ${param(state.messageCount)}::int)`);
-      where.push(states.length ? `(last_seq, message_count) IN (${states.join(', ')})` : 'false');
-    }
-    const capping = cap && 'appended' in change;
-    // An append without the cap's SQL must not pass a cap: it matches only a row no cap applies to.
-    if ('appended' in change) where.push(capping ? capGuardSql(this.capDefaults) : uncappedSql(this.capDefaults));
-    const update = `UPDATE sessions SET ${counts}, ${TOUCH} WHERE ${where.join(' AND ')} RETURNING *`;
-    const ctes = (guard.riders ?? []).map((rider, index) => `, rider${index} AS (${rider(param)})`);
-    if (capping) ctes.push(`, trimmed AS (${cap.remove(param)})`, `, trimmed_kept AS (${cap.keep(param)})`);
-    const riders = ctes.join('');
-    const result = capping
-      ? `SELECT touched.*, (SELECT count(*) FROM trimmed)::int AS trimmed_count FROM touched`
-      : 'SELECT * FROM touched';
-    const sql = riders ? `WITH touched AS (${update})${riders} ${result}` : update;
+  /** A history change's row part and its riders in one statement (history-touch.sql.ts); null when the guard or the owner does not match. */
+  async touchForHistory(tx: SessionTx, id: string, userId: string, change: HistoryChange, guard?: HistoryGuard): Promise<Session | null> {
+    const { sql, params, cap } = touchSql(id, userId, change, guard, this.capDefaults);
     tx.concerns(id);
     const rows = await queryPrepared(tx.manager, sql, [this.retentionSeconds, ...params]);
     if (!rows.length) return null;
     const session = tx.wrote(sessionFromRow(rows[0]));
     tx.told({ type: 'session.messages', session, change });
-    if (capping && rows[0].trimmed_count > 0) {
+    if (cap && rows[0].trimmed_count > 0) {
       cap.trimmed = { removed: rows[0].trimmed_count, throughSeq: session.trimmedThroughSeq };
       tx.told({ type: 'session.messages', session, change: { trimmed: cap.trimmed } });
     }
     return session;
   }
 
-  /** A status change and its audit row in one guarded statement (see session-transition.sql.ts). */
+  /** A status change and its audit row in one guarded statement (session-transition.sql.ts). */
   async transition(tx: SessionTx, id: string, move: Move): Promise<MoveOutcome> {
     const { sql, params } = transitionSql(id, move);
     tx.concerns(id);
@@ -385,115 +175,61 @@ export class SessionsRepository {
   }
 
   async listTransitions(sessionId: string): Promise<TransitionRecord[]> {
-    const rows = await this.db.query(
-      `SELECT from_status, to_status, at, actor, reason FROM session_transitions WHERE session_id = $1 ORDER BY id`,
-      [sessionId],
-    );
-    return rows.map(transitionFromRow);
+    return (await this.db.query(reads.LIST_TRANSITIONS, [sessionId])).map(transitionFromRow);
   }
 
-  /**
-   * Progress straight to PostgreSQL, for when Redis cannot take it. Null when not running, or when
-   * the cost would pass MAX_TOTAL_COST (then nothing changes, as in the live-progress script).
-   */
+  /** Progress straight to PostgreSQL, for when Redis cannot take it; null when not running or past MAX_TOTAL_COST. */
   async recordProgress(tx: SessionTx, id: string, update: ProgressUpdate): Promise<Session | null> {
     tx.concerns(id);
-    const [row] = await this.write(
-      tx,
-      `UPDATE sessions SET phase = coalesce($3, phase), round_number = coalesce($4, round_number),
-         total_cost = total_cost + $5, ${TOUCH}
-       WHERE id = $2 AND status = $6 AND total_cost + $5 <= $7 RETURNING *`,
-      [id, update.phase ?? null, update.roundNumber ?? null, update.costDelta ?? 0, RUNNING, MAX_TOTAL_COST],
-    );
+    const [row] = await this.write(tx, writes.RECORD_PROGRESS, writes.progressParams(id, update));
     return row ?? null;
   }
 
-  /**
-   * Writes live snapshots of running sessions, each only if newer than what PostgreSQL has
-   * (live_rev), so a slow flusher never overwrites a fresher one. Rows are locked in id order:
-   * two instances flushing overlapping batches wait for each other instead of deadlocking.
-   */
+  /** Live snapshots of running sessions, each only if newer than the row's. */
   async flushLive(tx: SessionTx, snapshots: ProgressSnapshot[]): Promise<Session[]> {
     if (!snapshots.length) return [];
-    const column = <K extends keyof ProgressSnapshot>(key: K) => snapshots.map((snapshot) => snapshot[key]);
-    tx.concerns(...column('id'));
-    return this.write(
-      tx,
-      `WITH live AS (
-         SELECT * FROM unnest($2::uuid[], $3::varchar[], $4::int[], $5::numeric[], $6::bigint[]) AS l(id, phase, round_number, total_cost, rev)
-       ), locked AS (
-         SELECT s.id FROM sessions s JOIN live l ON l.id = s.id
-         WHERE s.status = $7 AND s.live_rev < l.rev ORDER BY s.id FOR UPDATE OF s
-       )
-       UPDATE sessions s SET phase = l.phase, round_number = l.round_number, total_cost = l.total_cost, live_rev = l.rev, ${TOUCH}
-       FROM live l WHERE s.id = l.id AND s.id IN (SELECT id FROM locked) AND s.status = $7 AND s.live_rev < l.rev
-       RETURNING s.*`,
-      [column('id'), column('phase'), column('roundNumber'), column('totalCost'), column('rev'), RUNNING],
-    );
+    tx.concerns(...snapshots.map((snapshot) => snapshot.id));
+    return this.write(tx, writes.FLUSH_LIVE, writes.liveParams(snapshots));
   }
 
-  /**
-   * Refreshes the heartbeat of the sessions a worker runs; returns those still running. Not a
-   * change anyone reads back (no version, not cached), so it needs no SessionTx.
-   */
+  /** The ids still running. Not cached and not versioned, so no SessionTx. */
   async heartbeat(ids: string[]): Promise<string[]> {
     if (!ids.length) return [];
-    const [rows] = await this.db.query(`UPDATE sessions SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status = $2 RETURNING id`, [
-      ids,
-      RUNNING,
-    ]);
-    return rows.map((row: { id: string }) => row.id);
+    const [rows] = await this.db.query(writes.HEARTBEAT, [ids, RUNNING]);
+    return rows.map(idOf);
   }
 
-  /**
-   * A worker takes the run: its first heartbeat, and `claimed_at`, which readers see (so the
-   * version moves). Null when the session is not running any more (a kill came first).
-   */
+  /** A worker takes the run; null when it is not running any more (a kill came first). */
   async claim(tx: SessionTx, id: string): Promise<Session | null> {
-    const [row] = await queryPrepared(
-      tx.manager,
-      `UPDATE sessions SET heartbeat_at = now(), claimed_at = now(), version = version + 1, updated_at = now()
-       WHERE id = $1 AND status = $2 RETURNING *`,
-      [id, RUNNING],
-    );
+    const [row] = await queryPrepared(tx.manager, writes.CLAIM, [id, RUNNING]);
     return row ? tx.wrote(sessionFromRow(row)) : null;
   }
 
   /** A claim nobody received (its worker hung up): the run waits for a worker again. */
   async unclaim(tx: SessionTx, id: string): Promise<Session | null> {
-    const [row] = await queryPrepared(
-      tx.manager,
-      `UPDATE sessions SET claimed_at = NULL, version = version + 1, updated_at = now()
-       WHERE id = $1 AND status = $2 AND claimed_at IS NOT NULL RETURNING *`,
-      [id, RUNNING],
-    );
+    const [row] = await queryPrepared(tx.manager, writes.UNCLAIM, [id, RUNNING]);
     return row ? tx.wrote(sessionFromRow(row)) : null;
   }
 
   /** Running sessions nobody has vouched for in `seconds`: their worker may be lost. `excluding`: ids set aside. */
   async findSilentRunning(seconds: number, limit: number, excluding: string[] = []): Promise<string[]> {
-    const rows = await this.db.query(
-      `SELECT id FROM sessions
-       WHERE status = $3 AND coalesce(heartbeat_at, '-infinity') < now() - make_interval(secs => $1) AND id <> ALL($4::uuid[])
-       ORDER BY heartbeat_at NULLS FIRST LIMIT $2`,
-      [seconds, limit, RUNNING, excluding],
-    );
-    return rows.map((row: { id: string }) => row.id);
+    return (await this.db.query(reads.FIND_SILENT_RUNNING, [seconds, limit, RUNNING, excluding])).map(idOf);
   }
 
-  private async findVisible(tx: SessionTx, userId: string, column: 'idempotency_key' | 'key', value: string): Promise<Session | null> {
-    const [row] = await tx.manager.query(`SELECT * FROM sessions WHERE user_id = $1 AND ${column} = $2 AND status <> $3`, [
-      userId,
-      value,
-      DELETED,
-    ]);
-    return row ? sessionFromRow(row) : null;
+  /** The user's visible session holding this key; null for none (or no key). */
+  private async findVisible(
+    tx: SessionTx,
+    userId: string,
+    column: 'idempotency_key' | 'key',
+    value: string | null,
+  ): Promise<Session | null> {
+    return value === null ? null : oneSession(await tx.manager.query(reads.findVisibleBy(column), [userId, value, DELETED]));
   }
 
   private async lockUserQuota(tx: SessionTx, lockClass: number, userId: string): Promise<void> {
     // Outside a transaction the lock would be released before the statements it guards.
     if (!tx.manager.queryRunner?.isTransactionActive) throw new Error('a quota check needs SessionWriter.transaction');
-    await tx.manager.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [lockClass, userId]);
+    await tx.manager.query(writes.LOCK_USER_QUOTA, [lockClass, userId]);
   }
 
   /** Every statement that returns written rows goes through here: mapped once, and handed to the tx. */
@@ -503,7 +239,8 @@ export class SessionsRepository {
   }
 }
 
-/** `text` as a LIKE pattern that matches it literally (backslash is PostgreSQL's default ESCAPE). */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+function oneSession(rows: Record<string, any>[]): Session | null {
+  return rows[0] ? sessionFromRow(rows[0]) : null;
 }
+
+const idOf = (row: { id: string }) => row.id;

@@ -16,8 +16,9 @@ import { SERVED_FROM_CACHE, SERVED_FROM_REPLICA } from './served-from.js';
 import { etagOf, type TaggedSession, tagged, toSessionResponse } from './session.mapper.js';
 import { expiryIsCurrent } from './session-expiry.sql.js';
 import { DELETED } from './session-status.js';
-import { SessionWriter } from './session-writer.js';
-import { type InsertOutcome, SessionsRepository } from './sessions.repository.js';
+import { SessionWriter } from './session.writer.js';
+import { SessionsRepository } from './sessions.repository.js';
+import type { InsertOutcome } from './session-write.types.js';
 
 const EMPTY_OBJECT = new JsonText('{}');
 

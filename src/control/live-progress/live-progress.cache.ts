@@ -9,7 +9,7 @@ import { SessionCache, type SessionKeyOwner } from '../../sessions/session.cache
 import type { Session } from '../../sessions/session.columns.js';
 import { MAX_TOTAL_COST } from '../../sessions/progress-bounds.js';
 import { RUNNING } from '../../sessions/session-status.js';
-import type { ProgressUpdate } from '../../sessions/session-writes.js';
+import type { ProgressUpdate } from '../../sessions/session-write.types.js';
 import { type SessionOverlay, SessionsService } from '../../sessions/sessions.service.js';
 import { CLOSE, OPEN, RECORD, REOPEN, SETTLE } from './live-progress.scripts.js';
 

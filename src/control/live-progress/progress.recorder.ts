@@ -4,7 +4,7 @@ import { MAX_TOTAL_COST } from '../../sessions/progress-bounds.js';
 import { RUNNING } from '../../sessions/session-status.js';
 import { SessionEvents } from '../../sessions/session-events.js';
 import { SessionStore } from '../../sessions/session.store.js';
-import type { ProgressUpdate } from '../../sessions/session-writes.js';
+import type { ProgressUpdate } from '../../sessions/session-write.types.js';
 import { LiveProgressCache } from './live-progress.cache.js';
 
 /** Where progress goes: Redis first (the flush carries it on), PostgreSQL when Redis cannot take it. */

@@ -16,12 +16,9 @@ interface InProcessJob {
 type Process = (job: InProcessJob, token: undefined, signal: AbortSignal) => Promise<unknown>;
 
 /**
- * WORK_QUEUE=in-process (the embedded first run, without Redis): the part of BullMQ's Queue and
- * Worker this service uses, in memory. It stands in for both: WorkQueue gets it as the queue
- * (same injection token), DeliberationProcessor as its worker, so the runs themselves go through
- * the same code as with Redis. Jobs live in this process: this instance runs what it starts,
- * another instance cannot kill it (a kill still lands at the run's next heartbeat), and a restart
- * loses queued jobs (their sessions then fail as lost, as with a dead worker).
+ * WORK_QUEUE=in-process (a first run without Redis): the part of BullMQ's Queue and Worker we use,
+ * in memory, under the same token, so runs take the same code path. Jobs die with the process
+ * (docs/operations.md, "Services and the first run").
  */
 @Injectable()
 export class InProcessQueue extends EventEmitter {

@@ -8,7 +8,7 @@ import { OutageLog } from '../../common/log-once.js';
 import { controlConfig, redisConfig } from '../../config/app.config.js';
 import { RedisKeys } from '../../redis/keys.js';
 import { REDIS_CLIENT } from '../../redis/redis.constants.js';
-import type { DeliberationJobData } from './work-job.js';
+import type { DeliberationJobData } from './work-job.types.js';
 
 /** Lets a job go whatever lock it holds (BullMQ skips the lock check for this token). */
 const ANY_TOKEN = '0';

@@ -5,12 +5,12 @@ import { OutageLog } from '../../common/log-once.js';
 import { FAILED_JOB_AGE_SECONDS } from '../../redis/keys.js';
 import type { HandlerChoice } from '../handlers/handler-catalog.js';
 import { RemoteWorkQueues } from './remote-work.queues.js';
-import type { DeliberationJobData } from './work-job.js';
+import type { DeliberationJobData } from './work-job.types.js';
 
 export const DELIBERATION_QUEUE = 'deliberation';
 export const DELIBERATE_JOB = 'deliberate';
 
-export type { DeliberationJobData } from './work-job.js';
+export type { DeliberationJobData } from './work-job.types.js';
 
 // BullMQ waits for Redis to come back rather than failing; a request must not wait that long.
 const QUEUE_TIMEOUT_MS = 3000;

@@ -68,11 +68,10 @@ export class SessionTx {
 }
 
 /**
- * The write order in one place: PostgreSQL commits first, then the cache gets the committed copy,
- * then the events are told (so a rolled-back change is never announced, and a reader that hears
- * of a change finds it in the cache). A statement whose answer never came (the client's timeout,
- * past PostgreSQL's own statement_timeout) may still commit: its backend is ended first, and then
- * the cache follows what PostgreSQL holds (docs/statement-timeouts.md).
+ * The write order, used inside sessions/ only (others go through SessionStore): PostgreSQL
+ * commits, then the cache gets the committed copy, then the events are told, so a rolled-back
+ * change is never announced. After an unanswered statement the cache follows what PostgreSQL holds
+ * (docs/statement-timeouts.md).
  */
 @Injectable()
 export class SessionWriter {

@@ -2,14 +2,14 @@ import type { JsonText } from '../common/json-text.js';
 import type { Session } from './session.columns.js';
 import type { SessionStatus } from './session-status.js';
 
-/* What callers hand SessionsRepository: the inputs of its reads and writes, by intent. */
+/* The words of a write to `sessions`: what SessionStore and SessionsRepository take and answer. */
 
 export type NewSession = Pick<
   Session,
   'userId' | 'idempotencyKey' | 'key' | 'title' | 'problemStatement' | 'context' | 'metadata' | 'ttlSeconds' | HistoryLimitField
 >;
 
-/** The columns of a session's own history cap (history-cap.ts). */
+/** The columns of a session's own history cap (history-cap.sql.ts). */
 export type HistoryLimitField = 'historyMaxMessages' | 'historyMaxBytes' | 'historyTrim';
 export type HistoryLimitColumns = Pick<Session, HistoryLimitField>;
 
@@ -24,14 +24,6 @@ export interface SessionChanges {
   metadata?: JsonText;
   /** A new cap, whole (all null: the server's defaults). */
   historyLimit?: HistoryLimitColumns;
-}
-
-export interface ListPosition {
-  status?: SessionStatus;
-  /** Title contains this text, case-insensitively. */
-  titleContains?: string;
-  limit: number;
-  after?: { createdAt: Date; id: string };
 }
 
 /**

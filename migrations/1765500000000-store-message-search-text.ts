@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * message fills it, none names it), and the trigram index over the column instead of over the
  * expression. A candidate of the index is then checked by a plain ILIKE on the stored text, not by
  * computing message_search_text again: the phrase of common words, whose trigrams give thousands
- * of candidates, went from seconds to tens of milliseconds (docs/search.md).
+ * of candidates, went from 1.5 s to 0.23 s at the median (docs/search.md).
  * The owner trigger now runs only for rows whose statement did not name user_id: the append names
  * it from the session row it touches, which saves the trigger's look-up on the hot path.
  * Every step is idempotent: on a large table an operator may build the index CONCURRENTLY first.

@@ -1,3 +1,4 @@
+import type { AddParam } from '../database/sql-params.js';
 import type { HistoryCap } from './session-writes.js';
 
 /** The server's cap for a session that sets no bound of its own (HISTORY_MAX_MESSAGES / HISTORY_MAX_BYTES; 0: none). */
@@ -32,7 +33,7 @@ export function uncappedSql(defaults: CapDefaults): string {
  * then every older message goes), else it stays exact. The messages read are those of the
  * statement's snapshot: the guard (capGuardSql) makes that the state the row is locked at.
  */
-export function capSetSql(param: (value: unknown) => string, count: number, cap: HistoryCap, defaults: CapDefaults): string {
+export function capSetSql(param: AddParam, count: number, cap: HistoryCap, defaults: CapDefaults): string {
   const { maxMessages, maxBytes } = bounds(defaults);
   const n = `${param(count)}::int`;
   const batchBytes = `${param(cap.batch.contentBytes)}::bigint`;

@@ -16,6 +16,7 @@ import { DELETED, RUNNING } from './session-status.js';
 import { moveEvents } from './session-events.js';
 import type { SessionTx } from './session-writer.js';
 import { queryPrepared, queryPreparedOn } from '../database/prepared-query.js';
+import { SqlParams } from '../database/sql-params.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
@@ -105,6 +106,7 @@ export class SessionsRepository {
          ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND status <> 'deleted' DO NOTHING
          RETURNING *`,
         [
+          this.retentionSeconds,
           session.userId,
           session.idempotencyKey,
           session.title,
@@ -146,7 +148,7 @@ export class SessionsRepository {
    */
   async insertFork(tx: SessionTx, fork: NewFork, maxSessions: number, copy: ForkCopy, timeouts: DatabaseTimeouts): Promise<ForkOutcome> {
     await this.lockUserQuota(tx, QUOTA_LOCK.sessions, fork.userId);
-    const { sql, params } = forkSql(fork, maxSessions, DELETED, copy);
+    const { sql, values } = forkSql(this.retentionSeconds, fork, maxSessions, DELETED, copy);
     // A long history takes longer than other statements may: its own bound, on PostgreSQL's side and the client's.
     await tx.manager.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeouts.statementTimeoutMs)]);
     const client = (await tx.manager.queryRunner!.connect()) as pg.PoolClient;
@@ -154,7 +156,7 @@ export class SessionsRepository {
       rows: [row],
     } = await client.query({
       text: sql,
-      values: [this.retentionSeconds, ...params],
+      values,
       query_timeout: timeouts.queryTimeoutMs,
     } as pg.QueryConfig);
     if (row?.id) {
@@ -241,22 +243,19 @@ export class SessionsRepository {
    * `replica` when given (src/database/read-replicas.ts).
    */
   async listOwned(userId: string, position: ListPosition, replica?: pg.Pool): Promise<PageRow[]> {
-    const params: unknown[] = [userId, position.limit];
+    const params = new SqlParams(userId, position.limit);
     const where = ['user_id = $1'];
-    if (position.status) where.push(`status = $${params.push(position.status)}`);
-    else where.push(`status <> $${params.push(DELETED)}`);
+    if (position.status) where.push(`status = ${params.add(position.status)}`);
+    else where.push(`status <> ${params.add(DELETED)}`);
     // Served by the trigram index on (user_id, title) (migration AddTitleSearchIndex), not a scan
     // of the user's rows; LIKE's wildcards in the text are matched as themselves.
-    if (position.titleContains !== undefined) where.push(`title ILIKE $${params.push(`%${escapeLike(position.titleContains)}%`)}`);
-    if (position.after) {
-      params.push(position.after.createdAt, position.after.id);
-      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
-    }
+    if (position.titleContains !== undefined) where.push(`title ILIKE ${params.add(`%${escapeLike(position.titleContains)}%`)}`);
+    if (position.after) where.push(`(created_at, id) < (${params.add(position.after.createdAt)}, ${params.add(position.after.id)})`);
     const rows = await queryPreparedOn(
       this.db.manager,
       replica,
       `SELECT ${PAGE_COLUMNS} FROM sessions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
-      params,
+      params.values,
     );
     return rows.map(pageRowFrom);
   }
@@ -266,23 +265,23 @@ export class SessionsRepository {
    * row is still at one of them (If-Match); null means no row matched (missing, not owned, deleted or stale).
    */
   async update(tx: SessionTx, id: string, userId: string, changes: SessionChanges, expectedVersions?: number[]): Promise<Session | null> {
-    const params: unknown[] = [id, userId, DELETED];
+    const params = new SqlParams(this.retentionSeconds, id, userId, DELETED);
     const sets: string[] = [];
-    if (changes.title !== undefined) sets.push(`title = $${params.push(changes.title) + 1}`);
-    if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata.text) + 1}::json`);
+    if (changes.title !== undefined) sets.push(`title = ${params.add(changes.title)}`);
+    if (changes.metadata !== undefined) sets.push(`metadata = ${params.add(changes.metadata.text)}::json`);
     if (changes.historyLimit !== undefined) {
       const { historyMaxMessages, historyMaxBytes, historyTrim } = changes.historyLimit;
-      sets.push(`history_max_messages = $${params.push(historyMaxMessages) + 1}::int`);
-      sets.push(`history_max_bytes = $${params.push(historyMaxBytes) + 1}::bigint`);
-      sets.push(`history_trim = $${params.push(historyTrim) + 1}::varchar`);
+      sets.push(`history_max_messages = ${params.add(historyMaxMessages)}::int`);
+      sets.push(`history_max_bytes = ${params.add(historyMaxBytes)}::bigint`);
+      sets.push(`history_trim = ${params.add(historyTrim)}::varchar`);
     }
-    const versionCheck = expectedVersions === undefined ? '' : ` AND version = ANY($${params.push(expectedVersions) + 1}::int[])`;
+    const versionCheck = expectedVersions === undefined ? '' : ` AND version = ANY(${params.add(expectedVersions)}::int[])`;
     tx.concerns(id);
     const [row] = await this.write(
       tx,
       `UPDATE sessions SET ${[...sets, TOUCH].join(', ')}
        WHERE id = $2 AND user_id = $3 AND status <> $4${versionCheck} RETURNING *`,
-      params,
+      params.values,
     );
     return row ?? null;
   }
@@ -299,7 +298,7 @@ export class SessionsRepository {
       tx,
       `UPDATE sessions SET version = version + 1, last_activity_at = now(), ${EXPIRY_ON_WRITE}
        WHERE id = $2 AND user_id = $3 AND status <> $4 AND NOT (${EXPIRY_IS_CURRENT}) RETURNING *`,
-      [id, userId, DELETED],
+      [this.retentionSeconds, id, userId, DELETED],
     );
     return row ?? null;
   }
@@ -329,21 +328,22 @@ export class SessionsRepository {
     change: HistoryChange,
     guard: HistoryGuard = {},
   ): Promise<Session | null> {
-    const params: unknown[] = [id, userId];
-    // $1 is the retention (this.write puts it first): a value pushed as the n-th param is $(n + 1).
-    const param = (value: unknown) => `$${params.push(value) + 1}`;
+    // $1 is the retention (TOUCH's), $2 the id (capGuardSql's), $3 the user.
+    const params = new SqlParams(this.retentionSeconds, id, userId);
+    const param = params.add;
     const { cap } = guard;
-    const counts =
-      'appended' in change
-        ? cap
-          ? `last_seq = last_seq + ${param(change.appended)}, ${capSetSql(param, change.appended, cap, this.capDefaults)}`
-          : `last_seq = last_seq + ${param(change.appended)}, message_count = message_count + $${params.length + 1}`
-        : 'popped' in change
-          ? `message_count = message_count - ${param(change.popped)}`
-          : 'replaced' in change
-            ? `last_seq = last_seq + ${param(change.replaced.appended)},
-               message_count = message_count - ${param(change.replaced.removed)} + $${params.length}`
-            : 'message_count = 0';
+    let counts = 'message_count = 0';
+    if ('appended' in change) {
+      const appended = param(change.appended);
+      counts = cap
+        ? `last_seq = last_seq + ${appended}, ${capSetSql(param, change.appended, cap, this.capDefaults)}`
+        : `last_seq = last_seq + ${appended}, message_count = message_count + ${appended}`;
+    } else if ('popped' in change) counts = `message_count = message_count - ${param(change.popped)}`;
+    else if ('replaced' in change) {
+      const appended = param(change.replaced.appended);
+      counts = `last_seq = last_seq + ${appended},
+               message_count = message_count - ${param(change.replaced.removed)} + ${appended}`;
+    }
     const where = ['id = $2', 'user_id = $3', guard.onlyIf ? `status = ${param(guard.onlyIf)}` : `status <> ${param(DELETED)}`];
     if (guard.matching) {
       const states = guard.matching.map((state) => `(${param(state.lastSeq)}::int, ${param(state.messageCount)}::int)`);
@@ -361,7 +361,7 @@ export class SessionsRepository {
       : 'SELECT * FROM touched';
     const sql = riders ? `WITH touched AS (${update})${riders} ${result}` : update;
     tx.concerns(id);
-    const rows = await queryPrepared(tx.manager, sql, [this.retentionSeconds, ...params]);
+    const rows = await queryPrepared(tx.manager, sql, params.values);
     if (!rows.length) return null;
     const session = tx.wrote(sessionFromRow(rows[0]));
     tx.told({ type: 'session.messages', session, change });
@@ -374,9 +374,9 @@ export class SessionsRepository {
 
   /** A status change and its audit row in one guarded statement (see session-transition.sql.ts). */
   async transition(tx: SessionTx, id: string, move: Move): Promise<MoveOutcome> {
-    const { sql, params } = transitionSql(id, move);
+    const { sql, values } = transitionSql(this.retentionSeconds, id, move);
     tx.concerns(id);
-    const [row] = await tx.manager.query(sql, [this.retentionSeconds, ...params]);
+    const [row] = await tx.manager.query(sql, values);
     if (!row) return { session: null, from: null, currentStatus: null };
     if (!row.id) return { session: null, from: null, currentStatus: row.prior_status };
     const session = tx.wrote(sessionFromRow(row));
@@ -403,7 +403,7 @@ export class SessionsRepository {
       `UPDATE sessions SET phase = coalesce($3, phase), round_number = coalesce($4, round_number),
          total_cost = total_cost + $5, ${TOUCH}
        WHERE id = $2 AND status = $6 AND total_cost + $5 <= $7 RETURNING *`,
-      [id, update.phase ?? null, update.roundNumber ?? null, update.costDelta ?? 0, RUNNING, MAX_TOTAL_COST],
+      [this.retentionSeconds, id, update.phase ?? null, update.roundNumber ?? null, update.costDelta ?? 0, RUNNING, MAX_TOTAL_COST],
     );
     return row ?? null;
   }
@@ -428,7 +428,7 @@ export class SessionsRepository {
        UPDATE sessions s SET phase = l.phase, round_number = l.round_number, total_cost = l.total_cost, live_rev = l.rev, ${TOUCH}
        FROM live l WHERE s.id = l.id AND s.id IN (SELECT id FROM locked) AND s.status = $7 AND s.live_rev < l.rev
        RETURNING s.*`,
-      [column('id'), column('phase'), column('roundNumber'), column('totalCost'), column('rev'), RUNNING],
+      [this.retentionSeconds, column('id'), column('phase'), column('roundNumber'), column('totalCost'), column('rev'), RUNNING],
     );
   }
 
@@ -496,9 +496,12 @@ export class SessionsRepository {
     await tx.manager.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [lockClass, userId]);
   }
 
-  /** Every statement that returns written rows goes through here: mapped once, and handed to the tx. */
-  private async write(tx: SessionTx, sql: string, params: unknown[]): Promise<Session[]> {
-    const rows = await queryPrepared(tx.manager, sql, [this.retentionSeconds, ...params]);
+  /**
+   * Every statement that returns written rows goes through here: mapped once, and handed to the tx.
+   * Its values start with the retention ($1), which TOUCH's expiry reads.
+   */
+  private async write(tx: SessionTx, sql: string, values: unknown[]): Promise<Session[]> {
+    const rows = await queryPrepared(tx.manager, sql, values);
     return rows.map((row) => tx.wrote(sessionFromRow(row)));
   }
 }

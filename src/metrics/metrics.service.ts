@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { primaryPool } from '../database/primary-pool.js';
 import { SessionCache } from '../sessions/session.cache.js';
 
 /**
@@ -43,7 +44,7 @@ export class MetricsService implements OnModuleInit {
         this.inc({ result: 'error' }, stats.errors);
       },
     });
-    const pool = () => (this.db.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+    const pool = () => primaryPool(this.db);
     new Gauge({
       name: 'db_pool_connections',
       help: 'PostgreSQL pool connections by state (total, idle, waiting clients)',

@@ -5,7 +5,7 @@ import { JsonText } from '../common/json-text.js';
 import { redisConfig } from '../config/app.config.js';
 import { RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
-import { SessionCache, type SessionKeyOwner } from '../sessions/session.cache.js';
+import type { SessionKeyOwner } from '../sessions/session.cache.js';
 import type { HistoryState, Trimmed } from '../sessions/session-writes.js';
 import type { Message } from './message.columns.js';
 import { HistoryNearTail, type SizedMessage } from './history-near-tail.js';
@@ -53,7 +53,6 @@ export class HistoryTailCache implements SessionKeyOwner {
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
     @Inject(redisConfig.KEY) config: ConfigType<typeof redisConfig>,
-    sessions: SessionCache,
   ) {
     this.size = redis ? config.historyTailSize : 0;
     this.ttlSeconds = config.cacheTtlSeconds;
@@ -61,7 +60,6 @@ export class HistoryTailCache implements SessionKeyOwner {
     // EVALSHA, with EVAL when Redis does not know the script yet: the bodies are not sent on every call.
     redis?.defineCommand('historyTailFill', { numberOfKeys: 1, lua: FILL_IF_NEWER });
     redis?.defineCommand('historyTailAppend', { numberOfKeys: 1, lua: APPEND_IF_AT });
-    sessions.alsoPurge(this);
   }
 
   /** Whether a read of the latest `limit` (before no seq) can be answered from a tail. */

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { primaryPool } from '../database/primary-pool.js';
-import { SessionCache } from '../sessions/session.cache.js';
+import { SessionCacheStats } from '../sessions/session.cache.js';
 
 /**
  * The service's Prometheus registry. Request durations are observed by a Fastify hook (every
@@ -27,10 +27,9 @@ export class MetricsService implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @InjectDataSource() private readonly db: DataSource,
-    private readonly cache: SessionCache,
+    stats: SessionCacheStats,
   ) {
     collectDefaultMetrics({ register: this.registry });
-    const { stats } = this.cache;
     new Counter({
       name: 'session_cache_operations_total',
       help: 'Session cache lookups by result (hit, miss) and failed cache operations (error)',

@@ -6,7 +6,8 @@ import { redisConfig } from '../config/app.config.js';
 import { RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import type { SessionKeyOwner } from '../sessions/session.cache.js';
-import type { HistoryState, Trimmed } from '../sessions/session-writes.js';
+import type { HistoryState } from '../sessions/history-etag.js';
+import type { Trimmed } from '../sessions/session-writes.js';
 import type { Message } from './message.columns.js';
 import { HistoryNearTail, type SizedMessage } from './history-near-tail.js';
 import { APPEND_IF_AT, FILL_IF_NEWER } from './history-tail.scripts.js';
@@ -17,8 +18,8 @@ const MAX_TAIL_BYTES = 256 * 1024;
 /*
  * The list holds the history's state first ("<lastSeq>.<messageCount>", its ETag's parts), then
  * its latest messages. A state names exactly one history (lastSeq never decreases, and at one
- * lastSeq the count only decreases: history-etag.ts), so a tail is served only when its state is
- * the session row's current one (the session copy, kept exact by its own write-through): a
+ * lastSeq the count only decreases: src/sessions/history-etag.ts), so a tail is served only when
+ * its state is the session row's current one (the session copy, kept exact by its own write-through): a
  * missed, late or failed update of the tail can only make it unused, never wrong. The same holds
  * for the in-process copy (history-near-tail.ts). The Lua steps: history-tail.scripts.ts.
  */

@@ -7,14 +7,13 @@ import { SERVED_FROM_CACHE, SERVED_FROM_REPLICA, type ServedFrom } from '../sess
 import { ReadReplicas } from '../database/read-replicas.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { AppendMessagesDto, MessageInputDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';
-import { historyEtag } from './history-etag.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import { HistoryWrites, type Written } from './history-writes.js';
 import { MessageAppendsRepository } from './message-appends.repository.js';
 import { HistoryJsonStream } from './history-json.stream.js';
 import { NO_SEQ_BOUND } from './history.sql.js';
 import type { Message } from './message.columns.js';
-import type { HistoryState } from '../sessions/session-writes.js';
+import { historyEtag, type HistoryState } from '../sessions/history-etag.js';
 import { MessagesRepository, type NewMessage } from './messages.repository.js';
 import { ReadGate } from './read-gate.js';
 

@@ -1,4 +1,5 @@
 import type { JsonText } from '../common/json-text.js';
+import type { HistoryState } from './history-etag.js';
 import type { Session } from './session.columns.js';
 import type { AddParam } from '../database/sql-params.js';
 import type { SessionStatus } from './session-status.js';
@@ -78,9 +79,6 @@ export interface Trimmed {
   removed: number;
   throughSeq: number;
 }
-
-/** What a history's ETag is made of (lastSeq never decreases; at one lastSeq the count only decreases). */
-export type HistoryState = Pick<Session, 'lastSeq' | 'messageCount'>;
 
 export interface ProgressUpdate {
   phase?: string;

@@ -8,6 +8,7 @@ import { sessionsConfig } from '../config/app.config.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { type Session, sessionFromRow } from './session.columns.js';
 import { type CapDefaults, capGuardSql, capSetSql, uncappedSql } from './history-cap.sql.js';
+import type { HistoryState } from './history-etag.js';
 import { EXPIRY_IS_CURRENT, EXPIRY_ON_WRITE, latestExpiry } from './session-expiry.sql.js';
 import { type ForkCopy, forkSql, type NewFork } from './session-fork.sql.js';
 import { type ImportedSession, importedParams, INSERT_IMPORTED } from './session-import.sql.js';
@@ -24,7 +25,6 @@ import type {
   ForkOutcome,
   HistoryChange,
   HistoryGuard,
-  HistoryState,
   InsertOutcome,
   ListPosition,
   NewSession,
@@ -38,7 +38,6 @@ export type {
   HistoryChange,
   HistoryGuard,
   HistoryRider,
-  HistoryState,
   InsertOutcome,
   ListPosition,
   NewSession,

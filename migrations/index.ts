@@ -13,6 +13,7 @@ import { AddSessionClaimedAt1765100000000 } from './1765100000000-add-session-cl
 import { AddSessionForkedFrom1765200000000 } from './1765200000000-add-session-forked-from.js';
 import { AddHistoryLimit1765300000000 } from './1765300000000-add-history-limit.js';
 import { AddMessageSearch1765400000000 } from './1765400000000-add-message-search.js';
+import { StoreMessageSearchText1765500000000 } from './1765500000000-store-message-search-text.js';
 
 // Listed explicitly (not globbed) so the app, the CLI and the tests run the same set in ESM.
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   AddSessionForkedFrom1765200000000,
   AddHistoryLimit1765300000000,
   AddMessageSearch1765400000000,
+  StoreMessageSearchText1765500000000,
 ];

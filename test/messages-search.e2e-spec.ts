@@ -234,7 +234,7 @@ describe('GET /messages/search (every string in the content, case-insensitive, n
     console.log(`EXPLAIN of a message search among 10,000 messages of one user (30,000 in all):\n${plan}`);
     // Usually the trigram index; with other specs' rows in the shared table the planner may walk the
     // user's sessions instead. Either way an index scoped to the user, never a scan of the table.
-    expect(plan).toMatch(/messages_user_text_trgm_idx|messages_user_created_idx|sessions_user_\w+_idx/);
+    expect(plan).toMatch(/messages_user_search_text_idx|messages_user_created_idx|sessions_user_\w+_idx/);
     expect(plan).toMatch(/Index Cond: .*user_id\)?::text = '/);
     expect(plan).not.toMatch(/Seq Scan on messages/);
 
@@ -244,7 +244,7 @@ describe('GET /messages/search (every string in the content, case-insensitive, n
       .map((row: Record<string, string>) => row['QUERY PLAN'])
       .join('\n');
     console.log(`EXPLAIN of a search for a text in every message of that user:\n${walk}`);
-    expect(walk).toMatch(/messages_user_created_idx|messages_user_text_trgm_idx/);
+    expect(walk).toMatch(/messages_user_created_idx|messages_user_search_text_idx/);
     expect(walk).not.toMatch(/Seq Scan on messages/);
   }, 240_000);
 });

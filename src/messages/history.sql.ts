@@ -1,3 +1,5 @@
+import { messageColumns } from './message.columns.js';
+
 /** What one read of the history may hold: at most `limit` messages with seq < before, and about `maxBytes`. */
 export interface Cut {
   before: number;
@@ -32,7 +34,7 @@ export function cutQuery(from: 'newest' | 'oldest'): string {
     ), chosen AS (
       SELECT seq FROM candidates WHERE n <= $4 AND (n = 1 OR running <= $5)
     )
-    SELECT m.*, (SELECT count(*) FROM candidates) > (SELECT count(*) FROM chosen) AS more
+    SELECT ${messageColumns('m')}, (SELECT count(*) FROM candidates) > (SELECT count(*) FROM chosen) AS more
     FROM messages m
     WHERE m.session_id = $1 AND m.seq = ANY (ARRAY(SELECT seq FROM chosen))
     ORDER BY m.seq`;

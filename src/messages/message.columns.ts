@@ -2,9 +2,8 @@ import { JsonText } from '../common/json-text.js';
 
 /**
  * A row of `messages`, one item of a session's ordered history, and its one mapping. Not mapped:
- * `text_bytes` (the size a page sums) and `user_id`, the session's owner, which a trigger copies
- * from the session row on insert (migration AddMessageSearch) for the search indexes' key;
- * writers never name it.
+ * `text_bytes` (the size a page sums), `user_id` (the session's owner, the search indexes' key)
+ * and `search_text` (what a search matches, generated from the content: docs/search.md).
  */
 export interface Message {
   id: string;
@@ -15,6 +14,12 @@ export interface Message {
   content: JsonText;
   metadata: JsonText;
   createdAt: Date;
+}
+
+/** The mapped columns: what statements return, never `*` (the search text would double each row). */
+export function messageColumns(alias?: string): string {
+  const prefix = alias ? `${alias}.` : '';
+  return ['id', 'session_id', 'seq', 'role', 'content', 'metadata', 'created_at'].map((column) => prefix + column).join(', ');
 }
 
 export function messageFromRow(row: Record<string, any>): Message {

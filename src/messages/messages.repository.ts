@@ -13,7 +13,7 @@ import type { Session } from '../sessions/session.columns.js';
 import type { HistoryState } from '../sessions/history-etag.js';
 import type { HistoryRider } from '../sessions/session-writes.js';
 import type { ForkCopy } from '../sessions/session-fork.sql.js';
-import { type Message, messageFromRow } from './message.columns.js';
+import { type Message, messageColumns, messageFromRow } from './message.columns.js';
 import { HistorySnapshot } from './history-snapshot.js';
 import { type Cut, cutQuery, NO_SEQ_BOUND, pageWithStateQuery, STATE_QUERY } from './history.sql.js';
 
@@ -91,7 +91,7 @@ export class MessagesRepository implements OnModuleDestroy {
        SELECT $1, $2::int + m.n::int - 1, m.role, m.content, m.metadata, octet_length(m.content::text) + octet_length(m.metadata::text)
        FROM ROWS FROM (unnest($3::text[]), json_array_elements($4::json), json_array_elements($5::json))
          WITH ORDINALITY AS m(role, content, metadata, n)
-       RETURNING *`,
+       RETURNING ${messageColumns()}`,
       [sessionId, firstSeq, items.map((item) => item.role), jsonArrayOf(items, 'content'), jsonArrayOf(items, 'metadata')],
     );
     return inserted.map(messageFromRow).sort((a: Message, b: Message) => a.seq - b.seq);
@@ -134,9 +134,10 @@ export class MessagesRepository implements OnModuleDestroy {
   } {
     const ids = items.map(() => randomUUID());
     const rider: HistoryRider = (param) =>
-      `INSERT INTO messages (id, session_id, seq, role, content, metadata, text_bytes, created_at)
+      // user_id named from the touched row: the owner trigger's look-up is skipped (it runs only for a null).
+      `INSERT INTO messages (id, session_id, seq, role, content, metadata, text_bytes, created_at, user_id)
        SELECT m.id, t.id, t.last_seq - ${param(items.length)}::int + m.n::int, m.role, m.content, m.metadata,
-         octet_length(m.content::text) + octet_length(m.metadata::text), t.last_activity_at
+         octet_length(m.content::text) + octet_length(m.metadata::text), t.last_activity_at, t.user_id
        FROM touched t, ROWS FROM (unnest(${param(ids)}::uuid[]), unnest(${param(items.map((item) => item.role))}::text[]),
          json_array_elements(${param(jsonArrayOf(items, 'content'))}::json), json_array_elements(${param(jsonArrayOf(items, 'metadata'))}::json))
          WITH ORDINALITY AS m(id, role, content, metadata, n)`;
@@ -170,7 +171,8 @@ export class MessagesRepository implements OnModuleDestroy {
    * snapshot anyway. An append the cap did not cut reads an empty range of the index.
    */
   trimRider(): HistoryRider {
-    return () => `DELETE FROM messages m USING touched t WHERE m.session_id = t.id AND m.seq <= t.trimmed_through_seq RETURNING m.*`;
+    return () =>
+      `DELETE FROM messages m USING touched t WHERE m.session_id = t.id AND m.seq <= t.trimmed_through_seq RETURNING ${messageColumns('m')}`;
   }
 
   /**
@@ -205,11 +207,11 @@ export class MessagesRepository implements OnModuleDestroy {
 
   /** The messages with seqs firstSeq .. firstSeq + count - 1 (what an Idempotency-Key's first write appended), in order. */
   async listRange(tx: SessionTx, sessionId: string, firstSeq: number, count: number): Promise<Message[]> {
-    const rows = await queryPrepared(tx.manager, `SELECT * FROM messages WHERE session_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`, [
-      sessionId,
-      firstSeq,
-      firstSeq + count,
-    ]);
+    const rows = await queryPrepared(
+      tx.manager,
+      `SELECT ${messageColumns()} FROM messages WHERE session_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`,
+      [sessionId, firstSeq, firstSeq + count],
+    );
     return rows.map(messageFromRow);
   }
 
@@ -238,7 +240,7 @@ export class MessagesRepository implements OnModuleDestroy {
   /** Removes the newest message, if any. */
   async deleteLast(tx: SessionTx, sessionId: string): Promise<Message | null> {
     const [deleted] = await tx.manager.query(
-      `DELETE FROM messages WHERE id = (SELECT id FROM messages WHERE session_id = $1 ORDER BY seq DESC LIMIT 1) RETURNING *`,
+      `DELETE FROM messages WHERE id = (SELECT id FROM messages WHERE session_id = $1 ORDER BY seq DESC LIMIT 1) RETURNING ${messageColumns()}`,
       [sessionId],
     );
     return deleted.length ? messageFromRow(deleted[0]) : null;

@@ -33,11 +33,10 @@ const SEARCH_WORK_MEM = '64MB';
 const SNIPPET = { before: 40, length: 120 };
 
 /**
- * Reads for GET /messages/search. The condition `user_id = $1 AND message_search_text(content)
- * ILIKE $2` is the key of messages_user_text_trgm_idx (migration AddMessageSearch): the index
- * holds each message's owner beside its text's trigrams, so a search reads only its user's
- * entries. Writers never name the search text: the index expression is computed by PostgreSQL
- * from the content each insert writes. Run unprepared, so each is planned for its own pattern.
+ * Reads for GET /messages/search. The condition `user_id = $1 AND search_text ILIKE $2` is the key
+ * of messages_user_search_text_idx: the index holds each message's owner beside its text's
+ * trigrams, so a search reads only its user's entries. `search_text` is a generated column:
+ * writers never name it (docs/search.md). Run unprepared, so each is planned for its own pattern.
  */
 @Injectable()
 export class MessagesSearchRepository {
@@ -66,7 +65,7 @@ export class MessagesSearchRepository {
 /** The statement of a search (exported for the spec that EXPLAINs it). */
 export function searchQuery(userId: string, filter: SearchFilter): { text: string; values: unknown[] } {
   const params = new SqlParams(userId, `%${escapeLike(filter.text)}%`, filter.text, filter.limit, DELETED);
-  const where = ['m.user_id = $1', 'message_search_text(m.content) ILIKE $2', 's.user_id = $1', 's.status <> $5'];
+  const where = ['m.user_id = $1', 'm.search_text ILIKE $2', 's.user_id = $1', 's.status <> $5'];
   if (filter.sessionId !== undefined) where.push(`m.session_id = ${params.add(filter.sessionId)}`);
   if (filter.role !== undefined) where.push(`m.role = ${params.add(filter.role)}`);
   if (filter.after) {
@@ -78,13 +77,12 @@ export function searchQuery(userId: string, filter: SearchFilter): { text: strin
       substr(b.body, greatest(1, b.at - ${SNIPPET.before}), ${SNIPPET.length}) AS snippet,
       b.at - ${SNIPPET.before} > 1 AS cut_before,
       length(b.body) >= greatest(1, b.at - ${SNIPPET.before}) + ${SNIPPET.length} AS cut_after
-    FROM (SELECT m.session_id, s.title, m.seq, m.role, m.created_at, m.content
+    FROM (SELECT m.session_id, s.title, m.seq, m.role, m.created_at, m.search_text
           FROM messages m JOIN sessions s ON s.id = m.session_id
           WHERE ${where.join(' AND ')}
           ORDER BY m.created_at DESC, m.session_id DESC, m.seq DESC
           LIMIT $4) h,
-      -- the snippet's text is computed again only for the page's rows
-      LATERAL (SELECT t.body, strpos(lower(t.body), lower($3)) AS at FROM (SELECT message_search_text(h.content) AS body) t) b
+      LATERAL (SELECT h.search_text AS body, strpos(lower(h.search_text), lower($3)) AS at) b
     ORDER BY h.created_at DESC, h.session_id DESC, h.seq DESC`;
   return { text, values: params.values };
 }

@@ -21,6 +21,7 @@ import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SearchModule } from './search/search.module.js';
+import { SessionListenersModule } from './session-listeners.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { WorkModule } from './remote-workers/work.module.js';
 
@@ -33,6 +34,7 @@ export class AppModule {
    */
   static forRoot(env: Env = validateEnv(process.env)): DynamicModule {
     const control = ControlModule.forRoot();
+    const webhooks = WebhooksModule.forRoot();
     return {
       module: AppModule,
       imports: [
@@ -62,7 +64,9 @@ export class AppModule {
         control,
         WorkModule.forRoot(control),
         EventsModule,
-        WebhooksModule.forRoot(),
+        webhooks,
+        // Who listens to sessions: overlays on reads, keys purged with a session's, event sinks.
+        SessionListenersModule.forRoot({ control, webhooks }),
         DashboardModule.forRoot(env),
       ],
       providers: [ShutdownGate],

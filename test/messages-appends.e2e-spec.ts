@@ -1,5 +1,4 @@
 import pg from 'pg';
-import { APPEND_KEYS_KEPT_MS } from '../src/cleanup/cleanup.service.js';
 import { MessagesService } from '../src/messages/messages.service.js';
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { seqs, texts } from './factories/message.factory.js';
@@ -182,9 +181,9 @@ describe('appending to a history: atomic and idempotent', () => {
     await append({ role: 'user', content: 'new' }, 'today').expect(201);
     await db.query(`UPDATE message_appends SET created_at = now() - interval '25 hours' WHERE session_id = $1 AND key = 'yesterday'`, [id]);
     await db.query(`UPDATE message_appends SET created_at = now() - interval '23 hours' WHERE session_id = $1 AND key = 'today'`, [id]);
-    // What a cleanup pass runs after its batches (CleanupService's unit spec: with its time less 24 h); a whole
+    // What a cleanup pass runs after its batches (CleanupService's unit spec: with its time); a whole
     // pass here would also remove the expired sessions of specs running beside this one.
-    await app.get(MessagesService).forgetKeysRecordedBefore(new Date(Date.now() - APPEND_KEYS_KEPT_MS), 1);
+    await app.get(MessagesService).forgetExpiredKeys(new Date(), 1);
     expect(seqs((await append({ role: 'user', content: 'new' }, 'today').expect(201)).body.items)).toEqual([2]);
     expect(seqs((await append({ role: 'user', content: 'old' }, 'yesterday').expect(201)).body.items)).toEqual([3]);
   });

@@ -19,7 +19,7 @@ class FakeStore {
   scheduledDoneBy: string | null = null;
   runs: (RunStart & Partial<RunEnd>)[] = [];
   purged: string[][] = [];
-  keysForgottenBefore: Date[] = [];
+  keysExpiredAt: Date[] = [];
   onBatch?: (call: number) => void;
   private batches = 0;
 
@@ -57,7 +57,7 @@ class FakeStore {
   }
 
   history(): MessagesService {
-    return { forgetKeysRecordedBefore: async (before: Date) => (this.keysForgottenBefore.push(before), 0) } as unknown as MessagesService;
+    return { forgetExpiredKeys: async (now: Date) => (this.keysExpiredAt.push(now), 0) } as unknown as MessagesService;
   }
 
   cache(): SessionCache {
@@ -86,8 +86,8 @@ describe('CleanupService', () => {
     expect(outcome).toMatchObject({ skipped: false, run: { status: 'completed', expired: 13, batches: 4 } });
     expect(store.purged.map((ids) => ids.length)).toEqual([3, 4, 4, 2]);
     expect(store.purged[0][0]).toBe('deleted-0');
-    // And the history writes' Idempotency-Keys are kept 24 h, not longer.
-    expect(store.keysForgottenBefore).toEqual([new Date('2025-11-26T03:00:00Z')]);
+    // And the history writes' Idempotency-Keys expired at the pass's time are forgotten (messages keeps them 24 h).
+    expect(store.keysExpiredAt).toEqual([now]);
     expect(store.runs).toEqual([expect.objectContaining({ cutoff: now, trigger: 'direct', dryRun: false, status: 'completed' })]);
     expect(store.released).toBe(1);
   });
@@ -102,7 +102,7 @@ describe('CleanupService', () => {
     expect(await sut.run(now, { dryRun: true })).toMatchObject({ run: { expired: 8, batches: 0, dryRun: true } });
     expect(store.expired).toHaveLength(6);
     expect(store.purged).toEqual([]);
-    expect(store.keysForgottenBefore).toEqual([]);
+    expect(store.keysExpiredAt).toEqual([]);
   });
 
   it('skips without recording anything when another instance holds the lock', async () => {

@@ -7,9 +7,6 @@ import type { CleanupOutcome, CleanupRun, CleanupTrigger, SkipReason } from './c
 import { CleanupBatchRunner, type CleanupProgress } from './cleanup-batch.runner.js';
 import { CleanupRepository, type LockedCleanupConnection, type RunEnd } from './cleanup.repository.js';
 
-/** Idempotency-Keys of history writes are kept at least this long (the contract's 24 h); a pass forgets older ones. */
-export const APPEND_KEYS_KEPT_MS = 24 * 3600 * 1000;
-
 export interface CleanupOptions {
   dryRun?: boolean;
   trigger?: CleanupTrigger;
@@ -86,7 +83,7 @@ export class CleanupService implements BeforeApplicationShutdown {
         if (dryRun) progress.expired = await connection.sessions.countRemovable(now);
         else {
           await this.batches.removeAll(connection, now, progress, () => this.stopping);
-          if (!this.stopping) await this.history.forgetKeysRecordedBefore(new Date(now.getTime() - APPEND_KEYS_KEPT_MS));
+          if (!this.stopping) await this.history.forgetExpiredKeys(now);
         }
         end = this.stopping
           ? { status: 'abandoned', ...progress, error: 'the instance shut down mid-pass; the next pass removes the rest' }

@@ -47,7 +47,7 @@ export class ControlModule {
         ...(workQueue === 'in-process' ? inProcessQueueProviders : []),
         ...(workQueue === 'in-process' && withWorker ? inProcessWorkerProviders : []),
       ],
-      exports: [ControlService, RunService, ProgressRecorder, RemoteWorkQueues, CancelChannel, HandlerCatalog],
+      exports: [ControlService, RunService, ProgressRecorder, LiveProgressCache, RemoteWorkQueues, CancelChannel, HandlerCatalog],
     };
   }
 }

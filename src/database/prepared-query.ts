@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { EntityManager } from 'typeorm';
+import { primaryPool } from './primary-pool.js';
 
 // Texts named so far. The hot statements are a few templates; past this many, a text runs unnamed.
 const MAX_NAMES = 500;
@@ -40,7 +41,7 @@ export async function queryPrepared<Row = Record<string, any>>(manager: EntityMa
   const run = async () => {
     const config = { name: nameOf(text), text, values };
     if (onRunner) return (await ((await runner.connect()) as pg.PoolClient).query(config)).rows as Row[];
-    return (await primaryPool(manager).query(config)).rows as Row[];
+    return (await primaryPool(manager.connection)!.query(config)).rows as Row[];
   };
   try {
     return await run();
@@ -53,11 +54,6 @@ export async function queryPrepared<Row = Record<string, any>>(manager: EntityMa
     if (inTransaction) throw error;
     return run();
   }
-}
-
-/** The pool TypeORM holds for the primary (DATABASE_URL). */
-export function primaryPool(manager: EntityManager): pg.Pool {
-  return (manager.connection.driver as unknown as { master: pg.Pool }).master;
 }
 
 /**

@@ -2,9 +2,8 @@ import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/comm
 import type { Counter } from 'prom-client';
 import { OutageLog } from '../common/log-once.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { SessionCache } from '../sessions/session.cache.js';
-import { type SessionEvent, SessionEvents, type SessionEventSink } from '../sessions/session-events.js';
-import { SessionStore } from '../sessions/session.store.js';
+import type { SessionEvent, SessionEventSink } from '../sessions/session-events.js';
+import { SessionOwners } from '../sessions/session-owners.js';
 import { EventLog, type NewEvent } from './event-log.js';
 import { toNewEvent } from './event-payload.js';
 
@@ -42,13 +41,15 @@ export class EventPublisher implements SessionEventSink, BeforeApplicationShutdo
 
   constructor(
     private readonly log: EventLog,
-    private readonly cache: SessionCache,
-    private readonly rows: SessionStore,
-    events: SessionEvents,
+    private readonly owners: SessionOwners,
     metrics: MetricsService,
   ) {
     this.dropped = metrics.counter('events_dropped_total', 'Events dropped because Redis stayed away while too many waited');
-    if (log.enabled) events.addSink(this);
+  }
+
+  /** Whether there are event streams to append to (Redis): a sink of the sessions' events only then. */
+  get enabled(): boolean {
+    return this.log.enabled;
   }
 
   async publish(events: SessionEvent[]): Promise<void> {
@@ -91,9 +92,7 @@ export class EventPublisher implements SessionEventSink, BeforeApplicationShutdo
   }
 
   private async ownerOf(event: SessionEvent): Promise<string | null> {
-    if (event.type !== 'session.progress') return event.session.userId;
-    const session = (await this.cache.get(event.sessionId)) ?? (await this.rows.findById(event.sessionId));
-    return session?.userId ?? null;
+    return event.type === 'session.progress' ? await this.owners.userIdOf(event.sessionId) : event.session.userId;
   }
 
   private async drain(): Promise<void> {

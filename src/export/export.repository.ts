@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import pg from 'pg';
 import { databaseConfig } from '../config/app.config.js';
 import { streamPoolOptions } from '../database/data-source-options.js';
+import { SqlParams } from '../database/sql-params.js';
 import { cutQuery, NO_SEQ_BOUND } from '../messages/history.sql.js';
 import { messageFromRow } from '../messages/message.columns.js';
 import { type Session, sessionFromRow } from '../sessions/session.columns.js';
@@ -38,11 +39,11 @@ export class ExportRepository implements OnModuleDestroy {
 
   /** The next `limit` of the user's sessions that are not deleted, oldest first, by keyset on (created_at, id). */
   async listPositions(userId: string, after: ExportPosition | null, limit: number): Promise<ExportPosition[]> {
-    const params: unknown[] = [userId, DELETED, limit];
-    const where = after ? `AND (created_at, id) > ($${params.push(after.createdAt)}, $${params.push(after.id)})` : '';
+    const params = new SqlParams(userId, DELETED, limit);
+    const where = after ? `AND (created_at, id) > (${params.add(after.createdAt)}, ${params.add(after.id)})` : '';
     const { rows } = await this.pool.query(
       `SELECT id, created_at FROM sessions WHERE user_id = $1 AND status <> $2 ${where} ORDER BY created_at, id LIMIT $3`,
-      params,
+      params.values,
     );
     return rows.map((row) => ({ createdAt: row.created_at, id: row.id }));
   }

@@ -11,7 +11,7 @@ import {
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import { SessionResponse } from '../sessions/dto/session.response.js';
-import { IdempotencyKey } from '../sessions/idempotency-key.decorator.js';
+import { IdempotencyKey } from '../common/idempotency-key.decorator.js';
 import { SessionEtagInterceptor } from '../sessions/session-etag.interceptor.js';
 import { SessionIdPipe } from '../sessions/session-id.pipe.js';
 import type { TaggedSession } from '../sessions/session.mapper.js';

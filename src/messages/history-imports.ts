@@ -3,7 +3,7 @@ import { JsonText } from '../common/json-text.js';
 import type { Session } from '../sessions/session.columns.js';
 import type { ImportedSession } from '../sessions/session-import.sql.js';
 import { SessionStore } from '../sessions/session.store.js';
-import { historyEtag } from './history-etag.js';
+import { historyEtag } from '../sessions/history-etag.js';
 import { HistoryWrites } from './history-writes.js';
 import { type ImportedMessage, type ImportedMessageRow, MessagesRepository } from './messages.repository.js';
 

@@ -1,5 +1,5 @@
 import { JsonText } from '../common/json-text.js';
-import type { HistoryState } from '../sessions/session-write.types.js';
+import type { HistoryState } from '../sessions/history-etag.js';
 import { HistoryNearTail, type NearTailBounds, type SizedMessage } from './history-near-tail.js';
 
 const ID = 'session-1';

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { HistoryState } from '../sessions/session-write.types.js';
+import { type HistoryState, isNewerState } from '../sessions/history-etag.js';
 import type { Message } from './message.columns.js';
 
 /** A message and its size in the tail's accounting (the length of its encoded text). */
@@ -29,11 +29,6 @@ interface Entry {
 const ENTRY_TTL_MS = 30_000;
 // What an entry costs besides its messages' text (lru-cache also needs a size above 0 for an empty history).
 const ENTRY_OVERHEAD_BYTES = 64;
-
-/** Whether `a` is a later state of the same history than `b` (history-etag.ts: lastSeq grows, at one lastSeq the count falls). */
-export function isNewerState(a: HistoryState, b: HistoryState): boolean {
-  return a.lastSeq > b.lastSeq || (a.lastSeq === b.lastSeq && a.messageCount < b.messageCount);
-}
 
 const sameState = (a: HistoryState, b: HistoryState) => a.lastSeq === b.lastSeq && a.messageCount === b.messageCount;
 

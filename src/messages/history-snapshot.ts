@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { HistoryState } from '../sessions/session-write.types.js';
+import type { HistoryState } from '../sessions/history-etag.js';
 import type { Message } from './message.columns.js';
 
 type ReadAfter = (afterSeq: number) => Promise<{ items: Message[]; more: boolean }>;

@@ -5,8 +5,9 @@ import { JsonText } from '../common/json-text.js';
 import { redisConfig } from '../config/app.config.js';
 import { RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
-import { SessionCache, type SessionKeyOwner } from '../sessions/session.cache.js';
-import type { HistoryState, Trimmed } from '../sessions/session-write.types.js';
+import type { SessionKeyOwner } from '../sessions/session.cache.js';
+import type { HistoryState } from '../sessions/history-etag.js';
+import type { Trimmed } from '../sessions/session-write.types.js';
 import type { Message } from './message.columns.js';
 import { HistoryNearTail, type SizedMessage } from './history-near-tail.js';
 import { APPEND_IF_AT, FILL_IF_NEWER } from './history-tail.scripts.js';
@@ -17,8 +18,8 @@ const MAX_TAIL_BYTES = 256 * 1024;
 /*
  * The list holds the history's state first ("<lastSeq>.<messageCount>", its ETag's parts), then
  * its latest messages. A state names exactly one history (lastSeq never decreases, and at one
- * lastSeq the count only decreases: history-etag.ts), so a tail is served only when its state is
- * the session row's current one (the session copy, kept exact by its own write-through): a
+ * lastSeq the count only decreases: src/sessions/history-etag.ts), so a tail is served only when
+ * its state is the session row's current one (the session copy, kept exact by its own write-through): a
  * missed, late or failed update of the tail can only make it unused, never wrong. The same holds
  * for the in-process copy (history-near-tail.ts). The Lua steps: history-tail.scripts.ts.
  */
@@ -53,7 +54,6 @@ export class HistoryTailCache implements SessionKeyOwner {
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
     @Inject(redisConfig.KEY) config: ConfigType<typeof redisConfig>,
-    sessions: SessionCache,
   ) {
     this.size = redis ? config.historyTailSize : 0;
     this.ttlSeconds = config.cacheTtlSeconds;
@@ -61,7 +61,6 @@ export class HistoryTailCache implements SessionKeyOwner {
     // EVALSHA, with EVAL when Redis does not know the script yet: the bodies are not sent on every call.
     redis?.defineCommand('historyTailFill', { numberOfKeys: 1, lua: FILL_IF_NEWER });
     redis?.defineCommand('historyTailAppend', { numberOfKeys: 1, lua: APPEND_IF_AT });
-    sessions.alsoPurge(this);
   }
 
   /** Whether a read of the latest `limit` (before no seq) can be answered from a tail. */

@@ -1,7 +1,7 @@
 /*
  * The Lua steps of HistoryTailCache, each atomic in Redis. Compare-and-set keeps a slow refill
  * from replacing a newer tail: a state is newer when its lastSeq is larger, or at the same lastSeq
- * its count smaller (history-etag.ts).
+ * its count smaller (src/sessions/history-etag.ts).
  */
 const NEWER = `
 local function newer(a, b)

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/auth.decorators.js';
-import { IdempotencyKey } from '../sessions/idempotency-key.decorator.js';
+import { IdempotencyKey } from '../common/idempotency-key.decorator.js';
 import { SessionIdPipe } from '../sessions/session-id.pipe.js';
 import { SERVED_FROM_HEADER, SERVED_FROM_OPENAPI } from '../sessions/served-from.js';
 import { AppendMessagesDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';

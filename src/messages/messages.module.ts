@@ -24,6 +24,6 @@ import { MessagesService } from './messages.service.js';
     HistoryImports,
     HistoryForks,
   ],
-  exports: [MessagesService, HistoryImports, HistoryForks],
+  exports: [MessagesService, HistoryImports, HistoryForks, HistoryTailCache],
 })
 export class MessagesModule {}

@@ -7,14 +7,13 @@ import { SERVED_FROM_CACHE, SERVED_FROM_REPLICA, type ServedFrom } from '../sess
 import { ReadReplicas } from '../database/read-replicas.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { AppendMessagesDto, MessageInputDto, ReplaceMessagesDto } from './dto/append-messages.dto.js';
-import { historyEtag } from './history-etag.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import { HistoryWrites, type Written } from './history-writes.js';
 import { MessageAppendsRepository } from './message-appends.repository.js';
 import { HistoryJsonStream } from './history-json.stream.js';
 import { NO_SEQ_BOUND } from './history.sql.js';
 import type { Message } from './message.columns.js';
-import type { HistoryState } from '../sessions/session-write.types.js';
+import { historyEtag, type HistoryState } from '../sessions/history-etag.js';
 import { MessagesRepository, type NewMessage } from './messages.repository.js';
 import { ReadGate } from './read-gate.js';
 
@@ -24,6 +23,9 @@ import { ReadGate } from './read-gate.js';
  */
 export const PAGE_MAX_BYTES = 8 * 1024 * 1024;
 // limit=all reads its snapshot in batches this large, as the client takes them, up to two ahead.
+// Idempotency-Keys of history writes are kept at least this long (the contract's 24 h); a cleanup pass forgets older ones.
+const APPEND_KEYS_KEPT_MS = 24 * 3600 * 1000;
+
 const STREAM_BATCH = { limit: 1000, maxBytes: 4 * 1024 * 1024 };
 const STREAM_READ_AHEAD = 2 * STREAM_BATCH.maxBytes;
 
@@ -90,8 +92,9 @@ export class MessagesService {
     return this.writes.clear(userId, sessionId, ifMatch);
   }
 
-  /** For the cleanup: forgets, in batches, the Idempotency-Keys recorded before `before`; how many. */
-  async forgetKeysRecordedBefore(before: Date, batch = 1000): Promise<number> {
+  /** For a cleanup pass at `now`: forgets, in batches, the Idempotency-Keys recorded over APPEND_KEYS_KEPT_MS before; how many. */
+  async forgetExpiredKeys(now: Date, batch = 1000): Promise<number> {
+    const before = new Date(now.getTime() - APPEND_KEYS_KEPT_MS);
     let forgotten = 0;
     let count: number;
     do {

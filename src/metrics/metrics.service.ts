@@ -4,7 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { SessionCache } from '../sessions/session.cache.js';
+import { primaryPool } from '../database/primary-pool.js';
+import { SessionCacheStats } from '../sessions/session.cache.js';
 
 /**
  * The service's Prometheus registry. Request durations are observed by a Fastify hook (every
@@ -26,10 +27,9 @@ export class MetricsService implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @InjectDataSource() private readonly db: DataSource,
-    private readonly cache: SessionCache,
+    stats: SessionCacheStats,
   ) {
     collectDefaultMetrics({ register: this.registry });
-    const { stats } = this.cache;
     new Counter({
       name: 'session_cache_operations_total',
       help: 'Session cache lookups by result (hit, miss) and failed cache operations (error)',
@@ -43,7 +43,7 @@ export class MetricsService implements OnModuleInit {
         this.inc({ result: 'error' }, stats.errors);
       },
     });
-    const pool = () => (this.db.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+    const pool = () => primaryPool(this.db);
     new Gauge({
       name: 'db_pool_connections',
       help: 'PostgreSQL pool connections by state (total, idle, waiting clients)',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { SqlParams } from '../database/sql-params.js';
 import { DELETED } from '../sessions/session-status.js';
 import type { SearchPosition } from './search-cursor.js';
 
@@ -63,14 +64,13 @@ export class MessagesSearchRepository {
 
 /** The statement of a search (exported for the spec that EXPLAINs it). */
 export function searchQuery(userId: string, filter: SearchFilter): { text: string; values: unknown[] } {
-  const values: unknown[] = [userId, `%${escapeLike(filter.text)}%`, filter.text, filter.limit, DELETED];
+  const params = new SqlParams(userId, `%${escapeLike(filter.text)}%`, filter.text, filter.limit, DELETED);
   const where = ['m.user_id = $1', 'm.search_text ILIKE $2', 's.user_id = $1', 's.status <> $5'];
-  if (filter.sessionId !== undefined) where.push(`m.session_id = $${values.push(filter.sessionId)}`);
-  if (filter.role !== undefined) where.push(`m.role = $${values.push(filter.role)}`);
+  if (filter.sessionId !== undefined) where.push(`m.session_id = ${params.add(filter.sessionId)}`);
+  if (filter.role !== undefined) where.push(`m.role = ${params.add(filter.role)}`);
   if (filter.after) {
-    const { createdAt, sessionId, seq } = filter.after;
-    const n = values.push(createdAt, sessionId, seq);
-    where.push(`(m.created_at, m.session_id, m.seq) < (($${n - 2}::timestamp AT TIME ZONE 'UTC'), $${n - 1}::uuid, $${n}::int)`);
+    const [createdAt, sessionId, seq] = [filter.after.createdAt, filter.after.sessionId, filter.after.seq].map(params.add);
+    where.push(`(m.created_at, m.session_id, m.seq) < ((${createdAt}::timestamp AT TIME ZONE 'UTC'), ${sessionId}::uuid, ${seq}::int)`);
   }
   const text = `SELECT h.session_id, h.title, h.seq, h.role, h.created_at,
       to_char(h.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS created_at_us,
@@ -84,7 +84,7 @@ export function searchQuery(userId: string, filter: SearchFilter): { text: strin
           LIMIT $4) h,
       LATERAL (SELECT h.search_text AS body, strpos(lower(h.search_text), lower($3)) AS at) b
     ORDER BY h.created_at DESC, h.session_id DESC, h.seq DESC`;
-  return { text, values };
+  return { text, values: params.values };
 }
 
 /** `text` as a LIKE pattern that matches it literally (backslash is PostgreSQL's default ESCAPE). */

@@ -1,3 +1,4 @@
+import type { AddParam } from '../database/sql-params.js';
 import type { HistoryCap } from './session-write.types.js';
 
 /** The server's cap for a session that sets no bound of its own (HISTORY_MAX_MESSAGES / HISTORY_MAX_BYTES; 0: none). */
@@ -29,7 +30,7 @@ export function uncappedSql(defaults: CapDefaults): string {
  * with `trim: user` moved to just before the next kept `user` message. capGuardSql makes the
  * snapshot read here the state the row is locked at (docs/operations.md, "Bounded histories").
  */
-export function capSetSql(param: (value: unknown) => string, count: number, cap: HistoryCap, defaults: CapDefaults): string {
+export function capSetSql(param: AddParam, count: number, cap: HistoryCap, defaults: CapDefaults): string {
   const { maxMessages, maxBytes } = bounds(defaults);
   const n = `${param(count)}::int`;
   const batchBytes = `${param(cap.batch.contentBytes)}::bigint`;

@@ -1,3 +1,4 @@
+import { SqlParams } from '../database/sql-params.js';
 import { type CapDefaults, capGuardSql, capSetSql, uncappedSql } from './history-cap.sql.js';
 import { DELETED } from './session-status.js';
 import type { HistoryCap, HistoryChange, HistoryGuard } from './session-write.types.js';
@@ -16,19 +17,18 @@ export function touchSql(
   guard: HistoryGuard | undefined,
   capDefaults: CapDefaults,
 ): { sql: string; params: unknown[]; cap?: HistoryCap } {
-  const params: unknown[] = [id, userId];
-  const param = (value: unknown) => `$${params.push(value) + 1}`;
+  const params = SqlParams.after(1, id, userId);
+  const param = params.add;
   const { cap, onlyIf, matching, riders: others = [] } = guard ?? {};
   const counts =
     'appended' in change
       ? cap
         ? `last_seq = last_seq + ${param(change.appended)}, ${capSetSql(param, change.appended, cap, capDefaults)}`
-        : `last_seq = last_seq + ${param(change.appended)}, message_count = message_count + $${params.length + 1}`
+        : appendCounts(param(change.appended))
       : 'popped' in change
         ? `message_count = message_count - ${param(change.popped)}`
         : 'replaced' in change
-          ? `last_seq = last_seq + ${param(change.replaced.appended)},
-               message_count = message_count - ${param(change.replaced.removed)} + $${params.length}`
+          ? replaceCounts(param(change.replaced.appended), param(change.replaced.removed))
           : 'message_count = 0';
   const where = ['id = $2', 'user_id = $3', onlyIf ? `status = ${param(onlyIf)}` : `status <> ${param(DELETED)}`];
   if (matching) {
@@ -43,5 +43,9 @@ export function touchSql(
   if (capping) ctes.push(`, trimmed AS (${cap.remove(param)})`, `, trimmed_kept AS (${cap.keep(param)})`);
   const riders = ctes.join('');
   const result = capping ? `SELECT touched.*, (SELECT count(*) FROM trimmed)::int AS trimmed_count FROM touched` : 'SELECT * FROM touched';
-  return { sql: riders ? `WITH touched AS (${update})${riders} ${result}` : update, params, cap: capping ? cap : undefined };
+  return { sql: riders ? `WITH touched AS (${update})${riders} ${result}` : update, params: params.values, cap: capping ? cap : undefined };
 }
+
+const appendCounts = (appended: string) => `last_seq = last_seq + ${appended}, message_count = message_count + ${appended}`;
+const replaceCounts = (appended: string, removed: string) =>
+  `last_seq = last_seq + ${appended}, message_count = message_count - ${removed} + ${appended}`;

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Session } from './session.columns.js';
 import { DELETED, type SessionStatus } from './session-status.js';
 import type { Move } from './session-transition.sql.js';
@@ -16,10 +16,13 @@ export type SessionEvent =
   | { type: 'session.deleted'; session: Session }
   | { type: 'session.progress'; sessionId: string; update: ProgressUpdate };
 
-/** Who hears the events: registered by the events feature (sessions/ cannot import it). */
+/** Who hears the events (the event streams, the webhook outbox). */
 export interface SessionEventSink {
   publish(events: SessionEvent[]): Promise<void>;
 }
+
+/** Injection token of the event sinks: the list is put together in src/session-listeners.module.ts. */
+export const SESSION_EVENT_SINKS = Symbol('SESSION_EVENT_SINKS');
 
 /**
  * The audit trail's steps of one committed move, as events: one status change, or two when the
@@ -46,11 +49,8 @@ export function moveEvents(session: Session, from: SessionStatus, move: Move): S
 @Injectable()
 export class SessionEvents {
   private readonly logger = new Logger(SessionEvents.name);
-  private readonly sinks: SessionEventSink[] = [];
 
-  addSink(sink: SessionEventSink): void {
-    this.sinks.push(sink);
-  }
+  constructor(@Inject(SESSION_EVENT_SINKS) private readonly sinks: SessionEventSink[]) {}
 
   async publish(events: SessionEvent[]): Promise<void> {
     if (!events.length) return;

@@ -1,4 +1,5 @@
 import type { JsonText } from '../common/json-text.js';
+import { SqlParams } from '../database/sql-params.js';
 import { latestExpiry } from './session-expiry.sql.js';
 import type { HistoryRider } from './session-write.types.js';
 
@@ -33,9 +34,15 @@ export const SET_FORK_STATEMENT_TIMEOUT = `SELECT set_config('statement_timeout'
  * only when the cut lies within the history. One row per visible source (the new row's columns,
  * null when none, and `source_last_seq`); $1 is the retention.
  */
-export function forkSql(fork: NewFork, maxSessions: number, deleted: string, copy: ForkCopy): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const param = (value: unknown) => `$${params.push(value) + 1}`;
+export function forkSql(
+  retentionSeconds: number,
+  fork: NewFork,
+  maxSessions: number,
+  deleted: string,
+  copy: ForkCopy,
+): { sql: string; values: unknown[] } {
+  const params = new SqlParams(retentionSeconds);
+  const param = params.add;
   const [user, source, at, key, idempotencyKey, title, metadata, max] = [
     fork.userId,
     fork.sourceId,
@@ -66,5 +73,5 @@ export function forkSql(fork: NewFork, maxSessions: number, deleted: string, cop
       RETURNING *
     ), rider0 AS (${copy.copy(param)})
     SELECT t.*, e.last_seq AS source_last_seq FROM extent e LEFT JOIN touched t ON true`;
-  return { sql, params };
+  return { sql, values: params.values };
 }

@@ -1,3 +1,4 @@
+import { SqlParams } from '../database/sql-params.js';
 import { DELETED, RUNNING, type SessionStatus } from './session-status.js';
 
 /*
@@ -83,19 +84,17 @@ export interface ListPosition {
 
 /** A user's sessions newest first, by keyset on (created_at, id): deep pages cost what the first does. */
 export function listSql(userId: string, position: ListPosition): { sql: string; params: unknown[] } {
-  const params: unknown[] = [userId, position.limit];
+  const params = new SqlParams(userId, position.limit);
+  const param = params.add;
   const where = ['user_id = $1'];
-  if (position.status) where.push(`status = $${params.push(position.status)}`);
-  else where.push(`status <> $${params.push(DELETED)}`);
+  if (position.status) where.push(`status = ${param(position.status)}`);
+  else where.push(`status <> ${param(DELETED)}`);
   // Served by the trigram index on (user_id, title) (migration AddTitleSearchIndex), not a scan of
   // the user's rows; LIKE's wildcards in the text are matched as themselves.
-  if (position.titleContains !== undefined) where.push(`title ILIKE $${params.push(`%${escapeLike(position.titleContains)}%`)}`);
-  if (position.after) {
-    params.push(position.after.createdAt, position.after.id);
-    where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
-  }
+  if (position.titleContains !== undefined) where.push(`title ILIKE ${param(`%${escapeLike(position.titleContains)}%`)}`);
+  if (position.after) where.push(`(created_at, id) < (${param(position.after.createdAt)}, ${param(position.after.id)})`);
   const sql = `SELECT ${PAGE_COLUMNS} FROM sessions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`;
-  return { sql, params };
+  return { sql, params: params.values };
 }
 
 /** `text` as a LIKE pattern that matches it literally (backslash is PostgreSQL's default ESCAPE). */

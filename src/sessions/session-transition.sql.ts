@@ -1,3 +1,4 @@
+import { SqlParams } from '../database/sql-params.js';
 import type { Session } from './session.columns.js';
 import { EXPIRY_ON_WRITE } from './session-expiry.sql.js';
 import { DELETED, ENDS_RUN, STARTS_RUN, type SessionStatus } from './session-status.js';
@@ -62,11 +63,13 @@ const COLUMN: Record<keyof TransitionColumns, string> = {
  * One statement: the conditional update (`status = ANY($from)`) and its audit rows commit
  * together, so of two racing requests exactly one moves the session. `prior` locks the row and
  * keeps the status it left, which the audit row needs and RETURNING cannot give. $1 is the
- * default retention (as in TOUCH, session-write.sql.ts); the rest are numbered from $2.
+ * default retention (TOUCH in session-write.sql.ts, EXPIRY_ON_WRITE).
  */
-export function transitionSql(id: string, move: Move): { sql: string; params: unknown[] } {
+export function transitionSql(retentionSeconds: number, id: string, move: Move): { sql: string; values: unknown[] } {
   const through = move.through ?? { status: move.to, from: [], reason: null };
-  const params: unknown[] = [
+  const params = new SqlParams(retentionSeconds);
+  const $ = params.add;
+  const [session, user, to, from, actor, reason, deleted, startsRun, endsRun, throughStatus, throughFrom, throughReason] = [
     id,
     move.guard?.userId ?? null,
     move.to,
@@ -79,8 +82,7 @@ export function transitionSql(id: string, move: Move): { sql: string; params: un
     through.status,
     through.from,
     through.reason,
-  ];
-  const $ = (value: unknown) => `$${params.push(value) + 1}`;
+  ].map($);
   const sets = Object.entries(move.set ?? {})
     .filter(([, value]) => value !== undefined)
     .map(([field, value]) => `${COLUMN[field as keyof TransitionColumns]} = ${$(value)}`);
@@ -90,26 +92,26 @@ export function transitionSql(id: string, move: Move): { sql: string; params: un
       : ` AND coalesce(s.heartbeat_at, '-infinity') < now() - make_interval(secs => ${$(move.guard.silentForSeconds)})`;
   const sql = `WITH prior AS (
        SELECT id, status FROM sessions
-       WHERE id = $2 AND status <> $8 AND ($3::varchar IS NULL OR user_id = $3) FOR UPDATE
+       WHERE id = ${session} AND status <> ${deleted} AND (${user}::varchar IS NULL OR user_id = ${user}) FOR UPDATE
      ), moved AS (
-       UPDATE sessions s SET status = $4::varchar,
-         started_at = CASE WHEN $4::varchar = ANY($9::varchar[]) THEN now() ELSE s.started_at END,
-         heartbeat_at = CASE WHEN $4::varchar = ANY($9::varchar[]) THEN now() ELSE s.heartbeat_at END,
-         ended_at = CASE WHEN $4::varchar = ANY($10::varchar[]) THEN coalesce(s.ended_at, now()) ELSE s.ended_at END,
+       UPDATE sessions s SET status = ${to}::varchar,
+         started_at = CASE WHEN ${to}::varchar = ANY(${startsRun}::varchar[]) THEN now() ELSE s.started_at END,
+         heartbeat_at = CASE WHEN ${to}::varchar = ANY(${startsRun}::varchar[]) THEN now() ELSE s.heartbeat_at END,
+         ended_at = CASE WHEN ${to}::varchar = ANY(${endsRun}::varchar[]) THEN coalesce(s.ended_at, now()) ELSE s.ended_at END,
          ${[...sets, 'version = version + 1, updated_at = now(), last_activity_at = now()', EXPIRY_ON_WRITE].join(', ')}
-       FROM prior WHERE s.id = prior.id AND s.status = ANY($5::varchar[])${silent}
+       FROM prior WHERE s.id = prior.id AND s.status = ANY(${from}::varchar[])${silent}
        RETURNING s.*, prior.status AS from_status
      ), audit AS (
        INSERT INTO session_transitions (session_id, from_status, to_status, actor, reason)
-       SELECT moved.id, step.from_status, step.to_status, $6, step.reason
+       SELECT moved.id, step.from_status, step.to_status, ${actor}, step.reason
        FROM moved CROSS JOIN LATERAL (VALUES
-         (1, moved.from_status, CASE WHEN moved.from_status = ANY($12::varchar[]) THEN $11::varchar ELSE $4::varchar END,
-          CASE WHEN moved.from_status = ANY($12::varchar[]) THEN $13::text ELSE $7::text END),
-         (2, $11::varchar, $4::varchar, $7::text)
+         (1, moved.from_status, CASE WHEN moved.from_status = ANY(${throughFrom}::varchar[]) THEN ${throughStatus}::varchar ELSE ${to}::varchar END,
+          CASE WHEN moved.from_status = ANY(${throughFrom}::varchar[]) THEN ${throughReason}::text ELSE ${reason}::text END),
+         (2, ${throughStatus}::varchar, ${to}::varchar, ${reason}::text)
        ) AS step(n, from_status, to_status, reason)
-       WHERE step.n = 1 OR moved.from_status = ANY($12::varchar[])
+       WHERE step.n = 1 OR moved.from_status = ANY(${throughFrom}::varchar[])
        ORDER BY step.n
      )
      SELECT prior.status AS prior_status, moved.* FROM prior LEFT JOIN moved ON moved.id = prior.id`;
-  return { sql, params };
+  return { sql, values: params.values };
 }

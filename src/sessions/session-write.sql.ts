@@ -1,3 +1,4 @@
+import { SqlParams } from '../database/sql-params.js';
 import { latestExpiry, EXPIRY_IS_CURRENT, EXPIRY_ON_WRITE } from './session-expiry.sql.js';
 import { MAX_TOTAL_COST } from './progress-bounds.js';
 import { DELETED, RUNNING } from './session-status.js';
@@ -64,20 +65,21 @@ export function updateSql(
   changes: SessionChanges,
   expectedVersions?: number[],
 ): { sql: string; params: unknown[] } {
-  const params: unknown[] = [id, userId, DELETED];
+  const params = SqlParams.after(1, id, userId, DELETED);
+  const param = params.add;
   const sets: string[] = [];
-  if (changes.title !== undefined) sets.push(`title = $${params.push(changes.title) + 1}`);
-  if (changes.metadata !== undefined) sets.push(`metadata = $${params.push(changes.metadata.text) + 1}::json`);
+  if (changes.title !== undefined) sets.push(`title = ${param(changes.title)}`);
+  if (changes.metadata !== undefined) sets.push(`metadata = ${param(changes.metadata.text)}::json`);
   if (changes.historyLimit !== undefined) {
     const { historyMaxMessages, historyMaxBytes, historyTrim } = changes.historyLimit;
-    sets.push(`history_max_messages = $${params.push(historyMaxMessages) + 1}::int`);
-    sets.push(`history_max_bytes = $${params.push(historyMaxBytes) + 1}::bigint`);
-    sets.push(`history_trim = $${params.push(historyTrim) + 1}::varchar`);
+    sets.push(`history_max_messages = ${param(historyMaxMessages)}::int`);
+    sets.push(`history_max_bytes = ${param(historyMaxBytes)}::bigint`);
+    sets.push(`history_trim = ${param(historyTrim)}::varchar`);
   }
-  const versionCheck = expectedVersions === undefined ? '' : ` AND version = ANY($${params.push(expectedVersions) + 1}::int[])`;
+  const versionCheck = expectedVersions === undefined ? '' : ` AND version = ANY(${param(expectedVersions)}::int[])`;
   const sql = `UPDATE sessions SET ${[...sets, TOUCH].join(', ')}
        WHERE id = $2 AND user_id = $3 AND status <> $4${versionCheck} RETURNING *`;
-  return { sql, params };
+  return { sql, params: params.values };
 }
 
 /** A read that counts as activity: only when the expiry must move. $2 id, $3 user, $4 'deleted'. */

@@ -1,5 +1,7 @@
 import type { JsonText } from '../common/json-text.js';
+import type { HistoryState } from './history-etag.js';
 import type { Session } from './session.columns.js';
+import type { AddParam } from '../database/sql-params.js';
 import type { SessionStatus } from './session-status.js';
 
 /* The words of a write to `sessions`: what SessionStore and SessionsRepository take and answer. */
@@ -37,9 +39,9 @@ export type HistoryChange =
  * Another table's statement run inside a history touch's statement (one round trip, no explicit
  * transaction: one statement commits or fails whole). Its SQL is a data-modifying CTE body that
  * reads the touched row as `touched` (none when the touch matched nothing) and takes its
- * parameters through `param`, which returns each one's placeholder.
+ * parameters through `param` (the statement's SqlParams.add), which returns each one's placeholder.
  */
-export type HistoryRider = (param: (value: unknown) => string) => string;
+export type HistoryRider = (param: AddParam) => string;
 
 /** What else a history touch requires: a status, If-Match's states (none matches: nothing written), riders. */
 export interface HistoryGuard {
@@ -69,9 +71,6 @@ export interface Trimmed {
   removed: number;
   throughSeq: number;
 }
-
-/** What a history's ETag is made of (lastSeq never decreases; at one lastSeq the count only decreases). */
-export type HistoryState = Pick<Session, 'lastSeq' | 'messageCount'>;
 
 export interface ProgressUpdate {
   phase?: string;

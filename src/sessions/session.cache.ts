@@ -13,11 +13,14 @@ import { type Session, SESSION_DATE_FIELDS } from './session.columns.js';
 const TOMBSTONE = `${2 ** 31 - 1}|null`;
 const DROP_RETRY_MS = 100;
 
-/** Another cache holding keys per session (live progress): purged and listed with the session's own. */
+/** Another cache holding keys per session (live progress, history tails): purged and listed with the session's own. */
 export interface SessionKeyOwner {
   keysOf(id: string): string[];
   purge(ids: string[]): Promise<void>;
 }
+
+/** Injection token of the other key owners: the list is put together in src/session-listeners.module.ts. */
+export const SESSION_KEY_OWNERS = Symbol('SESSION_KEY_OWNERS');
 
 /*
  * Compare-and-set by version: a copy is stored only if it is at least as new as the cached one.
@@ -33,12 +36,17 @@ end
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
 return 1`;
 
-export interface CacheStats {
-  hits: number;
+/**
+ * The cache's totals, a provider of their own: /metrics reads them without depending on the cache,
+ * whose key owners (live progress) count their own failures in /metrics.
+ */
+@Injectable()
+export class SessionCacheStats {
+  hits = 0;
   /** of the hits, those answered by the in-process copy */
-  nearHits: number;
-  misses: number;
-  errors: number;
+  nearHits = 0;
+  misses = 0;
+  errors = 0;
 }
 
 /**
@@ -49,14 +57,12 @@ export interface CacheStats {
 @Injectable()
 export class SessionCache implements OnApplicationShutdown {
   private readonly logger = new Logger(SessionCache.name);
-  readonly stats: CacheStats = { hits: 0, nearHits: 0, misses: 0, errors: 0 };
   /*
    * Sessions whose committed write could not reach the cache: the copy Redis holds may be older.
    * They are read from PostgreSQL until a set succeeds (the newer version then wins the CAS),
    * and their keys are dropped as soon as Redis is back.
    */
   private readonly unsynced = new Set<string>();
-  private readonly others: SessionKeyOwner[] = [];
   private readonly near = new SessionNearCache();
   private readonly invalidations: KeyInvalidations | null;
   private readonly replicas: ReplicaWait | null;
@@ -68,6 +74,9 @@ export class SessionCache implements OnApplicationShutdown {
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
     @Inject(redisConfig.KEY) config: ConfigType<typeof redisConfig>,
+    readonly stats: SessionCacheStats,
+    // Each purged and listed with the session's key (purge, keysOf).
+    @Inject(SESSION_KEY_OWNERS) private readonly others: SessionKeyOwner[],
   ) {
     redis?.on('ready', () => void this.dropUnsynced());
     this.replicas = redis && new ReplicaWait(redis, config.replicaWaitMs);
@@ -83,14 +92,6 @@ export class SessionCache implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     if (this.dropRetry) clearTimeout(this.dropRetry);
     this.invalidations?.close();
-  }
-
-  /**
-   * A feature that keeps keys per session registers here (sessions/ cannot import it), so that
-   * removing a session (purge) removes every key of it, each by the cache that owns it.
-   */
-  alsoPurge(owner: SessionKeyOwner): void {
-    this.others.push(owner);
   }
 
   /** Every key the service may hold for a session, this cache's first. */

@@ -16,7 +16,7 @@ import { CreateSessionDto } from './dto/create-session.dto.js';
 import { ListSessionsQuery } from './dto/list-sessions.query.js';
 import { SessionPageResponse, SessionResponse } from './dto/session.response.js';
 import { UpdateSessionDto } from './dto/update-session.dto.js';
-import { IdempotencyKey } from './idempotency-key.decorator.js';
+import { IdempotencyKey } from '../common/idempotency-key.decorator.js';
 import { SessionEtagInterceptor } from './session-etag.interceptor.js';
 import { SessionIdPipe } from './session-id.pipe.js';
 import { SessionKeyPipe } from './session-key.js';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { SessionCache } from './session.cache.js';
+import { SessionCache, SessionCacheStats } from './session.cache.js';
 import { SessionEvents } from './session-events.js';
+import { SessionOwners } from './session-owners.js';
 import { SessionStore } from './session.store.js';
 import { SESSION_ROWS, SessionWriter } from './session.writer.js';
 import { SessionsController } from './sessions.controller.js';
@@ -16,9 +17,11 @@ import { SessionsService } from './sessions.service.js';
     SessionWriter,
     SessionStore,
     SessionCache,
+    SessionCacheStats,
     SessionsService,
     SessionEvents,
+    SessionOwners,
   ],
-  exports: [SessionsService, SessionStore, SessionCache, SessionEvents],
+  exports: [SessionsService, SessionStore, SessionCache, SessionCacheStats, SessionEvents, SessionOwners],
 })
 export class SessionsModule {}

@@ -18,7 +18,8 @@ import { moveEvents } from './session-events.js';
 import type { SessionTx } from './session.writer.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
 import * as writes from './session-write.sql.js';
-import type { ForkOutcome, HistoryChange, HistoryGuard, HistoryState, InsertOutcome } from './session-write.types.js';
+import type { HistoryState } from './history-etag.js';
+import type { ForkOutcome, HistoryChange, HistoryGuard, InsertOutcome } from './session-write.types.js';
 import type { NewSession, ProgressUpdate, SessionChanges } from './session-write.types.js';
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
@@ -59,11 +60,11 @@ export class SessionsRepository {
   /** A new session with a copy of a history up to `fork.atSeq`, one statement (session-fork.sql.ts). Needs SessionWriter.transaction. */
   async insertFork(tx: SessionTx, fork: NewFork, maxSessions: number, copy: ForkCopy, timeouts: DatabaseTimeouts): Promise<ForkOutcome> {
     await this.lockUserQuota(tx, writes.QUOTA_LOCK.sessions, fork.userId);
-    const { sql, params } = forkSql(fork, maxSessions, DELETED, copy);
+    const { sql, values } = forkSql(this.retentionSeconds, fork, maxSessions, DELETED, copy);
     // The fork's own bound, on PostgreSQL's side and the client's.
     await tx.manager.query(SET_FORK_STATEMENT_TIMEOUT, [String(timeouts.statementTimeoutMs)]);
     const client = (await tx.manager.queryRunner!.connect()) as pg.PoolClient;
-    const query = { text: sql, values: [this.retentionSeconds, ...params], query_timeout: timeouts.queryTimeoutMs } as pg.QueryConfig;
+    const query = { text: sql, values, query_timeout: timeouts.queryTimeoutMs } as pg.QueryConfig;
     const [row] = (await client.query(query)).rows;
     if (row?.id) {
       const created = tx.wrote(sessionFromRow(row));
@@ -164,9 +165,9 @@ export class SessionsRepository {
 
   /** A status change and its audit row in one guarded statement (session-transition.sql.ts). */
   async transition(tx: SessionTx, id: string, move: Move): Promise<MoveOutcome> {
-    const { sql, params } = transitionSql(id, move);
+    const { sql, values } = transitionSql(this.retentionSeconds, id, move);
     tx.concerns(id);
-    const [row] = await tx.manager.query(sql, [this.retentionSeconds, ...params]);
+    const [row] = await tx.manager.query(sql, values);
     if (!row) return { session: null, from: null, currentStatus: null };
     if (!row.id) return { session: null, from: null, currentStatus: row.prior_status };
     const session = tx.wrote(sessionFromRow(row));

@@ -22,15 +22,17 @@ import type { InsertOutcome } from './session-write.types.js';
 
 const EMPTY_OBJECT = new JsonText('{}');
 
-/** Laid over what GET and the list answer; the control plane registers its live progress here. */
+/** Laid over what GET and the list answer (the control plane's live progress). */
 export interface SessionOverlay {
   overlay(sessions: Session[]): Promise<Session[]>;
 }
 
+/** Injection token of the overlays: the list is put together in src/session-listeners.module.ts. */
+export const SESSION_OVERLAYS = Symbol('SESSION_OVERLAYS');
+
 /** Reads try the cache, then PostgreSQL, refilling the cache; writes go through SessionWriter. */
 @Injectable()
 export class SessionsService {
-  private readonly overlays: SessionOverlay[] = [];
   private readonly logger = new Logger(SessionsService.name);
   private readonly retentionSeconds: number;
   private readonly slidesOnRead: boolean;
@@ -42,14 +44,10 @@ export class SessionsService {
     private readonly replicas: ReadReplicas,
     @Inject(limitsConfig.KEY) private readonly limits: ConfigType<typeof limitsConfig>,
     @Inject(sessionsConfig.KEY) sessions: ConfigType<typeof sessionsConfig>,
+    @Inject(SESSION_OVERLAYS) private readonly overlays: SessionOverlay[],
   ) {
     this.retentionSeconds = sessions.retentionDays * 86400;
     this.slidesOnRead = sessions.expirySlidesOnRead;
-  }
-
-  /** sessions/ cannot import the control plane: it registers what reads should show on top of the row. */
-  addOverlay(overlay: SessionOverlay): void {
-    this.overlays.push(overlay);
   }
 
   async create(userId: string, dto: CreateSessionDto, idempotencyKey?: string): Promise<TaggedSession> {
@@ -203,7 +201,7 @@ export class SessionsService {
     return tagged(session);
   }
 
-  /** What reads show of these sessions: each registered overlay laid over the rows (the export shows sessions as GET does). */
+  /** What reads show of these sessions: each overlay laid over the rows (the export shows sessions as GET does). */
   async overlay(sessions: Session[]): Promise<Session[]> {
     for (const overlay of this.overlays) sessions = await overlay.overlay(sessions);
     return sessions;

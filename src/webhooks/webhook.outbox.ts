@@ -7,7 +7,7 @@ import { webhooksConfig } from '../config/app.config.js';
 import { FAILED_JOB_AGE_SECONDS, RedisKeys, WEBHOOK_QUEUE } from '../redis/keys.js';
 import { queueConnection } from '../redis/redis-client.js';
 import { redisTarget } from '../redis/redis-target.js';
-import { type SessionEvent, SessionEvents, type SessionEventSink } from '../sessions/session-events.js';
+import type { SessionEvent, SessionEventSink } from '../sessions/session-events.js';
 import { toSessionResponse } from '../sessions/session.mapper.js';
 import { RUN_OUTCOMES } from '../sessions/session-status.js';
 import { stringifyStrict } from './strict-json.js';
@@ -39,7 +39,7 @@ export class WebhookOutbox implements SessionEventSink, OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
   private readonly stringify: (value: unknown) => string;
 
-  constructor(@Inject(webhooksConfig.KEY) config: ConfigType<typeof webhooksConfig>, keys: RedisKeys, events: SessionEvents) {
+  constructor(@Inject(webhooksConfig.KEY) config: ConfigType<typeof webhooksConfig>, keys: RedisKeys) {
     // stringifyExact: context and metadata go out as the client sent them, as in every answer;
     // WEBHOOK_STRICT_JSON trades that for what strict parsers accept (strict-json.ts).
     this.stringify = config.strictJson ? stringifyStrict : stringifyExact;
@@ -48,7 +48,6 @@ export class WebhookOutbox implements SessionEventSink, OnApplicationShutdown {
       prefix: keys.queuePrefix,
     });
     this.queue.on('error', (error) => this.outage.failed(error));
-    events.addSink(this);
   }
 
   async publish(events: SessionEvent[]): Promise<void> {

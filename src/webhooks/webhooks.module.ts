@@ -1,6 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { webhooksConfig } from '../config/app.config.js';
-import { SessionsModule } from '../sessions/sessions.module.js';
 import { WebhookDeliverer } from './webhook.deliverer.js';
 import { WebhookOutbox } from './webhook.outbox.js';
 
@@ -11,8 +10,8 @@ export class WebhooksModule {
     const config = webhooksConfig();
     return {
       module: WebhooksModule,
-      imports: [SessionsModule],
       providers: [...(config.enabled ? [WebhookOutbox] : []), ...(config.deliver ? [WebhookDeliverer] : [])],
+      exports: config.enabled ? [WebhookOutbox] : [],
     };
   }
 }

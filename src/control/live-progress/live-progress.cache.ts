@@ -5,12 +5,12 @@ import { OutageLog } from '../../common/log-once.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { RedisKeys } from '../../redis/keys.js';
 import { REDIS_CLIENT } from '../../redis/redis.constants.js';
-import { SessionCache, type SessionKeyOwner } from '../../sessions/session.cache.js';
+import type { SessionKeyOwner } from '../../sessions/session.cache.js';
 import type { Session } from '../../sessions/session.columns.js';
 import { MAX_TOTAL_COST } from '../../sessions/progress-bounds.js';
 import { RUNNING } from '../../sessions/session-status.js';
 import type { ProgressUpdate } from '../../sessions/session-write.types.js';
-import { type SessionOverlay, SessionsService } from '../../sessions/sessions.service.js';
+import type { SessionOverlay } from '../../sessions/sessions.service.js';
 import { CLOSE, OPEN, RECORD, REOPEN, SETTLE } from './live-progress.scripts.js';
 
 /** The live progress of a running session, as Redis holds it: absolute values and a revision. */
@@ -47,12 +47,8 @@ export class LiveProgressCache implements SessionOverlay, SessionKeyOwner {
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
     metrics: MetricsService,
-    sessions: SessionsService,
-    cache: SessionCache,
   ) {
     this.errors = metrics.counter('live_progress_errors_total', 'Live-progress operations Redis failed, by operation', ['operation']);
-    sessions.addOverlay(this);
-    cache.alsoPurge(this);
   }
 
   get available(): boolean {

@@ -1,6 +1,15 @@
 import { PreconditionFailedError } from '../common/domain-error.js';
-import { strongEntityTags } from '../sessions/if-match.js';
-import type { HistoryState } from '../sessions/session-write.types.js';
+import { strongEntityTags } from './if-match.js';
+import type { Session } from './session.columns.js';
+
+/*
+ * The history's ETag, whole: what it is made of, why each state has its own, how states are
+ * ordered, and how If-Match names them. The counters are the session row's (its writes move them:
+ * SessionsRepository.touchForHistory); the messages feature sets the header and checks If-Match.
+ */
+
+/** What a history's ETag is made of (lastSeq never decreases; at one lastSeq the count only decreases). */
+export type HistoryState = Pick<Session, 'lastSeq' | 'messageCount'>;
 
 /**
  * `"h<lastSeq>.<messageCount>"` names one history state: lastSeq never decreases, and at one
@@ -16,6 +25,11 @@ export function requireHistoryMatch(ifMatch: string | undefined, state: HistoryS
   const tags = strongEntityTags(ifMatch);
   const current = historyEtag(state);
   if (tags !== '*' && !tags.includes(current)) throw new PreconditionFailedError(current, 'the history');
+}
+
+/** Whether `a` is a later state of the same history than `b` (lastSeq grows; at one lastSeq the count falls). */
+export function isNewerState(a: HistoryState, b: HistoryState): boolean {
+  return a.lastSeq > b.lastSeq || (a.lastSeq === b.lastSeq && a.messageCount < b.messageCount);
 }
 
 const HISTORY_TAG = /^"h(\d{1,10})\.(\d{1,10})"$/;

@@ -61,7 +61,7 @@ export class AppModule {
         CleanupModule,
         control,
         WorkModule.forRoot(control),
-        EventsModule,
+        EventsModule.forRoot(env),
         WebhooksModule.forRoot(),
         DashboardModule.forRoot(env),
       ],

@@ -5,7 +5,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionCache } from '../sessions/session.cache.js';
 import { type SessionEvent, SessionEvents, type SessionEventSink } from '../sessions/session-events.js';
 import { SessionStore } from '../sessions/session.store.js';
-import { EventLog, type NewEvent } from './event-log.js';
+import { EventStore, type NewEvent } from './event-store.js';
 import { toNewEvent } from './event-payload.js';
 
 // Events waiting for Redis beyond this are dropped (oldest first) and counted: memory stays bounded.
@@ -41,7 +41,7 @@ export class EventPublisher implements SessionEventSink, BeforeApplicationShutdo
   private closed = false;
 
   constructor(
-    private readonly log: EventLog,
+    private readonly log: EventStore,
     private readonly cache: SessionCache,
     private readonly rows: SessionStore,
     events: SessionEvents,

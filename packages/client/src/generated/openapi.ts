@@ -2000,7 +2000,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description EVENTS_UNAVAILABLE: Redis (which holds the streams) cannot be reached; with Retry-After */
+            /** @description EVENTS_UNAVAILABLE: Redis (which holds the streams) cannot be reached, or there is none and WORK_QUEUE is not in-process (only an instance that is the only one keeps events in its memory); with Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2046,7 +2046,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description EVENTS_UNAVAILABLE: Redis (which holds the streams) cannot be reached; with Retry-After */
+            /** @description EVENTS_UNAVAILABLE: Redis (which holds the streams) cannot be reached, or there is none and WORK_QUEUE is not in-process (only an instance that is the only one keeps events in its memory); with Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;

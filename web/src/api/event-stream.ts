@@ -53,6 +53,10 @@ export class EventStream {
     return () => void this.resyncListeners.delete(listener);
   }
 
+  private signOut(): void {
+    this.onUnauthorized('Your token was refused by the events stream (401)');
+  }
+
   private setState(state: StreamState): void {
     this.state = state;
     for (const listener of this.stateListeners) listener(state);
@@ -68,11 +72,17 @@ export class EventStream {
           parseAs: 'stream',
           signal,
           cache: 'no-store',
+          // A 401 signs out as soon as its status is in, before the error's body is read: a request of
+          // the page refused at the same moment reads its body first, so its notice (the API's reason) stays.
+          middleware: [
+            {
+              onResponse: ({ response }) => {
+                if (response.status === 401) this.signOut();
+              },
+            },
+          ],
         });
-        if (response.status === 401) {
-          this.onUnauthorized('Your token was refused by the events stream (401)');
-          return;
-        }
+        if (response.status === 401) return;
         if (!response.ok || !body) throw new Error(`events answered ${response.status}`);
         // Events that happened while no id was known cannot be replayed: the views reload instead.
         if (connectedBefore && !this.lastEventId) for (const listener of this.resyncListeners) listener();

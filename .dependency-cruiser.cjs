@@ -1,6 +1,7 @@
 /**
  * The folders' rules (see README, Layout): features talk to each other through services, never
- * through another feature's repository; the infrastructure folders know no feature.
+ * through another feature's repository; the infrastructure folders know no feature; the dashboard
+ * (web/) knows the service only through the client package.
  */
 module.exports = {
   forbidden: [
@@ -24,6 +25,22 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(common|config|redis|database)/' },
       to: { path: '^src/', pathNot: '^src/(common|config|redis|database)/' },
+    },
+    {
+      name: 'web-imports-no-server-source',
+      comment:
+        'The dashboard talks only to the public API: what it shares with the service (statuses, the actions each allows, ' +
+        'the shapes of answers) comes through @session-store/client, generated from the OpenAPI document.',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^src/' },
+    },
+    {
+      name: 'web-imports-the-client-by-name',
+      comment: 'packages/client by its package name, `@session-store/client` (its index is the contract), never by a path into its files.',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^packages/[^/]+/src/' },
     },
     {
       name: 'no-circular',

@@ -23,6 +23,8 @@ export default {
       displayName: 'web',
       roots: ['<rootDir>/web/src'],
       testRegex: 'web/src/.*\\.spec\\.ts$',
+      // `@session-store/client` from its sources, as web/tsconfig.json and web/vite.config.js resolve it.
+      moduleNameMapper: { ...typescript.moduleNameMapper, '^@session-store/client$': '<rootDir>/packages/client/src/index.ts' },
       transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/web/tsconfig.json' }] },
     },
     { ...withServices, displayName: 'medium', roots: ['<rootDir>/test'], testRegex: 'test/medium/.*\\.medium-spec\\.ts$' },

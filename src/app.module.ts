@@ -34,6 +34,7 @@ export class AppModule {
    */
   static forRoot(env: Env = validateEnv(process.env)): DynamicModule {
     const control = ControlModule.forRoot();
+    const events = EventsModule.forRoot(env);
     const webhooks = WebhooksModule.forRoot();
     return {
       module: AppModule,
@@ -63,10 +64,10 @@ export class AppModule {
         CleanupModule,
         control,
         WorkModule.forRoot(control),
-        EventsModule,
+        events,
         webhooks,
         // Who listens to sessions: overlays on reads, keys purged with a session's, event sinks.
-        SessionListenersModule.forRoot({ control, webhooks }),
+        SessionListenersModule.forRoot({ control, events, webhooks }),
         DashboardModule.forRoot(env),
       ],
       providers: [ShutdownGate],

@@ -16,6 +16,7 @@ import { refuseWhileClosing } from './common/refuse-while-closing.js';
 import { ShutdownGate } from './common/shutdown-gate.js';
 import { applySecurityHeaders } from './common/security-headers.js';
 import { validateEnv } from './config/env.validation.js';
+import { ACCEPTED_FROM } from './sessions/session-status.js';
 import { serveDashboard } from './dashboard/serve-dashboard.js';
 import { DEV_TOKEN_PATH, keepDevSignInLocal } from './dashboard/dev-sign-in.js';
 
@@ -30,7 +31,7 @@ export function applyGlobalPrefix(app: INestApplication): void {
  * preview mode (no database, no Redis) for packages/client's generated types.
  */
 export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
-  return SwaggerModule.createDocument(
+  const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Session store')
@@ -39,6 +40,10 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       .addBearerAuth()
       .build(),
   );
+  // No decorator reaches an enum's schema: the lifecycle clients offer actions by (session-status.ts).
+  const status = document.components?.schemas?.SessionStatus;
+  if (status) Object.assign(status, { 'x-accepted-from': ACCEPTED_FROM });
+  return document;
 }
 
 /** The one place that applies prefix, pipes, filter, body parsing and docs: main.ts and tests both call it. */

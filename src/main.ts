@@ -68,7 +68,9 @@ async function startEmbeddedIfNeeded(): Promise<EmbeddedDatabase | null> {
   if (backing.withoutRedis) {
     process.env.REDIS_URL = '';
     process.env.WORK_QUEUE ??= 'in-process';
-    logger.warn('no Redis on 127.0.0.1:6379 either: no cache, and started sessions run on an in-process queue (this instance only)');
+    logger.warn(
+      'no Redis on 127.0.0.1:6379 either: no cache; started sessions run on an in-process queue (this instance only), and its event streams are served from its memory',
+    );
   }
   return embedded;
 }

@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LiveProgressCache } from './control/live-progress/live-progress.cache.js';
 import { EventPublisher } from './events/event.publisher.js';
-import { EventsModule } from './events/events.module.js';
 import { HistoryTailCache } from './messages/history-tail.cache.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { SESSION_KEY_OWNERS, type SessionKeyOwner } from './sessions/session.cache.js';
@@ -20,12 +19,12 @@ import { WebhookOutbox } from './webhooks/webhook.outbox.js';
  */
 @Module({})
 export class SessionListenersModule {
-  /** `control` and `webhooks` are the very modules the app imports (Nest tells dynamic modules apart by reference). */
-  static forRoot(features: { control: DynamicModule; webhooks: DynamicModule }): DynamicModule {
+  /** `control`, `events` and `webhooks` are the very modules the app imports (Nest tells dynamic modules apart by reference). */
+  static forRoot(features: { control: DynamicModule; events: DynamicModule; webhooks: DynamicModule }): DynamicModule {
     return {
       module: SessionListenersModule,
       global: true,
-      imports: [features.control, MessagesModule, EventsModule, features.webhooks],
+      imports: [features.control, MessagesModule, features.events, features.webhooks],
       providers: [
         {
           provide: SESSION_OVERLAYS,
@@ -39,7 +38,7 @@ export class SessionListenersModule {
         },
         {
           provide: SESSION_EVENT_SINKS,
-          // The streams only with Redis; the outbox only with WEBHOOK_URL (WebhooksModule provides it then).
+          // The streams only with a place to keep them (Redis, or the one instance's memory); the outbox only with WEBHOOK_URL (WebhooksModule provides it then).
           inject: [EventPublisher, { token: WebhookOutbox, optional: true }],
           useFactory: (streams: EventPublisher, webhooks?: WebhookOutbox): SessionEventSink[] => [
             ...(streams.enabled ? [streams] : []),

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { mintToken } from '../src/auth/token-signer.js';
 import { startReadyProcess, type ReadyProcess } from './utils/ready-process.js';
+import { SseClient } from './utils/sse-client.js';
 import { waitFor } from './utils/wait-for.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -75,7 +76,7 @@ describe('first run on the embedded database', () => {
     rmSync(cwd, { recursive: true, force: true });
   });
 
-  it('says so loudly in the log and on /health/ready, and runs a started session on the in-process queue', async () => {
+  it('says so loudly in the log and on /health/ready, runs a started session on the in-process queue, and tells it over /events', async () => {
     service = await startService(cwd, env);
     expect(service.output()).toMatch(/WARN.*DATABASE_URL=embedded: using the EMBEDDED database \(PGlite\) in .*data\/pglite/);
     expect(service.output()).toContain('started sessions run on an in-process queue (this instance only)');
@@ -87,6 +88,9 @@ describe('first run on the embedded database', () => {
       queue: { kind: 'in-process' },
     });
 
+    // Without Redis, the one instance serves the events stream from its memory (the dashboard's live updates).
+    const stream = await SseClient.open(service.url, 'first-run-user');
+    expect(stream.status).toBe(200);
     const created = await json(call(service.url, '/api/v1/sessions', { method: 'POST', body: '{"title":"first"}' }));
     expect((await call(service.url, `/api/v1/sessions/${created.id}/start`, { method: 'POST' })).status).toBe(202);
     const done = await waitFor(
@@ -95,6 +99,10 @@ describe('first run on the embedded database', () => {
       { what: 'the in-process worker to finish the run', timeoutMs: 30_000 },
     );
     expect(done).toMatchObject({ status: 'completed', messageCount: 3 });
+    const told = await stream.until((events) => events.some((event) => event.data.to === 'completed'), 'the run told over /events');
+    stream.close();
+    expect(told[0]).toMatchObject({ event: 'session.created', data: { sessionId: created.id, title: 'first' } });
+    expect(told.filter((event) => event.event === 'session.messages')).toHaveLength(3);
   });
 
   it('serves its database on no TCP port: on a Unix socket only this OS user may open (0600, in a 0700 folder)', async () => {

@@ -6,6 +6,9 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
+  // The API client is packages/client (`@session-store/client`), bundled from its TypeScript
+  // sources as web/tsconfig.json's `paths` names them: nothing of it needs building first.
+  resolve: { alias: { '@session-store/client': fileURLToPath(new URL('../packages/client/src/index.ts', import.meta.url)) } },
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,

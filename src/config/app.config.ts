@@ -135,6 +135,10 @@ export const webhooksConfig = namespace('webhooks', (env) => ({
 }));
 
 export const eventsConfig = namespace('events', (env) => ({
+  // Where events are kept and followed: Redis Streams, shared by every instance; without Redis, the
+  // memory of the one instance there is (WORK_QUEUE=in-process, the embedded first run); otherwise
+  // nowhere (several instances without Redis share no log), and the streams answer 503.
+  log: env.REDIS_URL !== '' ? ('redis' as const) : env.WORK_QUEUE === 'in-process' ? ('in-process' as const) : ('none' as const),
   maxStreamsPerUser: env.MAX_STREAMS_PER_USER,
   streamBufferBytes: env.STREAM_BUFFER_BYTES,
 }));

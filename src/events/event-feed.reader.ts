@@ -2,9 +2,8 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { RedisClient } from '../redis/redis-client.js';
 import { OutageLog } from '../common/log-once.js';
 import { FIRST_EVENT_ID } from './event-id.js';
-import { EventLog, type LoggedEvent } from './event-log.js';
-
-export type FeedListener = (event: LoggedEvent) => void;
+import { EventLog } from './event-log.js';
+import type { EventFeed, FeedListener } from './event-store.js';
 
 const READ = { count: 1000, blockMs: 2000, retryMs: 500 };
 // A blocked read answers within blockMs; beyond this the connection is taken as stalled.
@@ -16,7 +15,7 @@ const READ_TIMEOUT_MS = READ.blockMs + 3000;
  * anyone listens and picks up after an outage from the last id it read, so nothing is skipped.
  */
 @Injectable()
-export class EventFeedReader implements OnApplicationShutdown {
+export class EventFeedReader implements EventFeed, OnApplicationShutdown {
   private readonly logger = new Logger(EventFeedReader.name);
   private readonly outage = new OutageLog(this.logger, 'event feed unreadable', 'event feed readable again');
   private readonly byUser = new Map<string, Set<FeedListener>>();
@@ -28,11 +27,7 @@ export class EventFeedReader implements OnApplicationShutdown {
 
   constructor(private readonly log: EventLog) {}
 
-  /**
-   * Listens to the user's events from now on. Resolves once the reader holds a position that no
-   * later event can precede, so a replay read after it overlaps the live events and misses none.
-   * Rejects (the listener detached) when Redis cannot be read.
-   */
+  /** Resolves once the reader holds a position that no later event can precede; rejects when Redis cannot be read. */
   async attach(userId: string, listener: FeedListener): Promise<void> {
     let listeners = this.byUser.get(userId);
     if (!listeners) this.byUser.set(userId, (listeners = new Set()));

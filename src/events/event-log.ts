@@ -2,17 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { duplicateClient, type RedisClient } from '../redis/redis-client.js';
 import { EVENT_RETENTION_SECONDS, RedisKeys } from '../redis/keys.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
-
-/** One event as the streams hold it; `data` is its JSON, written once and sent as is. */
-export interface LoggedEvent {
-  id: string;
-  userId: string;
-  type: string;
-  sessionId: string;
-  data: string;
-}
-
-export type NewEvent = Omit<LoggedEvent, 'id'> & { eventId: string };
+import type { EventStore, LoggedEvent, NewEvent } from './event-store.js';
 
 /*
  * The event to the feed and, with the same id, to its user's stream, trimmed by Redis's own clock
@@ -35,7 +25,7 @@ type StreamReply = [id: string, fields: string[]][];
 
 /** The only class that reads or writes the event streams (keys from RedisKeys). */
 @Injectable()
-export class EventLog {
+export class EventLog implements EventStore {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly keys: RedisKeys,
@@ -54,7 +44,6 @@ export class EventLog {
     return command.call(this.redis, keys.eventsFeed(), keys.eventsOfUser(event.userId), keys.eventSeen(event.eventId), ...args);
   }
 
-  /** Up to `count` of the user's events after `afterId`, oldest first. */
   async userEventsAfter(userId: string, afterId: string, count: number): Promise<LoggedEvent[]> {
     const reply = (await this.redis!.xrange(this.keys.eventsOfUser(userId), `(${afterId}`, '+', 'COUNT', count)) as StreamReply;
     return reply.map(([id, fields]) => {
@@ -63,7 +52,6 @@ export class EventLog {
     });
   }
 
-  /** The id of the user's latest event (FIRST_EVENT_ID when there is none): "from now on". */
   async userTail(userId: string, fallback: string): Promise<string> {
     const [latest] = (await this.redis!.xrevrange(this.keys.eventsOfUser(userId), '+', '-', 'COUNT', 1)) as StreamReply;
     return latest?.[0] ?? fallback;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionEvent } from '../sessions/session-events.js';
 import type { HistoryChange, Trimmed } from '../sessions/session-write.types.js';
-import type { NewEvent } from './event-log.js';
+import type { NewEvent } from './event-store.js';
 
 /**
  * The most an event's `data` holds. A list of seqs that would pass it is given by its ends; every

@@ -4,7 +4,7 @@ import { OutageLog } from '../common/log-once.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { SessionEvent, SessionEventSink } from '../sessions/session-events.js';
 import { SessionOwners } from '../sessions/session-owners.js';
-import { EventLog, type NewEvent } from './event-log.js';
+import { EventStore, type NewEvent } from './event-store.js';
 import { toNewEvent } from './event-payload.js';
 
 // Events waiting for Redis beyond this are dropped (oldest first) and counted: memory stays bounded.
@@ -40,7 +40,7 @@ export class EventPublisher implements SessionEventSink, BeforeApplicationShutdo
   private closed = false;
 
   constructor(
-    private readonly log: EventLog,
+    private readonly log: EventStore,
     private readonly owners: SessionOwners,
     metrics: MetricsService,
   ) {

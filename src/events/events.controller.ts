@@ -29,7 +29,9 @@ const LAST_EVENT_ID = {
   description: 'resume after this event (from the last hour), on any instance; empty is the same as absent',
 };
 const TOO_MANY = 'TOO_MANY_STREAMS: MAX_STREAMS_PER_USER streams of this user are open (on every instance); with Retry-After';
-const UNAVAILABLE = 'EVENTS_UNAVAILABLE: Redis (which holds the streams) cannot be reached; with Retry-After';
+const UNAVAILABLE =
+  'EVENTS_UNAVAILABLE: Redis (which holds the streams) cannot be reached, or there is none and WORK_QUEUE is not in-process ' +
+  '(only an instance that is the only one keeps events in its memory); with Retry-After';
 
 @ApiTags('events')
 @ApiBearerAuth()

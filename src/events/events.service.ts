@@ -6,8 +6,7 @@ import { EventsUnavailableError, InvalidLastEventIdError } from '../common/domai
 import { eventsConfig } from '../config/app.config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { FIRST_EVENT_ID, isEventId } from './event-id.js';
-import { EventFeedReader, type FeedListener } from './event-feed.reader.js';
-import { EventLog, type LoggedEvent } from './event-log.js';
+import { EventFeed, EventStore, type FeedListener, type LoggedEvent } from './event-store.js';
 import { SseSubscription } from './sse-subscription.js';
 import { type ReleaseSlot, StreamSlots } from './stream-slots.js';
 
@@ -36,8 +35,8 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
   private closing = false;
 
   constructor(
-    private readonly log: EventLog,
-    private readonly reader: EventFeedReader,
+    private readonly log: EventStore,
+    private readonly reader: EventFeed,
     private readonly sessions: SessionsService,
     private readonly slots: StreamSlots,
     private readonly adapterHost: HttpAdapterHost,
@@ -63,7 +62,8 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
 
   /** `lastEventId`: the header as sent; empty (or blank) is taken as absent, as EventSource may send it. */
   async subscribe(reply: FastifyReply, userId: string, sessionId: string | null, lastEventId: string | undefined): Promise<void> {
-    if (!this.log.enabled) throw new EventsUnavailableError('REDIS_URL is empty');
+    if (!this.log.enabled)
+      throw new EventsUnavailableError('REDIS_URL is empty, and only one instance (WORK_QUEUE=in-process) keeps them without Redis');
     if (this.closing) throw new EventsUnavailableError('this instance is shutting down');
     const after = lastEventId?.trim() || undefined;
     if (after !== undefined && !isEventId(after)) throw new InvalidLastEventIdError();

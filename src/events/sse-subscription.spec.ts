@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { LoggedEvent } from './event-log.js';
+import type { LoggedEvent } from './event-store.js';
 import { SseSubscription } from './sse-subscription.js';
 
 /** A response that keeps what was written; `writableLength` stands for what the client has not read. */

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { compareEventIds } from './event-id.js';
-import type { LoggedEvent } from './event-log.js';
+import type { LoggedEvent } from './event-store.js';
 
 /**
  * One open event stream: the replay after Last-Event-ID, then the live events, each sent once and

@@ -1,4 +1,5 @@
 import {
+  ACCEPTED_FROM,
   ACTION_TARGET,
   allowedFrom,
   canTransition,
@@ -62,5 +63,15 @@ describe('session status machine', () => {
     expect(DELETE_THROUGH_KILL).toEqual({ status: 'killed', from: ['running'], reason: 'session deleted' });
     expect(movesTo('deleted')).toEqual({ from: ['created', 'completed', 'failed', 'killed', 'running'], through: DELETE_THROUGH_KILL });
     expect(movesTo('killed')).toEqual({ from: ['created', 'running'] });
+  });
+
+  it("tells clients each action's statuses (the OpenAPI document's x-accepted-from), DELETE through kill included", () => {
+    expect(ACCEPTED_FROM).toEqual({
+      start: ['created'],
+      kill: ['created', 'running'],
+      complete: ['running'],
+      fail: ['running'],
+      delete: ['created', 'completed', 'failed', 'killed', 'running'],
+    });
   });
 });

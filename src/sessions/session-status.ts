@@ -69,3 +69,14 @@ export function movesTo(to: SessionStatus): { from: SessionStatus[]; through?: t
   if (to !== DELETED) return { from: allowedFrom(to) };
   return { from: [...allowedFrom(to), ...DELETE_THROUGH_KILL.from], through: DELETE_THROUGH_KILL };
 }
+
+/**
+ * The statuses from which each control action is accepted (anything else is 409 INVALID_TRANSITION):
+ * the table above as a client needs it to offer only what the API accepts. The OpenAPI document
+ * carries it as `x-accepted-from` of the SessionStatus schema (bootstrap.ts), so packages/client
+ * generates it and the dashboard's buttons follow this file without importing it.
+ */
+export const ACCEPTED_FROM = Object.fromEntries(Object.entries(ACTION_TARGET).map(([action, to]) => [action, movesTo(to).from])) as Record<
+  ControlAction,
+  SessionStatus[]
+>;

@@ -13,13 +13,36 @@ const here = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url));
  * `Record<string, never>`, which no value fits. Objects meant as maps say `additionalProperties`.
  */
 function anyJsonForBareObjects(schema) {
-  const bare = schema.type === 'object' && Object.keys(schema.properties ?? {}).length === 0 && schema.additionalProperties === undefined;
+  const bare =
+    schema.type === 'object' &&
+    Object.keys(schema.properties ?? {}).length === 0 &&
+    schema.additionalProperties === undefined &&
+    !schema.allOf; // a nullable reference (`forkedFrom`) is NestJS's `allOf` of that schema, not any value
   return bare ? UNKNOWN : undefined;
 }
 
+/**
+ * The session lifecycle as values, not only types: the SessionStatus schema's statuses, and its
+ * `x-accepted-from` (the statuses from which the service accepts each control action), so a
+ * client offers only what the API accepts (the dashboard's buttons and status filter).
+ */
+function lifecycle(document) {
+  const status = document.components?.schemas?.SessionStatus;
+  if (!status?.enum || !status['x-accepted-from']) throw new Error('openapi.json: SessionStatus with enum and x-accepted-from expected');
+  const type = 'components["schemas"]["SessionStatus"]';
+  return [
+    '/** Every status a session may be in (the SessionStatus schema). */',
+    `export const sessionStatuses = ${JSON.stringify(status.enum)} as const satisfies readonly ${type}[];`,
+    '/** The statuses from which the service accepts each control action (SessionStatus x-accepted-from); from any other, 409 INVALID_TRANSITION. */',
+    `export const actionsAcceptedFrom = ${JSON.stringify(status['x-accepted-from'])} as const satisfies Record<string, readonly ${type}[]>;`,
+    '',
+  ].join('\n');
+}
+
 export async function generateTypes(documentText) {
-  const ast = await openapiTS(JSON.parse(documentText), { transform: anyJsonForBareObjects });
-  return astToString(ast);
+  const document = JSON.parse(documentText);
+  const ast = await openapiTS(document, { transform: anyJsonForBareObjects });
+  return `${astToString(ast)}${lifecycle(document)}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,4 +1,4 @@
-export { SessionStoreClient, SessionStoreError, dataOf } from './session-store-client.js';
+export { SessionStoreClient, SessionStoreError, actionsAcceptedFrom, dataOf, sessionStatuses } from './session-store-client.js';
 export type {
   components,
   paths,
@@ -8,6 +8,7 @@ export type {
   MessageHit,
   SearchOptions,
   Session,
+  SessionStatus,
   SessionStoreClientOptions,
   TokenSource,
 } from './session-store-client.js';

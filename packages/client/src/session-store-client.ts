@@ -3,6 +3,8 @@ import type { components, paths } from './generated/openapi.js';
 import { retryingFetch, type RetryOptions } from './retrying-fetch.js';
 
 export type { components, paths };
+export { actionsAcceptedFrom, sessionStatuses } from './generated/openapi.js';
+export type SessionStatus = components['schemas']['SessionStatus'];
 export type Session = components['schemas']['SessionResponse'];
 export type Message = components['schemas']['MessageResponse'];
 export type MessageHit = components['schemas']['MessageHitResponse'];

@@ -5,7 +5,11 @@ import { FitsVarchar } from '../../common/varchar.validator.js';
 import { SESSION_STATUSES, type SessionStatus } from '../session-status.js';
 
 export class ListSessionsQuery {
-  @ApiPropertyOptional({ enum: SESSION_STATUSES, description: 'deleted sessions are listed only when asked for' })
+  @ApiPropertyOptional({
+    enum: SESSION_STATUSES,
+    enumName: 'SessionStatus',
+    description: 'deleted sessions are listed only when asked for',
+  })
   @IsOptional()
   @IsIn(SESSION_STATUSES)
   readonly status?: SessionStatus;

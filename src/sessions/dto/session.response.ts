@@ -25,7 +25,7 @@ export class SessionResponse {
   // Written into the answer as the exact text the client sent (see stringifyExact).
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'exactly as sent' }) context: JsonText;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'exactly as sent' }) metadata: JsonText;
-  @ApiProperty({ enum: SESSION_STATUSES }) status: SessionStatus;
+  @ApiProperty({ enum: SESSION_STATUSES, enumName: 'SessionStatus' }) status: SessionStatus;
   @ApiProperty({ nullable: true, type: String }) phase: string | null;
   @ApiProperty() roundNumber: number;
   @ApiProperty() totalCost: number;

@@ -1,6 +1,5 @@
-import type { Message, Page, SearchHit, Session, Transition } from './types';
-
-const BASE = '/api/v1';
+import { SessionStoreClient } from '@session-store/client';
+import type { Message, Page, SearchHit, Session, SessionStatus, Transition } from './types';
 
 /** An answer that was not 2xx, with the API's error body (`message`, `code`, `currentStatus`...). */
 export class ApiError extends Error {
@@ -21,129 +20,102 @@ function describe(status: number, body: ApiError['body']): string {
 }
 
 export interface ListQuery {
-  status?: string;
+  status?: SessionStatus;
   q?: string;
   cursor?: string;
   limit?: number;
 }
 
+/** What openapi-fetch answers: the parsed body of a 2xx, or the error body (text when it was no JSON). */
+interface Result<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
 /**
- * The public API with the signed-in person's token. A 401 anywhere calls `onUnauthorized`, which
- * returns the page to sign-in with the API's reason.
+ * The public API with the signed-in person's token, through the typed client of packages/client
+ * (paths, parameters and answers checked against the service's OpenAPI document). Not retried: a
+ * person sees a failure and tries again. A 401 anywhere calls `onUnauthorized`, which returns the
+ * page to sign-in with the API's reason.
  */
 export class ApiClient {
+  readonly client: SessionStoreClient;
+
   constructor(
     readonly token: string,
     private readonly onUnauthorized: (reason: string) => void,
-  ) {}
-
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.send(method, path, body);
-    if (response.status === 204) return undefined as T;
-    return (await response.json().catch(() => null)) as T;
+  ) {
+    this.client = new SessionStoreClient({ baseUrl: window.location.origin, token, retry: false });
   }
 
-  /** A 2xx answer, unread; an ApiError otherwise. */
-  private async send(method: string, path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    let response: Response;
+  /** The data of a 2xx answer; an ApiError otherwise (status 0: no answer, or one cut short). */
+  private async answer<T>(sent: Promise<Result<T>>): Promise<T> {
+    let result: Result<T>;
     try {
-      response = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      result = await sent;
     } catch {
       throw new ApiError(0, null, null);
     }
-    if (!response.ok) {
-      const data = (await response.json().catch(() => null)) as ApiError['body'];
-      const error = new ApiError(response.status, data, response.headers.get('Retry-After'));
-      if (response.status === 401) this.onUnauthorized(error.message);
-      throw error;
-    }
-    return response;
+    const { response } = result;
+    if (response.ok) return result.data as T;
+    const body = typeof result.error === 'object' && result.error !== null ? (result.error as ApiError['body']) : null;
+    const error = new ApiError(response.status, body, response.headers.get('Retry-After'));
+    if (response.status === 401) this.onUnauthorized(error.message);
+    throw error;
   }
 
   /** Every session of the signed-in person with its history, as GET /export's JSON lines (a file to download). */
-  async exportSessions(): Promise<Blob> {
-    const response = await this.send('GET', '/export');
-    try {
-      return await response.blob();
-    } catch {
-      // The answer was cut short: no file that looks complete.
-      throw new ApiError(0, null, null);
-    }
+  exportSessions(): Promise<Blob> {
+    return this.answer(this.client.api.GET('/api/v1/export', { parseAs: 'blob' }));
   }
 
   listSessions(query: ListQuery): Promise<Page<Session> & { nextCursor: string | null }> {
-    const params = new URLSearchParams({ limit: String(query.limit ?? 20) });
-    if (query.status) params.set('status', query.status);
-    if (query.q) params.set('q', query.q);
-    if (query.cursor) params.set('cursor', query.cursor);
-    return this.request('GET', `/sessions?${params}`);
+    const { status, q, cursor, limit = 20 } = query;
+    const params = { query: { limit, status: status || undefined, q: q || undefined, cursor: cursor || undefined } };
+    return this.answer(this.client.api.GET('/api/v1/sessions', { params }));
   }
 
   getSession(id: string): Promise<Session> {
-    return this.request('GET', `/sessions/${encodeURIComponent(id)}`);
+    return this.answer(this.client.api.GET('/api/v1/sessions/{id}', { params: { path: { id } } }));
   }
 
   createSession(body: { title?: string; problemStatement?: string }): Promise<Session> {
-    return this.request('POST', '/sessions', body);
+    return this.answer(this.client.api.POST('/api/v1/sessions', { body }));
   }
 
-  /** `handler` only when chosen: the body is absent otherwise (routes refuse unknown fields). */
+  /** `handler` only when chosen: `{}` otherwise, so the service's default handler runs. */
   start(id: string, handler?: string): Promise<Session> {
-    return this.request('POST', `/sessions/${encodeURIComponent(id)}/start`, handler ? { handler } : undefined);
+    const body = handler ? { handler } : {};
+    return this.answer(this.client.api.POST('/api/v1/sessions/{id}/start', { params: { path: { id } }, body }));
   }
 
   kill(id: string, reason?: string): Promise<Session> {
-    return this.request('POST', `/sessions/${encodeURIComponent(id)}/kill`, reason ? { reason } : {});
+    const body = reason ? { reason } : {};
+    return this.answer(this.client.api.POST('/api/v1/sessions/{id}/kill', { params: { path: { id } }, body }));
   }
 
-  remove(id: string): Promise<void> {
-    return this.request('DELETE', `/sessions/${encodeURIComponent(id)}`);
+  async remove(id: string): Promise<void> {
+    await this.answer(this.client.api.DELETE('/api/v1/sessions/{id}', { params: { path: { id } } }));
   }
 
   /** A new session holding this one's messages 1..atSeq (POST /sessions/:id/fork). */
   fork(id: string, atSeq: number): Promise<Session> {
-    return this.request('POST', `/sessions/${encodeURIComponent(id)}/fork`, { atSeq });
+    return this.answer(this.client.api.POST('/api/v1/sessions/{id}/fork', { params: { path: { id } }, body: { atSeq } }));
   }
 
   /** The caller's messages whose text holds `q`, newest first (GET /messages/search). */
   searchMessages(q: string, options: { cursor?: string; limit?: number } = {}): Promise<Page<SearchHit> & { nextCursor: string | null }> {
-    const params = new URLSearchParams({ q, limit: String(options.limit ?? 20) });
-    if (options.cursor) params.set('cursor', options.cursor);
-    return this.request('GET', `/messages/search?${params}`);
+    const query = { q, limit: options.limit ?? 20, cursor: options.cursor || undefined };
+    return this.answer(this.client.api.GET('/api/v1/messages/search', { params: { query } }));
   }
 
   messages(id: string, options: { before?: number; limit?: number } = {}): Promise<Page<Message> & { nextBefore: number | null }> {
-    const params = new URLSearchParams({ limit: String(options.limit ?? 50) });
-    if (options.before !== undefined) params.set('before', String(options.before));
-    return this.request('GET', `/sessions/${encodeURIComponent(id)}/messages?${params}`);
+    const query = { limit: options.limit ?? 50, before: options.before };
+    return this.answer(this.client.api.GET('/api/v1/sessions/{id}/messages', { params: { path: { id }, query } }));
   }
 
   transitions(id: string): Promise<Page<Transition>> {
-    return this.request('GET', `/sessions/${encodeURIComponent(id)}/transitions`);
+    return this.answer(this.client.api.GET('/api/v1/sessions/{id}/transitions', { params: { path: { id } } }));
   }
 }
-
-/**
- * The development sign-in: offered only where the service says so (GET /dashboard/config, which
- * always answers), since its route is absent (404) in production and to clients on other machines.
- */
-export const devTokens = {
-  async available(): Promise<boolean> {
-    const response = await fetch('/dashboard/config').catch(() => null);
-    if (!response?.ok) return false;
-    return ((await response.json().catch(() => null)) as { devSignIn?: boolean } | null)?.devSignIn === true;
-  },
-  async mint(user: string): Promise<string> {
-    const response = await fetch(`${BASE}/dev/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ user }),
-    }).catch(() => null);
-    if (!response) throw new ApiError(0, null, null);
-    const data = (await response.json().catch(() => null)) as { token?: string } | null;
-    if (!response.ok || !data?.token) throw new ApiError(response.status, data as ApiError['body'], null);
-    return data.token;
-  },
-};

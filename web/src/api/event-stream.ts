@@ -1,3 +1,4 @@
+import type { SessionStoreClient } from '@session-store/client';
 import type { SessionEvent } from './types';
 
 export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'unavailable';
@@ -8,8 +9,8 @@ type Listener = (event: SessionEvent) => void;
 const RETRY_MS = [500, 1000, 2000, 5000, 10000];
 
 /**
- * GET /api/v1/events read with fetch rather than EventSource: EventSource cannot send the
- * Authorization header, and a token in the URL would land in logs. On a drop it reconnects with
+ * GET /api/v1/events read through the typed client (fetch) rather than EventSource: EventSource cannot
+ * send the Authorization header, and a token in the URL would land in logs. On a drop it reconnects with
  * Last-Event-ID, so the service replays exactly what was missed; `resync` listeners hear when
  * that was not possible (no id seen yet), so views reload instead.
  */
@@ -23,7 +24,7 @@ export class EventStream {
   state: StreamState = 'connecting';
 
   constructor(
-    private readonly token: string,
+    private readonly client: SessionStoreClient,
     private readonly onUnauthorized: (reason: string) => void,
   ) {}
 
@@ -52,6 +53,10 @@ export class EventStream {
     return () => void this.resyncListeners.delete(listener);
   }
 
+  private signOut(): void {
+    this.onUnauthorized('Your token was refused by the events stream (401)');
+  }
+
   private setState(state: StreamState): void {
     this.state = state;
     for (const listener of this.stateListeners) listener(state);
@@ -61,20 +66,30 @@ export class EventStream {
     let connectedBefore = false;
     while (!signal.aborted) {
       try {
-        const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'text/event-stream' };
-        if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId;
-        const response = await fetch('/api/v1/events', { headers, signal, cache: 'no-store' });
-        if (response.status === 401) {
-          this.onUnauthorized('Your token was refused by the events stream (401)');
-          return;
-        }
-        if (!response.ok || !response.body) throw new Error(`events answered ${response.status}`);
+        const { data: body, response } = await this.client.api.GET('/api/v1/events', {
+          params: { header: this.lastEventId ? { 'Last-Event-ID': this.lastEventId } : {} },
+          headers: { Accept: 'text/event-stream' },
+          parseAs: 'stream',
+          signal,
+          cache: 'no-store',
+          // A 401 signs out as soon as its status is in, before the error's body is read: a request of
+          // the page refused at the same moment reads its body first, so its notice (the API's reason) stays.
+          middleware: [
+            {
+              onResponse: ({ response }) => {
+                if (response.status === 401) this.signOut();
+              },
+            },
+          ],
+        });
+        if (response.status === 401) return;
+        if (!response.ok || !body) throw new Error(`events answered ${response.status}`);
         // Events that happened while no id was known cannot be replayed: the views reload instead.
         if (connectedBefore && !this.lastEventId) for (const listener of this.resyncListeners) listener();
         connectedBefore = true;
         this.failures = 0;
         this.setState('open');
-        await this.read(response.body);
+        await this.read(body);
       } catch {
         if (signal.aborted) return;
       }

@@ -1,5 +1,4 @@
-import type { components } from '../../../packages/client/src/generated/openapi';
-import type { SessionStatus } from '../../../src/sessions/session-status';
+import type { components, SessionStatus } from '@session-store/client';
 
 export type { SessionStatus };
 
@@ -7,33 +6,17 @@ export type { SessionStatus };
  * A session, a message and an audit step as the API answers them: the client package's types, generated from the
  * service's own OpenAPI document (packages/client), so the page and the API cannot drift apart.
  */
-export type Session = Omit<components['schemas']['SessionResponse'], 'forkedFrom'> & {
-  forkedFrom: ForkedFrom | null;
-  // The history cap's fields, absent from a service without it.
-  trimmedThroughSeq?: number;
-  historyLimit?: HistoryLimit;
-};
+export type Session = components['schemas']['SessionResponse'];
 /** The session's history cap: a bound's null is the server's default, 0 no bound. */
-export interface HistoryLimit {
-  maxMessages: number | null;
-  maxBytes: number | null;
-  trim: 'user' | 'any';
-}
-/** Where a fork came from (typed here: the generated schema leaves a nullable object `unknown`). */
+export type HistoryLimit = components['schemas']['HistoryLimitResponse'];
+/** Where a fork came from. */
 export type ForkedFrom = components['schemas']['ForkedFromResponse'];
 export type Message = components['schemas']['MessageResponse'];
 
 export type Transition = components['schemas']['TransitionResponse'];
 
 /** One match of GET /messages/search: the message's place and about 120 characters around the match. */
-export interface SearchHit {
-  sessionId: string;
-  sessionTitle: string | null;
-  seq: number;
-  role: string;
-  createdAt: string;
-  snippet: string;
-}
+export type SearchHit = components['schemas']['MessageHitResponse'];
 
 export interface Page<T> {
   items: T[];

@@ -37,7 +37,8 @@ export function App() {
   const signed = useMemo<Signed | null>(() => {
     if (!token) return null;
     const unauthorized = (reason: string) => signOut(`Signed out: ${reason}. Sign in again with a valid token.`);
-    return { api: new ApiClient(token, unauthorized), events: new EventStream(token, unauthorized), user: subjectOf(token), signOut };
+    const api = new ApiClient(token, unauthorized);
+    return { api, events: new EventStream(api.client, unauthorized), user: subjectOf(token), signOut };
   }, [token, signOut]);
   useEffect(() => {
     signed?.events.open();

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { SESSION_STATUSES } from '../../../src/sessions/session-status';
+import { sessionStatuses } from '@session-store/client';
+import type { SessionStatus } from '../api/types';
 import { Alert } from '../ui/Alert';
 import { ExportSessions } from './ExportSessions';
 import { countOf } from '../ui/format';
@@ -12,7 +13,7 @@ const SEARCH_DELAY_MS = 300;
 
 /** The signed-in person's sessions, newest first: filter, search, more on scroll, live rows. */
 export function HistoryPage() {
-  const [status, setStatus] = useState('');
+  const [status, setStatus] = useState<SessionStatus | ''>('');
   const [typed, setTyped] = useState('');
   const [filter, setFilter] = useState<Filter>({ status: '', q: '' });
   useEffect(() => {
@@ -37,9 +38,9 @@ export function HistoryPage() {
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>
           <span>Status</span>
-          <select value={status} onChange={(e) => setStatus(e.target.value)} name="status">
+          <select value={status} onChange={(e) => setStatus(e.target.value as SessionStatus | '')} name="status">
             <option value="">all (not deleted)</option>
-            {SESSION_STATUSES.map((value) => (
+            {sessionStatuses.map((value) => (
               <option key={value} value={value}>
                 {value}
               </option>

@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
-import type { Session, SessionEvent } from '../api/types';
+import type { Session, SessionEvent, SessionStatus } from '../api/types';
 import { useSigned } from '../app/context';
 import { isWaitingForWorker } from '../ui/session-state';
 
 export interface Filter {
-  status: string;
+  /** '': every status but deleted. */
+  status: SessionStatus | '';
   q: string;
 }
 

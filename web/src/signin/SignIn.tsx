@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { devTokens } from '../api/client';
+import { devTokens } from './dev-tokens';
 
 interface Props {
   notice: string | null;

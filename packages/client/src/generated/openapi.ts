@@ -465,6 +465,8 @@ export interface components {
             /** @description cap on the history: an append that would pass it removes the oldest messages (never the appended ones) */
             historyLimit?: components["schemas"]["HistoryLimitDto"];
         };
+        /** @enum {string} */
+        SessionStatus: "created" | "running" | "completed" | "failed" | "killed" | "deleted";
         HistoryLimitResponse: {
             /** @description the session's own bound (0: none); null: the server's HISTORY_MAX_MESSAGES */
             maxMessages: number | null;
@@ -498,8 +500,7 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
-            /** @enum {string} */
-            status: "created" | "running" | "completed" | "failed" | "killed" | "deleted";
+            status: components["schemas"]["SessionStatus"];
             phase: string | null;
             roundNumber: number;
             totalCost: number;
@@ -532,7 +533,7 @@ export interface components {
              */
             expiresAt: string;
             /** @description where a fork (POST /sessions/:id/fork) came from; null for a session that is no fork */
-            forkedFrom: unknown;
+            forkedFrom: components["schemas"]["ForkedFromResponse"] | null;
         };
         SessionPageResponse: {
             items: components["schemas"]["SessionResponse"][];
@@ -706,10 +707,8 @@ export interface components {
             costDelta?: number;
         };
         TransitionResponse: {
-            /** @enum {string} */
-            from: "created" | "running" | "completed" | "failed" | "killed" | "deleted";
-            /** @enum {string} */
-            to: "created" | "running" | "completed" | "failed" | "killed" | "deleted";
+            from: components["schemas"]["SessionStatus"];
+            to: components["schemas"]["SessionStatus"];
             /** Format: date-time */
             at: string;
             /** @description the user id, or "system" for the worker and the lost-worker sweep */
@@ -943,7 +942,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description deleted sessions are listed only when asked for */
-                status?: "created" | "running" | "completed" | "failed" | "killed" | "deleted";
+                status?: components["schemas"]["SessionStatus"];
                 /** @description only sessions whose title contains this text, case-insensitively */
                 q?: string;
                 limit?: number;
@@ -2001,7 +2000,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description EVENTS_UNAVAILABLE: Redis (which holds the streams) cannot be reached; with Retry-After */
+            /** @description EVENTS_UNAVAILABLE: Redis (which holds the streams) cannot be reached, or there is none and WORK_QUEUE is not in-process (only an instance that is the only one keeps events in its memory); with Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2047,7 +2046,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description EVENTS_UNAVAILABLE: Redis (which holds the streams) cannot be reached; with Retry-After */
+            /** @description EVENTS_UNAVAILABLE: Redis (which holds the streams) cannot be reached, or there is none and WORK_QUEUE is not in-process (only an instance that is the only one keeps events in its memory); with Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2076,3 +2075,7 @@ export interface operations {
         };
     };
 }
+/** Every status a session may be in (the SessionStatus schema). */
+export const sessionStatuses = ["created","running","completed","failed","killed","deleted"] as const satisfies readonly components["schemas"]["SessionStatus"][];
+/** The statuses from which the service accepts each control action (SessionStatus x-accepted-from); from any other, 409 INVALID_TRANSITION. */
+export const actionsAcceptedFrom = {"start":["created"],"kill":["created","running"],"complete":["running"],"fail":["running"],"delete":["created","completed","failed","killed","running"]} as const satisfies Record<string, readonly components["schemas"]["SessionStatus"][]>;

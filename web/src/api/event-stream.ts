@@ -53,8 +53,8 @@ export class EventStream {
     return () => void this.resyncListeners.delete(listener);
   }
 
-  private signOut(): void {
-    this.onUnauthorized('Your token was refused by the events stream (401)');
+  private signOut(reason?: string): void {
+    this.onUnauthorized(reason ?? 'Your token was refused by the events stream (401)');
   }
 
   private setState(state: StreamState): void {
@@ -66,23 +66,19 @@ export class EventStream {
     let connectedBefore = false;
     while (!signal.aborted) {
       try {
-        const { data: body, response } = await this.client.api.GET('/api/v1/events', {
+        const {
+          data: body,
+          error,
+          response,
+        } = await this.client.api.GET('/api/v1/events', {
           params: { header: this.lastEventId ? { 'Last-Event-ID': this.lastEventId } : {} },
           headers: { Accept: 'text/event-stream' },
           parseAs: 'stream',
           signal,
           cache: 'no-store',
-          // A 401 signs out as soon as its status is in, before the error's body is read: a request of
-          // the page refused at the same moment reads its body first, so its notice (the API's reason) stays.
-          middleware: [
-            {
-              onResponse: ({ response }) => {
-                if (response.status === 401) this.signOut();
-              },
-            },
-          ],
         });
-        if (response.status === 401) return;
+        // The API's reason (an expired token, say), whichever of the page's refused requests signs out first.
+        if (response.status === 401) return this.signOut(reasonOf(error));
         if (!response.ok || !body) throw new Error(`events answered ${response.status}`);
         // Events that happened while no id was known cannot be replayed: the views reload instead.
         if (connectedBefore && !this.lastEventId) for (const listener of this.resyncListeners) listener();
@@ -138,4 +134,9 @@ export class EventStream {
     if (typeof parsed?.sessionId !== 'string') return;
     for (const listener of this.listeners) listener({ id, type, data: parsed });
   }
+}
+
+function reasonOf(error: unknown): string | undefined {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' && message ? message : undefined;
 }

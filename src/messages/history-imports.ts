@@ -45,9 +45,11 @@ export class HistoryImports {
         ended('sessions');
         const rows: ImportedMessageRow[] = [];
         for (const session of inserted)
-          byKey.get(session.key!)!.messages.forEach((message, index) => rows.push({ ...message, sessionId: session.id, seq: index + 1 }));
+          byKey
+            .get(session.key!)!
+            .messages.forEach((message, index) => rows.push({ ...message, sessionId: session.id, userId: session.userId, seq: index + 1 }));
         ended('build');
-        await this.messages.insertImported(tx, rows);
+        await this.messages.copyImported(tx, rows);
         ended('messages');
         return new Set(inserted.map((session) => session.key!));
       },

@@ -1,13 +1,13 @@
 -- What each index, key and trigger of `messages` costs per inserted row (docs/speed.md, the
--- import): 100,000 rows shaped like the import bench's, inserted by one INSERT ... SELECT into a
--- fresh table with nothing but that feature, best of three, minus the bare table's time.
+-- import): 50,000 rows shaped like the import bench's, inserted by one INSERT ... SELECT into a
+-- fresh table with nothing but that feature, best of two, minus the bare table's time.
 -- Run on a migrated bench database: psql <bench url> -f bench/import-index-costs.sql
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 BEGIN;
 DELETE FROM sessions WHERE user_id = 'index-costs';
 INSERT INTO sessions (id, user_id, key, message_count, last_seq, expires_at)
-  SELECT md5('index-costs-' || s)::uuid, 'index-costs', 'index-costs-' || s, 10, 10, now() + interval '1 day' FROM generate_series(0, 9999) AS s;
+  SELECT md5('index-costs-' || s)::uuid, 'index-costs', 'index-costs-' || s, 10, 10, now() + interval '1 day' FROM generate_series(0, 4999) AS s;
 CREATE TEMP TABLE ic_rows AS
   SELECT md5('index-costs-' || s)::uuid AS session_id, t + 1 AS seq,
     (CASE WHEN t % 2 = 0 THEN 'user' ELSE 'assistant' END)::varchar(64) AS role,
@@ -16,13 +16,13 @@ CREATE TEMP TABLE ic_rows AS
       ELSE format('{"id":"msg_%s_%s","type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"Answer %s: launch the middle tier first, then measure.","annotations":[]}]}', s, t, t)
     END)::json AS content,
     '{}'::json AS metadata, 0 AS text_bytes, now() AS created_at, 'index-costs'::varchar(128) AS user_id
-  FROM generate_series(0, 9999) AS s, generate_series(0, 9) AS t;
+  FROM generate_series(0, 4999) AS s, generate_series(0, 9) AS t;
 COMMIT;
 
 CREATE FUNCTION pg_temp.cost(setup text) RETURNS numeric LANGUAGE plpgsql AS $$
 DECLARE started timestamptz; best numeric; took numeric;
 BEGIN
-  FOR attempt IN 1..3 LOOP
+  FOR attempt IN 1..2 LOOP
     DROP TABLE IF EXISTS ic_target;
     EXECUTE 'CREATE TABLE ic_target (LIKE ic_rows)';
     IF setup <> '' THEN EXECUTE setup; END IF;
@@ -51,7 +51,7 @@ INSERT INTO ic_costs SELECT 'all of messages (LIKE messages INCLUDING ALL, its k
    ALTER TABLE ic_target ADD FOREIGN KEY (session_id) REFERENCES sessions (id); '
   || (SELECT string_agg(regexp_replace(pg_get_triggerdef(oid), ' ON (public\.)?messages ', ' ON ic_target '), '; ')
       FROM pg_trigger WHERE tgrelid = 'messages'::regclass AND NOT tgisinternal));
-SELECT feature, ms AS "ms / 100,000 rows",
-  round((ms - (SELECT ms FROM ic_costs WHERE feature = 'bare')) * 10, 1) AS "µs / row over bare"
+SELECT feature, ms AS "ms / 50,000 rows",
+  round((ms - (SELECT ms FROM ic_costs WHERE feature = 'bare')) * 1000 / 50000, 1) AS "µs / row over bare"
 FROM ic_costs;
 DELETE FROM sessions WHERE user_id = 'index-costs';

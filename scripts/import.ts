@@ -31,7 +31,7 @@ async function main(): Promise<number> {
       user: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       'batch-size': { type: 'string', default: '1000' },
-      writers: { type: 'string', default: '1' },
+      writers: { type: 'string', default: '2' },
       timings: { type: 'boolean', default: false },
       'sessions-table': { type: 'string', default: DEFAULT_TABLES.sessionsTable },
       'messages-table': { type: 'string', default: DEFAULT_TABLES.messagesTable },

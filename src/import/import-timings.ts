@@ -1,4 +1,5 @@
 import type { InsertPhase } from '../messages/history-imports.js';
+import type { SourceEntry } from './import-source.js';
 
 export const PHASES = ['read', 'build', 'lookup', 'sessions insert', 'messages insert', 'commit'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -35,5 +36,25 @@ export class ImportTimings {
     const lines = [...this.seconds].map(([phase, seconds]) => `${phase.padEnd(16)}${seconds.toFixed(2).padStart(9)} s`);
     lines.push(`${'wall'.padEnd(16)}${((performance.now() - this.started) / 1000).toFixed(2).padStart(9)} s`);
     return lines.join('\n');
+  }
+}
+
+/** The source's entries, the time spent waiting for each counted as reading. */
+export async function* timedReads(
+  entries: AsyncIterable<SourceEntry> | Iterable<SourceEntry>,
+  timings: ImportTimings,
+): AsyncIterable<SourceEntry> {
+  const iterator = Symbol.asyncIterator in entries ? entries[Symbol.asyncIterator]() : entries[Symbol.iterator]();
+  try {
+    for (;;) {
+      const since = performance.now();
+      const next = await iterator.next();
+      timings.add('read', since);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // A run that stops early closes the source's reader, as a for-await over it would.
+    await iterator.return?.();
   }
 }

@@ -6,7 +6,7 @@ import type { ImportProgress } from './import-progress.js';
 import { ImportReport } from './import-report.js';
 import { SessionBatch } from './session-batch.js';
 import type { ImportSource, SourceEntry, SourceSession } from './import-source.js';
-import { ImportTimings } from './import-timings.js';
+import { ImportTimings, timedReads } from './import-timings.js';
 import { importedMetadata } from './imported-metadata.js';
 
 export interface ImportOptions {
@@ -24,9 +24,10 @@ const YIELD_EVERY = 200;
 /**
  * One run: reads the source's sessions in order and writes them in batches of whole sessions, one
  * transaction each (HistoryImports), so a killed run leaves every session whole or absent; the
- * next batch is read while one is written. What
+ * next batch is read while `writers` batches are written, each on a connection of its own. What
  * is there already is looked up by key first: a rerun finds it and imports nothing twice, and a
- * session that grew in the source gets only its new messages.
+ * session that grew in the source gets only its new messages. Batches never share a key (a
+ * session twice in the source is refused), so parallel ones cannot race each other.
  */
 @Injectable()
 export class ImportEngine {
@@ -41,21 +42,26 @@ export class ImportEngine {
     const writing: Array<Promise<void>> = [];
     let read = 0;
     progress.start(await source.total());
-    for await (const entry of timedReads(source.entries(), timings)) {
-      // A synchronous reader (SQLite) would hold the event loop: let the write's round trips through.
-      if (++read % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-      const since = performance.now();
-      this.take(entry, batch, seen, report, progress);
-      timings.add('build', since);
-      if (batch.full(options.batchSize)) {
+    try {
+      for await (const entry of timedReads(source.entries(), timings)) {
+        // A synchronous reader (SQLite) would hold the event loop: let the writes' round trips through.
+        if (++read % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+        const since = performance.now();
+        this.take(entry, batch, seen, report, progress);
+        timings.add('build', since);
+        if (!batch.full(options.batchSize)) continue;
         while (writing.length >= options.writers) await writing.shift();
         const flushed = this.flush(source, batch.sessions, options, importedAt, report, timings);
         flushed.catch(() => {}); // awaited before a later batch or at the end, where it throws
         writing.push(flushed);
         batch = new SessionBatch();
       }
+      for (const flushed of writing) await flushed;
+    } catch (error) {
+      // No transaction is left running behind a failed run.
+      await Promise.allSettled(writing);
+      throw error;
     }
-    for (const flushed of writing) await flushed;
     await this.flush(source, batch.sessions, options, importedAt, report, timings);
     progress.stop();
     return report;
@@ -184,24 +190,4 @@ function keyRefusal(id: string): string | null {
   return length > SESSION_KEY_MAX
     ? `key too long (${length} characters, at most ${SESSION_KEY_MAX})`
     : 'not a usable key (empty, control characters or broken Unicode)';
-}
-
-/** The source's entries, the time spent waiting for each counted as reading. */
-async function* timedReads(
-  entries: AsyncIterable<SourceEntry> | Iterable<SourceEntry>,
-  timings: ImportTimings,
-): AsyncIterable<SourceEntry> {
-  const iterator = Symbol.asyncIterator in entries ? entries[Symbol.asyncIterator]() : entries[Symbol.iterator]();
-  try {
-    for (;;) {
-      const since = performance.now();
-      const next = await iterator.next();
-      timings.add('read', since);
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    // A run that stops early closes the source's reader, as a for-await over it would.
-    await iterator.return?.();
-  }
 }

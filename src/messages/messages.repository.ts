@@ -15,8 +15,8 @@ import type { Session } from '../sessions/session.columns.js';
 import type { HistoryRider, HistoryState } from '../sessions/session-writes.js';
 import type { ForkCopy } from '../sessions/session-fork.sql.js';
 import { type Message, messageFromRow } from './message.columns.js';
-import { BinaryCopy, postgresMicros } from './binary-copy.js';
 import { HistorySnapshot } from './history-snapshot.js';
+import { BinaryCopy, postgresMicros } from './binary-copy.js';
 import { type Cut, cutQuery, NO_SEQ_BOUND, pageWithStateQuery, STATE_QUERY } from './history.sql.js';
 
 export interface NewMessage {

@@ -7,6 +7,7 @@ import { validateEnv } from '../src/config/env.validation.js';
 import { assertServerDatabase } from '../src/database/database-choice.js';
 import { ImportEngine } from '../src/import/import.engine.js';
 import { progressFor } from '../src/import/import-progress.js';
+import { ImportTimings } from '../src/import/import-timings.js';
 import type { ImportSource } from '../src/import/import-source.js';
 import { SourceUnavailableError } from '../src/import/import-source.js';
 import { openSource } from '../src/import/import-sources.js';
@@ -15,7 +16,7 @@ import { DEFAULT_TABLES } from '../src/import/sources/source-name.js';
 import { isUserId } from '../src/import/user-id.js';
 
 const USAGE =
-  'usage: npm run import -- <agents-sqlite:<file>|agents-postgres:<url>|agents-redis:<url>|jsonl:<file>|sqlite-conversations:<file>> --user <id> [--dry-run] [--batch-size n] [--sessions-table t] [--messages-table t] [--key-prefix p]';
+  'usage: npm run import -- <agents-sqlite:<file>|agents-postgres:<url>|agents-redis:<url>|jsonl:<file>|sqlite-conversations:<file>> --user <id> [--dry-run] [--batch-size n] [--writers n] [--timings] [--sessions-table t] [--messages-table t] [--key-prefix p]';
 
 /*
  * Moves existing histories into the store (docs/import.md): the source's sessions in batches of
@@ -30,22 +31,30 @@ async function main(): Promise<number> {
       user: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       'batch-size': { type: 'string', default: '1000' },
+      writers: { type: 'string', default: '2' },
+      timings: { type: 'boolean', default: false },
       'sessions-table': { type: 'string', default: DEFAULT_TABLES.sessionsTable },
       'messages-table': { type: 'string', default: DEFAULT_TABLES.messagesTable },
       'key-prefix': { type: 'string', default: DEFAULT_KEY_PREFIX },
     },
   });
   const batchSize = Number(values['batch-size']);
+  const writers = Number(values.writers);
   if (
     positionals.length !== 1 ||
     !values.user ||
     !isUserId(values.user) ||
     !Number.isInteger(batchSize) ||
     batchSize < 1 ||
-    batchSize > 10_000
+    batchSize > 10_000 ||
+    !Number.isInteger(writers) ||
+    writers < 1 ||
+    writers > 8
   ) {
     console.error(USAGE);
-    console.error('  --user: 1..128 characters without control characters; --batch-size: 1..10000 sessions per transaction');
+    console.error(
+      '  --user: 1..128 characters without control characters; --batch-size: 1..10000 sessions per transaction; --writers: 1..8 transactions at once',
+    );
     return 2;
   }
   let source: ImportSource;
@@ -66,9 +75,11 @@ async function main(): Promise<number> {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(env), { logger: ['error', 'warn'], abortOnError: false });
   try {
     const dryRun = values['dry-run'];
-    const report = await app.get(ImportEngine).run(source, { userId: values.user, dryRun, batchSize }, progressFor());
+    const timings = new ImportTimings();
+    const report = await app.get(ImportEngine).run(source, { userId: values.user, dryRun, batchSize, writers }, progressFor(), timings);
     console.log(`${dryRun ? 'dry run (nothing stored): ' : ''}${source.name} as user ${JSON.stringify(values.user)}`);
     console.log(report.table(dryRun));
+    if (values.timings) console.error(`time per phase (reading overlaps the writes):\n${timings.table()}`);
     return report.sessions.refused ? 1 : 0;
   } finally {
     await source.close();

@@ -126,6 +126,27 @@ describe('npm run import', () => {
       expect((await historyOf(user, 'good-2')).messages).toHaveLength(1);
     });
 
+    it('a session PostgreSQL refuses (a time beyond its range) is refused by name, and the rest of its batch is imported', async () => {
+      const user = newUser('import-db-refused');
+      const file = join(dir, 'db-refused.db');
+      const db = new DatabaseSync(file);
+      db.exec(`CREATE TABLE sessions (id TEXT PRIMARY KEY, title TEXT DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, metadata TEXT DEFAULT '{}');
+        CREATE TABLE messages (id TEXT PRIMARY KEY, session_id TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL, metadata TEXT DEFAULT '{}', created_at TEXT NOT NULL);
+        INSERT INTO sessions VALUES ('a', '', '2025-03-01T10:00:00', '2025-03-01T10:00:00', '{}'), ('b', '', '2025-03-01T10:00:00', '2025-03-01T10:00:00', '{}'),
+          ('c', '', '2025-03-01T10:00:00', '2025-03-01T10:00:00', '{}');
+        INSERT INTO messages VALUES ('m-1', 'a', 'user', 'first', '{}', '2025-03-01T10:00:01'), ('m-2', 'b', 'user', 'too old', '{}', '-005000-01-01T00:00:00Z'),
+          ('m-3', 'c', 'user', 'last', '{"n":1}', '2025-03-01T10:00:02.5');`);
+      db.close();
+      const run = runImport(`sqlite-conversations:${file}`, '--user', user);
+      expect(run.status).toBe(1);
+      expect(row(run.stdout, 'imported')).toEqual([2, 2]);
+      expect(run.stdout).toMatch(/refused "b": the database refused it: .*out of range/);
+      expect((await historyOf(user, 'b')).session.status).toBe(404);
+      expect((await historyOf(user, 'c')).messages.map((m) => [m.content, m.metadata, m.createdAt])).toEqual([
+        ['last', { n: 1 }, '2025-03-01T10:00:02.500Z'],
+      ]);
+    });
+
     it('a source that cannot be opened is one line and exit code 2', () => {
       const missing = runImport(`agents-sqlite:${join(dir, 'missing.db')}`, '--user', 'someone');
       expect(missing.status).toBe(2);

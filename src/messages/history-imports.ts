@@ -10,6 +10,9 @@ import { type ImportedMessage, type ImportedMessageRow, MessagesRepository } fro
 export type { ImportedMessage } from './messages.repository.js';
 export type { ImportedSession } from '../sessions/session-import.sql.js';
 
+/** The steps of a batch's transaction, told as each ends (the import's `--timings`). */
+export type InsertPhase = 'sessions' | 'build' | 'messages' | 'commit';
+
 /** An imported session with its whole history, oldest first. */
 export interface ImportedHistory {
   session: ImportedSession;
@@ -34,18 +37,25 @@ export class HistoryImports {
   }
 
   /** Inserts the batch whole (one transaction); the keys that were inserted (one taken meanwhile is not). */
-  async insert(histories: ImportedHistory[]): Promise<Set<string>> {
+  async insert(histories: ImportedHistory[], ended: (phase: InsertPhase) => void = () => undefined): Promise<Set<string>> {
     const byKey = new Map(histories.map((history) => [history.session.key, history]));
-    return this.store.importSessions(
+    const keys = await this.store.importSessions(
       histories.map((history) => history.session),
       async (tx, inserted) => {
+        ended('sessions');
         const rows: ImportedMessageRow[] = [];
         for (const session of inserted)
-          byKey.get(session.key!)!.messages.forEach((message, index) => rows.push({ ...message, sessionId: session.id, seq: index + 1 }));
-        await this.messages.insertImported(tx, rows);
+          byKey
+            .get(session.key!)!
+            .messages.forEach((message, index) => rows.push({ ...message, sessionId: session.id, userId: session.userId, seq: index + 1 }));
+        ended('build');
+        await this.messages.copyImported(tx, rows);
+        ended('messages');
         return new Set(inserted.map((session) => session.key!));
       },
     );
+    ended('commit');
+    return keys;
   }
 
   /**

@@ -10,6 +10,17 @@ import { agentsSqliteFile, python, row, runImport, startImport } from './import/
 import { useTestApp } from './utils/use-test-app.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'import-spec-'));
+
+/** A SQLite file in the layout of the SQLite-to-PostgreSQL guide (sqlite-conversations:), holding `inserts`. */
+function conversationsFile(name: string, inserts: string): string {
+  const file = join(dir, name);
+  const db = new DatabaseSync(file);
+  db.exec(`CREATE TABLE sessions (id TEXT PRIMARY KEY, title TEXT DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, metadata TEXT DEFAULT '{}');
+    CREATE TABLE messages (id TEXT PRIMARY KEY, session_id TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL, metadata TEXT DEFAULT '{}', created_at TEXT NOT NULL);
+    ${inserts}`);
+  db.close();
+  return file;
+}
 const maker = join(import.meta.dirname, 'import/make_agents_sqlite.py');
 
 describe('npm run import', () => {
@@ -128,15 +139,14 @@ describe('npm run import', () => {
 
     it('a session PostgreSQL refuses (a time beyond its range) is refused by name, and the rest of its batch is imported', async () => {
       const user = newUser('import-db-refused');
-      const file = join(dir, 'db-refused.db');
-      const db = new DatabaseSync(file);
-      db.exec(`CREATE TABLE sessions (id TEXT PRIMARY KEY, title TEXT DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, metadata TEXT DEFAULT '{}');
-        CREATE TABLE messages (id TEXT PRIMARY KEY, session_id TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL, metadata TEXT DEFAULT '{}', created_at TEXT NOT NULL);
+      const file = conversationsFile(
+        'db-refused.db',
+        `
         INSERT INTO sessions VALUES ('a', '', '2025-03-01T10:00:00', '2025-03-01T10:00:00', '{}'), ('b', '', '2025-03-01T10:00:00', '2025-03-01T10:00:00', '{}'),
           ('c', '', '2025-03-01T10:00:00', '2025-03-01T10:00:00', '{}');
         INSERT INTO messages VALUES ('m-1', 'a', 'user', 'first', '{}', '2025-03-01T10:00:01'), ('m-2', 'b', 'user', 'too old', '{}', '-005000-01-01T00:00:00Z'),
-          ('m-3', 'c', 'user', 'last', '{"n":1}', '2025-03-01T10:00:02.5');`);
-      db.close();
+          ('m-3', 'c', 'user', 'last', '{"n":1}', '2025-03-01T10:00:02.5');`,
+      );
       const run = runImport(`sqlite-conversations:${file}`, '--user', user);
       expect(run.status).toBe(1);
       expect(row(run.stdout, 'imported')).toEqual([2, 2]);
@@ -190,14 +200,13 @@ describe('npm run import', () => {
   describe('sqlite-conversations: the layout of the SQLite-to-PostgreSQL guide', () => {
     it('imports sessions with their titles, times and metadata, content as text', async () => {
       const user = newUser('import-conv');
-      const file = join(dir, 'conversations.db');
-      const db = new DatabaseSync(file);
-      db.exec(`CREATE TABLE sessions (id TEXT PRIMARY KEY, title TEXT DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, metadata TEXT DEFAULT '{}');
-        CREATE TABLE messages (id TEXT PRIMARY KEY, session_id TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL, metadata TEXT DEFAULT '{}', created_at TEXT NOT NULL);
+      const file = conversationsFile(
+        'conversations.db',
+        `
         INSERT INTO sessions VALUES ('s-1', 'Refunds', '2025-03-01T10:00:00.123456', '2025-03-01T10:05:00', '{"channel":"web"}');
         INSERT INTO messages VALUES ('m-2', 's-1', 'assistant', 'Sure — which order?', '{"sources":["kb/1"]}', '2025-03-01T10:00:05');
-        INSERT INTO messages VALUES ('m-1', 's-1', 'user', 'I want a refund', '{}', '2025-03-01T10:00:01');`);
-      db.close();
+        INSERT INTO messages VALUES ('m-1', 's-1', 'user', 'I want a refund', '{}', '2025-03-01T10:00:01');`,
+      );
       const run = runImport(`sqlite-conversations:${file}`, '--user', user);
       expect(row(run.stdout, 'imported')).toEqual([1, 2]);
       const { session, messages } = await historyOf(user, 's-1');

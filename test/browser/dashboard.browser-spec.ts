@@ -15,7 +15,9 @@ const SHOTS = 'dist/screenshots';
 
 describe('dashboard in a real browser', () => {
   // The scripted handler, slowed to many short steps: a run lasts long enough to be watched and killed.
-  const app = useTestApp({ DELIBERATION_STEP_MS: '400', DELIBERATION_ROUNDS: '40' });
+  // A run long enough (100 rounds of 400 ms) that a page whose event stream had to reconnect on a
+  // loaded machine still sees it in deliberation.
+  const app = useTestApp({ DELIBERATION_STEP_MS: '400', DELIBERATION_ROUNDS: '100' });
   const alice = newUser('alice');
   let base: string;
   let browser: Browser;
@@ -123,7 +125,7 @@ describe('dashboard in a real browser', () => {
     await page.locator('.session-head [data-status="running"]').waitFor();
     // The handler reports decomposition, then deliberation rounds: the page follows without a reload.
     await page.waitForFunction(() => document.querySelector('[data-field="phase"]')?.textContent === 'deliberation', null, {
-      timeout: 20_000,
+      timeout: 40_000,
     });
     expect(await page.getByRole('button', { name: 'Start Live run' }).count()).toBe(0);
 
@@ -136,7 +138,7 @@ describe('dashboard in a real browser', () => {
     expect(await page.locator('.session .controls button').allInnerTexts()).toEqual(['Delete']);
     expect(errors).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 120_000);
 
   it('deletes from the history only after confirmation', async () => {
     const { context, page } = await personAt(browser, base);

@@ -3,6 +3,7 @@ import type { KillProber } from './kill-prober.js';
 import type { Ledger } from './ledger.js';
 import type { Instance } from './service-instance.js';
 import type { Findings } from './verify.js';
+import { integrityChecks } from './report.js';
 
 interface ClusterOutcome {
   ledger: Ledger;
@@ -74,14 +75,7 @@ export function reportCluster({ ledger, findings, events, prober, killsEnded, in
 
   const checks = {
     'no replica was promoted': failover.promoted === failover.victim,
-    'a 500 was answered': figures.serverErrors > 0,
-    'a 503 came without Retry-After': figures.refused503WithoutRetryAfter > 0,
-    'an acknowledged write is missing': figures.lost > 0,
-    'a message is stored twice': figures.duplicateMessages > 0,
-    'a refused batch is half-written': figures.halfWrittenBatches > 0,
-    "a session's seqs are not 1..n": figures.sessionsWithSeqGaps > 0,
-    'a read was stale': figures.staleReads > 0,
-    'a history tail was stale': figures.staleTails > 0,
+    ...integrityChecks(figures),
     'a session was left running without a worker': figures.leftRunning > 0,
     'nothing was acknowledged after the failover': ledger.percentiles('faults').requests === 0 || figures.acknowledged === 0,
     'a client was refused (503 or no connection) before the SIGKILL': failover.refusedBeforeKill > 0,

@@ -12,6 +12,7 @@ import { startRedisCluster } from './redis-cluster.js';
 import { Instance } from './service-instance.js';
 import { Subscriber } from './subscriber.js';
 import { runningCount, verify } from './verify.js';
+import { isAlive } from '../src/common/process-alive.js';
 
 /*
  * `npm run test:faults:cluster`: the faults run's cluster phase, apart from the main run so their
@@ -177,20 +178,11 @@ async function dropDatabase(database: string): Promise<void> {
     const { rows } = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE 'session_store_faults_cluster_test_%'`);
     for (const { datname } of rows as Array<{ datname: string }>) {
       const pid = Number(datname.split('_').at(-1));
-      if (datname !== database && alive(pid)) continue;
+      if (datname !== database && isAlive(pid)) continue;
       await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     }
   } finally {
     await client.end();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { type ReadyProcess, startReadyProcess } from '../test/utils/ready-process.js';
 import { waitFor } from '../test/utils/wait-for.js';
+import { isAlive } from '../src/common/process-alive.js';
 
 const run = promisify(execFile);
 
@@ -192,18 +193,9 @@ function takeLock(lock: string): boolean {
   } catch {
     // Held: taken over only if its holder is gone.
     const holder = Number(readFileSync(lock, 'utf8'));
-    if (!holder || alive(holder)) return false; // empty: its holder is writing its pid
+    if (!holder || isAlive(holder)) return false; // empty: its holder is writing its pid
     rmSync(lock, { force: true });
     return takeLock(lock);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -89,15 +89,7 @@ export function report({ ledger, findings, events, hostile, heavy, instances, sh
   }
 
   const checks = {
-    'a 500 was answered': figures.serverErrors > 0,
-    'a 503 came without Retry-After': figures.refused503WithoutRetryAfter > 0,
-    'an acknowledged write is missing': figures.lost > 0,
-    'a message is stored twice': figures.duplicateMessages > 0,
-    'a refused batch is half-written': figures.halfWrittenBatches > 0,
-    "a session's seqs are not 1..n": figures.sessionsWithSeqGaps > 0,
-    'a read was stale': figures.staleReads > 0,
-    // Issue 11: the history's cached tail is never older than an acknowledged append, Redis outage or not.
-    'a history tail was stale': figures.staleTails > 0,
+    ...integrityChecks(figures),
     'no history tail was checked': figures.tailReads === 0,
     // Issue 24: while PostgreSQL is away the cache answers what it holds exactly, and nothing older.
     'no read was answered from the cache while PostgreSQL was stopped':
@@ -137,4 +129,31 @@ export function report({ ledger, findings, events, hostile, heavy, instances, sh
   for (const [violation] of violations) console.log(`VIOLATION: ${violation}`);
   console.log(`faults: ${Object.keys(checks).length - violations.length} passed, ${violations.length} failed`);
   return violations.length;
+}
+
+/** The figures every faults run is held to, whatever it broke. */
+export interface IntegrityFigures {
+  serverErrors: number;
+  refused503WithoutRetryAfter: number;
+  lost: number;
+  duplicateMessages: number;
+  halfWrittenBatches: number;
+  sessionsWithSeqGaps: number;
+  staleReads: number;
+  staleTails: number;
+}
+
+/** Nothing acknowledged lost, doubled, half-written or stale, no 500, every 503 with Retry-After: the checks of both runs. */
+export function integrityChecks(figures: IntegrityFigures): Record<string, boolean> {
+  return {
+    'a 500 was answered': figures.serverErrors > 0,
+    'a 503 came without Retry-After': figures.refused503WithoutRetryAfter > 0,
+    'an acknowledged write is missing': figures.lost > 0,
+    'a message is stored twice': figures.duplicateMessages > 0,
+    'a refused batch is half-written': figures.halfWrittenBatches > 0,
+    "a session's seqs are not 1..n": figures.sessionsWithSeqGaps > 0,
+    'a read was stale': figures.staleReads > 0,
+    // The history's cached tail is never older than an acknowledged append, Redis outage or not.
+    'a history tail was stale': figures.staleTails > 0,
+  };
 }

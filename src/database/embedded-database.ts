@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EmbeddedWireServer } from './embedded-wire.js';
+import { isAlive } from '../common/process-alive.js';
 
 /** Where `npm start` keeps the embedded database: ./data/pglite in the working directory. */
 export const EMBEDDED_DATA_DIR = resolve('data', 'pglite');
@@ -69,13 +70,4 @@ function claimDataDir(dataDir: string): { release: () => void } {
   }
   writeFileSync(path, String(process.pid));
   return { release: () => rmSync(path, { force: true }) };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -51,6 +51,8 @@ export const databaseConfig = namespace('database', (env) => ({
     pages: { perUser: 2, total: Math.max(1, Math.floor(env.DATABASE_POOL_SIZE / 2)), queuedPerUser: 8, ...READ_QUEUE },
     streams: { perUser: 1, total: streamPoolSize(env), queuedPerUser: 2, ...READ_QUEUE },
   },
+  // Group commit of plain appends (src/messages/append-groups.ts); 0: off.
+  appendGroupStatements: env.APPEND_GROUP_STATEMENTS,
   // Lists, history pages and searches may read from these (src/database/read-replicas.ts).
   readUrls: env.DATABASE_READ_URL.split(',')
     .map((url) => url.trim())

@@ -67,6 +67,11 @@ class EnvironmentVariables {
   @IsIntBetween(1, 1000)
   readonly DATABASE_POOL_SIZE: number = 10;
 
+  // Group commit: appends arriving while this many append statements are in flight wait and go
+  // together in the next (one statement and commit for many sessions); 0: every append alone.
+  @IsIntBetween(0, 64)
+  readonly APPEND_GROUP_STATEMENTS: number = 2;
+
   // How long the service waits for one statement's answer before it gives up on it (its last resort).
   @IsIntBetween(100, 3600000)
   readonly DATABASE_QUERY_TIMEOUT_MS: number = 15000;

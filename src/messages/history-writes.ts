@@ -4,6 +4,7 @@ import { RUNNING } from '../sessions/session-status.js';
 import { type HistoryTx, type SessionTx, SessionStore } from '../sessions/session.store.js';
 import { historyEtag, type HistoryState, historyStatesOf, requireHistoryMatch } from '../sessions/history-etag.js';
 import type { HistoryCap } from '../sessions/session-write.types.js';
+import { AppendGroups } from './append-groups.js';
 import { CappedSessions } from './capped-sessions.js';
 import { HistoryTailCache } from './history-tail.cache.js';
 import type { Session } from '../sessions/session.columns.js';
@@ -42,6 +43,7 @@ export class HistoryWrites {
     private readonly rows: SessionStore,
     private readonly tail: HistoryTailCache,
     private readonly capped: CappedSessions,
+    private readonly groups: AppendGroups,
   ) {}
 
   async write(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]>> {
@@ -84,12 +86,17 @@ export class HistoryWrites {
   private async append(userId: string, sessionId: string, write: HistoryWrite): Promise<Written<Message[]> | null> {
     const { items, ifMatch, idempotencyKey } = write;
     const matching = ifMatch === undefined ? undefined : historyStatesOf(ifMatch);
-    const { rider, written, stored } = this.messages.appendRider(items);
-    const riders = idempotencyKey === undefined ? [rider] : [rider, this.appends.recordRider(idempotencyKey, items.length)];
+    const { ids, rider, written, stored } = this.messages.appendRider(items);
     const cap = this.capped.expected(sessionId) ? this.capOf(items) : undefined;
     let session: Session | null;
     try {
-      session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { matching, riders, cap });
+      if (matching === undefined && !cap && this.groups.takes(items)) {
+        // The common append: with others arriving meanwhile, in one statement (AppendGroups).
+        session = await this.groups.touch({ sessionId, userId, items, ids, idempotencyKey });
+      } else {
+        const riders = idempotencyKey === undefined ? [rider] : [rider, this.appends.recordRider(idempotencyKey, items.length)];
+        session = await this.rows.touchHistory(sessionId, userId, { appended: items.length }, { matching, riders, cap });
+      }
     } catch (error) {
       if (idempotencyKey !== undefined && isKeyRecorded(error)) return null;
       if (error instanceof WriteOutcomeUnknownError && error.settled) return this.answerLost(sessionId, stored);

@@ -61,6 +61,15 @@ export class MessageAppendsRepository {
     };
   }
 
+  /** recordRider for a group of appends (history-appends.sql.ts): the key of each member that has one. */
+  groupRecordRider(keys: Array<string | undefined>): HistoryRider {
+    return (param) =>
+      `INSERT INTO message_appends (session_id, key, first_seq, count)
+       SELECT t.id, k.key, t.last_seq - t.appended + 1, t.appended
+       FROM unnest(${param(keys.map((key) => key ?? null))}::varchar[]) WITH ORDINALITY AS k(key, member)
+       JOIN touched t ON t.member = k.member WHERE k.key IS NOT NULL`;
+  }
+
   /**
    * Keeps the messages with seq >= `fromSeq` that keyed writes appended, before a replaceFromSeq
    * removes them; one statement, the text as stored.

@@ -1,3 +1,4 @@
+import { AppendGroups } from './append-groups.js';
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { CappedSessions } from './capped-sessions.js';
@@ -19,6 +20,7 @@ import { MessagesService } from './messages.service.js';
     MessagesRepository,
     MessageAppendsRepository,
     HistoryTailCache,
+    AppendGroups,
     HistoryWrites,
     MessagesService,
     HistoryImports,

@@ -171,6 +171,7 @@ export class MessagesRepository implements OnModuleDestroy {
    * append whose answer was lost can be looked for (`stored`: its messages, or null if it did not commit).
    */
   appendRider(items: NewMessage[]): {
+    ids: string[];
     rider: HistoryRider;
     written: (session: Session) => Message[];
     stored: (sessionId: string) => Promise<Message[] | null>;
@@ -204,7 +205,26 @@ export class MessagesRepository implements OnModuleDestroy {
       );
       return first ? messages(sessionId, first.seq, first.created_at) : null;
     };
-    return { rider, written, stored };
+    return { ids, rider, written, stored };
+  }
+
+  /**
+   * appendRider for a group of appends (history-appends.sql.ts): every member's messages in one
+   * INSERT, each member's after its own row's seqs; the texts as one JSON array per field.
+   */
+  groupRider(members: Array<{ ids: string[]; items: NewMessage[] }>): HistoryRider {
+    const items = members.flatMap((member) => member.items);
+    const positions = members.flatMap((member, index) => member.items.map(() => index + 1));
+    const ns = members.flatMap((member) => member.items.map((_, index) => index + 1));
+    return (param) =>
+      `INSERT INTO messages (id, session_id, seq, role, content, metadata, text_bytes, created_at, user_id)
+       SELECT m.id, t.id, t.last_seq - t.appended + m.n, m.role, m.content, m.metadata,
+         octet_length(m.content::text) + octet_length(m.metadata::text), t.last_activity_at, t.user_id
+       FROM ROWS FROM (unnest(${param(members.flatMap((member) => member.ids))}::uuid[]), unnest(${param(items.map((item) => item.role))}::text[]),
+         unnest(${param(positions)}::int[]), unnest(${param(ns)}::int[]),
+         json_array_elements(${param(jsonArrayOf(items, 'content'))}::json), json_array_elements(${param(jsonArrayOf(items, 'metadata'))}::json))
+         AS m(id, role, member, n, content, metadata)
+       JOIN touched t ON t.member = m.member`;
   }
 
   /**

@@ -3,7 +3,8 @@ import type { DatabaseTimeouts } from '../database/data-source-options.js';
 import type { Session } from './session.columns.js';
 import type { Move, MoveOutcome, ProgressSnapshot } from './session-transition.sql.js';
 import type { HistoryState } from './history-etag.js';
-import type { ForkOutcome, HistoryChange, HistoryGuard, ProgressUpdate } from './session-write.types.js';
+import type { ForkOutcome, HistoryChange, HistoryGuard, HistoryRider, ProgressUpdate } from './session-write.types.js';
+import type { GroupedAppend } from './history-appends.sql.js';
 import type { ImportedSession } from './session-import.sql.js';
 import type { ForkCopy, NewFork } from './session-fork.sql.js';
 import { type SessionTx, SessionWriter } from './session.writer.js';
@@ -120,5 +121,10 @@ export class SessionStore {
    */
   touchHistory(id: string, userId: string, change: HistoryChange, guard: HistoryGuard): Promise<Session | null> {
     return this.writer.write((tx) => this.repository.touchForHistory(tx, id, userId, change, guard));
+  }
+
+  /** Plain appends to several sessions in one statement, its riders with them (history-appends.sql.ts); per append its row, or null. */
+  touchAppends(appends: GroupedAppend[], riders: HistoryRider[]): Promise<Array<Session | null>> {
+    return this.writer.write((tx) => this.repository.touchForAppends(tx, appends, riders));
   }
 }

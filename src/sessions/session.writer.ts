@@ -154,7 +154,8 @@ export class SessionWriter {
   }
 
   private async cached(rows: Session[], events: SessionEvent[]): Promise<void> {
-    for (const session of rows) await this.cache.set(session);
+    // Distinct sessions (a group commit writes many): their copies go together.
+    await Promise.all(rows.map((session) => this.cache.set(session)));
     // Before the answer: the owners' reads from read replicas must include this commit.
     await this.replicas.wrote(rows.map((row) => row.userId));
     await this.events.publish(events);

@@ -9,6 +9,7 @@ import { queryPrepared, queryPreparedOn } from '../database/prepared-query.js';
 import { type Session, sessionFromRow } from './session.columns.js';
 import type { CapDefaults } from './history-cap.sql.js';
 import { touchSql } from './history-touch.sql.js';
+import { appendsSql, type GroupedAppend } from './history-appends.sql.js';
 import { type ForkCopy, forkSql, type NewFork, SET_FORK_STATEMENT_TIMEOUT } from './session-fork.sql.js';
 import { type ImportedSession, importedParams, INSERT_IMPORTED } from './session-import.sql.js';
 import { listSql, type ListPosition, type PageRow, pageRowFrom } from './session-page.sql.js';
@@ -19,7 +20,7 @@ import type { SessionTx } from './session.writer.js';
 import { transitionSql, type Move, type MoveOutcome, type ProgressSnapshot } from './session-transition.sql.js';
 import * as writes from './session-write.sql.js';
 import type { HistoryState } from './history-etag.js';
-import type { ForkOutcome, HistoryChange, HistoryGuard, InsertOutcome } from './session-write.types.js';
+import type { ForkOutcome, HistoryChange, HistoryGuard, HistoryRider, InsertOutcome } from './session-write.types.js';
 import type { NewSession, ProgressUpdate, SessionChanges } from './session-write.types.js';
 import { type TransitionRecord, transitionFromRow } from './transition.columns.js';
 
@@ -161,6 +162,20 @@ export class SessionsRepository {
       tx.told({ type: 'session.messages', session, change: { trimmed: cap.trimmed } });
     }
     return session;
+  }
+
+  /** Plain appends to several sessions as one statement (history-appends.sql.ts): each member's row, or null where it matched nothing. */
+  async touchForAppends(tx: SessionTx, appends: GroupedAppend[], riders: HistoryRider[]): Promise<Array<Session | null>> {
+    const { sql, params } = appendsSql(appends, riders, this.capDefaults);
+    tx.concerns(...appends.map((append) => append.id));
+    const rows = await queryPrepared(tx.manager, sql, [this.retentionSeconds, ...params]);
+    const touched: Array<Session | null> = appends.map(() => null);
+    for (const row of rows.sort((a, b) => a.member - b.member)) {
+      const session = tx.wrote(sessionFromRow(row));
+      tx.told({ type: 'session.messages', session, change: { appended: row.appended } });
+      touched[row.member - 1] = session;
+    }
+    return touched;
   }
 
   /** A status change and its audit row in one guarded statement (session-transition.sql.ts). */

@@ -18,14 +18,9 @@ describe('appends in groups', () => {
   afterAll(() => ctx.close());
 
   const counted = async (name: string) => (await ctx.get(MetricsService).registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
-  const storedOf = async (sessionId: string) =>
-    (await ctx.db.query(`SELECT id, seq, content::text AS content FROM messages WHERE session_id = $1 ORDER BY seq`, [
-      sessionId,
-    ])) as Array<{
-      id: string;
-      seq: number;
-      content: string;
-    }>;
+  type Stored = { id: string; seq: number; content: string };
+  const storedOf = (sessionId: string) =>
+    ctx.db.query<Stored[]>(`SELECT id, seq, content::text AS content FROM messages WHERE session_id = $1 ORDER BY seq`, [sessionId]);
 
   it('gives each of many sessions its own seqs, messages and key records, though they share statements', async () => {
     const [statements, members] = [await counted('append_group_statements_total'), await counted('append_group_members_total')];

@@ -13,6 +13,7 @@ const COMPARED: Record<string, { with: [string, Result['cache']]; label: string 
   'pgbench append: one statement, synchronous_commit off': { with: ['pgbench append: one statement', '-'], label: 'of one statement' },
   'pgbench append: one statement, commit_delay 200 us': { with: ['pgbench append: one statement', '-'], label: 'of one statement' },
   "agent's turn (turns/s)": { with: ["agent's turn, Redis-only peer (turns/s)", '-'], label: 'of the peer' },
+  "agent's turn, groups off (turns/s)": { with: ["agent's turn, Redis-only peer (turns/s)", '-'], label: 'of the peer' },
   // The clients beside the same two requests in plain HTTP with the key their writes carry.
   [turnRow('AgentsSession')]: { with: [turnRow('HTTP with Idempotency-Key'), 'on'], label: 'of plain HTTP' },
   [turnRow('Python SessionStoreSession')]: { with: [turnRow('HTTP with Idempotency-Key'), 'on'], label: 'of plain HTTP' },
@@ -39,6 +40,10 @@ export function report(run: Run): void {
   const compare: typeof COMPARED = {
     ...COMPARED,
     'POST /sessions/:id/messages': { with: [`pgbench append: ${run.appendForm}`, '-'], label: `of pgbench (${run.appendForm})` },
+    'POST /sessions/:id/messages, groups off': {
+      with: [`pgbench append: ${run.appendForm}`, '-'],
+      label: `of pgbench (${run.appendForm})`,
+    },
   };
   const rows = results.map((r) => {
     const other = r.cache === 'on' ? find(r.name, 'off') : undefined;

@@ -28,6 +28,8 @@ const PORTS = { on: 3101, off: 3102 };
 const UNLIMITED_PORT = 3103;
 const LIMITED_PORT = 3104;
 const PEER_PORT = 3105;
+// The cache-on service with group commit off (APPEND_GROUP_STATEMENTS=0): every append its own statement.
+const UNGROUPED_PORT = 3106;
 const HIGH_RATE_LIMIT = '1000000000';
 // The SQL the service sends for one append today (see bench/pgbench.ts).
 const APPEND_FORM: PgbenchForm = 'one statement';
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
   // "cache on" instance has served every other scenario by then, which skews a comparison with it).
   const unlimited = new Instance('limiter off', UNLIMITED_PORT, { ...env, REDIS_URL, RATE_LIMIT_PER_MINUTE: '0' });
   const limited = new Instance('limiter on', LIMITED_PORT, { ...env, REDIS_URL });
+  const ungrouped = new Instance('groups off', UNGROUPED_PORT, { ...env, REDIS_URL, APPEND_GROUP_STATEMENTS: '0' });
   const peerMain = new URL('./redis-peer.js', import.meta.url).pathname;
   const [peer] = await Promise.all([
     startReadyProcess(process.execPath, [peerMain], {
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
     off.start(),
     unlimited.start(),
     limited.start(),
+    ungrouped.start(),
   ]);
   const results: Result[] = [];
   const load = new Load(CONNECTIONS, SECONDS, bearer);
@@ -119,6 +123,14 @@ async function main(): Promise<void> {
     results.push(await load.run('POST /sessions', 'on', PORTS.on, create, { title: 'bench' }));
     // An append beside pgbench doing its SQL, adjacent so that the machine's load falls on both alike.
     results.push(await load.run('POST /sessions/:id/messages', 'on', PORTS.on, append, { role: 'user', content: 'bench message' }));
+    // The same with group commit off, beside it: what grouping the appends brings.
+    await load.run('warm-up POST /sessions/:id/messages, groups off', 'on', UNGROUPED_PORT, append, {
+      role: 'user',
+      content: 'bench message',
+    });
+    results.push(
+      await load.run('POST /sessions/:id/messages, groups off', 'on', UNGROUPED_PORT, append, { role: 'user', content: 'bench message' }),
+    );
     // Prepared, as the service sends its statements; the same parsed every time, as it did before.
     await pgbench('pgbench append: one statement', 'one statement');
     // What the history cap adds to an append no cap applies to (its check), and what its SQL costs, beside the same without them.
@@ -134,6 +146,7 @@ async function main(): Promise<void> {
       if (who === 'service') results.push(await load.turn(`agent's turn (turns/s) #${round + 1}`, 'on', PORTS.on, history));
       else results.push(await load.turn(`agent's turn, Redis-only peer (turns/s) #${round + 1}`, '-', PEER_PORT, history));
     }
+    results.push(await load.turn("agent's turn, groups off (turns/s)", 'on', UNGROUPED_PORT, history));
     // An agent's turn (getItems(20) then addItems(2)) through packages/client's AgentsSession and
     // the Python client's SessionStoreSession, and the same two requests in plain fetch beside them
     // (without and with the Idempotency-Key every client write carries): turns/s and a whole turn's latency.
@@ -150,7 +163,9 @@ async function main(): Promise<void> {
       results.push(await load.run(name, 'on', limiter === 'off' ? UNLIMITED_PORT : LIMITED_PORT, session));
     }
   } finally {
-    await Promise.all([on, off, unlimited, limited].map((instance) => instance.stop('SIGTERM')).concat(peer.stop('SIGTERM').then(() => 0)));
+    await Promise.all(
+      [on, off, unlimited, limited, ungrouped].map((instance) => instance.stop('SIGTERM')).concat(peer.stop('SIGTERM').then(() => 0)),
+    );
   }
   report({ loadAtStart, seconds: SECONDS, connections: CONNECTIONS, results, appendForm: APPEND_FORM });
 }

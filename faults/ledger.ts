@@ -33,6 +33,8 @@ export class Ledger {
   readonly sessions = new Map<string, string>();
   /** message marker -> session id, for appends that were acknowledged */
   readonly messages = new Map<string, string>();
+  /** message marker -> the id and seq its append's answer gave it */
+  readonly answered = new Map<string, { id: string; seq: number }>();
   /** batches whose answer was not 2xx: all of a batch's markers must be stored or none */
   readonly unacknowledgedBatches: string[][] = [];
   /** sessions that were started at least once */

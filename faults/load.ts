@@ -108,6 +108,9 @@ export class Client {
     });
     if (answer.status === 201) {
       for (const marker of markers) this.ledger.messages.set(marker, conversation.id);
+      (answer.body.items as Array<{ id: string; seq: number }>).forEach(({ id, seq }, n) =>
+        this.ledger.answered.set(markers[n], { id, seq }),
+      );
       conversation.acknowledged += markers.length;
       conversation.lastMarker = markers[markers.length - 1];
       conversation.uncertainSince = 0;

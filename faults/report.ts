@@ -137,6 +137,7 @@ export interface IntegrityFigures {
   refused503WithoutRetryAfter: number;
   lost: number;
   duplicateMessages: number;
+  misattributedMessages: number;
   halfWrittenBatches: number;
   sessionsWithSeqGaps: number;
   staleReads: number;
@@ -150,6 +151,8 @@ export function integrityChecks(figures: IntegrityFigures): Record<string, boole
     'a 503 came without Retry-After': figures.refused503WithoutRetryAfter > 0,
     'an acknowledged write is missing': figures.lost > 0,
     'a message is stored twice': figures.duplicateMessages > 0,
+    // Appends share statements (group commit): each answer must name its own request's messages.
+    "an append's answer named messages not its own": figures.misattributedMessages > 0,
     'a refused batch is half-written': figures.halfWrittenBatches > 0,
     "a session's seqs are not 1..n": figures.sessionsWithSeqGaps > 0,
     'a read was stale': figures.staleReads > 0,

@@ -5,6 +5,7 @@ export interface Findings {
   lostSessions: number;
   lostMessages: number;
   duplicateMessages: number;
+  misattributedMessages: number;
   halfWrittenBatches: number;
   sessionsWithSeqGaps: number;
   leftRunning: number;
@@ -33,6 +34,17 @@ export async function verify(url: string, ledger: Ledger, hostileSessions: strin
       const present = batch.filter((marker) => stored.has(marker)).length;
       return present !== 0 && present !== batch.length;
     }).length;
+    // Each acknowledged append's answer names its own messages: their ids stored in its session, at its seqs, with its markers.
+    const answered = [...ledger.answered.entries()];
+    const { rows: named } = await client.query(
+      `SELECT id, session_id, seq, content->>'marker' AS marker FROM messages WHERE id = ANY($1::uuid[])`,
+      [answered.map(([, { id }]) => id)],
+    );
+    const byId = new Map(named.map((row: { id: string; session_id: string; seq: number; marker: string }) => [row.id, row]));
+    const misattributedMessages = answered.filter(([marker, { id, seq }]) => {
+      const row = byId.get(id);
+      return !row || row.marker !== marker || row.seq !== seq || row.session_id !== ledger.messages.get(marker);
+    }).length;
     // No message is ever popped in this run, so each session's seqs must be exactly 1..n.
     const { rows: gaps } = await client.query(
       `SELECT session_id FROM messages GROUP BY session_id HAVING min(seq) <> 1 OR max(seq) <> count(*) OR count(DISTINCT seq) <> count(*)`,
@@ -46,6 +58,7 @@ export async function verify(url: string, ledger: Ledger, hostileSessions: strin
       lostSessions: ids.length - sessions.length,
       lostMessages,
       duplicateMessages,
+      misattributedMessages,
       halfWrittenBatches,
       sessionsWithSeqGaps: gaps.length,
       leftRunning: running[0].others,

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { tokenFor } from './token.factory.js';
+import { newUser, tokenFor } from './token.factory.js';
 
 export const API = '/api/v1';
 
@@ -42,4 +42,15 @@ export type Api = ReturnType<typeof apiAs>;
 export async function createSession(api: Api, body: object = { title: 'a session' }): Promise<Record<string, any>> {
   const response = await api.post('/sessions', body).expect(201);
   return response.body;
+}
+
+/** A new user's client and one session of theirs, created through the API: most specs' prologue. */
+export async function userWithSession(
+  app: NestFastifyApplication,
+  body?: object,
+): Promise<{ user: string; api: Api; id: string; session: Record<string, any> }> {
+  const user = newUser();
+  const api = apiAs(app, user);
+  const session = await createSession(api, body);
+  return { user, api, id: session.id, session };
 }

@@ -18,8 +18,16 @@ export interface MediumContext {
   get<T>(type: Type<T>): T;
   db: DataSource;
   newUser(): string;
-  newSession(values?: { userId?: string; status?: SessionStatus; title?: string }): Promise<Session>;
+  newSession(values?: NewSessionValues): Promise<Session>;
   close(): Promise<void>;
+}
+
+export interface NewSessionValues {
+  userId?: string;
+  status?: SessionStatus;
+  title?: string;
+  /** this many user messages, `"m1"`..`"mN"` at seqs 1..N, counted on the row as appends count them */
+  messages?: number;
 }
 
 export async function newMediumContext(env: Record<string, string> = {}): Promise<MediumContext> {
@@ -40,12 +48,20 @@ export async function newMediumContext(env: Record<string, string> = {}): Promis
     get: (type) => app.get(type, { strict: false }),
     db,
     newUser: () => newUser('medium'),
-    async newSession({ userId = newUser('medium'), status = 'created', title = 'a session' } = {}) {
+    async newSession({ userId = newUser('medium'), status = 'created', title = 'a session', messages = 0 }: NewSessionValues = {}) {
+      // One statement: the row with its counters, and its messages (none when `messages` is 0).
       const [row] = await db.query(
-        `INSERT INTO sessions (user_id, title, status, started_at, heartbeat_at, expires_at)
-         VALUES ($1, $2, $3::varchar, CASE WHEN $3::varchar = 'created' THEN NULL ELSE now() END, CASE WHEN $3::varchar = 'running' THEN now() END, now() + interval '1 day')
-         RETURNING *`,
-        [userId, title, status],
+        `WITH session AS (
+           INSERT INTO sessions (user_id, title, status, started_at, heartbeat_at, expires_at, message_count, last_seq)
+           VALUES ($1, $2, $3::varchar, CASE WHEN $3::varchar = 'created' THEN NULL ELSE now() END,
+             CASE WHEN $3::varchar = 'running' THEN now() END, now() + interval '1 day', $4::int, $4::int)
+           RETURNING *),
+         history AS (
+           INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes, user_id)
+           SELECT s.id, n, 'user', to_jsonb('m' || n), '{}'::jsonb, octet_length(to_jsonb('m' || n)::text) + 2, s.user_id
+           FROM session s, generate_series(1, $4::int) AS n)
+         SELECT * FROM session`,
+        [userId, title, status, messages],
       );
       return sessionFromRow(row);
     },

@@ -10,10 +10,13 @@ export async function historyOf(api: Api, id: string): Promise<Array<{ seq: numb
  * The counters a client sees: the history's ETag (`"h<lastSeq>.<messageCount>"`, history-etag.ts)
  * and the session's (its row's version), so "changed nothing" covers the row as well as the rows.
  */
-export async function countersOf(api: Api, id: string): Promise<{ history: string; session: string; messageCount: number }> {
+export async function countersOf(
+  api: Api,
+  id: string,
+): Promise<{ history: string; session: string; messageCount: number; trimmedThroughSeq: number }> {
   const history = (await api.get(`/sessions/${id}/messages?limit=0`).expect(200)).headers.etag;
-  const read = await api.get(`/sessions/${id}`).expect(200);
-  return { history, session: read.headers.etag, messageCount: read.body.messageCount };
+  const { headers, body } = await api.get(`/sessions/${id}`).expect(200);
+  return { history, session: headers.etag, messageCount: body.messageCount, trimmedThroughSeq: body.trimmedThroughSeq };
 }
 
 /** The history ETag of `lastSeq` and `messageCount`, to compare with countersOf(...).history. */

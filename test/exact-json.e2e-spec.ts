@@ -1,4 +1,3 @@
-import pg from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
@@ -7,6 +6,7 @@ import { API } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { ownDatabase } from './utils/own-database.js';
+import { withSql } from './utils/sql.js';
 import { useTestApp } from './utils/use-test-app.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Redis } from 'ioredis';
@@ -187,25 +187,20 @@ describe('exactly as sent: rows written as jsonb before the migration', () => {
 
   it('reads them after the migration, as jsonb wrote them, and new rows beside them as sent', async () => {
     const user = newUser();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    let id: string;
-    try {
+    // Rows as the schema of then wrote them: no API of now can.
+    const id = await withSql(async (sql) => {
       const [row] = (
-        await client.query(
+        await sql.query(
           `INSERT INTO sessions (user_id, context, expires_at, last_seq, message_count)
            VALUES ($1, '{"b":1,"a":[1.0]}', now() + interval '1 day', 1, 1) RETURNING id`,
           [user],
         )
       ).rows;
-      id = row.id;
-      await client.query(
-        `INSERT INTO messages (session_id, seq, role, content, metadata) VALUES ($1, 1, 'user', '{"z":1,"y":"old"}', '{}')`,
-        [id],
-      );
-    } finally {
-      await client.end();
-    }
+      await sql.query(`INSERT INTO messages (session_id, seq, role, content, metadata) VALUES ($1, 1, 'user', '{"z":1,"y":"old"}', '{}')`, [
+        row.id,
+      ]);
+      return row.id as string;
+    }, url);
     expect((await runMigrations(url))[0]).toBe('FreeFormJsonAsSent1764576000000');
 
     const app = await createTestApp({ DATABASE_URL: url, REDIS_URL: '' });

@@ -77,3 +77,19 @@ export async function lockSessionRows(ids: string[]): Promise<{ sql: pg.Client; 
     },
   };
 }
+
+/** The run's database URL with another database name: a database a spec makes of its own. */
+export function databaseNamed(name: string, url = process.env.DATABASE_URL!): string {
+  const next = new URL(url);
+  next.pathname = `/${name}`;
+  return next.toString();
+}
+
+/** Drops the database `url` names, its open connections too (from the server's `postgres` database). */
+export async function dropDatabase(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  await withSql(
+    (admin) => admin.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`),
+    databaseNamed('postgres', url),
+  );
+}

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { LiveProgressFlusher } from '../src/control/live-progress/live-progress.flusher.js';
-import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
+import { API, apiAs, createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';
 import { createTestApp } from './utils/create-test-app.js';
@@ -43,10 +43,7 @@ describe('cost bounds', () => {
   const tally = (statuses: number[]) =>
     statuses.reduce<Record<number, number>>((counts, s) => ({ ...counts, [s]: (counts[s] ?? 0) + 1 }), {});
 
-  beforeEach(() => {
-    user = newUser();
-    api = apiAs(app, user);
-  });
+  beforeEach(() => ({ user, api } = newUserApi(app)));
 
   it('1001 × progress {"costDelta":1e9}: each is a 400, nothing is recorded, and the session can still be killed', async () => {
     const id = await running();

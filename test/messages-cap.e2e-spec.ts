@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { historyTailKey } from '../src/redis/keys.js';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { seqs, texts } from './factories/message.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { countersOf, historyOf, historyTag } from './utils/history-view.js';
@@ -28,10 +28,7 @@ describe('history cap', () => {
     const app = useTestApp({ HISTORY_TAIL_CACHE_SIZE: '10' });
     let api: Api;
     let user: string;
-    beforeEach(() => {
-      user = newUser();
-      api = apiAs(app, user);
-    });
+    beforeEach(() => ({ user, api } = newUserApi(app)));
 
     const capped = async (historyLimit: object) => (await createSession(api, { title: 'capped', historyLimit })).id as string;
     const append = (id: string, ...items: object[]) => api.post(path(id), { items }).expect(201);

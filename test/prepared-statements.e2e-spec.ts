@@ -1,5 +1,4 @@
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser } from './factories/token.factory.js';
+import { createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { ownDatabase } from './utils/own-database.js';
 import { withSql } from './utils/sql.js';
 import { useTestApp } from './utils/use-test-app.js';
@@ -17,9 +16,7 @@ describe('prepared statements across a change of the schema', () => {
     return { DATABASE_URL: url, REDIS_URL: '', DATABASE_POOL_SIZE: '1' };
   });
   let api: Api;
-  beforeEach(() => {
-    api = apiAs(app, newUser());
-  });
+  beforeEach(() => ({ api } = newUserApi(app)));
 
   it('keeps answering reads and appends after a column is added to sessions and messages', async () => {
     const { id } = await createSession(api);

@@ -44,13 +44,18 @@ export async function createSession(api: Api, body: object = { title: 'a session
   return response.body;
 }
 
-/** A new user's client and one session of theirs, created through the API: most specs' prologue. */
+/** A user no other test uses, and their client: `beforeEach(() => ({ user, api } = newUserApi(app)))`. */
+export function newUserApi(app: NestFastifyApplication): { user: string; api: Api } {
+  const user = newUser();
+  return { user, api: apiAs(app, user) };
+}
+
+/** newUserApi and one session of theirs, created through the API: most history specs' prologue. */
 export async function userWithSession(
   app: NestFastifyApplication,
   body?: object,
 ): Promise<{ user: string; api: Api; id: string; session: Record<string, any> }> {
-  const user = newUser();
-  const api = apiAs(app, user);
+  const { user, api } = newUserApi(app);
   const session = await createSession(api, body);
   return { user, api, id: session.id, session };
 }

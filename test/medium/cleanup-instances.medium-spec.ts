@@ -1,7 +1,7 @@
 import { CleanupService } from '../../src/cleanup/cleanup.service.js';
 import { countSessions, seedExpiredSessions } from '../factories/cleanup.factory.js';
 import { ownDatabase } from '../utils/own-database.js';
-import { newMediumContext, type MediumContext } from './medium.js';
+import { useMediumContext } from './medium.js';
 
 const HOUR = 3600_000;
 
@@ -11,18 +11,12 @@ const HOUR = 3600_000;
  * every expired session. The HTTP routes, the CLI and the schedule: test/cleanup-instances.e2e-spec.ts.
  */
 describe('cleanup passes of two instances on one database', () => {
-  let first: MediumContext;
-  let second: MediumContext;
-
-  beforeAll(async () => {
-    const env = { DATABASE_URL: await ownDatabase('cleanup_instances_medium'), CLEANUP_BATCH_SIZE: '10' };
-    first = await newMediumContext(env);
-    second = await newMediumContext(env);
+  let env: Record<string, string>;
+  const first = useMediumContext(async () => {
+    env = { DATABASE_URL: await ownDatabase('cleanup_instances_medium'), CLEANUP_BATCH_SIZE: '10' };
+    return env;
   });
-  afterAll(async () => {
-    await first?.close();
-    await second?.close();
-  });
+  const second = useMediumContext(async () => env);
   beforeEach(() => first.db.query('TRUNCATE sessions, cleanup_runs CASCADE'));
 
   const seed = async (count: number) => {

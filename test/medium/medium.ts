@@ -72,3 +72,45 @@ export async function newMediumContext(env: Record<string, string> = {}): Promis
     },
   };
 }
+
+/** What useMediumContext returns: the context, and its providers resolved when used. */
+export interface UsedMediumContext extends Omit<MediumContext, 'close'> {
+  /** The provider `type`, resolved at each use: a `sut` can be named at describe time. */
+  provider<T extends object>(type: Type<T>): T;
+}
+
+/**
+ * The medium specs' lifecycle (as useTestApp is the e2e specs'): a context created in a `beforeAll`
+ * and closed in an `afterAll` of the calling describe. `env` may be a function, called in that
+ * `beforeAll`, for settings known only then (a database of the spec's own).
+ */
+export function useMediumContext(env: Record<string, string> | (() => Promise<Record<string, string>>) = {}): UsedMediumContext {
+  let current: MediumContext | null = null;
+  const ctx = (): MediumContext => {
+    if (!current) throw new Error('useMediumContext: the context is used outside its describe');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await newMediumContext(typeof env === 'function' ? await env() : env);
+  });
+  afterAll(async () => {
+    await current?.close();
+    current = null;
+  });
+  return {
+    get: (type) => ctx().get(type),
+    get db() {
+      return ctx().db;
+    },
+    newUser: () => ctx().newUser(),
+    newSession: (values) => ctx().newSession(values),
+    provider: <T extends object>(type: Type<T>) =>
+      new Proxy({} as T, {
+        get(_, property) {
+          const target = ctx().get(type);
+          const value = Reflect.get(target, property, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }),
+  };
+}

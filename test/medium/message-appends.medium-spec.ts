@@ -1,7 +1,7 @@
 import { PreconditionFailedError, SessionNotFoundError } from '../../src/common/domain-error.js';
 import { JsonText } from '../../src/common/json-text.js';
 import { MessagesService } from '../../src/messages/messages.service.js';
-import { newMediumContext, type MediumContext } from './medium.js';
+import { useMediumContext } from './medium.js';
 
 /*
  * What the tables keep for a history write's Idempotency-Key (message_appends) and for the messages
@@ -9,14 +9,8 @@ import { newMediumContext, type MediumContext } from './medium.js';
  * (test/messages-appends.e2e-spec.ts).
  */
 describe('Idempotency-Keys of history writes, in PostgreSQL', () => {
-  let ctx: MediumContext;
-  let sut: MessagesService;
-
-  beforeAll(async () => {
-    ctx = await newMediumContext();
-    sut = ctx.get(MessagesService);
-  });
-  afterAll(() => ctx.close());
+  const ctx = useMediumContext();
+  const sut = ctx.provider(MessagesService);
 
   const item = (content: string) => ({ role: 'user', content: JsonText.of(content) });
   const keys = async (sessionId: string) =>

@@ -1,18 +1,13 @@
 import { MessagesSearchRepository, searchQuery } from '../../src/search/messages-search.repository.js';
 import { withSql } from '../utils/sql.js';
-import { newMediumContext, type MediumContext } from './medium.js';
+import { useMediumContext } from './medium.js';
 
 /*
  * How PostgreSQL serves a message search: the plan of the statement MessagesSearchRepository sends,
  * among many users' messages. What a client sees of a search: test/messages-search.e2e-spec.ts.
  */
 describe('message search plans in PostgreSQL', () => {
-  let ctx: MediumContext;
-
-  beforeAll(async () => {
-    ctx = await newMediumContext();
-  });
-  afterAll(() => ctx.close());
+  const ctx = useMediumContext();
 
   const explain = async (statement: { text: string; values: unknown[] }) =>
     (await ctx.db.query(`EXPLAIN ${statement.text}`, statement.values)).map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');

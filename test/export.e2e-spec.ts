@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import request from 'supertest';
-import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
+import { API, apiAs, createSession, type Api, rawAs } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
 import { seedHistory } from './utils/history.js';
 import { sqlRows } from './utils/sql.js';
@@ -70,12 +70,7 @@ describe('export (GET /api/v1/export, npm run export)', () => {
   it("gives each of the user's sessions as GET shows it with its history byte for byte, oldest first, and nothing of anyone else's", async () => {
     const user = newUser();
     const owner = apiAs(app, user);
-    const raw = (path: string, body: string) =>
-      request(app.getHttpServer())
-        .post(API + path)
-        .set('Authorization', `Bearer ${tokenFor(user)}`)
-        .set('Content-Type', 'application/json')
-        .send(body);
+    const raw = (path: string, body: string) => rawAs(app, user)('post', path, body);
 
     const exact = (await raw('/sessions', `{"key":"exact","title":"ünïcödé 🌍","context":${WEIRD},"metadata":{"z":1,"a":1.0}}`).expect(201))
       .body.id;

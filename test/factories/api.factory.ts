@@ -38,6 +38,19 @@ export function apiAs(app: NestFastifyApplication, user: string, roles: string[]
 
 export type Api = ReturnType<typeof apiAs>;
 
+/**
+ * supertest as `user` with a body sent as raw text: what it says of free-form JSON (key order,
+ * repeated keys, number spellings) reaches the service as written, as no JS object would keep it.
+ */
+export function rawAs(app: NestFastifyApplication, user: string) {
+  return (method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, body?: string) => {
+    const call = request(app.getHttpServer())
+      [method](API + path)
+      .set('Authorization', `Bearer ${tokenFor(user)}`);
+    return body === undefined ? call : call.set('Content-Type', 'application/json').send(body);
+  };
+}
+
 /** sessionFactory: a session created through the API, as a client would. */
 export async function createSession(api: Api, body: object = { title: 'a session' }): Promise<Record<string, any>> {
   const response = await api.post('/sessions', body).expect(201);

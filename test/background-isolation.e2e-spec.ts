@@ -6,8 +6,7 @@ import { LiveProgressFlusher } from '../src/control/live-progress/live-progress.
 import { LostWorkerSweeper } from '../src/control/queue/lost-worker.sweeper.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser } from './factories/token.factory.js';
+import { createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { controlEnv, queueOf, removeQueue } from './utils/control.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { waitFor } from './utils/wait-for.js';
@@ -54,9 +53,7 @@ describe('background work isolates a bad session', () => {
     await removeQueue(app);
     await app.close();
   });
-  beforeEach(() => {
-    api = apiAs(app, newUser());
-  });
+  beforeEach(() => ({ api } = newUserApi(app)));
 
   it('flush: a live hash whose totalCost is 1e15 and a row that refuses every write are set aside, the bystander is written; the 1e15 session can be killed and deleted', async () => {
     const bystander = await running('bystander');

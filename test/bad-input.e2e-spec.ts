@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser, tokenFor } from './factories/token.factory.js';
+import { API, createSession, type Api, newUserApi } from './factories/api.factory.js';
+import { tokenFor } from './factories/token.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 /** Each bad request gets its 4xx, never a 500, and nothing is stored. */
@@ -9,10 +9,7 @@ describe('bad input', () => {
   let user: string;
   let api: Api;
 
-  beforeEach(() => {
-    user = newUser();
-    api = apiAs(app, user);
-  });
+  beforeEach(() => ({ user, api } = newUserApi(app)));
 
   const raw = (path: string, body: string, contentType: string) =>
     request(app.getHttpServer())

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { sessionKey } from '../src/redis/keys.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
 import { SessionCache } from '../src/sessions/session.cache.js';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
@@ -37,9 +37,7 @@ describe('Redis write-through cache', () => {
     const app = useTestApp();
     let api: Api;
 
-    beforeEach(() => {
-      api = apiAs(app, newUser());
-    });
+    beforeEach(() => ({ api } = newUserApi(app)));
 
     it('gives every key of a session a TTL in (86340, 86400] right after each write', async () => {
       const { id } = await createSession(api);

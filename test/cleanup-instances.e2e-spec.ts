@@ -1,6 +1,5 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { spawnSync } from 'node:child_process';
-import pg from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { CleanupService } from '../src/cleanup/cleanup.service.js';
@@ -11,18 +10,18 @@ import { countSessions, seedExpiredSessions } from './factories/cleanup.factory.
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { ownDatabase } from './utils/own-database.js';
+import { withSql } from './utils/sql.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 const HOUR = 3600_000;
 
+// Two instances' passes racing on one database (the lock, a slot run once): test/medium/cleanup-instances.medium-spec.ts.
 describe('cleanup across instances, on schedule and on demand', () => {
   let databaseUrl: string;
-  // Two instances of the service on one database, as two deployed replicas would be.
   const first = useTestApp(async () => {
     databaseUrl = await ownDatabase('cleanup_instances');
     return { DATABASE_URL: databaseUrl, CLEANUP_BATCH_SIZE: '10' };
   });
-  const second = useTestApp(() => ({ DATABASE_URL: databaseUrl, CLEANUP_BATCH_SIZE: '10' }));
   let db: DataSource;
   const admin = () => apiAs(first, newUser('ops'), ['admin']);
 
@@ -37,42 +36,16 @@ describe('cleanup across instances, on schedule and on demand', () => {
     return user;
   };
 
-  it('two instances starting a pass at the same moment: exactly one does the work, the count is not doubled', async () => {
-    const user = await seed(400);
-    const now = new Date();
-
-    const outcomes = await Promise.all([first, second].map((app) => app.get(CleanupService).run(now)));
-
-    const passes = outcomes.flatMap((outcome) => (outcome.skipped ? [] : [outcome.run]));
-    expect(passes).toHaveLength(1);
-    expect(passes[0].expired).toBe(400);
-    expect(outcomes.filter((outcome) => outcome.skipped && outcome.reason === 'locked')).toHaveLength(1);
-    expect(await countSessions(db, user)).toBe(0);
-    expect((await db.query('SELECT count(*)::int AS n FROM cleanup_runs'))[0].n).toBe(1);
-  });
-
-  it('a scheduled pass already run by one instance is skipped by an instance that ticks late', async () => {
-    await seed(5);
-    const slot = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const early = await first.get(CleanupService).run(slot, { trigger: 'schedule' });
-    const late = await second.get(CleanupService).run(slot, { trigger: 'schedule' });
-    expect(early).toMatchObject({ skipped: false, run: { expired: 5, trigger: 'schedule' } });
-    expect(late).toMatchObject({ skipped: true, reason: 'already-ran' });
-  });
-
   it('while another connection holds the lock, every pass skips: the CLI, the job and the API (409)', async () => {
     await seed(3);
-    const holder = new pg.Client({ connectionString: databaseUrl });
-    await holder.connect();
-    try {
+    // Held as another instance's pass holds it: on a session of its own, until that ends.
+    await withSql(async (holder) => {
       expect((await holder.query('SELECT pg_try_advisory_lock($1) AS ok', [CLEANUP_LOCK])).rows[0].ok).toBe(true);
       expect(await first.get(CleanupService).run(new Date())).toMatchObject({ skipped: true, reason: 'locked' });
       const answer = await admin().post('/admin/cleanup', {}).expect(409);
       expect(answer.body).toMatchObject({ statusCode: 409, code: 'CLEANUP_IN_PROGRESS' });
       expect(cli([]).stdout).toContain('skipped');
-    } finally {
-      await holder.end();
-    }
+    }, databaseUrl);
     expect(await first.get(CleanupService).run(new Date())).toMatchObject({ skipped: false, run: { expired: 3 } });
   });
 

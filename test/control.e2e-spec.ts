@@ -4,7 +4,7 @@ import { COST_PER_ROUND, ScriptedDeliberationHandler } from '../src/control/hand
 import { canTransition } from '../src/sessions/session-status.js';
 import { WorkQueue } from '../src/control/queue/work.queue.js';
 import type { SessionStatus } from '../src/sessions/session-status.js';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue, sessionIn, transitionsOf } from './utils/control.js';
 import { useTestApp } from './utils/use-test-app.js';
@@ -17,10 +17,7 @@ describe('control plane: start, complete, fail, transitions', () => {
   let api: Api;
   let user: string;
 
-  beforeEach(() => {
-    user = newUser();
-    api = apiAs(app, user);
-  });
+  beforeEach(() => ({ user, api } = newUserApi(app)));
 
   it('start runs the scripted handler to completed, with its synthesis, cost and round in PostgreSQL and the audit trail', async () => {
     const session = await createSession(api, { title: 'Pricing' });
@@ -121,10 +118,7 @@ describe('control plane: client moves of a running session', () => {
   let api: Api;
   let user: string;
 
-  beforeEach(() => {
-    user = newUser();
-    api = apiAs(app, user);
-  });
+  beforeEach(() => ({ user, api } = newUserApi(app)));
 
   it('complete and fail from a client take their fields; a repeated start is a 409', async () => {
     const a = await createSession(api);
@@ -185,10 +179,7 @@ describe('control plane: kill and delete stop the work', () => {
   let api: Api;
   let user: string;
 
-  beforeEach(() => {
-    user = newUser();
-    api = apiAs(app, user);
-  });
+  beforeEach(() => ({ user, api } = newUserApi(app)));
 
   it("kill during a run: the handler's signal fires, nothing is appended after the kill, status killed, the job is gone", async () => {
     // The real handler, watched: every context it is given is kept, to look at its signal.

@@ -1,9 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { LiveProgressFlusher } from '../src/control/live-progress/live-progress.flusher.js';
-import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser, tokenFor } from './factories/token.factory.js';
+import { apiAs, createSession, type Api, newUserApi, rawAs } from './factories/api.factory.js';
+import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
@@ -26,12 +25,7 @@ describe('cost bounds', () => {
     await api.post(`/sessions/${session.id}/start`).expect(202);
     return session.id as string;
   };
-  const raw = (path: string, body: string) =>
-    request(app.getHttpServer())
-      .post(API + path)
-      .set('Authorization', `Bearer ${tokenFor(user)}`)
-      .set('Content-Type', 'application/json')
-      .send(body);
+  const raw = (path: string, body: string) => rawAs(app, user)('post', path, body);
   // In groups, so that a run of 1001 requests neither queues them all at once nor takes long one by one.
   const inGroups = async <T>(count: number, send: (i: number) => Promise<T>, size = 50): Promise<T[]> => {
     const results: T[] = [];
@@ -43,10 +37,7 @@ describe('cost bounds', () => {
   const tally = (statuses: number[]) =>
     statuses.reduce<Record<number, number>>((counts, s) => ({ ...counts, [s]: (counts[s] ?? 0) + 1 }), {});
 
-  beforeEach(() => {
-    user = newUser();
-    api = apiAs(app, user);
-  });
+  beforeEach(() => ({ user, api } = newUserApi(app)));
 
   it('1001 × progress {"costDelta":1e9}: each is a 400, nothing is recorded, and the session can still be killed', async () => {
     const id = await running();

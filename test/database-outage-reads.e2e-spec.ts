@@ -1,8 +1,8 @@
-import pg from 'pg';
 import request from 'supertest';
 import { apiAs, createSession } from './factories/api.factory.js';
 import { texts } from './factories/message.factory.js';
 import { newUser } from './factories/token.factory.js';
+import { useSql } from './utils/sql.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
 import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
@@ -15,7 +15,8 @@ import { waitFor } from './utils/wait-for.js';
 describe('Reads while PostgreSQL is unreachable', () => {
   let proxy: TcpProxy;
   let down = false;
-  const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  // PostgreSQL as it is, past the proxy the app is cut off by: when a write committed, what it holds.
+  const db = useSql();
   const app = useTestApp(
     async () => {
       proxy = await TcpProxy.start(process.env.DATABASE_URL!);
@@ -23,8 +24,6 @@ describe('Reads while PostgreSQL is unreachable', () => {
     },
     { afterClose: () => proxy.close() },
   );
-  beforeAll(() => db.connect());
-  afterAll(() => db.end());
   afterEach(() => back());
 
   async function cut(): Promise<void> {

@@ -2,7 +2,7 @@ import { compareEventIds } from '../src/events/event-id.js';
 import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv } from './utils/control.js';
-import { baseUrlOf, SseClient, type SseEvent } from './utils/sse-client.js';
+import { baseUrlOf, type SseEvent, useSubscriptions } from './utils/sse-client.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 const kinds = (events: SseEvent[]) => events.map((event) => [event.event, event.data.to ?? event.data.change ?? null]);
@@ -14,19 +14,13 @@ const kinds = (events: SseEvent[]) => events.map((event) => [event.event, event.
  */
 describe('events without Redis, on the one instance (in process)', () => {
   const app = useTestApp(controlEnv({ REDIS_URL: '', WORK_QUEUE: 'in-process', DELIBERATION_ROUNDS: '1' }));
-  const open: SseClient[] = [];
+  const open = useSubscriptions();
   let url: string;
 
   beforeAll(async () => {
     url = await baseUrlOf(app);
   });
-  afterEach(() => open.splice(0).forEach((client) => client.close()));
-
-  async function subscribe(user: string, path = '/events', lastEventId?: string): Promise<SseClient> {
-    const client = await SseClient.open(url, user, path, lastEventId);
-    open.push(client);
-    return client;
-  }
+  const subscribe = (user: string, path?: string, lastEventId?: string) => open(url, user, path, lastEventId);
 
   it('tells a session created, run by the in-process worker and completed, in order, as it happens', async () => {
     const user = newUser();

@@ -3,7 +3,7 @@ import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';
 import { startReadyProcess } from './utils/ready-process.js';
-import { baseUrlOf, SseClient } from './utils/sse-client.js';
+import { baseUrlOf, type SseClient, useSubscriptions } from './utils/sse-client.js';
 import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
@@ -22,7 +22,7 @@ const env = controlEnv({
 describe('event stream limits', () => {
   const app = useTestApp(env, { beforeClose: removeQueue });
   const other = useTestApp(env); // a second instance on the same PostgreSQL and Redis
-  const open: SseClient[] = [];
+  const subscribe = useSubscriptions();
   let url: string;
   let otherUrl: string;
 
@@ -30,13 +30,6 @@ describe('event stream limits', () => {
     url = await baseUrlOf(app);
     otherUrl = await baseUrlOf(other);
   });
-  afterEach(() => open.splice(0).forEach((client) => client.close()));
-
-  async function subscribe(base: string, user: string, path = '/events', lastEventId?: string): Promise<SseClient> {
-    const client = await SseClient.open(base, user, path, lastEventId);
-    open.push(client);
-    return client;
-  }
 
   async function subscribeMany(base: string, user: string, paths: string[]): Promise<SseClient[]> {
     const clients = await Promise.all(paths.map((path) => subscribe(base, user, path)));

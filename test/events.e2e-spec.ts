@@ -1,7 +1,7 @@
 import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';
-import { baseUrlOf, SseClient, type SseEvent } from './utils/sse-client.js';
+import { baseUrlOf, type SseEvent, useSubscriptions } from './utils/sse-client.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 // No worker: started sessions stay running, so the test drives every status change itself.
@@ -23,7 +23,7 @@ const LIFE = [
 describe('events (SSE over Redis Streams)', () => {
   const app = useTestApp(env, { beforeClose: removeQueue });
   const other = useTestApp(env); // a second instance on the same PostgreSQL and Redis
-  const open: SseClient[] = [];
+  const subscribe = useSubscriptions();
   let url: string;
   let otherUrl: string;
 
@@ -31,13 +31,6 @@ describe('events (SSE over Redis Streams)', () => {
     url = await baseUrlOf(app);
     otherUrl = await baseUrlOf(other);
   });
-  afterEach(() => open.splice(0).forEach((client) => client.close()));
-
-  async function subscribe(base: string, user: string, path = '/events', lastEventId?: string): Promise<SseClient> {
-    const client = await SseClient.open(base, user, path, lastEventId);
-    open.push(client);
-    return client;
-  }
 
   /** One session's life, told as LIFE. */
   async function lifeOf(api: Api): Promise<string> {

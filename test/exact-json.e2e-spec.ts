@@ -1,14 +1,12 @@
-import pg from 'pg';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { runMigrations } from '../src/database/migrate.js';
-import { API } from './factories/api.factory.js';
-import { newUser, tokenFor } from './factories/token.factory.js';
+import { rawAs } from './factories/api.factory.js';
+import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { ownDatabase } from './utils/own-database.js';
+import { withSql } from './utils/sql.js';
 import { useTestApp } from './utils/use-test-app.js';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Redis } from 'ioredis';
 import { RedisKeys } from '../src/redis/keys.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
@@ -31,23 +29,14 @@ const nestedArrays = (levels: number) => '['.repeat(levels) + ']'.repeat(levels)
 const sessionFields = (context: string, metadata: string) => `"context":${context},"metadata":${metadata},"status"`;
 const messageFields = (content: string, metadata: string) => `"content":${content},"metadata":${metadata},"createdAt"`;
 
-function rawCall(app: NestFastifyApplication, user: string) {
-  return (method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, body?: string) => {
-    const call = request(app.getHttpServer())
-      [method](API + path)
-      .set('Authorization', `Bearer ${tokenFor(user)}`);
-    return body === undefined ? call : call.set('Content-Type', 'application/json').send(body);
-  };
-}
-
 describe('exactly as sent (issue 10 item 1)', () => {
   const app = useTestApp();
   let user: string;
-  let raw: ReturnType<typeof rawCall>;
+  let raw: ReturnType<typeof rawAs>;
 
   beforeEach(() => {
     user = newUser();
-    raw = rawCall(app, user);
+    raw = rawAs(app, user);
   });
 
   it('answers session context and metadata as sent: on create, GET (from Redis, then in process), by key, list, and after PATCH', async () => {
@@ -154,7 +143,7 @@ describe('exactly as sent (issue 10 item 1)', () => {
     await raw('post', `/sessions/${id}/messages`, `{"role":"user","content":${CONTENT},"metadata":${WEIRD}}`).expect(201);
     const second = await createTestApp({ REDIS_URL: '' });
     try {
-      const again = rawCall(second, user);
+      const again = rawAs(second, user);
       expect((await again('get', `/sessions/${id}`).expect(200)).text).toContain(sessionFields(WEIRD, META));
       expect((await again('get', `/sessions/${id}/messages?limit=all`).expect(200)).text).toContain(messageFields(CONTENT, WEIRD));
     } finally {
@@ -187,30 +176,25 @@ describe('exactly as sent: rows written as jsonb before the migration', () => {
 
   it('reads them after the migration, as jsonb wrote them, and new rows beside them as sent', async () => {
     const user = newUser();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    let id: string;
-    try {
+    // Rows as the schema of then wrote them: no API of now can.
+    const id = await withSql(async (sql) => {
       const [row] = (
-        await client.query(
+        await sql.query(
           `INSERT INTO sessions (user_id, context, expires_at, last_seq, message_count)
            VALUES ($1, '{"b":1,"a":[1.0]}', now() + interval '1 day', 1, 1) RETURNING id`,
           [user],
         )
       ).rows;
-      id = row.id;
-      await client.query(
-        `INSERT INTO messages (session_id, seq, role, content, metadata) VALUES ($1, 1, 'user', '{"z":1,"y":"old"}', '{}')`,
-        [id],
-      );
-    } finally {
-      await client.end();
-    }
+      await sql.query(`INSERT INTO messages (session_id, seq, role, content, metadata) VALUES ($1, 1, 'user', '{"z":1,"y":"old"}', '{}')`, [
+        row.id,
+      ]);
+      return row.id as string;
+    }, url);
     expect((await runMigrations(url))[0]).toBe('FreeFormJsonAsSent1764576000000');
 
     const app = await createTestApp({ DATABASE_URL: url, REDIS_URL: '' });
     try {
-      const raw = rawCall(app, user);
+      const raw = rawAs(app, user);
       // jsonb's own text of what it stored: keys by length then bytes, a space after : and ,.
       expect((await raw('get', `/sessions/${id}`).expect(200)).text).toContain(sessionFields('{"a": [1.0], "b": 1}', '{}'));
       await raw('post', `/sessions/${id}/messages`, `{"role":"user","content":${WEIRD}}`).expect(201);

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import pg from 'pg';
 import request from 'supertest';
-import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
+import { API, apiAs, createSession, type Api, rawAs } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
 import { seedHistory } from './utils/history.js';
+import { sqlRows } from './utils/sql.js';
 import { baseUrlOf } from './utils/sse-client.js';
 import { useTestApp } from './utils/use-test-app.js';
 
@@ -48,19 +48,9 @@ async function exportOf(api: Api): Promise<{ text: string; type: string }> {
   return { text: response.body as string, type: response.headers['content-type'] };
 }
 
-async function query(sql: string, params: unknown[]): Promise<void> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql, params);
-  } finally {
-    await client.end();
-  }
-}
-
 /** `count` sessions of `user`, each with `messages` messages of `chars` characters, in SQL (the API would take minutes). */
 async function seedSessions(user: string, count: number, messages: number, chars: number): Promise<void> {
-  await query(
+  await sqlRows(
     `WITH s AS (
        INSERT INTO sessions (user_id, title, last_seq, message_count, expires_at)
        SELECT $1, 'bulk ' || n, $3, $3, now() + interval '1 day' FROM generate_series(1, $2::int) AS n RETURNING id)
@@ -80,12 +70,7 @@ describe('export (GET /api/v1/export, npm run export)', () => {
   it("gives each of the user's sessions as GET shows it with its history byte for byte, oldest first, and nothing of anyone else's", async () => {
     const user = newUser();
     const owner = apiAs(app, user);
-    const raw = (path: string, body: string) =>
-      request(app.getHttpServer())
-        .post(API + path)
-        .set('Authorization', `Bearer ${tokenFor(user)}`)
-        .set('Content-Type', 'application/json')
-        .send(body);
+    const raw = (path: string, body: string) => rawAs(app, user)('post', path, body);
 
     const exact = (await raw('/sessions', `{"key":"exact","title":"ünïcödé 🌍","context":${WEIRD},"metadata":{"z":1,"a":1.0}}`).expect(201))
       .body.id;

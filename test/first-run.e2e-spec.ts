@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { mintToken } from '../src/auth/token-signer.js';
 import { startReadyProcess, type ReadyProcess } from './utils/ready-process.js';
+import { sqlRows } from './utils/sql.js';
 import { SseClient } from './utils/sse-client.js';
 import { waitFor } from './utils/wait-for.js';
 
@@ -115,13 +115,8 @@ describe('first run on the embedded database', () => {
     expect(statSync(dirname(socket)).mode & 0o777).toBe(0o700);
 
     // Its owner reaches the database through it, as the service's pools do.
-    const client = new pg.Client({ host: dirname(socket), user: 'postgres', database: 'postgres' });
-    await client.connect();
-    try {
-      expect((await client.query('SELECT count(*)::int AS n FROM sessions')).rows[0].n).toBeGreaterThan(0);
-    } finally {
-      await client.end();
-    }
+    const overSocket = `postgres://postgres@/postgres?host=${encodeURIComponent(dirname(socket))}`;
+    expect((await sqlRows('SELECT count(*)::int AS n FROM sessions', [], overSocket))[0].n).toBeGreaterThan(0);
     // Another OS user does not (as root the test can be one; file modes do not bind root itself).
     if (process.getuid?.() === 0) {
       const probe = `require('node:net').connect(${JSON.stringify(socket)}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => console.log(e.code))`;

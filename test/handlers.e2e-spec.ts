@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue, sessionIn, transitionsOf } from './utils/control.js';
 import { useTestApp } from './utils/use-test-app.js';
@@ -29,9 +29,7 @@ describe('handlers without a fork: DELIBERATION_HANDLER=module:<path>, and start
   });
   let api: Api;
 
-  beforeEach(() => {
-    api = apiAs(app, newUser());
-  });
+  beforeEach(() => ({ api } = newUserApi(app)));
 
   it("runs the user's module by default: its progress, message and result land in the session", async () => {
     const session = await createSession(api, { title: 'Pricing' });

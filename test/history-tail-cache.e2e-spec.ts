@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { historyTailKey } from '../src/redis/keys.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
@@ -42,9 +42,7 @@ describe('history tail cache', () => {
   describe('with Redis up', () => {
     const app = useTestApp({ HISTORY_TAIL_CACHE_SIZE: '10' });
     let api: Api;
-    beforeEach(() => {
-      api = apiAs(app, newUser());
-    });
+    beforeEach(() => ({ api } = newUserApi(app)));
 
     it('answers a recent page from the tail it cached (a row changed behind its back is not read)', async () => {
       const { id } = await createSession(api);

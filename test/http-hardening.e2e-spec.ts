@@ -4,8 +4,8 @@ import request from 'supertest';
 import { JsonText } from '../src/common/json-text.js';
 import { MessagesService } from '../src/messages/messages.service.js';
 import { SessionsService } from '../src/sessions/sessions.service.js';
-import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser, tokenFor } from './factories/token.factory.js';
+import { API, createSession, type Api, newUserApi } from './factories/api.factory.js';
+import { tokenFor } from './factories/token.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 type Json = Record<string, any>;
@@ -16,10 +16,7 @@ describe('HTTP body handling (issue 9: items 2 and 7, bodies on body-less routes
   let user: string;
   let api: Api;
 
-  beforeEach(() => {
-    user = newUser();
-    api = apiAs(app, user);
-  });
+  beforeEach(() => ({ user, api } = newUserApi(app)));
   afterEach(() => jest.restoreAllMocks());
 
   const raw = (method: 'post' | 'patch' | 'delete', path: string, body: string) =>

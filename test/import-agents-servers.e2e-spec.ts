@@ -3,12 +3,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import type pg from 'pg';
 import { ensureDatabase } from '../src/database/ensure-database.js';
 import { apiAs } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { python, row, runImport } from './import/import-run.js';
 import { claimRedisIndex } from './setup/test-redis.mjs';
+import { databaseNamed, dropDatabase, withSql } from './utils/sql.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 /*
@@ -32,9 +33,7 @@ describe('npm run import from the Agents SDK servers', () => {
     execFileSync(new URL('../scripts/python-venv.sh', import.meta.url).pathname, { stdio: 'inherit' });
     ({ url: redisUrl, release: releaseRedis } = await claimRedisIndex());
     redis = new Redis(redisUrl);
-    const url = new URL(process.env.DATABASE_URL!);
-    url.pathname = `${url.pathname}_agents_pg`;
-    pgUrl = url.toString();
+    pgUrl = databaseNamed(`${new URL(process.env.DATABASE_URL!).pathname.slice(1)}_agents_pg`);
     await dropDatabase(pgUrl);
     await ensureDatabase(pgUrl);
   }, 600_000);
@@ -234,27 +233,10 @@ describe('npm run import from the Agents SDK servers', () => {
     });
   });
 
-  async function withSource<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: pgUrl });
-    await client.connect();
-    try {
-      return await use(client);
-    } finally {
-      await client.end();
-    }
-  }
+  /** The source database as the SDK wrote it: what an import is compared with, or a layout the SDK never writes. */
+  const withSource = <T>(use: (client: pg.Client) => Promise<T>): Promise<T> => withSql(use, pgUrl);
 });
 
 function readExpected(file: string): Expected {
   return JSON.parse(readFileSync(file, 'utf8')) as Expected;
-}
-
-async function dropDatabase(url: string) {
-  const admin = new URL(url);
-  const name = decodeURIComponent(admin.pathname.slice(1));
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
-  await client.end();
 }

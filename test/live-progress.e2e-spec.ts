@@ -4,7 +4,7 @@ import { LiveProgressFlusher } from '../src/control/live-progress/live-progress.
 import { WorkQueue } from '../src/control/queue/work.queue.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue, transitionsOf } from './utils/control.js';
 import { useTestApp } from './utils/use-test-app.js';
@@ -24,9 +24,7 @@ describe('live progress', () => {
   beforeAll(() => {
     flusher = app.get(LiveProgressFlusher, { strict: false });
   });
-  beforeEach(() => {
-    api = apiAs(app, newUser());
-  });
+  beforeEach(() => ({ api } = newUserApi(app)));
 
   it('is a 409 outside running, and validates its body', async () => {
     const session = await createSession(api);

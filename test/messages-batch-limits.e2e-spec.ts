@@ -1,6 +1,6 @@
-import pg from 'pg';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, createSession, type Api, userWithSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
+import { lockSessionRows, type Sql } from './utils/sql.js';
 import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
@@ -14,10 +14,7 @@ describe('items per write of messages', () => {
   let api: Api;
   let id: string;
 
-  beforeEach(async () => {
-    api = apiAs(app, newUser());
-    id = (await createSession(api)).id;
-  });
+  beforeEach(async () => ({ api, id } = await userWithSession(app)));
 
   const history = () => api.get(`/sessions/${id}/messages?limit=all`).expect(200);
 
@@ -73,7 +70,7 @@ describe('a batch of the largest size beside other users', () => {
   const app = useTestApp();
 
   /** When each append waiting for a session row the test holds reached PostgreSQL (ms since the epoch). */
-  const waitingAppends = async (db: pg.Client): Promise<number[]> => {
+  const waitingAppends = async (db: Sql): Promise<number[]> => {
     // Within a transaction the activity view is a snapshot taken at its first read.
     await db.query('SELECT pg_stat_clear_snapshot()');
     return (
@@ -91,12 +88,9 @@ describe('a batch of the largest size beside other users', () => {
     const read = await createSession(bob);
     await bob.post(`/sessions/${read.id}/messages`, { role: 'user', content: 'hello' }).expect(201);
 
-    const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await db.connect();
+    // Alice's appends wait at the database for these rows: their end is held, their start is seen.
+    const held = await lockSessionRows(targets.map((session) => session.id));
     try {
-      // Alice's appends wait at the database for these rows: their end is held, their start is seen.
-      await db.query('BEGIN');
-      await db.query('SELECT 1 FROM sessions WHERE id = ANY($1) FOR UPDATE', [targets.map((session) => session.id)]);
       const appends = targets.map((session) =>
         alice
           .post(`/sessions/${session.id}/messages`, { items: tiny(10_000) })
@@ -109,7 +103,7 @@ describe('a batch of the largest size beside other users', () => {
       const bobAnswered = Date.now();
 
       const started = await waitFor(
-        () => waitingAppends(db),
+        () => waitingAppends(held.sql),
         (found) => found.length === 2,
         {
           timeoutMs: 60_000,
@@ -117,13 +111,13 @@ describe('a batch of the largest size beside other users', () => {
         },
       );
       expect(started.every((at) => at > bobAnswered)).toBe(true);
-      await db.query('COMMIT');
+      await held.release();
       for (const response of await Promise.all(appends)) {
         expect(response).not.toBeInstanceOf(Error);
         expect((response as { status: number }).status).toBe(201);
       }
     } finally {
-      await db.end();
+      await held.release(); // done above unless the test failed first
     }
   }, 120_000);
 });

@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser } from './factories/token.factory.js';
+import { type Api, userWithSession } from './factories/api.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 // MESSAGES_BODY_LIMIT_BYTES (POST/PUT of messages) beside BODY_LIMIT_BYTES (every other route).
@@ -9,10 +8,7 @@ describe('body limits of history writes, by default', () => {
   let api: Api;
   let id: string;
 
-  beforeEach(async () => {
-    api = apiAs(app, newUser());
-    id = (await createSession(api)).id;
-  });
+  beforeEach(async () => ({ api, id } = await userWithSession(app)));
 
   it('stores a 2 MB message and a 1.5 MB screenshot (an input_image data URL), and gives them back as sent', async () => {
     const big = { role: 'user', content: 'x'.repeat(2 * 1024 * 1024) };
@@ -63,10 +59,7 @@ describe('body limits of history writes, set small', () => {
   let api: Api;
   let id: string;
 
-  beforeEach(async () => {
-    api = apiAs(app, newUser());
-    id = (await createSession(api)).id;
-  });
+  beforeEach(async () => ({ api, id } = await userWithSession(app)));
 
   const stored = async () => (await api.get(`/sessions/${id}/messages?limit=all`).expect(200)).body.items;
 

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { historyTailKey } from '../src/redis/keys.js';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { seqs, texts } from './factories/message.factory.js';
 import { newUser } from './factories/token.factory.js';
+import { countersOf, historyOf, historyTag } from './utils/history-view.js';
 import { baseUrlOf, SseClient } from './utils/sse-client.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { useTestApp } from './utils/use-test-app.js';
@@ -18,47 +18,30 @@ const msg = (role: string, content: unknown) => ({ role, content });
  * as defaults; an append past the cap removes the oldest messages in its own statement.
  */
 describe('history cap', () => {
-  let db: pg.Client;
   let redis: Redis;
-  beforeAll(async () => {
-    db = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await db.connect();
+  beforeAll(() => {
     redis = new Redis(process.env.REDIS_URL!);
   });
-  afterAll(async () => {
-    await db.end();
-    await redis.quit();
-  });
-
-  /** The history as PostgreSQL holds it, and the row's counters. */
-  const stored = async (id: string) =>
-    (await db.query(`SELECT seq, role, content::text AS content FROM messages WHERE session_id = $1 ORDER BY seq`, [id])).rows as Array<{
-      seq: number;
-      role: string;
-      content: string;
-    }>;
-  const counters = async (id: string) =>
-    (await db.query(`SELECT message_count, last_seq, trimmed_through_seq FROM sessions WHERE id = $1`, [id])).rows[0];
-  const heldSeqs = async (id: string) => (await stored(id)).map((row) => row.seq);
+  afterAll(() => redis.quit());
 
   describe('with a session cap', () => {
     const app = useTestApp({ HISTORY_TAIL_CACHE_SIZE: '10' });
     let api: Api;
     let user: string;
-    beforeEach(() => {
-      user = newUser();
-      api = apiAs(app, user);
-    });
+    beforeEach(() => ({ user, api } = newUserApi(app)));
 
     const capped = async (historyLimit: object) => (await createSession(api, { title: 'capped', historyLimit })).id as string;
     const append = (id: string, ...items: object[]) => api.post(path(id), { items }).expect(201);
-    const all = async (id: string) => (await api.get(`${path(id)}?limit=all`).expect(200)).body.items as Item[];
+    // limit=all reads a snapshot of PostgreSQL, never the cached tail: the history as stored.
+    const stored = async (id: string) => (await api.get(`${path(id)}?limit=all`).expect(200)).body.items as Item[];
+    const heldSeqs = async (id: string) => seqs(await stored(id));
+    const counters = (id: string) => countersOf(api, id);
 
     it('trims the oldest messages past maxMessages, shows trimmedThroughSeq, and never reuses a seq', async () => {
       const id = await capped({ maxMessages: 3, trim: 'any' });
       for (const n of [1, 2, 3, 4, 5]) await append(id, msg('user', `m${n}`));
       expect(await heldSeqs(id)).toEqual([3, 4, 5]);
-      expect(await counters(id)).toEqual({ message_count: 3, last_seq: 5, trimmed_through_seq: 2 });
+      expect(await counters(id)).toMatchObject({ history: historyTag(5, 3), messageCount: 3, trimmedThroughSeq: 2 });
       const session = (await api.get(`/sessions/${id}`).expect(200)).body;
       expect(session).toMatchObject({
         messageCount: 3,
@@ -70,7 +53,7 @@ describe('history cap', () => {
 
       const next = await append(id, msg('user', 'm6'));
       expect(seqs(next.body.items)).toEqual([6]);
-      expect((await all(id)).map((item) => [item.seq, item.content])).toEqual([
+      expect((await stored(id)).map((item) => [item.seq, item.content])).toEqual([
         [4, 'm4'],
         [5, 'm5'],
         [6, 'm6'],
@@ -83,7 +66,7 @@ describe('history cap', () => {
       const batch = await append(id, ...texts(5, 'new'));
       expect(seqs(batch.body.items)).toEqual([3, 4, 5, 6, 7]);
       expect(await heldSeqs(id)).toEqual([3, 4, 5, 6, 7]);
-      expect(await counters(id)).toMatchObject({ message_count: 5, trimmed_through_seq: 2 });
+      expect(await counters(id)).toMatchObject({ messageCount: 5, trimmedThroughSeq: 2 });
       // The next append brings it back within the cap.
       await append(id, msg('user', 'after'));
       expect(await heldSeqs(id)).toEqual([6, 7, 8]);
@@ -106,8 +89,8 @@ describe('history cap', () => {
       // Exactly 4 kept would open with the tool result r1, cut from its call c1.
       expect((await stored(exact)).map((row) => row.role)).toEqual(['tool', 'user', 'assistant', 'tool']);
       expect(await heldSeqs(byUser)).toEqual([4, 5, 6]);
-      expect((await stored(byUser))[0]).toMatchObject({ role: 'user', content: '"q2"' });
-      expect(await counters(byUser)).toMatchObject({ message_count: 3, trimmed_through_seq: 3 });
+      expect((await stored(byUser))[0]).toMatchObject({ role: 'user', content: 'q2' });
+      expect(await counters(byUser)).toMatchObject({ messageCount: 3, trimmedThroughSeq: 3 });
     });
 
     it('trim "user" cuts exactly when no user message is inside the cap', async () => {
@@ -118,7 +101,7 @@ describe('history cap', () => {
       // A user message of the batch is inside the cap: every older message goes, none of the batch.
       await append(id, msg('user', 'q2'));
       expect(await heldSeqs(id)).toEqual([7]);
-      expect(await counters(id)).toMatchObject({ message_count: 1, trimmed_through_seq: 6 });
+      expect(await counters(id)).toMatchObject({ messageCount: 1, trimmedThroughSeq: 6 });
     });
 
     it('counts maxBytes in UTF-8 bytes of the content as stored', async () => {
@@ -132,8 +115,8 @@ describe('history cap', () => {
       await append(id, msg('user', { k: '€' }));
       const rows = await stored(id);
       expect(rows.map((row) => row.seq)).toEqual([4]);
-      expect(Buffer.byteLength(rows[0].content)).toBeLessThanOrEqual(12);
-      expect(await counters(id)).toMatchObject({ message_count: 1, trimmed_through_seq: 3 });
+      expect(Buffer.byteLength(JSON.stringify(rows[0].content))).toBeLessThanOrEqual(12);
+      expect(await counters(id)).toMatchObject({ messageCount: 1, trimmedThroughSeq: 3 });
     });
 
     it('applies a cap set by PATCH at the next append, and PATCH null returns to the defaults', async () => {
@@ -183,7 +166,7 @@ describe('history cap', () => {
         expect(tail.slice(1).map((item) => JSON.parse(item)[1])).toEqual([2 + n, 3 + n, 4 + n]);
         for (const limit of [2, 3, 10, 'all']) {
           const page = await api.get(`${path(id)}?limit=${limit}`).expect(200);
-          const whole = (await stored(id)).map((row) => row.seq);
+          const whole = await heldSeqs(id);
           expect(seqs(page.body.items)).toEqual(limit === 2 ? whole.slice(-2) : whole);
           expect(page.headers.etag).not.toBe(first.headers.etag);
         }
@@ -210,7 +193,7 @@ describe('history cap', () => {
         .set('Idempotency-Key', 'k1')
         .expect(201);
       expect(again.body).toEqual(first.body);
-      expect(await counters(id)).toMatchObject({ message_count: 2, last_seq: 4 });
+      expect(await counters(id)).toMatchObject({ history: historyTag(4, 2), messageCount: 2 });
     });
 
     it('trims on an instance that never saw the session capped (its plain append is refused and decided under the lock)', async () => {
@@ -221,7 +204,7 @@ describe('history cap', () => {
         const there = apiAs(other, user);
         for (const n of [1, 2, 3]) await there.post(path(id), msg('user', `there${n}`)).expect(201);
         expect(await heldSeqs(id)).toEqual([4, 5]);
-        expect(await counters(id)).toEqual({ message_count: 2, last_seq: 5, trimmed_through_seq: 3 });
+        expect(await counters(id)).toMatchObject({ history: historyTag(5, 2), messageCount: 2, trimmedThroughSeq: 3 });
         // And back here, where the session is known capped: the append carries the cap.
         await append(id, msg('user', 'here again'));
         expect(await heldSeqs(id)).toEqual([5, 6]);
@@ -234,7 +217,7 @@ describe('history cap', () => {
       const id = await capped({ maxMessages: 5, trim: 'any' });
       await Promise.all(Array.from({ length: 24 }, (_, n) => append(id, msg('user', `c${n}`))));
       expect(await heldSeqs(id)).toEqual([20, 21, 22, 23, 24]);
-      expect(await counters(id)).toEqual({ message_count: 5, last_seq: 24, trimmed_through_seq: 19 });
+      expect(await counters(id)).toMatchObject({ history: historyTag(24, 5), messageCount: 5, trimmedThroughSeq: 19 });
     });
 
     it('refuses a bad historyLimit with 400 and stores nothing', async () => {
@@ -268,8 +251,8 @@ describe('history cap', () => {
       const unbounded = await createSession(api, { historyLimit: { maxMessages: 0 } });
       for (const id of [plain.id, unbounded.id]) await api.post(path(id), { items: texts(5, 'm') }).expect(201);
       await api.post(path(plain.id), msg('user', 'one more')).expect(201);
-      expect(await heldSeqs(plain.id)).toEqual([4, 5, 6]);
-      expect(await heldSeqs(unbounded.id)).toEqual([1, 2, 3, 4, 5]);
+      expect(seqs(await historyOf(api, plain.id))).toEqual([4, 5, 6]);
+      expect(seqs(await historyOf(api, unbounded.id))).toEqual([1, 2, 3, 4, 5]);
       expect((await api.get(`/sessions/${plain.id}`).expect(200)).body).toMatchObject({ messageCount: 3, trimmedThroughSeq: 3 });
     });
   });

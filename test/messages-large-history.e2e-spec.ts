@@ -1,4 +1,4 @@
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, createSession, type Api, userWithSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
 import { contentBytes, countStreamedHistory, seedHistory, streamedBody } from './utils/history.js';
@@ -39,8 +39,7 @@ describe('reading a large history (issue 9, item 1)', () => {
   let id: string;
 
   beforeAll(async () => {
-    owner = apiAs(app, newUser());
-    id = (await createSession(owner)).id;
+    ({ api: owner, id } = await userWithSession(app));
     await seedHistory(owner, id, COUNT, CHARS);
   }, 120_000);
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, type Api, userWithSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
 import { seedHistory } from './utils/history.js';
@@ -12,10 +12,7 @@ describe('reading a history: limit=0 and limit=all', () => {
   let api: Api;
   let id: string;
 
-  beforeEach(async () => {
-    api = apiAs(app, newUser());
-    id = (await createSession(api)).id;
-  });
+  beforeEach(async () => ({ api, id } = await userWithSession(app)));
 
   const append = (items: object[]) => api.post(`/sessions/${id}/messages`, { items }).expect(201);
   const read = (query: string) => api.get(`/sessions/${id}/messages?${query}`).expect(200);

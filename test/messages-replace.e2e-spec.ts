@@ -1,7 +1,7 @@
-import pg from 'pg';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, type Api, userWithSession } from './factories/api.factory.js';
 import { seqs, texts } from './factories/message.factory.js';
 import { newUser } from './factories/token.factory.js';
+import { countersOf, historyOf, historyTag } from './utils/history-view.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 // The contract's (v2) "Agent memory": the history's ETag and If-Match, replaceFromSeq and PUT.
@@ -9,27 +9,13 @@ describe('conditional writes and replaces of a history', () => {
   const app = useTestApp();
   let api: Api;
   let id: string;
-  let db: pg.Client;
 
-  beforeAll(async () => {
-    db = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await db.connect();
-  });
-  afterAll(() => db.end());
-
-  beforeEach(async () => {
-    api = apiAs(app, newUser());
-    id = (await createSession(api)).id;
-  });
+  beforeEach(async () => ({ api, id } = await userWithSession(app)));
 
   const path = () => `/sessions/${id}/messages`;
   const append = (body: object) => api.post(path(), body);
-  const history = async () =>
-    (await db.query(`SELECT seq, content FROM messages WHERE session_id = $1 ORDER BY seq`, [id])).rows as Array<{
-      seq: number;
-      content: unknown;
-    }>;
-  const counters = async () => (await db.query(`SELECT message_count, last_seq, version FROM sessions WHERE id = $1`, [id])).rows[0];
+  const history = () => historyOf(api, id);
+  const counters = () => countersOf(api, id);
   const etag = async () => (await api.get(`${path()}?limit=0`).expect(200)).headers.etag;
 
   it('gives every change of the history a new ETag, the one its answer carries and the next read returns', async () => {
@@ -144,13 +130,13 @@ describe('conditional writes and replaces of a history', () => {
       { seq: 6, content: 'b0' },
       { seq: 7, content: 'b1' },
     ]);
-    expect(await counters()).toMatchObject({ message_count: 4, last_seq: 7 });
+    expect(await counters()).toMatchObject({ history: historyTag(7, 4), messageCount: 4 });
     // No items: a truncation. A seq past the end: removes nothing.
     await append({ items: [], replaceFromSeq: 6 }).expect(201);
     expect(seqs(await history())).toEqual([1, 2]);
     await append({ items: texts(1, 'c'), replaceFromSeq: 100 }).expect(201);
     expect(seqs(await history())).toEqual([1, 2, 8]);
-    expect(await counters()).toMatchObject({ message_count: 3, last_seq: 8 });
+    expect(await counters()).toMatchObject({ history: historyTag(8, 3), messageCount: 3 });
   });
 
   it('replaces the whole history with PUT (200, the new items), atomically: a bad item changes nothing', async () => {
@@ -184,7 +170,7 @@ describe('conditional writes and replaces of a history', () => {
       const batch = rest[i].split('-')[0];
       expect(rest.slice(i, i + 5)).toEqual(texts(5, `${batch}-`).map((item) => item.content));
     }
-    expect((await counters()).message_count).toBe(contents.length);
+    expect((await counters()).messageCount).toBe(contents.length);
   });
 
   it('answers a repeated PUT key with 200 and its first items; keeps keys a replaceFromSeq removed, forgets all on PUT', async () => {

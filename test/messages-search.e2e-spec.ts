@@ -1,7 +1,4 @@
-import pg from 'pg';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
-import { searchQuery } from '../src/search/messages-search.repository.js';
 import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
@@ -198,56 +195,5 @@ describe('GET /messages/search (every string in the content, case-insensitive, n
     const response = await apiAs(app, newUser()).get(`/messages/search?${query}`).expect(400);
     expect(['VALIDATION_FAILED', 'INVALID_CURSOR']).toContain(response.body.code);
   });
-
-  it("is served by the trigram index on the user's messages, not a scan", async () => {
-    const db = app.get(DataSource);
-    const user = newUser('search');
-    // 300 sessions of 100 messages, one user's every third; two of the user's messages match.
-    await db.query(
-      `INSERT INTO sessions (user_id, title, expires_at)
-       SELECT CASE WHEN g % 3 = 0 THEN $1 ELSE 'someone-' || (g % 97) END, 'bulk ' || g, now() + interval '30 days'
-       FROM generate_series(1, 300) AS g`,
-      [user],
-    );
-    // 30,000 rows through the search index, on a connection of the test's own: on a loaded machine
-    // this outlives the app's statement limit (10 s) and its client's wait (15 s).
-    const fixture = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await fixture.connect();
-    try {
-      await fixture.query(
-        `INSERT INTO messages (session_id, seq, role, content)
-       SELECT s.id, n, 'user', json_build_array(json_build_object('type', 'input_text',
-              'text', CASE WHEN s.user_id = $1 AND n IN (7, 77) AND s.title = 'bulk 150' THEN 'a quokka sighting ' || n ELSE 'message ' || n || ' of ' || s.title END))
-       FROM sessions s, generate_series(1, 100) AS n WHERE s.title LIKE 'bulk %'`,
-        [user],
-      );
-      // Both tables: with stale counts of sessions, the planner may walk the user's sessions instead.
-      await fixture.query('VACUUM ANALYZE messages');
-      await fixture.query('ANALYZE sessions');
-    } finally {
-      await fixture.end();
-    }
-    const found = await search(apiAs(app, user), { q: 'QUOKKA' });
-    expect(where(found)).toEqual(['user#77', 'user#7']);
-
-    // The statement MessagesSearchRepository.search sends for that request.
-    const { text, values } = searchQuery(user, { text: 'quokka', limit: 21 });
-    const plan = (await db.query(`EXPLAIN ${text}`, values)).map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
-    console.log(`EXPLAIN of a message search among 10,000 messages of one user (30,000 in all):\n${plan}`);
-    // Usually the trigram index; with other specs' rows in the shared table the planner may walk the
-    // user's sessions instead. Either way an index scoped to the user, never a scan of the table.
-    expect(plan).toMatch(/messages_user_search_text_idx|messages_user_created_idx|sessions_user_\w+_idx/);
-    expect(plan).toMatch(/Index Cond: .*user_id\)?::text = '/);
-    expect(plan).not.toMatch(/Seq Scan on messages/);
-
-    // A text in every message of the user: walking them newest first finds a page soonest.
-    const common = searchQuery(user, { text: 'of bulk', limit: 21 });
-    const walk = (await db.query(`EXPLAIN ${common.text}`, common.values))
-      .map((row: Record<string, string>) => row['QUERY PLAN'])
-      .join('\n');
-    console.log(`EXPLAIN of a search for a text in every message of that user:\n${walk}`);
-    // Scoped to the user either way: by the user's messages, or through the user's sessions.
-    expect(walk).toMatch(/messages_user_created_idx|messages_user_search_text_idx|sessions_user_\w+_idx/);
-    expect(walk).not.toMatch(/Seq Scan on messages/);
-  }, 240_000);
+  // Its plan among many users' messages (the index scoped to the user): test/medium/messages-search.medium-spec.ts.
 });

@@ -1,5 +1,4 @@
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser } from './factories/token.factory.js';
+import { type Api, userWithSession } from './factories/api.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 describe('messages', () => {
@@ -7,10 +6,7 @@ describe('messages', () => {
   let api: Api;
   let id: string;
 
-  beforeEach(async () => {
-    api = apiAs(app, newUser());
-    id = (await createSession(api)).id;
-  });
+  beforeEach(async () => ({ api, id } = await userWithSession(app)));
 
   const append = (body: object) => api.post(`/sessions/${id}/messages`, body);
   const seqs = (items: Array<{ seq: number }>) => items.map((m) => m.seq);

@@ -1,7 +1,6 @@
-import pg from 'pg';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser } from './factories/token.factory.js';
+import { createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { ownDatabase } from './utils/own-database.js';
+import { withSql } from './utils/sql.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 /*
@@ -17,9 +16,7 @@ describe('prepared statements across a change of the schema', () => {
     return { DATABASE_URL: url, REDIS_URL: '', DATABASE_POOL_SIZE: '1' };
   });
   let api: Api;
-  beforeEach(() => {
-    api = apiAs(app, newUser());
-  });
+  beforeEach(() => ({ api } = newUserApi(app)));
 
   it('keeps answering reads and appends after a column is added to sessions and messages', async () => {
     const { id } = await createSession(api);
@@ -28,14 +25,11 @@ describe('prepared statements across a change of the schema', () => {
       await api.get(`/sessions/${id}`).expect(200);
       await api.get(`/sessions/${id}/messages?limit=20`).expect(200);
     }
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
-    try {
-      await db.query('ALTER TABLE sessions ADD COLUMN added_later int');
-      await db.query('ALTER TABLE messages ADD COLUMN added_later int');
-    } finally {
-      await db.end();
-    }
+    // Another instance's migration, on a connection of its own.
+    await withSql(async (sql) => {
+      await sql.query('ALTER TABLE sessions ADD COLUMN added_later int');
+      await sql.query('ALTER TABLE messages ADD COLUMN added_later int');
+    }, url);
     expect((await api.get(`/sessions/${id}`).expect(200)).body.id).toBe(id);
     await api.post(`/sessions/${id}/messages`, { role: 'user', content: 'after' }).expect(201);
     const page = await api.get(`/sessions/${id}/messages?limit=20`).expect(200);

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
 import { controlEnv, sessionIn, transitionsOf } from './utils/control.js';
 import { startReadyProcess, type ReadyProcess } from './utils/ready-process.js';
@@ -31,9 +31,7 @@ describe('the Python worker example (standard library only)', () => {
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   });
 
-  beforeEach(() => {
-    api = apiAs(app, newUser());
-  });
+  beforeEach(() => ({ api } = newUserApi(app)));
 
   async function pythonWorker(env: Record<string, string>): Promise<ReadyProcess> {
     const worker = await startReadyProcess('python3', ['-u', WORKER], {

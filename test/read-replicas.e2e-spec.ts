@@ -1,10 +1,10 @@
-import pg from 'pg';
 import { ensureDatabase } from '../src/database/ensure-database.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { type Api, apiAs, createSession } from './factories/api.factory.js';
 import { texts } from './factories/message.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { PgReplicaPair } from './utils/pg-replica-pair.js';
+import { sqlRows } from './utils/sql.js';
 import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
@@ -17,15 +17,7 @@ let pair: PgReplicaPair;
 const DATABASE = 'session_store_replicas_test';
 
 /** One statement on the replica, on a connection of its own (the replica is stopped and started in between). */
-async function onReplica(sql: string, params: unknown[] = []): Promise<any[]> {
-  const client = new pg.Client({ connectionString: pair.replica.url(DATABASE) });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const onReplica = (sql: string, params: unknown[] = []): Promise<any[]> => sqlRows(sql, params, pair.replica.url(DATABASE));
 
 beforeAll(async () => {
   pair = await PgReplicaPair.onFreePorts();

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { historyTailKey, RedisKeys, sessionKey } from '../src/redis/keys.js';
 import type { RedisClient } from '../src/redis/redis-client.js';
 import { REDIS_CLIENT } from '../src/redis/redis.constants.js';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue, sessionIn, transitionsOf } from './utils/control.js';
 import { createTestApp } from './utils/create-test-app.js';
@@ -49,10 +49,7 @@ describe('on a Redis Cluster (REDIS_CLUSTER=true)', () => {
   // The cluster client learns the slots and connects to each node before it takes commands (no offline queue).
   beforeAll(() => clientReady(app));
 
-  beforeEach(() => {
-    user = newUser();
-    api = apiAs(app, user);
-  });
+  beforeEach(() => ({ user, api } = newUserApi(app)));
 
   it('caches sessions in the cluster: a cached read answers without PostgreSQL, writes go through, a delete is 404', async () => {
     const session = await createSession(api, { title: 'on a cluster', metadata: { n: 1 } });

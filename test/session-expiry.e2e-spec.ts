@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser } from './factories/token.factory.js';
+import { createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
@@ -31,9 +30,7 @@ describe('session expiry: at least TTL after the last activity, at most 1 % (<= 
   beforeAll(() => {
     db = app.get(DataSource);
   });
-  beforeEach(() => {
-    api = apiAs(app, newUser());
-  });
+  beforeEach(() => ({ api } = newUserApi(app)));
 
   const append = (id: string, content: string) => api.post(`/sessions/${id}/messages`, { role: 'user', content }).expect(201);
 

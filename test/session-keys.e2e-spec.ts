@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { API, apiAs, createSession, type Api } from './factories/api.factory.js';
+import { API, apiAs, createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
 
@@ -9,10 +9,7 @@ describe('sessions: keys', () => {
   let user: string;
   let api: Api;
 
-  beforeEach(() => {
-    user = newUser();
-    api = apiAs(app, user);
-  });
+  beforeEach(() => ({ user, api } = newUserApi(app)));
 
   const byKey = (key: string) => `/sessions/by-key/${encodeURIComponent(key)}`;
   const put = (key: string, body: object = {}, as = user) =>

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { API, apiAs, type Api, createSession } from './factories/api.factory.js';
+import { API, apiAs, type Api, createSession, newUserApi } from './factories/api.factory.js';
 import { newUser, tokenFor } from './factories/token.factory.js';
 import { baseUrlOf, SseClient } from './utils/sse-client.js';
 import { useTestApp } from './utils/use-test-app.js';
@@ -20,10 +20,7 @@ describe('sessions: fork', () => {
   let user: string;
   let api: Api;
 
-  beforeEach(() => {
-    user = newUser();
-    api = apiAs(app, user);
-  });
+  beforeEach(() => ({ user, api } = newUserApi(app)));
 
   const raw = (method: 'post' | 'get', path: string, body?: string, as = user) => {
     const call = request(app.getHttpServer())

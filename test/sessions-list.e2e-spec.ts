@@ -1,6 +1,5 @@
 import { LiveProgressFlusher } from '../src/control/live-progress/live-progress.flusher.js';
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser } from './factories/token.factory.js';
+import { createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';
 import { useTestApp } from './utils/use-test-app.js';
 
@@ -12,9 +11,7 @@ describe('GET /sessions items', () => {
   const app = useTestApp(controlEnv({ WORKER_ENABLED: 'false' }), { beforeClose: removeQueue });
   let api: Api;
 
-  beforeEach(() => {
-    api = apiAs(app, newUser());
-  });
+  beforeEach(() => ({ api } = newUserApi(app)));
 
   const listed = async (query = '') => {
     const response = await api.get(`/sessions${query}`).expect(200);

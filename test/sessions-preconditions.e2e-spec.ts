@@ -1,5 +1,4 @@
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser } from './factories/token.factory.js';
+import { createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
 
 /** If-Match as RFC 9110 defines it, and an Idempotency-Key that a delete frees. */
@@ -7,9 +6,7 @@ describe('sessions: If-Match and Idempotency-Key', () => {
   const app = useTestApp();
   let api: Api;
 
-  beforeEach(() => {
-    api = apiAs(app, newUser());
-  });
+  beforeEach(() => ({ api } = newUserApi(app)));
 
   const patched = async (ifMatch: string) => {
     const { id } = await createSession(api, { title: 'v1' });

@@ -1,4 +1,4 @@
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
+import { apiAs, createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { useTestApp } from './utils/use-test-app.js';
 
@@ -6,9 +6,7 @@ describe('sessions', () => {
   const app = useTestApp();
   let api: Api;
 
-  beforeEach(() => {
-    api = apiAs(app, newUser());
-  });
+  beforeEach(() => ({ api } = newUserApi(app)));
 
   describe('POST /sessions', () => {
     it('creates a session in status created with every field of the contract', async () => {

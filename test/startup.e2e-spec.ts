@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import pg from 'pg';
+import { databaseNamed, dropDatabase, sqlRows } from './utils/sql.js';
 
 const MAIN = new URL('../dist/src/main.js', import.meta.url).pathname;
 
@@ -46,23 +46,17 @@ describe('start-up', () => {
   });
 
   it('creates a missing database, migrates it, and listens', async () => {
-    const name = `session_store_test_fresh_${process.pid}`;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL!.replace(/\/[^/]+$/, '/postgres') });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    const fresh = databaseNamed(`session_store_test_fresh_${process.pid}`);
+    await dropDatabase(fresh);
     try {
-      const result = await start({ DATABASE_URL: process.env.DATABASE_URL!.replace(/\/[^/]+$/, `/${name}`), REDIS_URL: '' });
+      const result = await start({ DATABASE_URL: fresh, REDIS_URL: '' });
       result.stop();
       expect(result.output).toContain('listening on');
-      const fresh = new pg.Client({ connectionString: process.env.DATABASE_URL!.replace(/\/[^/]+$/, `/${name}`) });
-      await fresh.connect();
-      const { rows } = await fresh.query(`SELECT name FROM migrations ORDER BY id`);
-      await fresh.end();
-      expect(rows.length).toBeGreaterThan(0);
+      // The process that made it is gone: only its tables tell what it did.
+      expect((await sqlRows(`SELECT name FROM migrations ORDER BY id`, [], fresh)).length).toBeGreaterThan(0);
     } finally {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await dropDatabase(fresh);
     }
   });
 

@@ -5,6 +5,7 @@ import { apiAs, createSession, type Api } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { controlEnv, removeQueue } from './utils/control.js';
 import { baseUrlOf, SseClient, type SseEvent } from './utils/sse-client.js';
+import { lockSessionRows, type Sql, useSql } from './utils/sql.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
 import { useTestApp } from './utils/use-test-app.js';
 
@@ -17,14 +18,14 @@ const historyEvents = (events: SseEvent[], id: string) =>
   events.filter((event) => event.event === 'session.messages' && event.data.sessionId === id).map((event) => event.data.seqs);
 
 /** What PostgreSQL itself holds for the session: its row's counters and its messages. */
-async function stored(db: pg.Client, id: string): Promise<{ messageCount: number; lastSeq: number; contents: unknown[] }> {
+async function stored(db: Sql, id: string): Promise<{ messageCount: number; lastSeq: number; contents: unknown[] }> {
   const [row] = (await db.query('SELECT message_count, last_seq FROM sessions WHERE id = $1', [id])).rows;
   const messages = await db.query('SELECT content::text FROM messages WHERE session_id = $1 ORDER BY seq', [id]);
-  return { messageCount: row.message_count, lastSeq: row.last_seq, contents: messages.rows.map((m) => JSON.parse(m.content)) };
+  return { messageCount: row.message_count, lastSeq: row.last_seq, contents: messages.rows.map((m) => JSON.parse(m.content as string)) };
 }
 
 /** The service's answers (the cached session, the cached tail) must say what PostgreSQL holds. */
-async function expectServedAsStored(api: Api, db: pg.Client, id: string): Promise<void> {
+async function expectServedAsStored(api: Api, db: Sql, id: string): Promise<void> {
   const inDatabase = await stored(db, id);
   const session = (await api.get(`/sessions/${id}`).expect(200)).body;
   const history = (await api.get(`/sessions/${id}/messages?limit=10`).expect(200)).body;
@@ -45,10 +46,13 @@ async function warmSession(api: Api, url: string, user: string): Promise<{ id: s
   return { id, events };
 }
 
+/*
+ * PostgreSQL is read on a connection of the spec's own (useSql), not through the app: the app's path
+ * is the faulty one (a proxy that loses answers, a statement cancelled), and what is tested is that
+ * its answers, cache and events agree with what PostgreSQL holds.
+ */
 describe('a statement that outlives its time', () => {
-  const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  beforeAll(() => db.connect());
-  afterAll(() => db.end());
+  const db = useSql();
 
   describe('waiting on a lock', () => {
     const app = useTestApp(env, { beforeClose: removeQueue });
@@ -64,23 +68,17 @@ describe('a statement that outlives its time', () => {
       const user = newUser();
       const api = apiAs(app, user);
       const { id, events } = await warmSession(api, await baseUrlOf(app), user);
-      const blocker = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await blocker.connect();
+      // Another transaction holds the session row for longer than both timeouts.
+      const blocker = await lockSessionRows([id]);
       try {
-        // Another transaction holds the session row for longer than both timeouts.
-        await blocker.query('BEGIN');
-        await blocker.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [id]);
         const blocked = await api.post(`/sessions/${id}/messages`, { role: 'user', content: 'second' });
         expect(blocked.status).toBe(503);
         expect(blocked.body).toMatchObject({ code: 'DATABASE_UNAVAILABLE', message: expect.stringContaining('nothing was written') });
-        await blocker.query('ROLLBACK');
-        // Queued behind whatever still waited for the row: once this has the lock, that is decided.
-        await blocker.query('BEGIN');
-        await blocker.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [id]);
-        await blocker.query('COMMIT');
       } finally {
-        await blocker.end();
+        await blocker.release();
       }
+      // Queued behind whatever still waited for the row: once this has the lock, that is decided.
+      await (await lockSessionRows([id])).release();
 
       expect(await stored(db, id)).toEqual({ messageCount: 1, lastSeq: 1, contents: ['first'] });
       await expectServedAsStored(api, db, id);

@@ -1,5 +1,4 @@
-import { apiAs, createSession, type Api } from './factories/api.factory.js';
-import { newUser } from './factories/token.factory.js';
+import { apiAs, createSession, type Api, newUserApi } from './factories/api.factory.js';
 import { controlEnv, removeQueue, sessionIn, transitionsOf } from './utils/control.js';
 import { restartTestApp, useTestApp } from './utils/use-test-app.js';
 import { startWorkerProcess, type WorkerProcess } from './utils/worker-process.js';
@@ -22,9 +21,7 @@ describe('separate worker processes', () => {
   });
   let api: Api;
 
-  beforeEach(() => {
-    api = apiAs(app, newUser());
-  });
+  beforeEach(() => ({ api } = newUserApi(app)));
 
   it('a worker killed with SIGKILL mid-run: its session fails within the bound, and a second worker serves the next one', async () => {
     // The doomed worker's runs last minutes; the survivor's about a second.

@@ -2,17 +2,11 @@ import { InvalidTransitionError, SessionNotFoundError } from '../../src/common/d
 import { ControlService } from '../../src/control/control.service.js';
 import { LiveProgressCache } from '../../src/control/live-progress/live-progress.cache.js';
 import { canTransition, type SessionStatus } from '../../src/sessions/session-status.js';
-import { newMediumContext, type MediumContext } from './medium.js';
+import { useMediumContext } from './medium.js';
 
 describe('ControlService.move against PostgreSQL and Redis', () => {
-  let ctx: MediumContext;
-  let sut: ControlService;
-
-  beforeAll(async () => {
-    ctx = await newMediumContext();
-    sut = ctx.get(ControlService);
-  });
-  afterAll(() => ctx.close());
+  const ctx = useMediumContext();
+  const sut = ctx.provider(ControlService);
 
   const trailOf = async (id: string) =>
     (await ctx.db.query(`SELECT from_status, to_status FROM session_transitions WHERE session_id = $1 ORDER BY id`, [id])).map(

@@ -1,17 +1,11 @@
 import { JsonText } from '../../src/common/json-text.js';
 import { MessagesService } from '../../src/messages/messages.service.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
-import { newMediumContext, type MediumContext } from './medium.js';
+import { useMediumContext } from './medium.js';
 
 describe('MessagesService against PostgreSQL', () => {
-  let ctx: MediumContext;
-  let sut: MessagesService;
-
-  beforeAll(async () => {
-    ctx = await newMediumContext();
-    sut = ctx.get(MessagesService);
-  });
-  afterAll(() => ctx.close());
+  const ctx = useMediumContext();
+  const sut = ctx.provider(MessagesService);
 
   it('50 concurrent appends to one session get seqs 1..50, no gap, no duplicate, and the session counts them', async () => {
     const user = ctx.newUser();

@@ -1,27 +1,19 @@
 import { SessionCache } from '../../src/sessions/session.cache.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
 import { waitFor } from '../utils/wait-for.js';
-import { newMediumContext, type MediumContext } from './medium.js';
+import { type UsedMediumContext, useMediumContext } from './medium.js';
 
 /**
  * Two instances (two contexts, two Redis connections each) on one PostgreSQL and Redis: each keeps
  * in-process copies, observed only through public behaviour (what a read returns, the hit counts).
  */
 describe('the near cache across two instances', () => {
-  let one: MediumContext;
-  let two: MediumContext;
-
-  beforeAll(async () => {
-    // One after the other: each reads its environment (its own key prefix) while it starts.
-    one = await newMediumContext();
-    two = await newMediumContext();
-  });
-  afterAll(async () => {
-    await Promise.all([one.close(), two.close()]);
-  });
+  // One after the other (beforeAll hooks run in order): each reads its environment (its own key prefix) while it starts.
+  const one = useMediumContext();
+  const two = useMediumContext();
 
   /** Whether a read of `id` on this instance is answered by its in-process copy. */
-  async function servedInProcess(ctx: MediumContext, userId: string, id: string): Promise<boolean> {
+  async function servedInProcess(ctx: UsedMediumContext, userId: string, id: string): Promise<boolean> {
     const before = ctx.get(SessionCache).stats.nearHits;
     await ctx.get(SessionsService).read(userId, id);
     return ctx.get(SessionCache).stats.nearHits > before;

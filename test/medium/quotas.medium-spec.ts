@@ -1,7 +1,7 @@
 import { QuotaExceededError } from '../../src/common/domain-error.js';
 import { ControlService } from '../../src/control/control.service.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
-import { newMediumContext, type MediumContext } from './medium.js';
+import { useMediumContext } from './medium.js';
 
 /*
  * The quotas under races (issue 9, item 8): a count then an insert would let 20 concurrent
@@ -12,12 +12,7 @@ const MAX_RUNNING = 3;
 const RACERS = 20;
 
 describe('per-user quotas against PostgreSQL, under races', () => {
-  let ctx: MediumContext;
-
-  beforeAll(async () => {
-    ctx = await newMediumContext({ MAX_SESSIONS_PER_USER: String(MAX_SESSIONS), MAX_RUNNING_PER_USER: String(MAX_RUNNING) });
-  });
-  afterAll(() => ctx.close());
+  const ctx = useMediumContext({ MAX_SESSIONS_PER_USER: String(MAX_SESSIONS), MAX_RUNNING_PER_USER: String(MAX_RUNNING) });
 
   const count = async (user: string, where: string) =>
     (await ctx.db.query(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND ${where}`, [user]))[0].n;

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import type { Response } from 'supertest';
 import type { Api } from '../factories/api.factory.js';
+import { withSql } from './sql.js';
 
 /**
  * A history of `count` messages of `chars` characters each, built in SQL (minutes through the
@@ -9,9 +9,7 @@ import type { Api } from '../factories/api.factory.js';
  * committed one.
  */
 export async function seedHistory(api: Api, sessionId: string, count: number, chars: number): Promise<void> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await client.connect();
-  try {
+  await withSql(async (client) => {
     await client.query(
       `INSERT INTO messages (session_id, seq, role, content, metadata, text_bytes)
        SELECT $1, g, 'user', m.content, m.metadata, octet_length(m.content::text) + octet_length(m.metadata::text)
@@ -20,9 +18,7 @@ export async function seedHistory(api: Api, sessionId: string, count: number, ch
       [sessionId, count - 1, chars],
     );
     await client.query(`UPDATE sessions SET last_seq = $2, message_count = $2 WHERE id = $1`, [sessionId, count - 1]);
-  } finally {
-    await client.end();
-  }
+  });
   await api.post(`/sessions/${sessionId}/messages`, { role: 'user', content: 'z'.repeat(chars), metadata: { n: count } }).expect(201);
 }
 

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import { ensureDatabase } from '../../src/database/ensure-database.js';
 import { runMigrations } from '../../src/database/migrate.js';
+import { withSql } from './sql.js';
 
 /**
  * A migrated database of the suite's own, beside the shared test database. A cleanup pass is
@@ -11,10 +11,7 @@ export async function ownDatabase(suffix: string): Promise<string> {
   const url = new URL(process.env.DATABASE_URL!);
   url.pathname = `${url.pathname}_${suffix}`;
   await ensureDatabase(url.toString());
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-  await client.end();
+  await withSql((sql) => sql.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public'), url.toString());
   await runMigrations(url.toString());
   return url.toString();
 }

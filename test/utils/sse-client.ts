@@ -133,3 +133,17 @@ export class SseClient {
       this.events.push({ id: fields.id, event: fields.event ?? 'message', data: JSON.parse(fields.data) });
   }
 }
+
+/**
+ * The calling describe's subscriptions: `subscribe(...)` opens one as SseClient.open does, and each
+ * is closed after its test, so a failed test leaves no stream holding a slot for the next.
+ */
+export function useSubscriptions(): (url: string, user: string, path?: string, lastEventId?: string) => Promise<SseClient> {
+  const open: SseClient[] = [];
+  afterEach(() => open.splice(0).forEach((client) => client.close()));
+  return async (url, user, path = '/events', lastEventId) => {
+    const client = await SseClient.open(url, user, path, lastEventId);
+    open.push(client);
+    return client;
+  };
+}

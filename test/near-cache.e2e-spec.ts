@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { SessionCache } from '../src/sessions/session.cache.js';
@@ -6,6 +7,7 @@ import { apiAs, createSession } from './factories/api.factory.js';
 import { newUser } from './factories/token.factory.js';
 import { createTestApp } from './utils/create-test-app.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
+import { type ReadyProcess, startReadyProcess } from './utils/ready-process.js';
 import { useOwnRedisIndex } from './utils/own-redis-index.js';
 import { useTestApp } from './utils/use-test-app.js';
 import { waitFor } from './utils/wait-for.js';
@@ -105,3 +107,51 @@ describe('in-process copies when Redis goes away', () => {
     }
   });
 });
+
+describe('in-process copies when Redis stalls', () => {
+  // A Redis of its own: SIGSTOP keeps every connection open (no 'close', no reconnect), as a hung server does.
+  let redis: ReadyProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    redis = await startReadyProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      readyLine: 'Ready to accept connections',
+    });
+    url = `redis://127.0.0.1:${port}/0`;
+  });
+  afterAll(async () => {
+    redis.child.kill('SIGCONT');
+    await redis.stop('SIGKILL');
+  });
+
+  it("are not served while Redis does not answer, so another instance's write acknowledged meanwhile is never hidden", async () => {
+    const [stalled, writer] = await Promise.all([createTestApp({ REDIS_URL: url }), createTestApp({ REDIS_URL: url })]);
+    try {
+      const user = newUser();
+      const [reader, other] = [apiAs(stalled, user), apiAs(writer, user)];
+      const { id } = await createSession(reader, { title: 'old' });
+      await waitFor(() => servedInProcess(stalled, reader, id), Boolean, { what: 'an in-process copy' });
+      redis.child.kill('SIGSTOP');
+      // Acknowledged once PostgreSQL committed, though its copy could not reach Redis (the set timed out).
+      await other.patch(`/sessions/${id}`, { title: 'new' }).expect(200);
+      expect((await reader.get(`/sessions/${id}`).expect(200)).body.title).toBe('new');
+      redis.child.kill('SIGCONT');
+      await waitFor(() => servedInProcess(stalled, reader, id), Boolean, { what: 'tracking again' });
+      expect((await reader.get(`/sessions/${id}`).expect(200)).body.title).toBe('new');
+    } finally {
+      redis.child.kill('SIGCONT');
+      await Promise.all([stalled.close(), writer.close()]);
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}

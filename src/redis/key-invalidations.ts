@@ -2,6 +2,10 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 
 const CHANNEL = '__redis__:invalidate';
+// How often the subscriber is asked to answer (one PING in flight at most).
+const HEARTBEAT_MS = 100;
+// The main client's command timeout when it sets none (it does: src/redis/redis.module.ts).
+const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 
 /**
  * Redis's own client-side-caching protocol: with `CLIENT TRACKING ON BCAST PREFIX <prefix>
@@ -9,6 +13,12 @@ const CHANNEL = '__redis__:invalidate';
  * by anyone, on a subscriber connection. `listener(keys)` hears them; `listener(null)` means
  * "forget everything" (FLUSHDB, or the announcements stopped: a connection dropped, so changes
  * may have been missed). The subscriber speaks RESP2: ioredis drops RESP3 invalidation pushes.
+ *
+ * A stalled server (hung, SIGSTOPped) closes no connection, yet announces nothing: a writer on
+ * another instance acknowledges once its copy's set timed out (the main client's commandTimeout),
+ * and the copies here are then older than PostgreSQL. So `active` also needs a PING answered on
+ * the subscriber that was sent within half that timeout, and the first answer after a longer
+ * silence forgets everything (the announcements queued in the stall may trail it).
  */
 export class KeyInvalidations {
   private readonly logger = new Logger(KeyInvalidations.name);
@@ -18,7 +28,12 @@ export class KeyInvalidations {
   private mainTracking = false;
   private redirectedTo: number | null = null;
   private registering: Promise<void> = Promise.resolve();
-  active = false;
+  private tracking = false;
+  // When the last answered PING was sent (performance.now()), and how long ago it may have been.
+  private heardAt = -Infinity;
+  private readonly silenceMs: number;
+  private pinging = false;
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     private readonly main: Redis,
@@ -43,16 +58,39 @@ export class KeyInvalidations {
       this.stop();
     });
     this.subscriber.connect().catch(() => undefined);
+    this.silenceMs = (main.options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS) / 2;
+    this.heartbeat = setInterval(() => void this.ping(), HEARTBEAT_MS).unref();
+  }
+
+  /** Whether announcements are flowing: tracking is registered and Redis answered lately. */
+  get active(): boolean {
+    return this.tracking && performance.now() - this.heardAt < this.silenceMs;
   }
 
   close(): void {
+    clearInterval(this.heartbeat);
     this.stop();
     this.subscriber.disconnect();
   }
 
   private stop(): void {
-    if (this.active) this.listener(null);
-    this.active = false;
+    if (this.tracking) this.listener(null);
+    this.tracking = false;
+  }
+
+  private async ping(): Promise<void> {
+    if (this.pinging || this.subscriberId === null || this.subscriber.status !== 'ready') return;
+    this.pinging = true;
+    const sent = performance.now();
+    try {
+      await this.subscriber.ping();
+      if (performance.now() - this.heardAt >= this.silenceMs) this.listener(null);
+      this.heardAt = sent;
+    } catch {
+      // unanswered within the command timeout: `active` already says no
+    } finally {
+      this.pinging = false;
+    }
   }
 
   private async subscribe(): Promise<void> {
@@ -91,7 +129,7 @@ export class KeyInvalidations {
       this.mainTracking = true;
       this.redirectedTo = id;
       this.listener(null); // whatever was cached before tracking began is unknown
-      this.active = true;
+      this.tracking = true;
     } catch (error) {
       this.logger.warn(`client tracking: ${(error as Error).message}`);
     }

@@ -10,9 +10,17 @@ export type ConnectionOptions = Omit<RedisOptions, 'port' | 'host' | 'path' | 'r
 
 const retry = (attempt: number) => Math.min(attempt * 200, 2000);
 
+/*
+ * How long a closing connection waits for the server's end before it is destroyed (ioredis: 2 s).
+ * Closed while reconnecting (BullMQ's close sends QUIT, which then disconnects), it waits on a
+ * socket that is already gone, with a timer that holds the process: a stop during a Redis outage,
+ * or a Jest worker after a spec that cut Redis (force-exited after 500 ms), would wait it out.
+ */
+const DISCONNECT_TIMEOUT_MS = 100;
+
 /** A client of the target: one connection, or a cluster client (a connection per node it talks to). */
 export function connectTo(target: RedisTarget, options: ConnectionOptions): RedisClient {
-  if (!target.cluster) return new Redis(target.url, { ...options, retryStrategy: retry });
+  if (!target.cluster) return new Redis(target.url, { ...options, disconnectTimeout: DISCONNECT_TIMEOUT_MS, retryStrategy: retry });
   const { enableOfflineQueue, lazyConnect, ...redisOptions } = options;
   return new Cluster(target.nodes, {
     ...clusterLevel({ enableOfflineQueue, lazyConnect }),
@@ -22,7 +30,7 @@ export function connectTo(target: RedisTarget, options: ConnectionOptions): Redi
     slotsRefreshTimeout: 2000,
     retryDelayOnFailover: 200,
     retryDelayOnClusterDown: 200,
-    redisOptions: { ...redisOptions, ...credentials(target) },
+    redisOptions: { ...redisOptions, disconnectTimeout: DISCONNECT_TIMEOUT_MS, ...credentials(target) },
   });
 }
 
@@ -56,9 +64,9 @@ export const WORKER_RUN_RETRY_MS = 2000;
  * closes them); for a cluster it is told how through its client factory, which this installs.
  */
 export function queueConnection(target: RedisTarget, options: ConnectionOptions = {}): QueueConnection {
-  if (!target.cluster) return { ...options, url: target.url };
+  if (!target.cluster) return { ...options, disconnectTimeout: DISCONNECT_TIMEOUT_MS, url: target.url };
   RedisConnection.clientFactory ??= bullClient;
-  return { ...options, clusterTarget: target };
+  return { ...options, disconnectTimeout: DISCONNECT_TIMEOUT_MS, clusterTarget: target };
 }
 
 function bullClient(opts: RedisOptions) {

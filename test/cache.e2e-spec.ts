@@ -128,7 +128,9 @@ describe('Redis write-through cache', () => {
     const app = useTestApp(
       async () => {
         proxy = await TcpProxy.start(process.env.REDIS_URL!);
-        return { REDIS_URL: proxy.url(process.env.REDIS_URL!) };
+        // No deliberation worker: closed while its blocking connection still reconnects, BullMQ's
+        // wait for a job never settles and its 6 s watchdog holds the Jest worker past its exit.
+        return { REDIS_URL: proxy.url(process.env.REDIS_URL!), WORKER_ENABLED: 'false' };
       },
       { afterClose: () => proxy.close() },
     );

@@ -220,7 +220,8 @@ describe('history tail cache', () => {
     const app = useTestApp(
       async () => {
         proxy = await TcpProxy.start(process.env.REDIS_URL!);
-        return { REDIS_URL: proxy.url(process.env.REDIS_URL!), HISTORY_TAIL_CACHE_SIZE: '10' };
+        // No deliberation worker: see cache.e2e-spec.ts (BullMQ's wait outlives a close mid-reconnect).
+        return { REDIS_URL: proxy.url(process.env.REDIS_URL!), HISTORY_TAIL_CACHE_SIZE: '10', WORKER_ENABLED: 'false' };
       },
       { afterClose: () => proxy.close() },
     );

@@ -1,6 +1,6 @@
-import { AppendGroups } from './append-groups.js';
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { AppendGroups } from './append-groups.js';
 import { CappedSessions } from './capped-sessions.js';
 import { ForkController } from './fork.controller.js';
 import { HistoryForks } from './history-forks.js';

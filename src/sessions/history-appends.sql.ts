@@ -1,5 +1,6 @@
 import { SqlParams } from '../database/sql-params.js';
 import { type CapDefaults, uncappedSql } from './history-cap.sql.js';
+import { appendCounts } from './history-touch.sql.js';
 import { DELETED } from './session-status.js';
 import type { HistoryRider } from './session-write.types.js';
 import { TOUCH } from './session-write.sql.js';
@@ -26,7 +27,7 @@ export function appendsSql(appends: GroupedAppend[], riders: HistoryRider[], cap
       ${param(appends.map((a) => a.appended))}::int[]) WITH ORDINALITY AS i(session_id, owner, appended, member)`;
   // NO KEY UPDATE: the lock an UPDATE of these columns takes; it does not conflict with a message insert's key share.
   const locked = `SELECT s.id FROM sessions s JOIN input i ON s.id = i.session_id FOR NO KEY UPDATE OF s SKIP LOCKED`;
-  const update = `UPDATE sessions SET last_seq = last_seq + i.appended, message_count = message_count + i.appended, ${TOUCH}
+  const update = `UPDATE sessions SET ${appendCounts('i.appended')}, ${TOUCH}
       FROM input i
       WHERE sessions.id = i.session_id AND sessions.user_id = i.owner AND status <> ${param(DELETED)} AND ${uncappedSql(capDefaults)}
         AND sessions.id IN (SELECT id FROM locked)

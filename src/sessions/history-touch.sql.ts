@@ -46,6 +46,7 @@ export function touchSql(
   return { sql: riders ? `WITH touched AS (${update})${riders} ${result}` : update, params: params.values, cap: capping ? cap : undefined };
 }
 
-const appendCounts = (appended: string) => `last_seq = last_seq + ${appended}, message_count = message_count + ${appended}`;
+/** The counts of an append of `appended` (a placeholder or a column) messages, also history-appends.sql.ts's. */
+export const appendCounts = (appended: string) => `last_seq = last_seq + ${appended}, message_count = message_count + ${appended}`;
 const replaceCounts = (appended: string, removed: string) =>
   `last_seq = last_seq + ${appended}, message_count = message_count - ${removed} + ${appended}`;

@@ -116,9 +116,13 @@ export function report({ ledger, findings, events, hostile, heavy, instances, sh
     }),
     ...(heavy && {
       'the heavy client got a 5xx other than 503': heavy.serverErrors > 0,
-      // The contract: a request under every limit never holds up another user's requests.
-      "other clients' p99 with the heavy client passed 2× the baseline's":
-        ledger.percentiles('heavy').p99 > 2 * ledger.percentiles('baseline').p99,
+      // The contract: a request under every limit never holds up another user's requests. Held up
+      // means both twice the baseline's p99 and 100 ms more: a baseline p99 of 66 ms doubles within
+      // the scheduling noise of two shared cores.
+      "other clients' p99 with the heavy client passed 2× the baseline's and 100 ms more": heldUp(
+        ledger.percentiles('heavy').p99,
+        ledger.percentiles('baseline').p99,
+      ),
       // Each stored item is answered with its id, session id, seq and time: about 150 bytes for the
       // smallest legal item of 24, so 10,000 of them (the cap) answer 7.4× their request, at most ~1.75 MiB.
       'an append answered over 8× its request': heavy.largestAnswerRatio > 8,
@@ -159,4 +163,9 @@ export function integrityChecks(figures: IntegrityFigures): Record<string, boole
     // The history's cached tail is never older than an acknowledged append, Redis outage or not.
     'a history tail was stale': figures.staleTails > 0,
   };
+}
+
+/** A phase's p99 against the baseline's: both twice as high and 100 ms higher. */
+function heldUp(p99: number, baselineP99: number): boolean {
+  return p99 > 2 * baselineP99 && p99 - baselineP99 > 100;
 }
